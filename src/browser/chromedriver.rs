@@ -1,0 +1,136 @@
+//! A chromedriver that nightshift starts, owns and always takes down again.
+//!
+//! chromedriver and the Chromium it spawns run in their own process group under
+//! a small `sh` watchdog that holds the read end of a pipe from nightshift.
+//! When nightshift closes the pipe (on drop) or dies in any way (even SIGKILL),
+//! the watchdog's `read` returns and it kills the whole group.
+
+use std::io;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+/// How long chromedriver may take to start listening.
+pub const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(15);
+
+const WATCHDOG: &str = r#""$0" --port="$1" </dev/null >/dev/null 2>&1 &
+read _ignored
+kill -KILL 0
+"#;
+
+#[derive(Debug, Error)]
+pub enum DriverError {
+    #[error("{what} not found at `{}`: install Debian's `{package}` package (apt-get install chromium chromium-driver)", path.display())]
+    NotAt { what: &'static str, package: &'static str, path: PathBuf },
+    #[error(
+        "{what} not found on PATH nor in /usr/bin: install Debian's `{package}` package (apt-get install chromium chromium-driver)"
+    )]
+    Missing { what: &'static str, package: &'static str },
+    #[error("failed to start chromedriver: {0}")]
+    Spawn(io::Error),
+    #[error("chromedriver did not start listening within {}s", DRIVER_START_TIMEOUT.as_secs())]
+    NotListening,
+}
+
+/// The chromium and chromedriver binaries to use.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    pub chromium: PathBuf,
+    pub chromedriver: PathBuf,
+}
+
+impl Binaries {
+    /// `NIGHTSHIFT_CHROMIUM` / `NIGHTSHIFT_CHROMEDRIVER` when set, else PATH, else /usr/bin.
+    pub fn locate() -> Result<Self, DriverError> {
+        let chromium = locate("NIGHTSHIFT_CHROMIUM", &["chromium", "chromium-browser"], "chromium", "chromium")?;
+        let chromedriver = locate("NIGHTSHIFT_CHROMEDRIVER", &["chromedriver"], "chromedriver", "chromium-driver")?;
+        Ok(Self { chromium, chromedriver })
+    }
+}
+
+fn locate(env: &str, names: &[&str], what: &'static str, package: &'static str) -> Result<PathBuf, DriverError> {
+    if let Some(path) = std::env::var_os(env) {
+        let path = PathBuf::from(path);
+        return if path.is_file() { Ok(path) } else { Err(DriverError::NotAt { what, package, path }) };
+    }
+    let path_dirs = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = std::env::split_paths(&path_dirs).chain([PathBuf::from("/usr/bin")]);
+    for dir in dirs {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(DriverError::Missing { what, package })
+}
+
+/// A running chromedriver on a free loopback port.
+#[derive(Debug)]
+pub struct ManagedDriver {
+    watchdog: Child,
+    pipe: Option<ChildStdin>,
+    port: u16,
+}
+
+impl ManagedDriver {
+    pub fn start(chromedriver: &Path) -> Result<Self, DriverError> {
+        let port = free_port().map_err(DriverError::Spawn)?;
+        let mut command = Command::new("/bin/sh");
+        command
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg(chromedriver)
+            .arg(port.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: setpgid is async-signal-safe; the closure touches no other state.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setpgid(0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut watchdog = command.spawn().map_err(DriverError::Spawn)?;
+        let pipe = watchdog.stdin.take();
+        let driver = Self { watchdog, pipe, port };
+        let deadline = Instant::now() + DRIVER_START_TIMEOUT;
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(DriverError::NotListening);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(driver)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for ManagedDriver {
+    fn drop(&mut self) {
+        // Closing the pipe makes the watchdog kill the group; killing the group
+        // here as well does not wait for the shell to be scheduled.
+        self.pipe.take();
+        let group = self.watchdog.id() as libc::pid_t;
+        // SAFETY: kill with a negative pid signals our own child's process group.
+        unsafe {
+            libc::kill(-group, libc::SIGKILL);
+        }
+        let _ = self.watchdog.wait();
+    }
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}

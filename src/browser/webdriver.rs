@@ -1,0 +1,417 @@
+//! The real browser: a WebDriver session through fantoccini, against a managed
+//! chromedriver or the server at `NIGHTSHIFT_WEBDRIVER_URL`.
+//!
+//! Element lookups that read or write run as one `execute` call that finds the
+//! element and acts on it, so a step costs one round trip when its element is
+//! there; clicks and keystrokes go through WebDriver's own element commands.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::error::CmdError;
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value as Json, json};
+use thiserror::Error;
+
+use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
+use crate::browser::{Browser, BrowserError, Condition, POLL_INTERVAL, SelectBy, Selector, Table};
+
+/// The flags Debian's Chromium needs on a closed network, headless.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-breakpad",
+    "--password-store=basic",
+];
+
+/// How a session is started.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub headless: bool,
+    pub window_size: (u32, u32),
+    pub page_load_timeout: Duration,
+    /// A running WebDriver server to use instead of a managed chromedriver.
+    pub webdriver_url: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    #[error("failed to create a browser session at {url}: {message}")]
+    Session { url: String, message: String },
+    #[error("failed to create the browser profile folder: {0}")]
+    Profile(std::io::Error),
+}
+
+/// A live browser session, and the driver and profile it owns.
+pub struct WebDriverBrowser {
+    client: Client,
+    // Dropped after the client: kills chromedriver and Chromium.
+    driver: Option<ManagedDriver>,
+    profile: Option<PathBuf>,
+}
+
+impl WebDriverBrowser {
+    pub async fn start(options: &SessionOptions) -> Result<Self, StartError> {
+        let (driver, url, chromium) = match &options.webdriver_url {
+            Some(url) => (None, url.clone(), None),
+            None => {
+                let binaries = Binaries::locate()?;
+                let driver = tokio::task::block_in_place(|| ManagedDriver::start(&binaries.chromedriver))?;
+                let url = driver.url();
+                (Some(driver), url, Some(binaries.chromium))
+            }
+        };
+        let profile = std::env::temp_dir().join(format!(
+            "nightshift-chromium-{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos() ^ (rand_seed() as u128)
+        ));
+        std::fs::create_dir_all(&profile).map_err(StartError::Profile)?;
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        if options.headless {
+            args.push("--headless=new".into());
+        }
+        args.push(format!("--window-size={},{}", options.window_size.0, options.window_size.1));
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let mut chrome_options = json!({ "args": args, "prefs": { "credentials_enable_service": false } });
+        if let Some(chromium) = chromium {
+            chrome_options["binary"] = json!(chromium.display().to_string());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), chrome_options);
+        caps.insert("pageLoadStrategy".into(), json!("normal"));
+        caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let connected = ClientBuilder::new(connector).capabilities(caps).connect(&url).await;
+        let client = match connected {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&profile);
+                return Err(StartError::Session { url, message: e.to_string() });
+            }
+        };
+        let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
+        let browser = Self { client, driver, profile: Some(profile) };
+        browser
+            .client
+            .update_timeouts(timeouts)
+            .await
+            .map_err(|e| StartError::Session { url: url.clone(), message: e.to_string() })?;
+        Ok(browser)
+    }
+
+    /// Ends the session and takes the driver and browser processes down.
+    pub async fn close(mut self) {
+        let client = self.client.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.driver.take();
+        if let Some(profile) = self.profile.take() {
+            // Chromium may still be writing as it dies; a second try catches that.
+            if std::fs::remove_dir_all(&profile).is_err() {
+                std::thread::sleep(Duration::from_millis(200));
+                let _ = std::fs::remove_dir_all(&profile);
+            }
+        }
+    }
+
+    /// Runs `script` until it returns something other than `null`, or `timeout` passes.
+    async fn poll_script(
+        &self,
+        script: &str,
+        args: Vec<Json>,
+        timeout: Duration,
+    ) -> Result<Option<Json>, BrowserError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.client.execute(script, args.clone()).await.map_err(error)?;
+            if !value.is_null() {
+                return Ok(Some(value));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    async fn element(
+        &self,
+        target: &Selector,
+        timeout: Duration,
+    ) -> Result<fantoccini::elements::Element, BrowserError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = match target {
+                Selector::Css(s) => self.client.find(Locator::Css(s)).await,
+                Selector::XPath(s) => self.client.find(Locator::XPath(s)).await,
+            };
+            match found {
+                Ok(element) => return Ok(element),
+                Err(e) if e.is_no_such_element() => {}
+                Err(e) => return Err(error(e)),
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::NotFound { after: timeout });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Retries `act` on an element while it is not yet interactable or goes stale.
+    async fn with_element<F, Fut>(&self, target: &Selector, timeout: Duration, act: F) -> Result<(), BrowserError>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: Future<Output = Result<(), CmdError>>,
+    {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let element = self.element(target, deadline.saturating_duration_since(Instant::now())).await?;
+            match act(element).await {
+                Ok(()) => return Ok(()),
+                Err(e) if retryable(&e) && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(e) => return Err(error(e)),
+            }
+        }
+    }
+}
+
+impl Drop for WebDriverBrowser {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+}
+
+fn retryable(e: &CmdError) -> bool {
+    e.is_element_not_interactable()
+        || e.is_stale_element_reference()
+        || e.is_invalid_element_state()
+        || matches!(e, CmdError::Standard(w) if w.error() == "element click intercepted")
+}
+
+fn error(e: CmdError) -> BrowserError {
+    match &e {
+        CmdError::Lost(_) | CmdError::Failed(_) | CmdError::FailedC(_) => BrowserError::SessionLost(e.to_string()),
+        e if e.is_invalid_session_id() => BrowserError::SessionLost(e.to_string()),
+        CmdError::Standard(w) => BrowserError::Page(first_line(&w.message)),
+        _ => BrowserError::Page(first_line(&e.to_string())),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+fn selector_json(s: &Selector) -> Json {
+    serde_json::to_value(s).unwrap_or(Json::Null)
+}
+
+/// Finds an element from a `{css}` or `{xpath}` selector; shared by the scripts.
+const FIND: &str = r#"
+const find = (s) => s.css !== undefined
+  ? document.querySelector(s.css)
+  : document.evaluate(s.xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+"#;
+
+const FILL: &str = r#"
+const fields = arguments[0];
+const els = fields.map(f => find(f.sel));
+if (els.some(e => !e)) return null;
+const truthy = ['true', 'yes', 'ja', 'on', '1', 'x'];
+for (let i = 0; i < els.length; i++) {
+  const el = els[i], v = fields[i].value, tag = el.tagName.toLowerCase();
+  if (el.focus) el.focus();
+  if (tag === 'select') {
+    const opts = Array.from(el.options);
+    const opt = opts.find(o => o.value === v) || opts.find(o => o.text.trim() === v);
+    if (!opt) return { error: 'the list has no option `' + v + '`' };
+    el.value = opt.value;
+  } else if (el.type === 'checkbox' || el.type === 'radio') {
+    el.checked = truthy.includes(String(v).toLowerCase());
+  } else {
+    const proto = tag === 'textarea' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    const setter = Object.getOwnPropertyDescriptor(proto, 'value').set;
+    if (tag === 'input' || tag === 'textarea') setter.call(el, v); else el.textContent = v;
+  }
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+  el.dispatchEvent(new Event('change', { bubbles: true }));
+}
+return { ok: true };
+"#;
+
+const READ_TEXT: &str = r#"
+const el = find(arguments[0]);
+if (!el) return null;
+const tag = el.tagName.toLowerCase();
+if (tag === 'input' || tag === 'textarea' || tag === 'select') return el.value;
+return el.innerText.trim();
+"#;
+
+const READ_TABLE: &str = r#"
+let t = find(arguments[0]);
+if (!t) return null;
+if (t.tagName.toLowerCase() !== 'table') t = t.querySelector('table');
+if (!t) return { error: 'the element is not a table' };
+const cells = r => Array.from(r.cells).map(c => c.innerText.trim());
+const rows = Array.from(t.rows);
+let header = t.tHead && t.tHead.rows.length ? t.tHead.rows[0]
+  : rows.find(r => r.cells.length && Array.from(r.cells).every(c => c.tagName === 'TH'));
+if (!header) header = rows[0];
+if (!header) return { headers: [], rows: [] };
+const headers = cells(header);
+const body = rows.filter(r => r !== header && !(t.tHead && t.tHead.contains(r)) && r.cells.length === headers.length);
+return { headers, rows: body.map(cells) };
+"#;
+
+const CONDITION: &str = r#"
+const c = arguments[0];
+if (c.text !== undefined) return (document.body && document.body.innerText.includes(c.text)) ? true : null;
+const el = find(c.sel);
+if (c.gone) return (!el || el.offsetParent === null && getComputedStyle(el).position !== 'fixed') ? true : null;
+return el ? true : null;
+"#;
+
+const EXISTS: &str = "return find(arguments[0]) !== null;";
+
+fn script(body: &str) -> String {
+    format!("{FIND}{body}")
+}
+
+impl Browser for WebDriverBrowser {
+    async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
+        self.client.goto(url).await.map_err(|e| match &e {
+            e if e.is_timeout() => BrowserError::Page("the page did not finish loading in time".into()),
+            _ => error(e),
+        })
+    }
+
+    async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.with_element(target, timeout, |e| async move { e.click().await }).await
+    }
+
+    async fn fill(&mut self, fields: &[(Selector, String)], timeout: Duration) -> Result<(), BrowserError> {
+        let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
+        match self.poll_script(&script(FILL), vec![Json::Array(arg)], timeout).await? {
+            None => Err(BrowserError::NotFound { after: timeout }),
+            Some(Json::Object(o)) if o.contains_key("error") => {
+                Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    async fn type_text(
+        &mut self,
+        target: &Selector,
+        text: &str,
+        clear: bool,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let text = text.to_string();
+        self.with_element(target, timeout, move |e| {
+            let text = text.clone();
+            async move {
+                if clear {
+                    e.clear().await?;
+                }
+                e.send_keys(&text).await
+            }
+        })
+        .await
+    }
+
+    async fn select(&mut self, target: &Selector, choice: &SelectBy, timeout: Duration) -> Result<(), BrowserError> {
+        let choice = choice.clone();
+        let result = self
+            .with_element(target, timeout, move |e| {
+                let choice = choice.clone();
+                async move {
+                    match &choice {
+                        SelectBy::Label(label) => e.select_by_label(label).await,
+                        SelectBy::Value(value) => e.select_by_value(value).await,
+                    }
+                }
+            })
+            .await;
+        result.map_err(|e| match e {
+            BrowserError::Page(m) if m.contains("no such element") || m.contains("Unable to locate") => {
+                BrowserError::Page("the list has no such option".into())
+            }
+            other => other,
+        })
+    }
+
+    async fn wait_for(&mut self, condition: &Condition, timeout: Duration) -> Result<(), BrowserError> {
+        let arg = match condition {
+            Condition::Element(s) => json!({ "sel": selector_json(s) }),
+            Condition::Text(t) => json!({ "text": t }),
+            Condition::Gone(s) => json!({ "sel": selector_json(s), "gone": true }),
+        };
+        match self.poll_script(&script(CONDITION), vec![arg], timeout).await? {
+            Some(_) => Ok(()),
+            None if matches!(condition, Condition::Element(_)) => Err(BrowserError::NotFound { after: timeout }),
+            None => Err(BrowserError::Timeout { after: timeout }),
+        }
+    }
+
+    async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
+        match self.poll_script(&script(READ_TEXT), vec![selector_json(target)], timeout).await? {
+            Some(Json::String(s)) => Ok(s),
+            Some(other) => Ok(other.to_string()),
+            None => Err(BrowserError::NotFound { after: timeout }),
+        }
+    }
+
+    async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
+        let Some(value) = self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? else {
+            return Err(BrowserError::NotFound { after: timeout });
+        };
+        if let Some(message) = value.get("error").and_then(Json::as_str) {
+            return Err(BrowserError::Page(message.to_string()));
+        }
+        let strings = |v: &Json| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().map(|c| c.as_str().unwrap_or_default().to_string()).collect())
+                .unwrap_or_default()
+        };
+        let headers = strings(&value["headers"]);
+        let rows = value["rows"].as_array().map(|rows| rows.iter().map(strings).collect()).unwrap_or_default();
+        Ok(Table { headers, rows })
+    }
+
+    async fn exists(&mut self, target: &Selector) -> Result<bool, BrowserError> {
+        let value = self.client.execute(&script(EXISTS), vec![selector_json(target)]).await.map_err(error)?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
+    async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
+        self.client.screenshot().await.map_err(error)
+    }
+
+    async fn page_source(&mut self) -> Result<String, BrowserError> {
+        self.client.source().await.map_err(error)
+    }
+
+    async fn current_url(&mut self) -> Result<String, BrowserError> {
+        self.client.current_url().await.map(|u| u.to_string()).map_err(error)
+    }
+}

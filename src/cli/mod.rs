@@ -1,0 +1,72 @@
+//! The command line: clap definitions and one file per subcommand.
+
+pub mod check;
+pub mod demo;
+pub mod run;
+pub mod runs;
+pub mod show;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::exit_code;
+
+/// nightshift: robots that move cases from e-services into legacy web UIs.
+#[derive(Debug, Parser)]
+#[command(name = "nightshift", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Folder for the run log, evidence and outbox.
+    #[arg(long, global = true, env = "NIGHTSHIFT_STATE_DIR", default_value = ".nightshift")]
+    pub state_dir: PathBuf,
+    /// Folder of robot files.
+    #[arg(long = "robots", global = true, default_value = "robots")]
+    pub robots_dir: PathBuf,
+    /// Folder of schedule files.
+    #[arg(long = "schedules", global = true, default_value = "schedules")]
+    pub schedules_dir: PathBuf,
+    /// Folder with one file per secret, named after the secret.
+    #[arg(long, global = true, env = "NIGHTSHIFT_SECRETS_DIR")]
+    pub secrets_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate robot files without a browser.
+    Check(check::CheckArgs),
+    /// Run a robot once, now.
+    Run(run::RunArgs),
+    /// List recent runs.
+    Runs(runs::RunsArgs),
+    /// Show one run: its cases, steps, errors and evidence.
+    Show(show::ShowArgs),
+    /// Start the stand-in sites and run the sample robot against them.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    let settings = Settings::new(&cli.state_dir, &cli.robots_dir, &cli.schedules_dir, cli.secrets_dir.as_deref());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return exit_code::INTERNAL;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&settings, &args),
+        Command::Run(args) => runtime.block_on(run::run(&settings, args)),
+        Command::Runs(args) => runs::run(&settings, &args),
+        Command::Show(args) => show::run(&settings, &args),
+        Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
+    }
+}
+
+/// Prints an error the way every command does.
+pub fn print_error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
+}

@@ -1,0 +1,108 @@
+//! `nightshift run ROBOT`: run a robot once, now, and exit with its outcome.
+
+use clap::Args;
+
+use crate::cli::print_error;
+use crate::config::Settings;
+use crate::execute::{Outcome, Request, execute, shutdown_signal};
+use crate::exit_code;
+use crate::robot::{self, LoadError};
+use crate::runner::event::RunStatus;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A robot's name (a file in the robots folder) or a path to a robot file.
+    pub robot: String,
+    /// Set a variable, overriding the robot's `vars:` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Show the browser window.
+    #[arg(long)]
+    pub headed: bool,
+    /// Print the finished run as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, found `{text}`"))
+}
+
+pub async fn run(settings: &Settings, args: RunArgs) -> u8 {
+    let path = robot::find(&settings.robots_dir, &args.robot);
+    let robot = match robot::load(&path) {
+        Ok(robot) => robot,
+        Err(e @ LoadError::Invalid { .. }) => {
+            eprint!("{}", e.render());
+            return exit_code::INVALID_INPUT;
+        }
+        Err(e) => {
+            print_error(e);
+            return exit_code::INVALID_INPUT;
+        }
+    };
+    let mut store = match Store::open(&settings.state_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            print_error(e);
+            return exit_code::ENVIRONMENT;
+        }
+    };
+    let request = Request {
+        trigger: "manual".into(),
+        env: std::env::vars().collect(),
+        overrides: args.vars,
+        headed: args.headed,
+        quiet: args.json,
+    };
+    match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
+        Ok(outcome) => report(&store, &outcome, args.json),
+        Err(e) => {
+            print_error(e);
+            exit_code::ENVIRONMENT
+        }
+    }
+}
+
+/// Prints the finished run and maps its outcome to an exit code.
+pub fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
+    match store.run(outcome.run_id) {
+        Ok(Some(detail)) if json => println!("{}", serde_json::to_string_pretty(&detail.run).unwrap_or_default()),
+        Ok(Some(detail)) => {
+            let r = &detail.run;
+            println!(
+                "run {} {}: {} - {} of {} case(s) done, {} business and {} system exception(s), {} min saved",
+                r.id,
+                r.robot,
+                r.status,
+                r.items.done,
+                r.items.total,
+                r.items.business_exceptions,
+                r.items.system_exceptions,
+                r.saved_minutes
+            );
+            if let Some(error) = &r.error {
+                print_error(error);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => print_error(e),
+    }
+    exit_for(outcome)
+}
+
+pub fn exit_for(outcome: &Outcome) -> u8 {
+    if outcome.environment_error {
+        return exit_code::ENVIRONMENT;
+    }
+    match outcome.summary.status {
+        RunStatus::Succeeded | RunStatus::Skipped => exit_code::SUCCESS,
+        RunStatus::SucceededWithExceptions => exit_code::RUN_WITH_EXCEPTIONS,
+        RunStatus::Interrupted => exit_code::INTERRUPTED,
+        RunStatus::Failed | RunStatus::TimedOut | RunStatus::Running => exit_code::RUN_FAILED,
+    }
+}

@@ -1,0 +1,62 @@
+//! `nightshift runs`: the most recent runs, newest first.
+
+use clap::Args;
+
+use crate::browser::fmt_duration;
+use crate::cli::print_error;
+use crate::config::Settings;
+use crate::exit_code;
+use crate::store::{RunRow, Store};
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// How many runs to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON (an array of runs) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(settings: &Settings, args: &RunsArgs) -> u8 {
+    let runs = match Store::open(&settings.state_dir).and_then(|s| s.runs(args.limit)) {
+        Ok(runs) => runs,
+        Err(e) => {
+            print_error(e);
+            return exit_code::ENVIRONMENT;
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
+    } else {
+        print!("{}", table(&runs));
+    }
+    exit_code::SUCCESS
+}
+
+/// The runs as an aligned text table.
+pub fn table(runs: &[RunRow]) -> String {
+    let mut rows =
+        vec![["RUN", "ROBOT", "STATUS", "STARTED", "TIME", "DONE", "EXCEPTIONS", "SAVED"].map(String::from).to_vec()];
+    for r in runs {
+        rows.push(vec![
+            r.id.to_string(),
+            r.robot.clone(),
+            r.status.clone(),
+            r.started_at.chars().take(19).collect::<String>().replace('T', " "),
+            r.duration_ms.map(|ms| fmt_duration(std::time::Duration::from_millis(ms as u64))).unwrap_or_default(),
+            format!("{}/{}", r.items.done, r.items.total),
+            (r.items.business_exceptions + r.items.system_exceptions).to_string(),
+            format!("{} min", r.saved_minutes),
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,94 @@
+//! Where nightshift keeps its state and finds robots, browsers and secrets.
+
+use std::collections::HashMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// The settings every command shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Absolute, so evidence paths in the run log stay valid from anywhere.
+    pub state_dir: PathBuf,
+    pub robots_dir: PathBuf,
+    pub schedules_dir: PathBuf,
+    pub secrets_dir: Option<PathBuf>,
+    /// `NIGHTSHIFT_WEBDRIVER_URL`: use this WebDriver server instead of a managed chromedriver.
+    pub webdriver_url: Option<String>,
+}
+
+impl Settings {
+    pub fn new(state_dir: &Path, robots_dir: &Path, schedules_dir: &Path, secrets_dir: Option<&Path>) -> Self {
+        Self {
+            state_dir: absolute(state_dir),
+            robots_dir: robots_dir.to_path_buf(),
+            schedules_dir: schedules_dir.to_path_buf(),
+            secrets_dir: secrets_dir.map(Path::to_path_buf),
+            webdriver_url: std::env::var("NIGHTSHIFT_WEBDRIVER_URL").ok().filter(|s| !s.is_empty()),
+        }
+    }
+
+    pub fn evidence_dir(&self, run_id: i64) -> PathBuf {
+        self.state_dir.join("evidence").join(run_id.to_string())
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[derive(Debug, Error)]
+pub enum SecretError {
+    #[error(
+        "secret `{name}` is not set: set NIGHTSHIFT_SECRET_{name} or put a file `{name}` in the secrets folder (--secrets-dir)"
+    )]
+    Missing { name: String },
+    #[error("failed to read secret file `{}`: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+}
+
+/// Reads each declared secret from `NIGHTSHIFT_SECRET_<NAME>` or `<secrets_dir>/<NAME>`.
+/// A secret file others can read is used, with a warning.
+pub fn load_secrets(
+    names: &[String],
+    env: &HashMap<String, String>,
+    secrets_dir: Option<&Path>,
+) -> Result<HashMap<String, String>, SecretError> {
+    let mut secrets = HashMap::new();
+    for name in names {
+        if let Some(value) = env.get(&format!("NIGHTSHIFT_SECRET_{name}")) {
+            secrets.insert(name.clone(), value.clone());
+            continue;
+        }
+        let Some(path) = secrets_dir.map(|d| d.join(name)).filter(|p| p.is_file()) else {
+            return Err(SecretError::Missing { name: name.clone() });
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| SecretError::Read { path: path.clone(), source })?;
+        if std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
+            tracing::warn!("secret file `{}` is readable by every user: chmod 600 it", path.display());
+        }
+        secrets.insert(name.clone(), text.trim_end_matches(['\n', '\r']).to_string());
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_wins_over_files_and_missing_secrets_say_how_to_set_them() {
+        let env: HashMap<String, String> = [("NIGHTSHIFT_SECRET_PW".to_string(), "x".to_string())].into();
+        let found = load_secrets(&["PW".into()], &env, None).unwrap();
+        assert_eq!(found["PW"], "x");
+        let err = load_secrets(&["OTHER".into()], &env, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "secret `OTHER` is not set: set NIGHTSHIFT_SECRET_OTHER or put a file `OTHER` in the secrets folder (--secrets-dir)"
+        );
+    }
+}

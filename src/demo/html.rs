@@ -1,0 +1,87 @@
+//! Small helpers the stand-in sites share: escaping, page frames, sessions.
+
+use std::collections::HashSet;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page with a title, a site banner and `body`.
+pub fn page(site: &str, title: &str, style: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{} – {}</title><style>{style}</style></head>\
+         <body><header><b>{}</b></header><main><h1>{}</h1>\n{body}\n</main></body></html>",
+        esc(title),
+        esc(site),
+        esc(site),
+        esc(title)
+    ))
+}
+
+/// Cookie-based sessions: random tokens that the site hands out at login.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    tokens: HashSet<String>,
+    counter: u64,
+}
+
+impl Sessions {
+    pub fn open(&mut self) -> String {
+        self.counter += 1;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let token = format!("{:x}{:x}", nanos, self.counter);
+        self.tokens.insert(token.clone());
+        token
+    }
+
+    pub fn valid(&self, headers: &HeaderMap, cookie: &str) -> bool {
+        cookie_value(headers, cookie).is_some_and(|t| self.tokens.contains(&t))
+    }
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// A redirect that also sets the session cookie.
+pub fn login_redirect(cookie: &str, token: &str, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("{cookie}={token}; Path=/; HttpOnly; SameSite=Lax")) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The login form both sites show, in their own words.
+pub fn login_form(site: &str, style: &str, error: Option<&str>) -> Html<String> {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
+    page(
+        site,
+        "Logga in",
+        style,
+        &format!(
+            "{error}<form method=\"post\" action=\"/login\">\
+             <p><label for=\"username\">Användarnamn</label><br><input id=\"username\" name=\"username\" autocomplete=\"username\"></p>\
+             <p><label for=\"password\">Lösenord</label><br><input id=\"password\" name=\"password\" type=\"password\"></p>\
+             <p><button type=\"submit\">Logga in</button></p></form>"
+        ),
+    )
+}

@@ -1,0 +1,188 @@
+//! A stand-in for the school health journal (elevhälsojournalen): log in,
+//! search a pupil by personnummer, register a guardian's vaccination consent.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::demo::data::{Pupil, VACCINES};
+use crate::demo::html::{Sessions, esc, login_form, login_redirect, page};
+
+pub const SITE: &str = "Elevhälsans journalsystem";
+const COOKIE: &str = "JSESSIONID";
+const STYLE: &str = "body{font-family:Verdana,sans-serif;font-size:13px;background:#eef;margin:0}\
+    header{background:#556;color:#fff;padding:6px}main{padding:12px}table{border-collapse:collapse}\
+    td,th{border:1px solid #99a;padding:3px 6px}.error{color:#a00}";
+
+/// A consent as registered in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub pnr: String,
+    pub vaccine: String,
+    pub consent: bool,
+    pub guardian: String,
+    pub errand: String,
+}
+
+/// The journal's server-side state; tests read it directly.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub username: String,
+    pub password: String,
+    pub pupils: Vec<Pupil>,
+    pub consents: Vec<Consent>,
+    sessions: Sessions,
+}
+
+impl Journal {
+    pub fn new(username: &str, password: &str, pupils: Vec<Pupil>) -> Self {
+        Self { username: username.into(), password: password.into(), pupils, ..Self::default() }
+    }
+}
+
+type Shared = Arc<Mutex<Journal>>;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/search") }))
+        .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))
+        .route("/search", get(search))
+        .route("/pupils/{pnr}", get(pupil))
+        .route("/pupils/{pnr}/consents", post(register))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if form.username == s.username && form.password == s.password {
+        let token = s.sessions.open();
+        login_redirect(COOKIE, &token, "/search")
+    } else {
+        (StatusCode::UNAUTHORIZED, login_form(SITE, STYLE, Some("Inloggningen misslyckades."))).into_response()
+    }
+}
+
+/// Digits only, so `20120315-1234`, `201203151234` and `120315-1234` compare equal.
+fn normalise(pnr: &str) -> String {
+    let digits: String = pnr.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 10 { format!("20{digits}") } else { digits }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    pnr: Option<String>,
+}
+
+async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    let form = "<form method=\"get\" action=\"/search\"><label for=\"pnr\">Personnummer</label> \
+                <input id=\"pnr\" name=\"pnr\" size=\"14\"> <input type=\"submit\" value=\"Sök\"></form>";
+    let result = match q.pnr.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => String::new(),
+        Some(wanted) => match s.pupils.iter().find(|p| normalise(&p.pnr) == normalise(wanted)) {
+            Some(p) => return Redirect::to(&format!("/pupils/{}", normalise(&p.pnr))).into_response(),
+            None => format!("<p class=\"error\">Ingen elev med personnummer {} hittades.</p>", esc(wanted)),
+        },
+    };
+    page(SITE, "Sök elev", STYLE, &format!("{form}{result}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<u8>,
+}
+
+async fn pupil(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(pnr): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    let Some(p) = s.pupils.iter().find(|p| normalise(&p.pnr) == normalise(&pnr)) else {
+        return (StatusCode::NOT_FOUND, page(SITE, "Okänd elev", STYLE, "<p>Eleven finns inte.</p>")).into_response();
+    };
+    let notice = if q.saved.is_some() { "<p class=\"notice\">Samtycket är registrerat.</p>" } else { "" };
+    let mut history = String::new();
+    for c in s.consents.iter().filter(|c| normalise(&c.pnr) == normalise(&p.pnr)) {
+        history.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.vaccine),
+            if c.consent { "Ja" } else { "Nej" },
+            esc(&c.guardian),
+            esc(&c.errand)
+        ));
+    }
+    let options: String =
+        VACCINES.iter().map(|v| format!("<option value=\"{}\">{}</option>", esc(&v.to_lowercase()), esc(v))).collect();
+    let body = format!(
+        "{notice}<table><tr><td>Namn</td><td>{}</td></tr><tr><td>Personnummer</td><td>{}</td></tr><tr><td>Skola</td><td>{}</td></tr></table>\
+         <h2>Registrerade samtycken</h2><table><tr><th>Vaccination</th><th>Samtycke</th><th>Vårdnadshavare</th><th>E-tjänstärende</th></tr>{history}</table>\
+         <h2>Registrera samtycke</h2><form method=\"post\" action=\"/pupils/{}/consents\">\
+         <p><label for=\"vaccine\">Vaccination</label> <select id=\"vaccine\" name=\"vaccine\"><option value=\"\">-- välj --</option>{options}</select></p>\
+         <p><label for=\"consent\">Samtycke</label> <select id=\"consent\" name=\"consent\"><option value=\"\">-- välj --</option><option value=\"J\">Ja</option><option value=\"N\">Nej</option></select></p>\
+         <p><label for=\"guardian\">Vårdnadshavare</label> <input id=\"guardian\" name=\"guardian\"></p>\
+         <p><label for=\"errand\">E-tjänstärende</label> <input id=\"errand\" name=\"errand\"></p>\
+         <p><input type=\"submit\" value=\"Registrera samtycke\"></p></form>",
+        esc(&p.name),
+        esc(&p.pnr),
+        esc(&p.school),
+        normalise(&p.pnr),
+    );
+    page(SITE, &format!("Elev: {}", p.name), STYLE, &body).into_response()
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    vaccine: String,
+    consent: String,
+    guardian: String,
+    errand: String,
+}
+
+async fn register(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(pnr): Path<String>,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    let Some(p) = s.pupils.iter().find(|p| normalise(&p.pnr) == normalise(&pnr)).cloned() else {
+        return (StatusCode::NOT_FOUND, "Eleven finns inte.").into_response();
+    };
+    let vaccine = VACCINES.iter().find(|v| v.to_lowercase() == form.vaccine);
+    let (Some(vaccine), true, false) =
+        (vaccine, matches!(form.consent.as_str(), "J" | "N"), form.guardian.trim().is_empty())
+    else {
+        let body = "<p class=\"error\">Alla fält måste fyllas i.</p>";
+        return (StatusCode::UNPROCESSABLE_ENTITY, page(SITE, "Fel i formuläret", STYLE, body)).into_response();
+    };
+    s.consents.push(Consent {
+        pnr: p.pnr.clone(),
+        vaccine: vaccine.to_string(),
+        consent: form.consent == "J",
+        guardian: form.guardian.trim().to_string(),
+        errand: form.errand.trim().to_string(),
+    });
+    Redirect::to(&format!("/pupils/{}?saved=1", normalise(&p.pnr))).into_response()
+}

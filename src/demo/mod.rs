@@ -1,0 +1,7 @@
+//! The stand-in e-service and legacy sites, and `nightshift demo`.
+
+pub mod data;
+pub mod eservice;
+pub mod html;
+pub mod journal;
+pub mod sites;

@@ -1,0 +1,83 @@
+//! Starts the stand-in sites on free loopback ports, each with its own state.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::demo::data::{self, ConsentErrand};
+use crate::demo::eservice::EService;
+use crate::demo::journal::Journal;
+
+/// The user the sample robots log in as.
+pub const DEMO_USER: &str = "robot";
+/// Passwords the demo gives the sites and the robots (not secrets: made up).
+pub const DEMO_ESERVICE_PASSWORD: &str = "demo-eplattform";
+pub const DEMO_JOURNAL_PASSWORD: &str = "demo-journal";
+
+/// What the sites start with.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub errands: Vec<ConsentErrand>,
+    /// Pupils in the journal beside those the errands name.
+    pub extra_pupils: usize,
+    pub eservice_password: String,
+    pub journal_password: String,
+}
+
+impl SiteConfig {
+    /// `count` consent errands and the demo passwords.
+    pub fn demo(count: usize) -> Self {
+        Self {
+            errands: data::consent_errands(count),
+            extra_pupils: 5,
+            eservice_password: DEMO_ESERVICE_PASSWORD.into(),
+            journal_password: DEMO_JOURNAL_PASSWORD.into(),
+        }
+    }
+}
+
+/// The running sites. Dropping this stops them.
+pub struct Sites {
+    pub eservice_url: String,
+    pub journal_url: String,
+    pub eservice: Arc<Mutex<EService>>,
+    pub journal: Arc<Mutex<Journal>>,
+    _stop: Vec<oneshot::Sender<()>>,
+}
+
+impl Sites {
+    pub async fn start(config: SiteConfig) -> std::io::Result<Self> {
+        let count = config.errands.len();
+        let mut pupils: Vec<_> = config.errands.iter().map(|e| e.pupil.clone()).collect();
+        pupils.extend((count..count + config.extra_pupils).map(data::pupil));
+        let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, config.errands)));
+        let journal = Arc::new(Mutex::new(Journal::new(DEMO_USER, &config.journal_password, pupils)));
+        let (eservice_url, stop_e) = serve(crate::demo::eservice::router(eservice.clone())).await?;
+        let (journal_url, stop_j) = serve(crate::demo::journal::router(journal.clone())).await?;
+        Ok(Self { eservice_url, journal_url, eservice, journal, _stop: vec![stop_e, stop_j] })
+    }
+
+    /// The environment the sample robots read the sites' addresses from.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("NIGHTSHIFT_ESERVICE_URL".into(), self.eservice_url.clone()),
+            ("NIGHTSHIFT_JOURNAL_URL".into(), self.journal_url.clone()),
+        ]
+    }
+}
+
+async fn serve(router: axum::Router) -> std::io::Result<(String, oneshot::Sender<()>)> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok((url, stop))
+}

@@ -1,0 +1,130 @@
+//! One run from end to end, the same for `run`, `demo` and (later) the
+//! daemon: record the run, start the browser, run the robot with the run log
+//! and console listening, take the browser down, and settle the record even
+//! when the run is interrupted.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use thiserror::Error;
+
+use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
+use crate::config::{Settings, load_secrets};
+use crate::console::ConsoleSink;
+use crate::redact::Redactor;
+use crate::robot::model::Robot;
+use crate::runner::event::{EventSink, Fanout, RunStatus};
+use crate::runner::run::{RunContext, RunSummary, Runner};
+use crate::store::{Store, StoreError, StoreSink};
+
+/// What a run is started with besides the robot.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub trigger: String,
+    /// The environment `${env.X}` and secrets are read from.
+    pub env: HashMap<String, String>,
+    pub overrides: Vec<(String, String)>,
+    pub headed: bool,
+    /// No console progress lines.
+    pub quiet: bool,
+}
+
+/// How a run ended, for the command that started it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub run_id: i64,
+    pub summary: RunSummary,
+    /// The run could not start because the machine lacks something (browser, secret).
+    pub environment_error: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum ExecuteError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs `robot` once; `stop` resolving (Ctrl-C, SIGTERM) interrupts it.
+pub async fn execute(
+    store: &mut Store,
+    settings: &Settings,
+    robot: &Robot,
+    request: Request,
+    stop: impl Future<Output = ()>,
+) -> Result<Outcome, ExecuteError> {
+    let run_id =
+        store.create_run(&robot.name, &robot.path.display().to_string(), &request.trigger, robot.manual_minutes)?;
+    let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
+        store.finish_as(run_id, RunStatus::Failed, &message)?;
+        Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
+    };
+    let secrets = match load_secrets(&robot.secrets, &request.env, settings.secrets_dir.as_deref()) {
+        Ok(secrets) => secrets,
+        Err(e) => return failed(store, e.to_string()),
+    };
+    let options = SessionOptions {
+        headless: robot.browser.headless && !request.headed,
+        window_size: robot.browser.window_size,
+        page_load_timeout: robot.timeouts.page_load,
+        webdriver_url: settings.webdriver_url.clone(),
+    };
+    let mut browser = match WebDriverBrowser::start(&options).await {
+        Ok(browser) => browser,
+        Err(e @ StartError::Driver(_)) => return failed(store, e.to_string()),
+        Err(e) => return failed(store, Redactor::new(secrets.values().cloned()).redact(&e.to_string())),
+    };
+    let context = RunContext {
+        run_id,
+        evidence_dir: settings.evidence_dir(run_id),
+        env: request.env,
+        secrets,
+        overrides: request.overrides,
+    };
+    let mut console = ConsoleSink::new(&robot.name, request.quiet);
+    let finished = {
+        let mut store_sink = StoreSink::new(store, run_id);
+        let sinks: Vec<&mut dyn EventSink> = vec![&mut store_sink, &mut console];
+        let mut fanout = Fanout(sinks);
+        let runner = Runner::new(robot, &mut browser, context, &mut fanout);
+        tokio::select! {
+            summary = runner.run() => Some(summary),
+            () = stop => None,
+        }
+    };
+    browser.close().await;
+    let summary = match finished {
+        Some(summary) => summary,
+        None => {
+            let message = "stopped by a signal before the run finished".to_string();
+            store.finish_as(run_id, RunStatus::Interrupted, &message)?;
+            RunSummary { status: RunStatus::Interrupted, ..failed_summary(message) }
+        }
+    };
+    Ok(Outcome { run_id, summary, environment_error: false })
+}
+
+fn failed_summary(message: String) -> RunSummary {
+    RunSummary {
+        status: RunStatus::Failed,
+        error: Some(message),
+        items_total: 0,
+        items_done: 0,
+        business_exceptions: 0,
+        system_exceptions: 0,
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

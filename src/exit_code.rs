@@ -1,0 +1,20 @@
+//! Exit codes: a documented API for scripts and schedulers (docs/cli.md).
+
+/// The command did what was asked; a run succeeded.
+pub const SUCCESS: u8 = 0;
+/// A run failed, timed out or was interrupted.
+pub const RUN_FAILED: u8 = 1;
+/// The command line was wrong (clap's own code).
+pub const USAGE: u8 = 2;
+/// A robot or schedule file is invalid.
+pub const INVALID_INPUT: u8 = 3;
+/// A run finished but some cases ended as exceptions.
+pub const RUN_WITH_EXCEPTIONS: u8 = 4;
+/// The environment is not usable: no browser, state folder not writable, a secret missing.
+pub const ENVIRONMENT: u8 = 5;
+/// Asked for something that does not exist (an unknown run id).
+pub const NOT_FOUND: u8 = 6;
+/// A bug in nightshift.
+pub const INTERNAL: u8 = 70;
+/// Stopped by Ctrl-C or SIGTERM.
+pub const INTERRUPTED: u8 = 130;

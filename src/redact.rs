@@ -1,0 +1,47 @@
+//! Keeps secret values out of everything nightshift writes: the run log, the
+//! console, JSON output and saved page HTML.
+
+/// What a redacted secret is replaced with.
+pub const MASK: &str = "***";
+
+/// Replaces every known secret value with `***`.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} secrets)", self.secrets.len())
+    }
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Self { secrets }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_occurrence_longest_first() {
+        let r = Redactor::new(["pw".to_string(), "pw-long".to_string(), String::new()]);
+        assert_eq!(r.redact("a pw-long b pw c"), "a *** b *** c");
+    }
+}

@@ -1,0 +1,130 @@
+//! Locators as written in robot files (`css:`, `xpath:`, `text:`, `link:`,
+//! `label:`, `id:`, `name:`; plain text is CSS) and their translation into the
+//! two selector kinds WebDriver understands.
+
+use crate::browser::Selector;
+use crate::robot::expr::{RenderError, Scope, Template};
+
+/// How a locator finds its element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    Css,
+    XPath,
+    /// An element whose visible text is exactly this (buttons and links first).
+    Text,
+    /// A link whose visible text is exactly this.
+    Link,
+    /// The form field whose `<label>` text is exactly this.
+    Label,
+    Id,
+    Name,
+}
+
+/// The prefixes a locator may start with, in the form `prefix:value`.
+pub const PREFIXES: &[(&str, Strategy)] = &[
+    ("css", Strategy::Css),
+    ("xpath", Strategy::XPath),
+    ("text", Strategy::Text),
+    ("link", Strategy::Link),
+    ("label", Strategy::Label),
+    ("id", Strategy::Id),
+    ("name", Strategy::Name),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locator {
+    pub strategy: Strategy,
+    pub value: Template,
+    /// How many characters of the source text the prefix took (for positions).
+    pub prefix_len: usize,
+}
+
+impl Locator {
+    /// Splits the strategy prefix off `text`; the rest is the template text.
+    pub fn split(text: &str) -> (Strategy, &str, usize) {
+        if let Some((prefix, rest)) = text.split_once(':')
+            && let Some((_, strategy)) = PREFIXES.iter().find(|(p, _)| *p == prefix.trim())
+        {
+            return (*strategy, rest.trim_start(), text.len() - rest.trim_start().len());
+        }
+        let trimmed = text.trim_start();
+        if trimmed.starts_with("//") || trimmed.starts_with("(/") || trimmed.starts_with("./") {
+            return (Strategy::XPath, text, 0);
+        }
+        (Strategy::Css, text, 0)
+    }
+
+    /// The selector for this locator with its references filled in.
+    pub fn resolve(&self, scope: &dyn Scope) -> Result<Selector, RenderError> {
+        Ok(selector(self.strategy, &self.value.render(scope)?))
+    }
+
+    /// The locator as written, for the run log.
+    pub fn source(&self) -> String {
+        let prefix = PREFIXES.iter().find(|(_, s)| *s == self.strategy).map_or("", |(p, _)| p);
+        match self.strategy {
+            Strategy::Css => self.value.source(),
+            _ => format!("{prefix}:{}", self.value.source()),
+        }
+    }
+}
+
+/// Translates a resolved locator into a CSS or XPath selector.
+pub fn selector(strategy: Strategy, value: &str) -> Selector {
+    let lit = xpath_literal(value);
+    const FIELD: &str = "self::input or self::select or self::textarea";
+    match strategy {
+        Strategy::Css => Selector::Css(value.to_string()),
+        Strategy::XPath => Selector::XPath(value.to_string()),
+        Strategy::Id => Selector::XPath(format!("//*[@id={lit}]")),
+        Strategy::Name => Selector::XPath(format!("//*[@name={lit}]")),
+        Strategy::Link => Selector::XPath(format!("//a[normalize-space(.)={lit}]")),
+        Strategy::Text => {
+            // Buttons and links first; any other element with that text only
+            // when no button or link has it (XPath 1.0 has no ordered choice).
+            let clickable = format!(
+                "//*[self::button or self::a or self::summary or @role='button'][normalize-space(.)={lit}] \
+                 | //input[(@type='submit' or @type='button' or @type='reset') and @value={lit}]"
+            );
+            Selector::XPath(format!(
+                "{clickable} | //body//*[not(self::script or self::style)][normalize-space(text())={lit}][count({clickable}) = 0]"
+            ))
+        }
+        Strategy::Label => Selector::XPath(format!(
+            "//*[{FIELD}][@id=//label[normalize-space(.)={lit}]/@for] \
+             | //label[normalize-space(.)={lit}]//*[{FIELD}] \
+             | //*[{FIELD}][@aria-label={lit}]"
+        )),
+    }
+}
+
+/// An XPath string literal for any text, quotes included.
+fn xpath_literal(value: &str) -> String {
+    if !value.contains('\'') {
+        format!("'{value}'")
+    } else if !value.contains('"') {
+        format!("\"{value}\"")
+    } else {
+        let pieces: Vec<String> = value.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", pieces.join(", \"'\", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_choose_the_strategy() {
+        assert_eq!(Locator::split("text: Spara"), (Strategy::Text, "Spara", 6));
+        assert_eq!(Locator::split("//td[2]"), (Strategy::XPath, "//td[2]", 0));
+        assert_eq!(Locator::split("li:first-child"), (Strategy::Css, "li:first-child", 0));
+    }
+
+    #[test]
+    fn quotes_in_text_stay_valid_xpath() {
+        assert_eq!(xpath_literal("it's"), "\"it's\"");
+        assert_eq!(xpath_literal("a'b\"c"), "concat('a', \"'\", 'b\"c')");
+        assert_eq!(selector(Strategy::Link, "Nästa"), Selector::XPath("//a[normalize-space(.)='Nästa']".into()));
+    }
+}

@@ -1,0 +1,60 @@
+//! The robot language: reading, validating and modelling robot files. Pure and
+//! sync: no IO beyond reading the file.
+
+pub mod diagnostic;
+pub mod expr;
+pub mod locator;
+pub mod model;
+pub mod step;
+pub mod validate;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use crate::robot::diagnostic::Diagnostic;
+use crate::robot::model::Robot;
+
+/// Why a robot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("failed to read `{}`: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("`{}` has {} error(s)", path.display(), diagnostics.len())]
+    Invalid { path: PathBuf, source_text: String, diagnostics: Vec<Diagnostic> },
+}
+
+impl LoadError {
+    /// Every diagnostic rendered with its source line, or the read error.
+    pub fn render(&self) -> String {
+        match self {
+            LoadError::Read { .. } => format!("{self}\n"),
+            LoadError::Invalid { source_text, diagnostics, .. } => {
+                diagnostics.iter().map(|d| d.render(source_text)).collect::<Vec<_>>().join("")
+            }
+        }
+    }
+}
+
+/// Reads and validates a robot file.
+pub fn load(path: &Path) -> Result<Robot, LoadError> {
+    let source =
+        std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
+    validate::robot_from_str(path, &source).map_err(|diagnostics| LoadError::Invalid {
+        path: path.to_path_buf(),
+        source_text: source,
+        diagnostics,
+    })
+}
+
+/// Finds a robot by path, or by name in the robots directory (`NAME.yaml`).
+pub fn find(robots_dir: &Path, name_or_path: &str) -> PathBuf {
+    let direct = PathBuf::from(name_or_path);
+    if direct.is_file() || name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml") {
+        return direct;
+    }
+    let yml = robots_dir.join(format!("{name_or_path}.yml"));
+    if yml.is_file() {
+        return yml;
+    }
+    robots_dir.join(format!("{name_or_path}.yaml"))
+}

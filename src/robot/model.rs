@@ -1,0 +1,79 @@
+//! A validated robot: what the runner executes. Built only by `validate`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::robot::expr::Template;
+use crate::robot::locator::Locator;
+use crate::robot::step::Step;
+
+/// How long an element step waits for its element unless told otherwise.
+pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a page may take to load before the step fails.
+pub const DEFAULT_PAGE_LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Robot {
+    pub path: PathBuf,
+    pub name: String,
+    pub description: String,
+    /// Who is told about business exceptions.
+    pub handlers: Vec<String>,
+    pub language: Language,
+    /// Minutes a person needs per case: the basis of saved time.
+    pub manual_minutes: f64,
+    /// Names of the secrets the robot uses (`${secrets.NAME}`).
+    pub secrets: Vec<String>,
+    pub vars: Vec<(String, Template)>,
+    pub browser: BrowserSettings,
+    pub timeouts: Timeouts,
+    pub setup: Vec<Step>,
+    pub items: Option<Items>,
+    pub teardown: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Swedish,
+    English,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserSettings {
+    pub headless: bool,
+    pub window_size: (u32, u32),
+}
+
+impl Default for BrowserSettings {
+    fn default() -> Self {
+        Self { headless: true, window_size: (1280, 1024) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeouts {
+    pub step: Duration,
+    pub page_load: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { step: DEFAULT_STEP_TIMEOUT, page_load: DEFAULT_PAGE_LOAD_TIMEOUT }
+    }
+}
+
+/// Where the cases come from and what is done with each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Items {
+    pub source: ItemSource,
+    /// The field that identifies a case (an errand number).
+    pub key: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemSource {
+    /// The rows of an HTML table on the current page, by header name; with
+    /// `next_page`, the link is followed until it is gone.
+    Table { locator: Locator, next_page: Option<Locator> },
+}

@@ -1,0 +1,123 @@
+//! The closed set of steps a robot can take.
+
+use std::time::Duration;
+
+use crate::robot::expr::Template;
+use crate::robot::locator::Locator;
+use crate::robot::yaml::Pos;
+
+/// The step names, as written in robot files.
+pub const ACTIONS: &[&str] =
+    &["goto", "click", "fill", "type", "select", "wait_for", "read_text", "read_table", "fail", "screenshot", "log"];
+
+/// Keys any step may carry beside its action.
+pub const COMMON_KEYS: &[&str] = &["timeout", "name"];
+
+/// One step with where it was written and its own options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub action: Action,
+    pub pos: Pos,
+    /// Overrides the robot's step timeout for this step.
+    pub timeout: Option<Duration>,
+    /// A label for logs; defaults to the action's name.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Goto {
+        url: Template,
+    },
+    Click {
+        target: Locator,
+    },
+    /// Sets several fields at once (one WebDriver call in the common case).
+    Fill {
+        fields: Vec<(Locator, Template)>,
+    },
+    /// Sends real keystrokes, after clearing the field unless `clear` is false.
+    Type {
+        target: Locator,
+        text: Template,
+        clear: bool,
+    },
+    Select {
+        target: Locator,
+        choice: Choice,
+    },
+    WaitFor {
+        target: WaitTarget,
+    },
+    ReadText {
+        from: Locator,
+        into: String,
+    },
+    ReadTable {
+        from: Locator,
+        into: String,
+    },
+    /// A business exception: the case cannot be handled by the robot.
+    Fail {
+        message: Template,
+    },
+    Screenshot {
+        name: Option<Template>,
+    },
+    Log {
+        message: Template,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Label(Template),
+    Value(Template),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaitTarget {
+    Element(Locator),
+    Text(Template),
+    Gone(Locator),
+}
+
+impl Action {
+    /// The step's name in robot files.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Goto { .. } => "goto",
+            Action::Click { .. } => "click",
+            Action::Fill { .. } => "fill",
+            Action::Type { .. } => "type",
+            Action::Select { .. } => "select",
+            Action::WaitFor { .. } => "wait_for",
+            Action::ReadText { .. } => "read_text",
+            Action::ReadTable { .. } => "read_table",
+            Action::Fail { .. } => "fail",
+            Action::Screenshot { .. } => "screenshot",
+            Action::Log { .. } => "log",
+        }
+    }
+
+    /// A one-line summary for the run log: templates as written, so no
+    /// secret or personal value is ever rendered into it.
+    pub fn summary(&self) -> String {
+        match self {
+            Action::Goto { url } => url.source(),
+            Action::Click { target } => target.source(),
+            Action::Fill { fields } => fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", "),
+            Action::Type { target, .. } | Action::Select { target, .. } => target.source(),
+            Action::WaitFor { target } => match target {
+                WaitTarget::Element(l) => l.source(),
+                WaitTarget::Text(t) => format!("text {}", t.source()),
+                WaitTarget::Gone(l) => format!("gone {}", l.source()),
+            },
+            Action::ReadText { from, into } | Action::ReadTable { from, into } => {
+                format!("{} -> {into}", from.source())
+            }
+            Action::Fail { message } | Action::Log { message } => message.source(),
+            Action::Screenshot { name } => name.as_ref().map(Template::source).unwrap_or_default(),
+        }
+    }
+}

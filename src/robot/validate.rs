@@ -1,0 +1,645 @@
+//! Turns the YAML tree of a robot file into a `Robot`, reporting every error in
+//! one pass with its position and, for misspelt names, a suggestion.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::robot::expr::{BUILTINS, Namespace, Template};
+use crate::robot::locator::Locator;
+use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, Robot, Timeouts};
+use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Choice, Step, WaitTarget};
+use crate::robot::yaml::{self, Key, Node, Pos, Value};
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "handlers",
+    "language",
+    "manual_minutes",
+    "secrets",
+    "vars",
+    "browser",
+    "timeouts",
+    "setup",
+    "items",
+    "teardown",
+];
+const ITEMS_KEYS: &[&str] = &["table", "key", "steps"];
+const TABLE_KEYS: &[&str] = &["locator", "next_page"];
+
+/// Parses and validates one robot file's text.
+pub fn robot_from_str(path: &Path, source: &str) -> Result<Robot, Vec<Diagnostic>> {
+    let tree = match yaml::parse(source) {
+        Ok(tree) => tree,
+        Err(e) => {
+            let mut d = Diagnostics::new(path);
+            d.error(e.pos, 1, format!("invalid YAML: {}", e.message));
+            return Err(d.into_sorted());
+        }
+    };
+    let mut v = Validator { d: Diagnostics::new(path), lines: source.lines().collect(), refs: Vec::new() };
+    let robot = v.robot(path, &tree);
+    v.check_references(robot.as_ref());
+    match robot {
+        Some(robot) if v.d.is_empty() => Ok(robot),
+        _ => Err(v.d.into_sorted()),
+    }
+}
+
+/// A `${...}` reference seen while validating, checked once all names are known.
+struct SeenRef {
+    namespace: Namespace,
+    name: String,
+    pos: Pos,
+    in_item: bool,
+}
+
+struct Validator<'s> {
+    d: Diagnostics,
+    lines: Vec<&'s str>,
+    refs: Vec<SeenRef>,
+}
+
+/// The entries of a mapping after unknown keys have been reported.
+struct Fields<'n> {
+    entries: &'n [(Key, Node)],
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, name: &str) -> Option<&'n Node> {
+        self.entries.iter().find(|(k, _)| k.name == name).map(|(_, n)| n)
+    }
+
+    fn key_pos(&self, name: &str) -> Option<Pos> {
+        self.entries.iter().find(|(k, _)| k.name == name).map(|(k, _)| k.pos)
+    }
+}
+
+impl Validator<'_> {
+    fn robot(&mut self, path: &Path, tree: &Node) -> Option<Robot> {
+        let fields = self.mapping(tree, TOP_KEYS, "a robot (a mapping with `name`, `setup`, `items`, ...)")?;
+        let name = match fields.get("name") {
+            Some(n) => self.string(n, "the robot's name"),
+            None => {
+                self.d.error(tree.pos, 1, "missing `name`: every robot needs a name");
+                None
+            }
+        };
+        let description = fields.get("description").and_then(|n| self.string(n, "a description")).unwrap_or_default();
+        let handlers = fields.get("handlers").map(|n| self.string_list(n, "email addresses")).unwrap_or_default();
+        for (address, pos) in &handlers {
+            if !address.contains('@') {
+                self.d.error(*pos, address.chars().count(), format!("`{address}` is not an email address"));
+            }
+        }
+        let language = match fields.get("language") {
+            Some(n) => match self.string(n, "`sv` or `en`").as_deref() {
+                Some("sv") | None => Language::Swedish,
+                Some("en") => Language::English,
+                Some(other) => {
+                    self.d.error(
+                        n.pos,
+                        other.chars().count(),
+                        format!("unknown language `{other}`: expected `sv` or `en`"),
+                    );
+                    Language::Swedish
+                }
+            },
+            None => Language::Swedish,
+        };
+        let manual_minutes =
+            fields.get("manual_minutes").and_then(|n| self.number(n, "minutes per case")).unwrap_or(0.0);
+        let secrets: Vec<String> = fields
+            .get("secrets")
+            .map(|n| self.string_list(n, "secret names"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let vars = fields.get("vars").map(|n| self.vars(n)).unwrap_or_default();
+        let browser = fields.get("browser").map(|n| self.browser(n)).unwrap_or_default();
+        let timeouts = fields.get("timeouts").map(|n| self.timeouts(n)).unwrap_or_default();
+        let setup = fields.get("setup").map(|n| self.steps(n, false)).unwrap_or_default();
+        let items = fields.get("items").and_then(|n| self.items(n, fields.key_pos("items").unwrap_or(n.pos)));
+        let teardown = fields.get("teardown").map(|n| self.steps(n, false)).unwrap_or_default();
+        Some(Robot {
+            path: path.to_path_buf(),
+            name: name?,
+            description,
+            handlers: handlers.into_iter().map(|(s, _)| s).collect(),
+            language,
+            manual_minutes,
+            secrets,
+            vars,
+            browser,
+            timeouts,
+            setup,
+            items,
+            teardown,
+        })
+    }
+
+    fn vars(&mut self, node: &Node) -> Vec<(String, Template)> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, "variables (a mapping of name: value)");
+            return Vec::new();
+        };
+        let mut vars = Vec::new();
+        for (key, value) in entries {
+            if let Some(t) = self.template(value, "a value", false) {
+                vars.push((key.name.clone(), t));
+            }
+        }
+        vars
+    }
+
+    fn browser(&mut self, node: &Node) -> BrowserSettings {
+        let mut settings = BrowserSettings::default();
+        let Some(fields) = self.mapping(node, &["headless", "window_size"], "browser settings") else {
+            return settings;
+        };
+        if let Some(n) = fields.get("headless") {
+            match n.value {
+                Value::Bool(b) => settings.headless = b,
+                _ => self.wrong_type(n, "`true` or `false`"),
+            }
+        }
+        if let Some(n) = fields.get("window_size") {
+            let parsed = self.string(n, "a size such as `1280x1024`").and_then(|s| {
+                let (w, h) = s.split_once('x')?;
+                Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+            });
+            match parsed {
+                Some(size) => settings.window_size = size,
+                None => self.d.error(n.pos, 1, "expected a size such as `1280x1024`"),
+            }
+        }
+        settings
+    }
+
+    fn timeouts(&mut self, node: &Node) -> Timeouts {
+        let mut timeouts = Timeouts::default();
+        let Some(fields) = self.mapping(node, &["step", "page_load"], "timeouts") else {
+            return timeouts;
+        };
+        if let Some(d) = fields.get("step").and_then(|n| self.duration(n)) {
+            timeouts.step = d;
+        }
+        if let Some(d) = fields.get("page_load").and_then(|n| self.duration(n)) {
+            timeouts.page_load = d;
+        }
+        timeouts
+    }
+
+    fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
+        let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
+        let source = match fields.get("table") {
+            Some(n) => self.table_source(n),
+            None => {
+                self.d.error(key_pos, 5, "`items` needs a source: `table`");
+                None
+            }
+        };
+        let key = match fields.get("key") {
+            Some(n) => self.string(n, "the name of the field that identifies a case"),
+            None => {
+                self.d.error(key_pos, 5, "`items` needs a `key`: the field that identifies a case");
+                None
+            }
+        };
+        let steps = fields.get("steps").map(|n| self.steps(n, true)).unwrap_or_default();
+        Some(Items { source: source?, key: key?, steps })
+    }
+
+    fn table_source(&mut self, node: &Node) -> Option<ItemSource> {
+        if let Value::Str(_) = node.value {
+            let locator = self.locator(node, false)?;
+            return Some(ItemSource::Table { locator, next_page: None });
+        }
+        let fields = self.mapping(node, TABLE_KEYS, "a table locator, or a mapping with `locator` and `next_page`")?;
+        let locator = match fields.get("locator") {
+            Some(n) => self.locator(n, false),
+            None => {
+                self.d.error(node.pos, 1, "`table` needs a `locator`");
+                None
+            }
+        };
+        let next_page = fields.get("next_page").and_then(|n| self.locator(n, false));
+        Some(ItemSource::Table { locator: locator?, next_page })
+    }
+
+    fn steps(&mut self, node: &Node, in_item: bool) -> Vec<Step> {
+        let Value::Seq(list) = &node.value else {
+            self.wrong_type(node, "a list of steps");
+            return Vec::new();
+        };
+        list.iter().filter_map(|n| self.step(n, in_item)).collect()
+    }
+
+    fn step(&mut self, node: &Node, in_item: bool) -> Option<Step> {
+        let Value::Map(entries) = &node.value else {
+            match &node.value {
+                Value::Str(s) if ACTIONS.contains(&s.as_str()) => {
+                    self.d.error(node.pos, s.chars().count(), format!("`{s}` needs a value: write `{s}: ...`"));
+                }
+                _ => self.wrong_type(node, "a step (a mapping such as `goto: URL`)"),
+            }
+            return None;
+        };
+        let mut action_entry = None;
+        for (key, value) in entries {
+            if ACTIONS.contains(&key.name.as_str()) {
+                if let Some((first, _)) = action_entry {
+                    let first: &Key = first;
+                    self.d.error(
+                        key.pos,
+                        key.name.chars().count(),
+                        format!(
+                            "a step has one action, but this one also has `{}`: split it into two steps",
+                            first.name
+                        ),
+                    );
+                } else {
+                    action_entry = Some((key, value));
+                }
+            } else if !COMMON_KEYS.contains(&key.name.as_str()) {
+                let mut known: Vec<&str> = ACTIONS.to_vec();
+                known.extend_from_slice(COMMON_KEYS);
+                let hint =
+                    did_you_mean(&key.name, &known).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                self.d.error(key.pos, key.name.chars().count(), format!("unknown step `{}`{hint}", key.name));
+            }
+        }
+        let fields = Fields { entries };
+        let timeout = fields.get("timeout").and_then(|n| self.duration(n));
+        let name = fields.get("name").and_then(|n| self.string(n, "a step name"));
+        let (key, value) = action_entry?;
+        let action = self.action(&key.name, value, in_item)?;
+        Some(Step { action, pos: key.pos, timeout, name })
+    }
+
+    fn action(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        match keyword {
+            "goto" => Some(Action::Goto { url: self.template(node, "a URL", in_item)? }),
+            "click" => Some(Action::Click { target: self.locator(node, in_item)? }),
+            "fill" => {
+                let Value::Map(entries) = &node.value else {
+                    self.wrong_type(node, "fields to fill (a mapping of locator: value)");
+                    return None;
+                };
+                let mut fields = Vec::new();
+                for (key, value) in entries {
+                    let key_node = Node { value: Value::Str(key.name.clone()), pos: key.pos };
+                    let locator = self.locator(&key_node, in_item);
+                    let text = self.template(value, "a value to fill in", in_item);
+                    fields.push((locator?, text?));
+                }
+                Some(Action::Fill { fields })
+            }
+            "type" => {
+                let f = self.mapping(node, &["into", "text", "clear"], "a mapping with `into` and `text`")?;
+                let target = self.required(node, &f, "into", "type").and_then(|n| self.locator(n, in_item));
+                let text =
+                    self.required(node, &f, "text", "type").and_then(|n| self.template(n, "the text to type", in_item));
+                let clear = match f.get("clear") {
+                    Some(Node { value: Value::Bool(b), .. }) => *b,
+                    Some(n) => {
+                        self.wrong_type(n, "`true` or `false`");
+                        true
+                    }
+                    None => true,
+                };
+                Some(Action::Type { target: target?, text: text?, clear })
+            }
+            "select" => {
+                let f =
+                    self.mapping(node, &["from", "label", "value"], "a mapping with `from` and `label` or `value`")?;
+                let target = self.required(node, &f, "from", "select").and_then(|n| self.locator(n, in_item));
+                let choice = match (f.get("label"), f.get("value")) {
+                    (Some(n), None) => self.template(n, "an option's label", in_item).map(Choice::Label),
+                    (None, Some(n)) => self.template(n, "an option's value", in_item).map(Choice::Value),
+                    _ => {
+                        self.d.error(node.pos, 1, "`select` needs exactly one of `label` or `value`");
+                        None
+                    }
+                };
+                Some(Action::Select { target: target?, choice: choice? })
+            }
+            "wait_for" => {
+                if let Value::Str(_) = node.value {
+                    return Some(Action::WaitFor { target: WaitTarget::Element(self.locator(node, in_item)?) });
+                }
+                let f = self.mapping(
+                    node,
+                    &["element", "text", "gone"],
+                    "a locator, or a mapping with `element`, `text` or `gone`",
+                )?;
+                let target = match (f.get("element"), f.get("text"), f.get("gone")) {
+                    (Some(n), None, None) => self.locator(n, in_item).map(WaitTarget::Element),
+                    (None, Some(n), None) => self.template(n, "the text to wait for", in_item).map(WaitTarget::Text),
+                    (None, None, Some(n)) => self.locator(n, in_item).map(WaitTarget::Gone),
+                    _ => {
+                        self.d.error(node.pos, 1, "`wait_for` needs exactly one of `element`, `text` or `gone`");
+                        None
+                    }
+                };
+                Some(Action::WaitFor { target: target? })
+            }
+            "read_text" | "read_table" => {
+                let f = self.mapping(node, &["from", "into"], "a mapping with `from` and `into`")?;
+                let from = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
+                let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
+                if keyword == "read_text" {
+                    Some(Action::ReadText { from: from?, into: into? })
+                } else {
+                    Some(Action::ReadTable { from: from?, into: into? })
+                }
+            }
+            "fail" => Some(Action::Fail { message: self.template(node, "a message for the case officer", in_item)? }),
+            "log" => Some(Action::Log { message: self.template(node, "a message", in_item)? }),
+            "screenshot" => match node.value {
+                Value::Null => Some(Action::Screenshot { name: None }),
+                _ => Some(Action::Screenshot { name: Some(self.template(node, "a file name", in_item)?) }),
+            },
+            _ => unreachable!("`{keyword}` is in ACTIONS but has no parser"),
+        }
+    }
+
+    fn required<'n>(&mut self, parent: &Node, fields: &Fields<'n>, key: &str, step: &str) -> Option<&'n Node> {
+        let found = fields.get(key);
+        if found.is_none() {
+            self.d.error(parent.pos, 1, format!("`{step}` needs `{key}`"));
+        }
+        found
+    }
+
+    /// A mapping whose keys must be among `allowed`; unknown keys are reported.
+    fn mapping<'n>(&mut self, node: &'n Node, allowed: &[&str], what: &str) -> Option<Fields<'n>> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, what);
+            return None;
+        };
+        let mut seen = HashSet::new();
+        for (key, _) in entries {
+            if !allowed.contains(&key.name.as_str()) {
+                let hint =
+                    did_you_mean(&key.name, allowed).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let expected = allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                self.d.error(
+                    key.pos,
+                    key.name.chars().count(),
+                    format!("unknown key `{}`{hint} (expected one of {expected})", key.name),
+                );
+            } else if !seen.insert(key.name.as_str()) {
+                self.d.error(key.pos, key.name.chars().count(), format!("`{}` is given twice", key.name));
+            }
+        }
+        Some(Fields { entries })
+    }
+
+    fn wrong_type(&mut self, node: &Node, expected: &str) {
+        let width = match &node.value {
+            Value::Str(s) => s.chars().count(),
+            _ => 1,
+        };
+        self.d.error(node.pos, width, format!("expected {expected}, found {}", node.value.kind()));
+    }
+
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(_) | Value::Float(_) => node.value.as_text(),
+            _ => {
+                self.wrong_type(node, what);
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, node: &Node, what: &str) -> Vec<(String, Pos)> {
+        match &node.value {
+            Value::Seq(list) => list.iter().filter_map(|n| self.string(n, what).map(|s| (s, n.pos))).collect(),
+            Value::Str(s) => vec![(s.clone(), node.pos)],
+            _ => {
+                self.wrong_type(node, &format!("a list of {what}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, what: &str) -> Option<f64> {
+        match node.value {
+            Value::Int(i) if i >= 0 => Some(i as f64),
+            Value::Float(f) if f >= 0.0 => Some(f),
+            _ => {
+                self.wrong_type(node, &format!("a number ({what})"));
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, node: &Node) -> Option<Duration> {
+        let parsed = match &node.value {
+            Value::Int(i) if *i >= 0 => Some(Duration::from_secs(*i as u64)),
+            Value::Float(f) if *f >= 0.0 => Some(Duration::from_secs_f64(*f)),
+            Value::Str(s) => parse_duration(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            let found = match &node.value {
+                Value::Str(s) => format!("`{s}`"),
+                other => other.kind().to_string(),
+            };
+            let width = node.value.as_text().map_or(1, |s| s.chars().count());
+            self.d.error(node.pos, width, format!("expected a duration such as `500ms`, `10s` or `2m`, found {found}"));
+        }
+        parsed
+    }
+
+    fn var_name(&mut self, node: &Node) -> Option<String> {
+        let name = self.string(node, "a variable name")?;
+        let valid = !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !BUILTINS.contains(&name.as_str());
+        if !valid {
+            self.d.error(
+                node.pos,
+                name.chars().count().max(1),
+                format!("`{name}` is not a usable variable name: use letters, digits and `_`"),
+            );
+            return None;
+        }
+        Some(name)
+    }
+
+    /// A string with `${...}` references; positions of bad references point into it.
+    fn template(&mut self, node: &Node, what: &str, in_item: bool) -> Option<Template> {
+        let text = match &node.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+                return node.value.as_text().map(|s| Template::literal(&s));
+            }
+            _ => {
+                self.wrong_type(node, &format!("{what} (a string)"));
+                return None;
+            }
+        };
+        self.template_text(node, &text, 0, in_item)
+    }
+
+    fn template_text(&mut self, node: &Node, text: &str, skip: usize, in_item: bool) -> Option<Template> {
+        let start = self.value_start(node).shifted(skip);
+        match Template::parse(text) {
+            Ok(t) => {
+                for r in t.references() {
+                    self.refs.push(SeenRef {
+                        namespace: r.namespace,
+                        name: r.name.clone(),
+                        pos: start.shifted(r.offset),
+                        in_item,
+                    });
+                }
+                Some(t)
+            }
+            Err(e) => {
+                self.d.error(start.shifted(e.offset), e.width, e.message);
+                None
+            }
+        }
+    }
+
+    fn locator(&mut self, node: &Node, in_item: bool) -> Option<Locator> {
+        let text = self.string(node, "a locator (a string such as `#id`, `text:Spara` or `label:Namn`)")?;
+        let (strategy, rest, prefix_len) = Locator::split(&text);
+        if rest.trim().is_empty() {
+            self.d.error(node.pos, text.chars().count().max(1), "empty locator");
+            return None;
+        }
+        let value = self.template_text(node, rest, text[..prefix_len].chars().count(), in_item)?;
+        Some(Locator { strategy, value, prefix_len })
+    }
+
+    /// Where a scalar's text starts: after the opening quote if it is quoted.
+    fn value_start(&self, node: &Node) -> Pos {
+        let line = self.lines.get(node.pos.line.saturating_sub(1) as usize).copied().unwrap_or_default();
+        let quoted = matches!(line.chars().nth(node.pos.column.saturating_sub(1) as usize), Some('"' | '\''));
+        if quoted { node.pos.shifted(1) } else { node.pos }
+    }
+
+    /// Checks every reference now that all variable names are known.
+    fn check_references(&mut self, robot: Option<&Robot>) {
+        let Some(robot) = robot else { return };
+        let mut vars: Vec<String> = robot.vars.iter().map(|(n, _)| n.clone()).collect();
+        let all_steps =
+            robot.setup.iter().chain(robot.teardown.iter()).chain(robot.items.iter().flat_map(|i| i.steps.iter()));
+        for step in all_steps {
+            if let Action::ReadText { into, .. } | Action::ReadTable { into, .. } = &step.action {
+                vars.push(into.clone());
+            }
+        }
+        let var_refs: Vec<&str> = vars.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
+        for r in std::mem::take(&mut self.refs) {
+            let width = r.name.chars().count() + 3;
+            match r.namespace {
+                Namespace::Var if !var_refs.contains(&r.name.as_str()) => {
+                    let hint =
+                        did_you_mean(&r.name, &var_refs).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    self.d.error(r.pos, width, format!("unknown variable `{}`{hint}", r.name));
+                }
+                Namespace::Secret if !robot.secrets.contains(&r.name) => {
+                    self.d.error(r.pos, width, format!("secret `{}` is not declared under `secrets:`", r.name));
+                }
+                Namespace::Item if !r.in_item => {
+                    self.d.error(r.pos, width, format!("`${{item.{}}}` can only be used in `items.steps`", r.name));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(source: &str) -> Vec<String> {
+        robot_from_str(Path::new("r.yaml"), source).unwrap_err().iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn a_minimal_robot_is_valid() {
+        let robot = robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - goto: http://a\n").unwrap();
+        assert_eq!(robot.name, "x");
+        assert_eq!(robot.setup.len(), 1);
+        assert_eq!(robot.setup[0].pos, Pos::new(3, 5));
+    }
+
+    #[test]
+    fn every_error_is_reported_in_one_pass() {
+        let errs = errors(
+            "name: x\nmanual_minutes: many\nsetup:\n  - gotoo: http://a\n  - click: {a: b}\n  - wait_for: \"#x\"\n    timeout: soon\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "r.yaml:2:17: expected a number (minutes per case), found a string",
+                "r.yaml:4:5: unknown step `gotoo`; did you mean `goto`?",
+                "r.yaml:5:12: expected a locator (a string such as `#id`, `text:Spara` or `label:Namn`), found a mapping",
+                "r.yaml:7:14: expected a duration such as `500ms`, `10s` or `2m`, found `soon`",
+            ]
+        );
+    }
+
+    #[test]
+    fn references_are_checked_against_declarations() {
+        let errs = errors(
+            "name: x\nvars:\n  base: http://a\nsetup:\n  - goto: \"${bsae}/x\"\n  - log: ${secrets.PW}\n  - log: ${item.id}\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "r.yaml:5:12: unknown variable `bsae`; did you mean `base`?",
+                "r.yaml:6:10: secret `PW` is not declared under `secrets:`",
+                "r.yaml:7:10: `${item.id}` can only be used in `items.steps`",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_get_suggestions() {
+        let errs = errors("name: x\nitems:\n  tabel: \"#t\"\n  key: id\n");
+        assert_eq!(
+            errs,
+            [
+                "r.yaml:2:1: `items` needs a source: `table`",
+                "r.yaml:3:3: unknown key `tabel`; did you mean `table`? (expected one of `table`, `key`, `steps`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+}

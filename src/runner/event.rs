@@ -1,0 +1,172 @@
+//! What the runner reports while it works. Console, run log and (later)
+//! notifier consume these; the runner keeps no other shared state.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// Which part of the robot a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    Setup,
+    Items,
+    Item,
+    Teardown,
+}
+
+impl Block {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Block::Setup => "setup",
+            Block::Items => "items",
+            Block::Item => "item",
+            Block::Teardown => "teardown",
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    SucceededWithExceptions,
+    Failed,
+    TimedOut,
+    Interrupted,
+    Skipped,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 7] = [
+        RunStatus::Running,
+        RunStatus::Succeeded,
+        RunStatus::SucceededWithExceptions,
+        RunStatus::Failed,
+        RunStatus::TimedOut,
+        RunStatus::Interrupted,
+        RunStatus::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::SucceededWithExceptions => "succeeded_with_exceptions",
+            RunStatus::Failed => "failed",
+            RunStatus::TimedOut => "timed_out",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// How one case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemStatus {
+    Running,
+    Done,
+    BusinessException,
+    SystemException,
+    Skipped,
+    NeedsReview,
+}
+
+impl ItemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Running => "running",
+            ItemStatus::Done => "done",
+            ItemStatus::BusinessException => "business_exception",
+            ItemStatus::SystemException => "system_exception",
+            ItemStatus::Skipped => "skipped",
+            ItemStatus::NeedsReview => "needs_review",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    Ok,
+    BusinessException,
+    Failed,
+}
+
+impl StepOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Ok => "ok",
+            StepOutcome::BusinessException => "business_exception",
+            StepOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    Screenshot,
+    Html,
+}
+
+impl EvidenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Screenshot => "screenshot",
+            EvidenceKind::Html => "html",
+        }
+    }
+}
+
+/// One finished step. Texts are already redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub block: Block,
+    pub item: Option<usize>,
+    pub index: usize,
+    pub keyword: &'static str,
+    /// The step's arguments as written (templates unrendered).
+    pub summary: String,
+    pub line: u32,
+    pub started_at: DateTime<Utc>,
+    pub duration: Duration,
+    pub outcome: StepOutcome,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEvent {
+    Step(StepRecord),
+    ItemsFound { total: usize },
+    ItemStarted { seq: usize, key: String, started_at: DateTime<Utc> },
+    ItemFinished { seq: usize, status: ItemStatus, message: Option<String>, duration: Duration },
+    Evidence { item: Option<usize>, kind: EvidenceKind, path: PathBuf },
+    Log { item: Option<usize>, message: String },
+    RunFinished { status: RunStatus, error: Option<String>, duration: Duration },
+}
+
+/// Something that consumes run events.
+pub trait EventSink {
+    fn emit(&mut self, event: &RunEvent);
+}
+
+/// Sends every event to several sinks in order.
+pub struct Fanout<'a>(pub Vec<&'a mut dyn EventSink>);
+
+impl EventSink for Fanout<'_> {
+    fn emit(&mut self, event: &RunEvent) {
+        for sink in &mut self.0 {
+            sink.emit(event);
+        }
+    }
+}
+
+impl EventSink for Vec<RunEvent> {
+    fn emit(&mut self, event: &RunEvent) {
+        self.push(event.clone());
+    }
+}

@@ -1,0 +1,378 @@
+//! Opening the run log, writing runs as their events arrive, and reading them back.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use thiserror::Error;
+
+use crate::runner::event::{EventSink, ItemStatus, RunEvent, RunStatus};
+use crate::store::migrations::MIGRATIONS;
+use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
+
+/// How long a writer waits for another process's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("failed to create the state folder `{}`: {source}", path.display())]
+    StateDir { path: PathBuf, source: std::io::Error },
+    #[error("failed to open the run log `{}`: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("the run log `{}` has schema version {found}, newer than this nightshift knows ({known}): upgrade nightshift", path.display())]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("run log query failed: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A connection to `<state-dir>/nightshift.db`.
+pub struct Store {
+    conn: Connection,
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) the run log in `state_dir`, migrates it, and
+    /// marks runs left `running` by a process that is gone as `interrupted`.
+    pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(state_dir)
+            .map_err(|source| StoreError::StateDir { path: state_dir.to_path_buf(), source })?;
+        let path = state_dir.join("nightshift.db");
+        let open_err = |source| StoreError::Open { path: path.clone(), source };
+        let conn = Connection::open(&path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        let mut store = Self { conn };
+        store.migrate(&path)?;
+        store.mark_dead_runs_interrupted()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<(), StoreError> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Runs whose process is gone are `interrupted`; their open items need review.
+    pub fn mark_dead_runs_interrupted(&mut self) -> Result<usize, StoreError> {
+        let running: Vec<(i64, i64)> = {
+            let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE status = 'running'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
+        };
+        let dead: Vec<i64> = running.into_iter().filter(|(_, pid)| !process_alive(*pid)).map(|(id, _)| id).collect();
+        for id in &dead {
+            self.finish_as(*id, RunStatus::Interrupted, "the process running it ended before the run finished")?;
+        }
+        Ok(dead.len())
+    }
+
+    /// Ends a run from outside the runner (Ctrl-C, a dead process).
+    pub fn finish_as(&mut self, run_id: i64, status: RunStatus, error: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let at = now();
+        tx.execute(
+            "UPDATE items SET status = ?1, finished_at = ?2 WHERE run_id = ?3 AND status = 'running'",
+            params![ItemStatus::NeedsReview.as_str(), at, run_id],
+        )?;
+        tx.execute(
+            "UPDATE runs SET status = ?1, finished_at = ?2, error = COALESCE(error, ?3),
+             duration_ms = CAST((julianday(?2) - julianday(started_at)) * 86400000 AS INTEGER)
+             WHERE id = ?4 AND status = 'running'",
+            params![status.as_str(), at, error, run_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a new run as `running` and returns its id.
+    pub fn create_run(
+        &self,
+        robot: &str,
+        robot_file: &str,
+        trigger: &str,
+        manual_minutes: f64,
+    ) -> Result<i64, StoreError> {
+        self.conn.execute(
+            "INSERT INTO runs (robot, robot_file, trigger, status, started_at, manual_minutes, pid)
+             VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
+            params![robot, robot_file, trigger, now(), manual_minutes, std::process::id()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The most recent runs first.
+    pub fn runs(&self, limit: usize) -> Result<Vec<RunRow>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("{RUN_SELECT} ORDER BY r.id DESC LIMIT ?1"))?;
+        let rows = stmt.query_map([limit as i64], run_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn run(&self, id: i64) -> Result<Option<RunDetail>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("{RUN_SELECT} WHERE r.id = ?1"))?;
+        let Some(run) = stmt.query_row([id], run_row).optional()? else { return Ok(None) };
+        let mut stmt = self.conn.prepare(
+            "SELECT e.kind, e.path, i.key, e.item_id FROM evidence e LEFT JOIN items i ON i.id = e.item_id
+             WHERE e.run_id = ?1 ORDER BY e.id",
+        )?;
+        let evidence: Vec<(EvidenceRow, Option<i64>)> = stmt
+            .query_map([id], |r| {
+                Ok((EvidenceRow { kind: r.get(0)?, path: r.get(1)?, item_key: r.get(2)? }, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, seq, key, status, started_at, duration_ms, message FROM items WHERE run_id = ?1 ORDER BY seq",
+        )?;
+        let item_list = stmt
+            .query_map([id], |r| {
+                let item_id: i64 = r.get(0)?;
+                Ok(ItemRow {
+                    seq: r.get(1)?,
+                    key: r.get(2)?,
+                    status: r.get(3)?,
+                    started_at: r.get(4)?,
+                    duration_ms: r.get(5)?,
+                    message: r.get(6)?,
+                    evidence: evidence.iter().filter(|(_, i)| *i == Some(item_id)).map(|(e, _)| e.clone()).collect(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT s.block, i.seq, s.idx, s.keyword, s.summary, s.line, s.started_at, s.duration_ms, s.outcome, s.error
+             FROM steps s LEFT JOIN items i ON i.id = s.item_id WHERE s.run_id = ?1 ORDER BY s.id",
+        )?;
+        let steps = stmt
+            .query_map([id], |r| {
+                Ok(StepRow {
+                    block: r.get(0)?,
+                    item_seq: r.get(1)?,
+                    index: r.get(2)?,
+                    step: r.get(3)?,
+                    summary: r.get(4)?,
+                    line: r.get(5)?,
+                    started_at: r.get(6)?,
+                    duration_ms: r.get(7)?,
+                    outcome: r.get(8)?,
+                    error: r.get(9)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare("SELECT message FROM logs WHERE run_id = ?1 ORDER BY id")?;
+        let logs = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(Some(RunDetail { run, item_list, steps, evidence: evidence.into_iter().map(|(e, _)| e).collect(), logs }))
+    }
+
+    fn record(&mut self, run_id: i64, item_ids: &mut HashMap<usize, i64>, event: &RunEvent) -> Result<(), StoreError> {
+        let item_id = |seq: &Option<usize>| seq.and_then(|s| item_ids.get(&s).copied());
+        match event {
+            RunEvent::Step(s) => {
+                self.conn.execute(
+                    "INSERT INTO steps (run_id, item_id, block, idx, keyword, summary, line, started_at, duration_ms, outcome, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        run_id,
+                        item_id(&s.item),
+                        s.block.as_str(),
+                        s.index as i64,
+                        s.keyword,
+                        s.summary,
+                        s.line,
+                        s.started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                        s.duration.as_secs_f64() * 1000.0,
+                        s.outcome.as_str(),
+                        s.error,
+                    ],
+                )?;
+            }
+            RunEvent::ItemsFound { total } => {
+                self.conn.execute("UPDATE runs SET items_total = ?1 WHERE id = ?2", params![*total as i64, run_id])?;
+            }
+            RunEvent::ItemStarted { seq, key, started_at } => {
+                self.conn.execute(
+                    "INSERT INTO items (run_id, seq, key, status, started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
+                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true)],
+                )?;
+                item_ids.insert(*seq, self.conn.last_insert_rowid());
+            }
+            RunEvent::ItemFinished { seq, status, message, duration } => {
+                self.conn.execute(
+                    "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
+                    params![status.as_str(), message, now(), duration.as_millis() as i64, item_id(&Some(*seq))],
+                )?;
+            }
+            RunEvent::Evidence { item, kind, path } => {
+                self.conn.execute(
+                    "INSERT INTO evidence (run_id, item_id, kind, path, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![run_id, item_id(item), kind.as_str(), path.display().to_string(), now()],
+                )?;
+            }
+            RunEvent::Log { item, message } => {
+                self.conn.execute(
+                    "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
+                    params![run_id, item_id(item), now(), message],
+                )?;
+            }
+            RunEvent::RunFinished { status, error, duration } => {
+                self.conn.execute(
+                    "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
+                    params![status.as_str(), error, now(), duration.as_millis() as i64, run_id],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+const RUN_SELECT: &str = "
+    SELECT r.id, r.robot, r.robot_file, r.trigger, r.status, r.started_at, r.finished_at, r.duration_ms,
+           COALESCE(r.items_total, (SELECT COUNT(*) FROM items WHERE run_id = r.id)),
+           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'done'),
+           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'business_exception'),
+           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'system_exception'),
+           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'skipped'),
+           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'needs_review'),
+           r.manual_minutes, r.error
+    FROM runs r";
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    let items = ItemCounts {
+        total: r.get(8)?,
+        done: r.get(9)?,
+        business_exceptions: r.get(10)?,
+        system_exceptions: r.get(11)?,
+        skipped: r.get(12)?,
+        needs_review: r.get(13)?,
+    };
+    let manual_minutes: f64 = r.get(14)?;
+    Ok(RunRow {
+        id: r.get(0)?,
+        robot: r.get(1)?,
+        robot_file: r.get(2)?,
+        trigger: r.get(3)?,
+        status: r.get(4)?,
+        started_at: r.get(5)?,
+        finished_at: r.get(6)?,
+        duration_ms: r.get(7)?,
+        saved_minutes: items.done as f64 * manual_minutes,
+        items,
+        manual_minutes,
+        error: r.get(15)?,
+    })
+}
+
+fn process_alive(pid: i64) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // SAFETY: signal 0 only checks that the process exists.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Writes one run's events into the store as they arrive.
+pub struct StoreSink<'a> {
+    store: &'a mut Store,
+    run_id: i64,
+    item_ids: HashMap<usize, i64>,
+    /// The first write error; the run goes on, the caller reports it.
+    pub error: Option<StoreError>,
+}
+
+impl<'a> StoreSink<'a> {
+    pub fn new(store: &'a mut Store, run_id: i64) -> Self {
+        Self { store, run_id, item_ids: HashMap::new(), error: None }
+    }
+}
+
+impl EventSink for StoreSink<'_> {
+    fn emit(&mut self, event: &RunEvent) {
+        if let Err(e) = self.store.record(self.run_id, &mut self.item_ids, event) {
+            tracing::error!("failed to write to the run log: {e}");
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::event::StepOutcome;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nightshift-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_run_and_its_items_round_trip() {
+        let dir = temp_dir("roundtrip");
+        let mut store = Store::open(&dir).unwrap();
+        let id = store.create_run("r", "robots/r.yaml", "manual", 6.0).unwrap();
+        let mut sink = StoreSink::new(&mut store, id);
+        sink.emit(&RunEvent::ItemsFound { total: 2 });
+        for (seq, status) in [(0, ItemStatus::Done), (1, ItemStatus::BusinessException)] {
+            sink.emit(&RunEvent::ItemStarted { seq, key: format!("E-{seq}"), started_at: Utc::now() });
+            sink.emit(&RunEvent::Step(crate::runner::event::StepRecord {
+                block: crate::runner::event::Block::Item,
+                item: Some(seq),
+                index: 0,
+                keyword: "goto",
+                summary: "x".into(),
+                line: 3,
+                started_at: Utc::now(),
+                duration: Duration::from_millis(5),
+                outcome: StepOutcome::Ok,
+                error: None,
+            }));
+            sink.emit(&RunEvent::ItemFinished { seq, status, message: None, duration: Duration::from_millis(9) });
+        }
+        sink.emit(&RunEvent::RunFinished {
+            status: RunStatus::SucceededWithExceptions,
+            error: None,
+            duration: Duration::from_secs(1),
+        });
+        assert!(sink.error.is_none());
+        let detail = store.run(id).unwrap().unwrap();
+        assert_eq!(detail.run.status, "succeeded_with_exceptions");
+        assert_eq!(detail.run.items, ItemCounts { total: 2, done: 1, business_exceptions: 1, ..ItemCounts::default() });
+        assert_eq!(detail.run.saved_minutes, 6.0);
+        assert_eq!(detail.steps.iter().map(|s| s.item_seq).collect::<Vec<_>>(), [Some(0), Some(1)]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn runs_of_dead_processes_become_interrupted() {
+        let dir = temp_dir("dead");
+        let store = Store::open(&dir).unwrap();
+        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        store.conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?1", [id]).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO items (run_id, seq, key, status, started_at) VALUES (?1, 0, 'k', 'running', 'x')",
+                [id],
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(&dir).unwrap();
+        let detail = store.run(id).unwrap().unwrap();
+        assert_eq!(detail.run.status, "interrupted");
+        assert_eq!(detail.item_list[0].status, "needs_review");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,68 @@
+//! The run log's schema, one migration per version. Migrations are only ever
+//! added, never edited: a database at version N runs N+1.. on open.
+
+/// Each entry moves the schema from version `index` to `index + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: runs, their items, steps, evidence files and log messages.
+    "
+    CREATE TABLE runs (
+        id             INTEGER PRIMARY KEY,
+        robot          TEXT NOT NULL,
+        robot_file     TEXT NOT NULL,
+        trigger        TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT,
+        duration_ms    INTEGER,
+        items_total    INTEGER,
+        manual_minutes REAL NOT NULL DEFAULT 0,
+        error          TEXT,
+        pid            INTEGER NOT NULL
+    );
+    CREATE INDEX runs_by_robot ON runs (robot, started_at);
+    CREATE INDEX runs_by_status ON runs (status);
+    CREATE TABLE items (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        message     TEXT,
+        UNIQUE (run_id, seq)
+    );
+    CREATE TABLE steps (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        item_id     INTEGER REFERENCES items (id) ON DELETE CASCADE,
+        block       TEXT NOT NULL,
+        idx         INTEGER NOT NULL,
+        keyword     TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        line        INTEGER NOT NULL,
+        started_at  TEXT NOT NULL,
+        duration_ms REAL NOT NULL,
+        outcome     TEXT NOT NULL,
+        error       TEXT
+    );
+    CREATE INDEX steps_by_run ON steps (run_id);
+    CREATE TABLE evidence (
+        id         INTEGER PRIMARY KEY,
+        run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        item_id    INTEGER REFERENCES items (id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        path       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX evidence_by_run ON evidence (run_id);
+    CREATE TABLE logs (
+        id      INTEGER PRIMARY KEY,
+        run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        item_id INTEGER REFERENCES items (id) ON DELETE CASCADE,
+        at      TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    ",
+];

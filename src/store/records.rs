@@ -1,0 +1,73 @@
+//! What the run log gives back: rows with stable field names, serialised as
+//! the JSON of `runs --json` and `show RUN --json` (documented in docs/cli.md).
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub robot: String,
+    pub robot_file: String,
+    pub trigger: String,
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub items: ItemCounts,
+    pub manual_minutes: f64,
+    /// Minutes a person would have needed for the cases that were done.
+    pub saved_minutes: f64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ItemCounts {
+    pub total: i64,
+    pub done: i64,
+    pub business_exceptions: i64,
+    pub system_exceptions: i64,
+    pub skipped: i64,
+    pub needs_review: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRow {
+    pub seq: i64,
+    pub key: String,
+    pub status: String,
+    pub started_at: String,
+    pub duration_ms: Option<i64>,
+    pub message: Option<String>,
+    pub evidence: Vec<EvidenceRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepRow {
+    pub block: String,
+    pub item_seq: Option<i64>,
+    pub index: i64,
+    pub step: String,
+    pub summary: String,
+    pub line: i64,
+    pub started_at: String,
+    pub duration_ms: f64,
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceRow {
+    pub kind: String,
+    pub path: String,
+    pub item_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunRow,
+    pub item_list: Vec<ItemRow>,
+    pub steps: Vec<StepRow>,
+    pub evidence: Vec<EvidenceRow>,
+    pub logs: Vec<String>,
+}
