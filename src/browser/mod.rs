@@ -3,6 +3,8 @@
 //! imports fantoccini); tests of the runner's logic use a fake.
 
 pub mod chromedriver;
+#[cfg(test)]
+pub mod fake;
 pub mod webdriver;
 
 use std::fmt;

@@ -387,3 +387,109 @@ fn sanitize(name: &str) -> String {
         name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     if cleaned.is_empty() { "screenshot".into() } else { cleaned }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::browser::Table;
+    use crate::browser::fake::FakeBrowser;
+    use crate::robot::validate::robot_from_str;
+
+    fn robot(steps: &str) -> Robot {
+        let source = format!(
+            "name: t\nmanual_minutes: 5\nsecrets: [PW]\nvars:\n  base: http://x\nsetup:\n  - goto: ${{base}}/login\n  - fill: {{\"#pw\": \"${{secrets.PW}}\"}}\nitems:\n  table: \"#inbox\"\n  key: Id\n  steps:\n{steps}"
+        );
+        robot_from_str(Path::new("t.yaml"), &source).unwrap()
+    }
+
+    fn browser(ids: &[&str]) -> FakeBrowser {
+        FakeBrowser {
+            table: Table {
+                headers: vec!["Id".into(), "Name".into()],
+                rows: ids.iter().map(|id| vec![id.to_string(), format!("name {id}")]).collect(),
+            },
+            ..FakeBrowser::default()
+        }
+    }
+
+    async fn run(robot: &Robot, browser: &mut FakeBrowser) -> (RunSummary, Vec<RunEvent>) {
+        let dir = tempfile::tempdir().unwrap();
+        let context = RunContext {
+            run_id: 1,
+            evidence_dir: dir.path().to_path_buf(),
+            secrets: [("PW".to_string(), "s3cret-value".to_string())].into(),
+            ..RunContext::default()
+        };
+        let mut events: Vec<RunEvent> = Vec::new();
+        let summary = Runner::new(robot, browser, context, &mut events).run().await;
+        (summary, events)
+    }
+
+    fn statuses(events: &[RunEvent]) -> Vec<ItemStatus> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                RunEvent::ItemFinished { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_business_exception_ends_the_case_but_not_the_run() {
+        let r = robot(
+            "    - goto: ${base}/e/${item.Id}\n    - fail: \"no pupil ${item.Name}\"\n    - click: \"#never-reached\"\n",
+        );
+        let mut b = browser(&["1", "2"]);
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::SucceededWithExceptions);
+        assert_eq!(statuses(&events), [ItemStatus::BusinessException, ItemStatus::BusinessException]);
+        assert!(!b.calls.iter().any(|c| c.contains("never-reached")));
+        let last_message = events.iter().rev().find_map(|e| match e {
+            RunEvent::ItemFinished { message, .. } => message.clone(),
+            _ => None,
+        });
+        assert_eq!(last_message.as_deref(), Some("no pupil name 2"));
+        assert_eq!(b.urls, ["http://x/login", "http://x/e/1", "http://x/e/2"]);
+    }
+
+    #[tokio::test]
+    async fn three_system_exceptions_in_a_row_stop_the_run() {
+        let r = robot("    - click: \"#broken\"\n");
+        let mut b = browser(&["1", "2", "3", "4", "5"]);
+        b.missing.push("#broken".into());
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Failed);
+        assert_eq!(statuses(&events), [ItemStatus::SystemException; 3]);
+        assert_eq!(
+            summary.error.as_deref(),
+            Some("stopped after 3 system exceptions in a row; the target system may be down")
+        );
+        let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
+        assert_eq!(evidence, 6, "a screenshot and the html for each failed case");
+    }
+
+    #[tokio::test]
+    async fn secrets_are_typed_but_never_reported() {
+        let r = robot("    - log: \"pw=${secrets.PW}\"\n");
+        let mut b = browser(&["1"]);
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert!(b.calls.contains(&"fill=s3cret-value #pw".to_string()), "{:?}", b.calls);
+        let reported = format!("{events:?}");
+        assert!(!reported.contains("s3cret-value"));
+        assert!(reported.contains("pw=***"));
+    }
+
+    #[tokio::test]
+    async fn a_missing_key_column_fails_the_run_naming_the_columns() {
+        let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Ärende\n  steps: []\n";
+        let r = robot_from_str(Path::new("t.yaml"), source).unwrap();
+        let mut b = browser(&["1"]);
+        let (summary, _) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Failed);
+        assert_eq!(summary.error.as_deref(), Some("the items have no field `Ärende` (they have: Id, Name)"));
+    }
+}

@@ -312,16 +312,10 @@ mod tests {
     use super::*;
     use crate::runner::event::StepOutcome;
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("nightshift-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
-    }
-
     #[test]
     fn a_run_and_its_items_round_trip() {
-        let dir = temp_dir("roundtrip");
-        let mut store = Store::open(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
         let id = store.create_run("r", "robots/r.yaml", "manual", 6.0).unwrap();
         let mut sink = StoreSink::new(&mut store, id);
         sink.emit(&RunEvent::ItemsFound { total: 2 });
@@ -352,13 +346,12 @@ mod tests {
         assert_eq!(detail.run.items, ItemCounts { total: 2, done: 1, business_exceptions: 1, ..ItemCounts::default() });
         assert_eq!(detail.run.saved_minutes, 6.0);
         assert_eq!(detail.steps.iter().map(|s| s.item_seq).collect::<Vec<_>>(), [Some(0), Some(1)]);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn runs_of_dead_processes_become_interrupted() {
-        let dir = temp_dir("dead");
-        let store = Store::open(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
         let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
         store.conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?1", [id]).unwrap();
         store
@@ -369,10 +362,9 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let store = Store::open(&dir).unwrap();
+        let store = Store::open(dir.path()).unwrap();
         let detail = store.run(id).unwrap().unwrap();
         assert_eq!(detail.run.status, "interrupted");
         assert_eq!(detail.item_list[0].status, "needs_review");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

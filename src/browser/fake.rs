@@ -1,0 +1,92 @@
+//! A scripted browser for unit tests of the runner's logic: it serves one
+//! table, fails on chosen selectors, and records what it was asked to do.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::browser::{Browser, BrowserError, Condition, SelectBy, Selector, Table};
+
+#[derive(Debug, Default)]
+pub struct FakeBrowser {
+    pub table: Table,
+    /// Selectors that are never found, as CSS text.
+    pub missing: Vec<String>,
+    /// Text that `read_text` returns per CSS selector.
+    pub texts: HashMap<String, String>,
+    /// Every call, as `action target`.
+    pub calls: Vec<String>,
+    pub urls: Vec<String>,
+}
+
+fn css(s: &Selector) -> String {
+    match s {
+        Selector::Css(c) => c.clone(),
+        Selector::XPath(x) => x.clone(),
+    }
+}
+
+impl FakeBrowser {
+    fn check(&mut self, action: &str, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        let target = css(target);
+        self.calls.push(format!("{action} {target}"));
+        if self.missing.contains(&target) { Err(BrowserError::NotFound { after: timeout }) } else { Ok(()) }
+    }
+}
+
+impl Browser for FakeBrowser {
+    async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
+        self.calls.push(format!("goto {url}"));
+        self.urls.push(url.to_string());
+        Ok(())
+    }
+    async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.check("click", target, timeout)
+    }
+    async fn fill(&mut self, fields: &[(Selector, String)], timeout: Duration) -> Result<(), BrowserError> {
+        for (target, value) in fields {
+            self.check(&format!("fill={value}"), target, timeout)?;
+        }
+        Ok(())
+    }
+    async fn type_text(
+        &mut self,
+        target: &Selector,
+        text: &str,
+        _: bool,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        self.check(&format!("type={text}"), target, timeout)
+    }
+    async fn select(&mut self, target: &Selector, _: &SelectBy, timeout: Duration) -> Result<(), BrowserError> {
+        self.check("select", target, timeout)
+    }
+    async fn wait_for(&mut self, condition: &Condition, timeout: Duration) -> Result<(), BrowserError> {
+        match condition {
+            Condition::Element(s) | Condition::Gone(s) => self.check("wait", s, timeout),
+            Condition::Text(t) => {
+                self.calls.push(format!("wait text {t}"));
+                Ok(())
+            }
+        }
+    }
+    async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
+        self.check("read", target, timeout)?;
+        Ok(self.texts.get(&css(target)).cloned().unwrap_or_default())
+    }
+    async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
+        self.check("table", target, timeout)?;
+        Ok(self.table.clone())
+    }
+    async fn exists(&mut self, target: &Selector) -> Result<bool, BrowserError> {
+        Ok(!self.missing.contains(&css(target)))
+    }
+    async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
+        Ok(b"\x89PNG fake".to_vec())
+    }
+    async fn page_source(&mut self) -> Result<String, BrowserError> {
+        Ok("<html>fake</html>".into())
+    }
+    async fn current_url(&mut self) -> Result<String, BrowserError> {
+        Ok(self.urls.last().cloned().unwrap_or_default())
+    }
+}

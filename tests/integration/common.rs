@@ -1,0 +1,135 @@
+//! Helpers: the binary with a clean environment, the stand-in sites, and
+//! looking for processes a run left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use nightshift::demo::sites::{SiteConfig, Sites};
+use serde_json::Value;
+
+pub const ROBOT: &str = "robots/vaccination-consent.yaml";
+
+/// The project folder (where `robots/` is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A test's own state folder, a marker value for its processes, and a runtime
+/// that keeps the stand-in sites serving while the test blocks on the binary.
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub marker: String,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = format!("nightshift-test-{}", dir.path().file_name().unwrap().to_string_lossy());
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        Self { dir, marker, runtime }
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    pub fn sites(&self, config: SiteConfig) -> Sites {
+        self.runtime.block_on(Sites::start(config)).unwrap()
+    }
+
+    /// The binary in the project folder with this test's state folder, and with
+    /// the marker in its environment (children inherit it).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nightshift"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("NIGHTSHIFT_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.current_dir(root())
+            .env("NIGHTSHIFT_STATE_DIR", self.state_dir())
+            .env("NIGHTSHIFT_TEST_MARKER", &self.marker)
+            .args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str], env: &[(String, String)]) -> Output {
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cmd.output().unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args, &[]);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Processes whose environment carries this test's marker.
+    pub fn leftover_processes(&self) -> Vec<String> {
+        processes_with(&self.marker)
+    }
+
+    /// Waits up to `seconds` for every marked process to go.
+    pub fn wait_for_no_processes(&self, seconds: u64) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let left = self.leftover_processes();
+            if left.is_empty() || std::time::Instant::now() > deadline {
+                return left;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// The environment the sample robots need to reach `sites`, with their passwords.
+pub fn robot_env(sites: &Sites, config: &SiteConfig) -> Vec<(String, String)> {
+    let mut env = sites.env();
+    env.push(("NIGHTSHIFT_SECRET_ESERVICE_PASSWORD".into(), config.eservice_password.clone()));
+    env.push(("NIGHTSHIFT_SECRET_JOURNAL_PASSWORD".into(), config.journal_password.clone()));
+    env
+}
+
+/// `pid command` of every live process whose environment contains `marker`.
+pub fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return found };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.chars().all(|c| c.is_ascii_digit())) else { continue };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        if !String::from_utf8_lossy(&environ).contains(marker) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // A zombie has exited; only its parent's bookkeeping is left.
+        if stat.split(' ').nth(2) == Some("Z") {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        found.push(format!("{pid} {}", cmdline.chars().take(120).collect::<String>()));
+    }
+    found
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return files };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_below(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

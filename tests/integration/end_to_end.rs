@@ -1,0 +1,81 @@
+//! The sample robot against the stand-in sites in real headless Chromium.
+
+use std::collections::BTreeSet;
+
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, ROBOT, robot_env, text};
+
+#[test]
+fn sample_robot_moves_every_errand_into_the_journal_exactly_once() {
+    let h = Harness::new();
+    // Seven errands span two inbox pages of five.
+    let config = SiteConfig::demo(7);
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", ROBOT], &robot_env(&sites, &config));
+    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+
+    let journal = sites.journal.lock().unwrap();
+    let entered: Vec<(String, String)> = journal.consents.iter().map(|c| (c.errand.clone(), c.pnr.clone())).collect();
+    let expected: Vec<(String, String)> = config.errands.iter().map(|e| (e.id.clone(), e.pupil.pnr.clone())).collect();
+    assert_eq!(entered.len(), 7, "every errand entered once: {entered:?}");
+    assert_eq!(entered.iter().collect::<BTreeSet<_>>(), expected.iter().collect::<BTreeSet<_>>());
+    for (consent, errand) in journal.consents.iter().zip(&config.errands) {
+        assert_eq!(consent.vaccine, errand.vaccine);
+        assert_eq!(consent.consent, errand.consent);
+        assert_eq!(consent.guardian, errand.guardian);
+    }
+    let eservice = sites.eservice.lock().unwrap();
+    assert!(eservice.errands.iter().all(|e| e.handled), "every errand marked handled");
+
+    let runs = h.json(&["runs", "--json"]);
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["items"]["total"], 7);
+    assert_eq!(runs[0]["items"]["done"], 7);
+    assert_eq!(runs[0]["saved_minutes"], 42.0);
+}
+
+#[test]
+fn demo_exits_zero_and_its_run_is_listed_as_succeeded() {
+    let h = Harness::new();
+    let out = h.run(&["demo", "--errands", "3"], &[]);
+    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("journal: 3 consent(s) registered; e-service: 3 errand(s) marked handled"));
+    let runs = h.json(&["runs", "--json"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert_eq!(runs[0]["robot"], "vaccination-consent");
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["items"]["done"], 3);
+    assert_eq!(runs[0]["trigger"], "demo");
+}
+
+#[test]
+fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(2);
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", "tests/fixtures/fails-in-item.yaml"], &robot_env(&sites, &config));
+    // Both cases fail technically: the run finishes, with exceptions.
+    assert_eq!(out.status.code(), Some(4), "stderr: {}", text(&out.stderr));
+
+    let runs = h.json(&["runs", "--json"]);
+    let id = runs[0]["id"].as_i64().unwrap().to_string();
+    let show = h.json(&["show", &id, "--json"]);
+    assert_eq!(show["status"], "succeeded_with_exceptions");
+    assert_eq!(show["items"]["system_exceptions"], 2);
+    let item = &show["item_list"][0];
+    assert_eq!(item["status"], "system_exception");
+    assert_eq!(item["key"], config.errands[0].id);
+    let message = item["message"].as_str().unwrap();
+    assert!(message.starts_with("line 21: `wait_for` failed: no element matched within 300ms"), "{message}");
+
+    let evidence = item["evidence"].as_array().unwrap();
+    let png = evidence.iter().find(|e| e["kind"] == "screenshot").expect("a screenshot");
+    let html = evidence.iter().find(|e| e["kind"] == "html").expect("the page html");
+    let png = std::fs::read(png["path"].as_str().unwrap()).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let html = std::fs::read_to_string(html["path"].as_str().unwrap()).unwrap();
+    assert!(html.contains(&config.errands[0].pupil.pnr), "the html is the errand page");
+    let failed = show["steps"].as_array().unwrap().iter().filter(|s| s["outcome"] == "failed").count();
+    assert_eq!(failed, 2);
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real binary, a real headless Chromium through
+//! chromedriver, the stand-in sites over HTTP and a real SQLite file.
+
+mod browser_cleanup;
+mod check;
+mod common;
+mod docs;
+mod end_to_end;
+mod secrets;
