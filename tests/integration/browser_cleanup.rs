@@ -88,3 +88,46 @@ fn a_missing_chromedriver_names_the_debian_package() {
     let runs = h.json(&["runs", "--json"]);
     assert_eq!(runs[0]["status"], "failed");
 }
+
+#[test]
+fn a_missing_chromium_names_the_debian_package() {
+    let h = Harness::new();
+    let out = h.run(
+        &["run", "tests/fixtures/fails-in-setup.yaml"],
+        &[("NIGHTSHIFT_CHROMIUM".into(), "/nonexistent/chromium".into())],
+    );
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        text(&out.stderr)
+            .contains("chromium not found at `/nonexistent/chromium`: install Debian's `chromium` package"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn an_existing_webdriver_server_is_used_when_named() {
+    let h = Harness::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut driver = std::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .env("NIGHTSHIFT_TEST_MARKER", &h.marker)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // With a broken managed driver path, only the named server can make this pass.
+    let env = [
+        ("NIGHTSHIFT_WEBDRIVER_URL".to_string(), format!("http://127.0.0.1:{port}")),
+        ("NIGHTSHIFT_CHROMEDRIVER".to_string(), "/nonexistent/chromedriver".to_string()),
+    ];
+    let out = h.run(&["demo", "--errands", "1"], &env);
+    driver.kill().unwrap();
+    driver.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+}
