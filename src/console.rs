@@ -75,6 +75,12 @@ impl EventSink for ConsoleSink {
                     self.line(&text);
                 }
             }
+            RunEvent::ItemRetry { attempt, error, .. } => {
+                self.line(&format!("  {} retry {attempt} after: {error}", self.current_key));
+                if self.tty {
+                    eprintln!();
+                }
+            }
             RunEvent::Log { message, .. } => {
                 self.line(&format!("log: {message}"));
                 if self.tty {

@@ -58,6 +58,12 @@ pub async fn execute(
         store.finish_as(run_id, RunStatus::Failed, &message)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
     };
+    if let Some(other) = store.running_run(&robot.name)?.filter(|other| *other != run_id) {
+        let message = format!("`{}` is already running as run {other}", robot.name);
+        store.finish_as(run_id, RunStatus::Skipped, &message)?;
+        let summary = RunSummary { status: RunStatus::Skipped, ..failed_summary(message) };
+        return Ok(Outcome { run_id, summary, environment_error: false });
+    }
     let secrets = match load_secrets(&robot.secrets, &request.env, settings.secrets_dir.as_deref()) {
         Ok(secrets) => secrets,
         Err(e) => return failed(store, e.to_string()),
@@ -73,17 +79,22 @@ pub async fn execute(
         Err(e @ StartError::Driver(_)) => return failed(store, e.to_string()),
         Err(e) => return failed(store, Redactor::new(secrets.values().cloned()).redact(&e.to_string())),
     };
+    let ledger = match store.ledger(&robot.name) {
+        Ok(ledger) => ledger,
+        Err(e) => return failed(store, e.to_string()),
+    };
     let context = RunContext {
         run_id,
         evidence_dir: settings.evidence_dir(run_id),
         env: request.env,
         secrets,
         overrides: request.overrides,
+        ledger,
     };
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let finished = {
-        let mut store_sink = StoreSink::new(store, run_id);
-        let sinks: Vec<&mut dyn EventSink> = vec![&mut store_sink, &mut console];
+        let mut store_sink = StoreSink::new(store, run_id, &robot.name);
+        let sinks: Vec<&mut (dyn EventSink + Send)> = vec![&mut store_sink, &mut console];
         let mut fanout = Fanout(sinks);
         let runner = Runner::new(robot, &mut browser, context, &mut fanout);
         tokio::select! {

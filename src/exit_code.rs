@@ -14,6 +14,8 @@ pub const RUN_WITH_EXCEPTIONS: u8 = 4;
 pub const ENVIRONMENT: u8 = 5;
 /// Asked for something that does not exist (an unknown run id).
 pub const NOT_FOUND: u8 = 6;
+/// The run was skipped: the robot was already running.
+pub const SKIPPED: u8 = 7;
 /// A bug in nightshift.
 pub const INTERNAL: u8 = 70;
 /// Stopped by Ctrl-C or SIGTERM.

@@ -16,6 +16,10 @@ pub struct FakeBrowser {
     /// Every call, as `action target`.
     pub calls: Vec<String>,
     pub urls: Vec<String>,
+    /// While set, the session is gone: every call fails until `restart`.
+    pub dead: bool,
+    /// Selectors that fail this many more times before they work.
+    pub flaky: HashMap<String, u32>,
 }
 
 fn css(s: &Selector) -> String {
@@ -29,6 +33,13 @@ impl FakeBrowser {
     fn check(&mut self, action: &str, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         let target = css(target);
         self.calls.push(format!("{action} {target}"));
+        if self.dead {
+            return Err(BrowserError::SessionLost("fake browser crashed".into()));
+        }
+        if let Some(left) = self.flaky.get_mut(&target).filter(|left| **left > 0) {
+            *left -= 1;
+            return Err(BrowserError::NotFound { after: timeout });
+        }
         if self.missing.contains(&target) { Err(BrowserError::NotFound { after: timeout }) } else { Ok(()) }
     }
 }
@@ -87,6 +98,14 @@ impl Browser for FakeBrowser {
         Ok("<html>fake</html>".into())
     }
     async fn current_url(&mut self) -> Result<String, BrowserError> {
+        if self.dead {
+            return Err(BrowserError::SessionLost("fake browser crashed".into()));
+        }
         Ok(self.urls.last().cloned().unwrap_or_default())
+    }
+    async fn restart(&mut self) -> Result<(), BrowserError> {
+        self.calls.push("restart".into());
+        self.dead = false;
+        Ok(())
     }
 }

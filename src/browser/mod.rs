@@ -127,4 +127,6 @@ pub trait Browser: Send {
     fn screenshot(&mut self) -> impl Future<Output = Result<Vec<u8>, BrowserError>> + Send;
     fn page_source(&mut self) -> impl Future<Output = Result<String, BrowserError>> + Send;
     fn current_url(&mut self) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Replaces a dead session with a fresh one (a new browser, logged out).
+    fn restart(&mut self) -> impl Future<Output = Result<(), BrowserError>> + Send;
 }

@@ -55,6 +55,7 @@ pub enum StartError {
 /// A live browser session, and the driver and profile it owns.
 pub struct WebDriverBrowser {
     client: Client,
+    options: SessionOptions,
     // Dropped after the client: kills chromedriver and Chromium.
     driver: Option<ManagedDriver>,
     profile: Option<PathBuf>,
@@ -103,7 +104,7 @@ impl WebDriverBrowser {
             }
         };
         let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
-        let browser = Self { client, driver, profile: Some(profile) };
+        let browser = Self { client, options: options.clone(), driver, profile: Some(profile) };
         browser
             .client
             .update_timeouts(timeouts)
@@ -413,5 +414,12 @@ impl Browser for WebDriverBrowser {
 
     async fn current_url(&mut self) -> Result<String, BrowserError> {
         self.client.current_url().await.map(|u| u.to_string()).map_err(error)
+    }
+
+    async fn restart(&mut self) -> Result<(), BrowserError> {
+        let fresh = Self::start(&self.options).await.map_err(|e| BrowserError::SessionLost(e.to_string()))?;
+        let old = std::mem::replace(self, fresh);
+        tokio::time::timeout(Duration::from_secs(2), old.close()).await.ok();
+        Ok(())
     }
 }

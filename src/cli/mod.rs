@@ -2,9 +2,11 @@
 
 pub mod check;
 pub mod demo;
+pub mod review;
 pub mod run;
 pub mod runs;
 pub mod show;
+pub mod stats;
 
 use std::path::PathBuf;
 
@@ -43,6 +45,10 @@ pub enum Command {
     Runs(runs::RunsArgs),
     /// Show one run: its cases, steps, errors and evidence.
     Show(show::ShowArgs),
+    /// Runs, cases, exceptions and saved hours per robot and month.
+    Stats(stats::StatsArgs),
+    /// List or settle the cases a dead run left half-done.
+    Review(review::ReviewArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
 }
@@ -62,6 +68,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => runtime.block_on(run::run(&settings, args)),
         Command::Runs(args) => runs::run(&settings, &args),
         Command::Show(args) => show::run(&settings, &args),
+        Command::Stats(args) => stats::run(&settings, &args),
+        Command::Review(args) => review::run(&settings, &args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }
 }

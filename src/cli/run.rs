@@ -100,7 +100,8 @@ pub fn exit_for(outcome: &Outcome) -> u8 {
         return exit_code::ENVIRONMENT;
     }
     match outcome.summary.status {
-        RunStatus::Succeeded | RunStatus::Skipped => exit_code::SUCCESS,
+        RunStatus::Succeeded => exit_code::SUCCESS,
+        RunStatus::Skipped => exit_code::SKIPPED,
         RunStatus::SucceededWithExceptions => exit_code::RUN_WITH_EXCEPTIONS,
         RunStatus::Interrupted => exit_code::INTERRUPTED,
         RunStatus::Failed | RunStatus::TimedOut | RunStatus::Running => exit_code::RUN_FAILED,

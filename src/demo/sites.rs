@@ -24,6 +24,10 @@ pub struct SiteConfig {
     pub extra_pupils: usize,
     pub eservice_password: String,
     pub journal_password: String,
+    /// Errands (by index) whose pupil the journal does not know: business exceptions.
+    pub unknown_pupils: Vec<usize>,
+    /// Errand ids whose registration the journal refuses this many times first.
+    pub flaky_registrations: Vec<(String, u32)>,
 }
 
 impl SiteConfig {
@@ -34,6 +38,8 @@ impl SiteConfig {
             extra_pupils: 5,
             eservice_password: DEMO_ESERVICE_PASSWORD.into(),
             journal_password: DEMO_JOURNAL_PASSWORD.into(),
+            unknown_pupils: Vec::new(),
+            flaky_registrations: Vec::new(),
         }
     }
 }
@@ -50,10 +56,18 @@ pub struct Sites {
 impl Sites {
     pub async fn start(config: SiteConfig) -> std::io::Result<Self> {
         let count = config.errands.len();
-        let mut pupils: Vec<_> = config.errands.iter().map(|e| e.pupil.clone()).collect();
+        let mut pupils: Vec<_> = config
+            .errands
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| !config.unknown_pupils.contains(n))
+            .map(|(_, e)| e.pupil.clone())
+            .collect();
         pupils.extend((count..count + config.extra_pupils).map(data::pupil));
         let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, config.errands)));
-        let journal = Arc::new(Mutex::new(Journal::new(DEMO_USER, &config.journal_password, pupils)));
+        let mut journal = Journal::new(DEMO_USER, &config.journal_password, pupils);
+        journal.fail_registrations = config.flaky_registrations.into_iter().collect();
+        let journal = Arc::new(Mutex::new(journal));
         let (eservice_url, stop_e) = serve(crate::demo::eservice::router(eservice.clone())).await?;
         let (journal_url, stop_j) = serve(crate::demo::journal::router(journal.clone())).await?;
         Ok(Self { eservice_url, journal_url, eservice, journal, _stop: vec![stop_e, stop_j] })

@@ -27,6 +27,7 @@ pub struct Robot {
     pub vars: Vec<(String, Template)>,
     pub browser: BrowserSettings,
     pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
     pub setup: Vec<Step>,
     pub items: Option<Items>,
     pub teardown: Vec<Step>,
@@ -69,6 +70,27 @@ pub struct Items {
     /// The field that identifies a case (an errand number).
     pub key: String,
     pub steps: Vec<Step>,
+    /// Run before a case is tried again (a retry, or a case left half-done by
+    /// a crash): ending in `skip` means the case is already in the target
+    /// system; finishing means it is not, and the case is redone.
+    pub check: Option<Vec<Step>>,
+}
+
+/// What happens when a case fails for a technical reason.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Extra attempts per case after a system exception.
+    pub max_retries: u32,
+    /// The wait before the first retry; it doubles for each further one.
+    pub backoff: Duration,
+    /// System exceptions in a row (after retries) that stop the run.
+    pub stop_after: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_retries: 2, backoff: Duration::from_secs(1), stop_after: 3 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,4 +98,8 @@ pub enum ItemSource {
     /// The rows of an HTML table on the current page, by header name; with
     /// `next_page`, the link is followed until it is gone.
     Table { locator: Locator, next_page: Option<Locator> },
+    /// The rows of a CSV file (first line: header), path relative to the robot file.
+    Csv { path: Template },
+    /// An array of objects in a JSON file, path relative to the robot file.
+    Json { path: Template },
 }

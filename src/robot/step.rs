@@ -7,11 +7,27 @@ use crate::robot::locator::Locator;
 use crate::robot::yaml::Pos;
 
 /// The step names, as written in robot files.
-pub const ACTIONS: &[&str] =
-    &["goto", "click", "fill", "type", "select", "wait_for", "read_text", "read_table", "fail", "screenshot", "log"];
+pub const ACTIONS: &[&str] = &[
+    "goto",
+    "click",
+    "fill",
+    "type",
+    "select",
+    "wait_for",
+    "read_text",
+    "read_table",
+    "fail",
+    "screenshot",
+    "log",
+    "if",
+    "skip",
+];
 
 /// Keys any step may carry beside its action.
 pub const COMMON_KEYS: &[&str] = &["timeout", "name"];
+
+/// Keys only an `if` step has.
+pub const IF_KEYS: &[&str] = &["then", "else"];
 
 /// One step with where it was written and its own options.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +83,27 @@ pub enum Action {
     Log {
         message: Template,
     },
+    /// Runs `then` when the condition holds now, `otherwise` when not.
+    If {
+        condition: Check,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+    /// Ends the case as already done (for example found in the target system).
+    Skip {
+        message: Template,
+    },
+}
+
+/// A condition tested once, without waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// An element is on the page.
+    Exists(Locator),
+    /// The page's text contains this.
+    Text(Template),
+    /// Two texts are equal after rendering.
+    Equals(Template, Template),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +134,8 @@ impl Action {
             Action::Fail { .. } => "fail",
             Action::Screenshot { .. } => "screenshot",
             Action::Log { .. } => "log",
+            Action::If { .. } => "if",
+            Action::Skip { .. } => "skip",
         }
     }
 
@@ -116,8 +155,24 @@ impl Action {
             Action::ReadText { from, into } | Action::ReadTable { from, into } => {
                 format!("{} -> {into}", from.source())
             }
-            Action::Fail { message } | Action::Log { message } => message.source(),
+            Action::Fail { message } | Action::Log { message } | Action::Skip { message } => message.source(),
+            Action::If { condition, .. } => match condition {
+                Check::Exists(l) => format!("exists {}", l.source()),
+                Check::Text(t) => format!("text {}", t.source()),
+                Check::Equals(a, b) => format!("{} == {}", a.source(), b.source()),
+            },
             Action::Screenshot { name } => name.as_ref().map(Template::source).unwrap_or_default(),
+        }
+    }
+}
+
+/// Calls `f` on every step, including those inside `if` branches.
+pub fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
+    for step in steps {
+        f(step);
+        if let Action::If { then, otherwise, .. } = &step.action {
+            walk(then, f);
+            walk(otherwise, f);
         }
     }
 }

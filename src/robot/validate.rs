@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::locator::Locator;
-use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, Robot, Timeouts};
-use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Choice, Step, WaitTarget};
+use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, RetryPolicy, Robot, Timeouts};
+use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Check, Choice, IF_KEYS, Step, WaitTarget};
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
 const TOP_KEYS: &[&str] = &[
@@ -22,11 +22,13 @@ const TOP_KEYS: &[&str] = &[
     "vars",
     "browser",
     "timeouts",
+    "retry",
     "setup",
     "items",
     "teardown",
 ];
-const ITEMS_KEYS: &[&str] = &["table", "key", "steps"];
+const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "key", "steps", "check"];
+const SOURCES: &[&str] = &["table", "csv", "json"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
 /// Parses and validates one robot file's text.
@@ -121,6 +123,7 @@ impl Validator<'_> {
         let vars = fields.get("vars").map(|n| self.vars(n)).unwrap_or_default();
         let browser = fields.get("browser").map(|n| self.browser(n)).unwrap_or_default();
         let timeouts = fields.get("timeouts").map(|n| self.timeouts(n)).unwrap_or_default();
+        let retry = fields.get("retry").map(|n| self.retry(n)).unwrap_or_default();
         let setup = fields.get("setup").map(|n| self.steps(n, false)).unwrap_or_default();
         let items = fields.get("items").and_then(|n| self.items(n, fields.key_pos("items").unwrap_or(n.pos)));
         let teardown = fields.get("teardown").map(|n| self.steps(n, false)).unwrap_or_default();
@@ -135,6 +138,7 @@ impl Validator<'_> {
             vars,
             browser,
             timeouts,
+            retry,
             setup,
             items,
             teardown,
@@ -193,12 +197,58 @@ impl Validator<'_> {
         timeouts
     }
 
+    fn retry(&mut self, node: &Node) -> RetryPolicy {
+        let mut retry = RetryPolicy::default();
+        let Some(fields) = self.mapping(node, &["max_retries", "backoff", "stop_after"], "retry settings") else {
+            return retry;
+        };
+        if let Some(n) = fields.get("max_retries").and_then(|n| self.count(n, "retries per case", 0)) {
+            retry.max_retries = n;
+        }
+        if let Some(d) = fields.get("backoff").and_then(|n| self.duration(n)) {
+            retry.backoff = d;
+        }
+        if let Some(n) = fields.get("stop_after").and_then(|n| self.count(n, "system exceptions in a row", 1)) {
+            retry.stop_after = n;
+        }
+        retry
+    }
+
+    fn count(&mut self, node: &Node, what: &str, min: i64) -> Option<u32> {
+        match node.value {
+            Value::Int(i) if i >= min && i <= i64::from(u32::MAX) => Some(i as u32),
+            _ => {
+                let found = node.value.as_text().map_or(node.value.kind().to_string(), |t| format!("`{t}`"));
+                self.d.error(node.pos, 1, format!("expected a whole number of at least {min} ({what}), found {found}"));
+                None
+            }
+        }
+    }
+
     fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
         let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
-        let source = match fields.get("table") {
-            Some(n) => self.table_source(n),
-            None => {
-                self.d.error(key_pos, 5, "`items` needs a source: `table`");
+        let given: Vec<&str> = SOURCES.iter().copied().filter(|s| fields.get(s).is_some()).collect();
+        let source = match given.as_slice() {
+            ["table"] => fields.get("table").and_then(|n| self.table_source(n)),
+            ["csv"] => fields
+                .get("csv")
+                .and_then(|n| self.template(n, "a CSV file's path", false))
+                .map(|path| ItemSource::Csv { path }),
+            ["json"] => fields
+                .get("json")
+                .and_then(|n| self.template(n, "a JSON file's path", false))
+                .map(|path| ItemSource::Json { path }),
+            [] => {
+                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv` or `json`");
+                None
+            }
+            _ => {
+                let second = fields.key_pos(given[1]).unwrap_or(key_pos);
+                self.d.error(
+                    second,
+                    given[1].len(),
+                    format!("`items` has one source, but this one also has `{}`", given[0]),
+                );
                 None
             }
         };
@@ -210,7 +260,8 @@ impl Validator<'_> {
             }
         };
         let steps = fields.get("steps").map(|n| self.steps(n, true)).unwrap_or_default();
-        Some(Items { source: source?, key: key?, steps })
+        let check = fields.get("check").map(|n| self.steps(n, true));
+        Some(Items { source: source?, key: key?, steps, check })
     }
 
     fn table_source(&mut self, node: &Node) -> Option<ItemSource> {
@@ -248,8 +299,15 @@ impl Validator<'_> {
             }
             return None;
         };
+        let is_if = entries.iter().any(|(k, _)| k.name == "if");
         let mut action_entry = None;
         for (key, value) in entries {
+            if IF_KEYS.contains(&key.name.as_str()) {
+                if !is_if {
+                    self.d.error(key.pos, key.name.chars().count(), format!("`{}` belongs to an `if` step", key.name));
+                }
+                continue;
+            }
             if ACTIONS.contains(&key.name.as_str()) {
                 if let Some((first, _)) = action_entry {
                     let first: &Key = first;
@@ -276,7 +334,17 @@ impl Validator<'_> {
         let timeout = fields.get("timeout").and_then(|n| self.duration(n));
         let name = fields.get("name").and_then(|n| self.string(n, "a step name"));
         let (key, value) = action_entry?;
-        let action = self.action(&key.name, value, in_item)?;
+        let action = if key.name == "if" {
+            let condition = self.condition(value, in_item);
+            let then = fields.get("then").map(|n| self.steps(n, in_item));
+            let otherwise = fields.get("else").map(|n| self.steps(n, in_item)).unwrap_or_default();
+            if then.is_none() {
+                self.d.error(key.pos, 2, "`if` needs `then:` (the steps to run when the condition holds)");
+            }
+            Action::If { condition: condition?, then: then?, otherwise }
+        } else {
+            self.action(&key.name, value, in_item)?
+        };
         Some(Step { action, pos: key.pos, timeout, name })
     }
 
@@ -357,6 +425,7 @@ impl Validator<'_> {
                     Some(Action::ReadTable { from: from?, into: into? })
                 }
             }
+            "skip" => Some(Action::Skip { message: self.template(node, "why the case is already done", in_item)? }),
             "fail" => Some(Action::Fail { message: self.template(node, "a message for the case officer", in_item)? }),
             "log" => Some(Action::Log { message: self.template(node, "a message", in_item)? }),
             "screenshot" => match node.value {
@@ -364,6 +433,24 @@ impl Validator<'_> {
                 _ => Some(Action::Screenshot { name: Some(self.template(node, "a file name", in_item)?) }),
             },
             _ => unreachable!("`{keyword}` is in ACTIONS but has no parser"),
+        }
+    }
+
+    fn condition(&mut self, node: &Node, in_item: bool) -> Option<Check> {
+        let what = "a condition: `exists: LOCATOR`, `text: TEXT`, or `value: TEXT` with `equals: TEXT`";
+        let f = self.mapping(node, &["exists", "text", "value", "equals"], what)?;
+        match (f.get("exists"), f.get("text"), f.get("value"), f.get("equals")) {
+            (Some(n), None, None, None) => self.locator(n, in_item).map(Check::Exists),
+            (None, Some(n), None, None) => self.template(n, "the text to look for", in_item).map(Check::Text),
+            (None, None, Some(a), Some(b)) => {
+                let a = self.template(a, "a value", in_item);
+                let b = self.template(b, "the value to compare with", in_item);
+                Some(Check::Equals(a?, b?))
+            }
+            _ => {
+                self.d.error(node.pos, 1, format!("expected {what}"));
+                None
+            }
         }
     }
 
@@ -532,12 +619,17 @@ impl Validator<'_> {
     fn check_references(&mut self, robot: Option<&Robot>) {
         let Some(robot) = robot else { return };
         let mut vars: Vec<String> = robot.vars.iter().map(|(n, _)| n.clone()).collect();
-        let all_steps =
-            robot.setup.iter().chain(robot.teardown.iter()).chain(robot.items.iter().flat_map(|i| i.steps.iter()));
-        for step in all_steps {
-            if let Action::ReadText { into, .. } | Action::ReadTable { into, .. } = &step.action {
-                vars.push(into.clone());
-            }
+        let mut blocks: Vec<&[Step]> = vec![&robot.setup, &robot.teardown];
+        if let Some(items) = &robot.items {
+            blocks.push(&items.steps);
+            blocks.extend(items.check.as_deref());
+        }
+        for block in blocks {
+            crate::robot::step::walk(block, &mut |step| {
+                if let Action::ReadText { into, .. } | Action::ReadTable { into, .. } = &step.action {
+                    vars.push(into.clone());
+                }
+            });
         }
         let var_refs: Vec<&str> = vars.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
         for r in std::mem::take(&mut self.refs) {
@@ -629,8 +721,9 @@ mod tests {
         assert_eq!(
             errs,
             [
-                "r.yaml:2:1: `items` needs a source: `table`",
-                "r.yaml:3:3: unknown key `tabel`; did you mean `table`? (expected one of `table`, `key`, `steps`)",
+                "r.yaml:2:1: `items` needs a source: `table`, `csv` or `json`",
+                "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
+                 (expected one of `table`, `csv`, `json`, `key`, `steps`, `check`)",
             ]
         );
     }

@@ -12,6 +12,8 @@ pub enum Block {
     Setup,
     Items,
     Item,
+    /// The robot's `check` steps for a case tried again.
+    Check,
     Teardown,
 }
 
@@ -21,6 +23,7 @@ impl Block {
             Block::Setup => "setup",
             Block::Items => "items",
             Block::Item => "item",
+            Block::Check => "check",
             Block::Teardown => "teardown",
         }
     }
@@ -93,6 +96,8 @@ impl ItemStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepOutcome {
     Ok,
+    /// A `skip` step: the case is already done.
+    Skipped,
     BusinessException,
     Failed,
 }
@@ -101,10 +106,49 @@ impl StepOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
             StepOutcome::Ok => "ok",
+            StepOutcome::Skipped => "skipped",
             StepOutcome::BusinessException => "business_exception",
             StepOutcome::Failed => "failed",
         }
     }
+}
+
+/// Where a case stands in the robot's ledger, across runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerState {
+    /// Its first step has started and its last has not finished.
+    InProgress,
+    /// Entered into the target system; never entered again.
+    Done,
+    /// Failed for a technical reason after its retries.
+    Failed,
+    /// Left half-done by a run that died, with no `check` to settle it.
+    NeedsReview,
+}
+
+impl LedgerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerState::InProgress => "in_progress",
+            LedgerState::Done => "done",
+            LedgerState::Failed => "failed",
+            LedgerState::NeedsReview => "needs_review",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [LedgerState::InProgress, LedgerState::Done, LedgerState::Failed, LedgerState::NeedsReview]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A case's ledger entry as a run finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub state: LedgerState,
+    /// The run that last changed it.
+    pub run_id: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,21 +185,55 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     Step(StepRecord),
-    ItemsFound { total: usize },
-    ItemStarted { seq: usize, key: String, started_at: DateTime<Utc> },
-    ItemFinished { seq: usize, status: ItemStatus, message: Option<String>, duration: Duration },
-    Evidence { item: Option<usize>, kind: EvidenceKind, path: PathBuf },
-    Log { item: Option<usize>, message: String },
-    RunFinished { status: RunStatus, error: Option<String>, duration: Duration },
+    ItemsFound {
+        total: usize,
+    },
+    ItemStarted {
+        seq: usize,
+        key: String,
+        started_at: DateTime<Utc>,
+    },
+    ItemFinished {
+        seq: usize,
+        status: ItemStatus,
+        message: Option<String>,
+        duration: Duration,
+        attempts: u32,
+    },
+    /// A case is tried again after a system exception.
+    ItemRetry {
+        seq: usize,
+        attempt: u32,
+        error: String,
+    },
+    /// A case's ledger entry changes (`None`: removed, so the next run tries it afresh).
+    Ledger {
+        key: String,
+        state: Option<LedgerState>,
+    },
+    Evidence {
+        item: Option<usize>,
+        kind: EvidenceKind,
+        path: PathBuf,
+    },
+    Log {
+        item: Option<usize>,
+        message: String,
+    },
+    RunFinished {
+        status: RunStatus,
+        error: Option<String>,
+        duration: Duration,
+    },
 }
 
 /// Something that consumes run events.
-pub trait EventSink {
+pub trait EventSink: Send {
     fn emit(&mut self, event: &RunEvent);
 }
 
 /// Sends every event to several sinks in order.
-pub struct Fanout<'a>(pub Vec<&'a mut dyn EventSink>);
+pub struct Fanout<'a>(pub Vec<&'a mut (dyn EventSink + Send)>);
 
 impl EventSink for Fanout<'_> {
     fn emit(&mut self, event: &RunEvent) {

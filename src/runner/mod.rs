@@ -4,5 +4,6 @@
 pub mod event;
 pub mod run;
 pub mod scope;
+pub mod source;
 
 pub use run::{RunContext, Runner};

@@ -2,11 +2,20 @@
 //!
 //! A `fail` step is a business exception: the case is reported and the run
 //! goes on. Any other failure is a system exception: evidence is saved, the
-//! case is given up, and after `MAX_CONSECUTIVE_SYSTEM_EXCEPTIONS` in a row the
-//! run stops as failed, since the target system is most likely down.
+//! browser is restarted if it died, setup (the login) runs again, and the case
+//! is retried with a growing pause; when its retries run out it is given up,
+//! and after `retry.stop_after` such cases in a row the run stops as failed,
+//! since the target system is most likely down.
+//!
+//! Every case goes through the robot's ledger: `in_progress` before its first
+//! step, `done` after its last. A case already `done` is skipped; one left
+//! `in_progress` by a run that died is settled by the robot's `check` steps, or
+//! else marked `needs_review`, never entered again blindly.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Instant;
 
 use chrono::{Local, Utc};
@@ -16,12 +25,13 @@ use crate::redact::Redactor;
 use crate::robot::expr::{RenderError, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{ItemSource, Robot};
-use crate::robot::step::{Action, Choice, Step, WaitTarget};
-use crate::runner::event::{Block, EventSink, EvidenceKind, ItemStatus, RunEvent, RunStatus, StepOutcome, StepRecord};
+use crate::robot::step::{Action, Check, Choice, Step, WaitTarget};
+use crate::runner::event::{
+    Block, EventSink, EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus, StepOutcome, StepRecord,
+};
 use crate::runner::scope::RunScope;
+use crate::runner::source::{Row, read_csv, read_json};
 
-/// After this many system exceptions in a row the run is stopped.
-pub const MAX_CONSECUTIVE_SYSTEM_EXCEPTIONS: usize = 3;
 /// How many pages of an item table are followed at most.
 pub const MAX_TABLE_PAGES: usize = 500;
 
@@ -34,6 +44,8 @@ pub struct RunContext {
     pub secrets: HashMap<String, String>,
     /// `--var NAME=VALUE` from the command line; these win over `vars:`.
     pub overrides: Vec<(String, String)>,
+    /// The robot's ledger as the run starts, by case key.
+    pub ledger: HashMap<String, LedgerEntry>,
 }
 
 /// What a finished run reports back to its caller.
@@ -50,6 +62,8 @@ pub struct RunSummary {
 /// Why a step did not complete.
 #[derive(Debug)]
 enum StepError {
+    /// The case is already done (from `skip`).
+    Skip(String),
     /// The case cannot be handled (from `fail`).
     Business(String),
     System(String),
@@ -58,7 +72,7 @@ enum StepError {
 impl std::fmt::Display for StepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StepError::Business(m) | StepError::System(m) => f.write_str(m),
+            StepError::Skip(m) | StepError::Business(m) | StepError::System(m) => f.write_str(m),
         }
     }
 }
@@ -69,20 +83,30 @@ impl From<RenderError> for StepError {
     }
 }
 
+type BoxFuture<'f, T> = Pin<Box<dyn Future<Output = T> + Send + 'f>>;
+
 /// Runs one robot; owns the scope for the length of the run.
 pub struct Runner<'a, B: Browser> {
     robot: &'a Robot,
     browser: &'a mut B,
-    sink: &'a mut dyn EventSink,
+    sink: &'a mut (dyn EventSink + Send),
     scope: RunScope,
     overrides: Vec<(String, String)>,
+    ledger: HashMap<String, LedgerEntry>,
     redactor: Redactor,
     evidence_dir: PathBuf,
     screenshots: usize,
+    /// Which attempt of the current case this is (0 for the first), for evidence names.
+    attempt: u32,
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
-    pub fn new(robot: &'a Robot, browser: &'a mut B, context: RunContext, sink: &'a mut dyn EventSink) -> Self {
+    pub fn new(
+        robot: &'a Robot,
+        browser: &'a mut B,
+        context: RunContext,
+        sink: &'a mut (dyn EventSink + Send),
+    ) -> Self {
         let redactor = Redactor::new(context.secrets.values().cloned());
         let mut builtins = HashMap::new();
         builtins.insert("today".to_string(), Local::now().format("%Y-%m-%d").to_string());
@@ -96,9 +120,11 @@ impl<'a, B: Browser> Runner<'a, B> {
             sink,
             scope,
             overrides: context.overrides,
+            ledger: context.ledger,
             redactor,
             evidence_dir: context.evidence_dir,
             screenshots: 0,
+            attempt: 0,
         }
     }
 
@@ -116,9 +142,9 @@ impl<'a, B: Browser> Runner<'a, B> {
         if let Err(message) = self.init_vars() {
             summary.status = RunStatus::Failed;
             summary.error = Some(message);
-        } else if let Err(message) = self.block(Block::Setup, &self.robot.setup, None).await {
+        } else if let Err(e) = self.block(Block::Setup, &self.robot.setup, None).await {
             summary.status = RunStatus::Failed;
-            summary.error = Some(format!("setup failed: {message}"));
+            summary.error = Some(format!("setup failed: {e}"));
         } else if let Err(message) = self.items(&mut summary).await {
             summary.status = RunStatus::Failed;
             summary.error = Some(message);
@@ -171,44 +197,137 @@ impl<'a, B: Browser> Runner<'a, B> {
         }
         summary.items_total = rows.len();
         self.sink.emit(&RunEvent::ItemsFound { total: rows.len() });
-        let mut consecutive_failures = 0;
+        let mut failures_in_a_row = 0;
         for (seq, row) in rows.into_iter().enumerate() {
             let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
             self.sink.emit(&RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now() });
             let started = Instant::now();
             self.scope.item = Some(row);
-            let result = self.block(Block::Item, &items.steps, Some(seq)).await;
+            let (status, message, attempts) = self.item(seq, &key).await;
             self.scope.item = None;
-            let (status, message) = match result {
-                Ok(()) => {
-                    summary.items_done += 1;
-                    consecutive_failures = 0;
-                    (ItemStatus::Done, None)
-                }
-                Err(StepError::Business(message)) => {
-                    summary.business_exceptions += 1;
-                    consecutive_failures = 0;
-                    (ItemStatus::BusinessException, Some(message))
-                }
-                Err(StepError::System(message)) => {
-                    summary.system_exceptions += 1;
-                    consecutive_failures += 1;
-                    (ItemStatus::SystemException, Some(message))
-                }
-            };
-            self.sink.emit(&RunEvent::ItemFinished { seq, status, message, duration: started.elapsed() });
-            if consecutive_failures >= MAX_CONSECUTIVE_SYSTEM_EXCEPTIONS {
+            match status {
+                ItemStatus::Done => summary.items_done += 1,
+                ItemStatus::BusinessException => summary.business_exceptions += 1,
+                ItemStatus::SystemException => summary.system_exceptions += 1,
+                ItemStatus::Skipped | ItemStatus::NeedsReview | ItemStatus::Running => {}
+            }
+            failures_in_a_row = if status == ItemStatus::SystemException { failures_in_a_row + 1 } else { 0 };
+            let message = message.map(|m| self.redactor.redact(&m));
+            self.sink.emit(&RunEvent::ItemFinished { seq, status, message, duration: started.elapsed(), attempts });
+            if failures_in_a_row >= self.robot.retry.stop_after {
                 return Err(format!(
-                    "stopped after {consecutive_failures} system exceptions in a row; the target system may be down"
+                    "stopped after {failures_in_a_row} system exceptions in a row; the target system may be down"
                 ));
             }
         }
         Ok(())
     }
 
-    /// Reads every item before the first is processed, following `next_page`.
-    async fn collect_items(&mut self, source: &ItemSource) -> Result<Vec<Vec<(String, String)>>, String> {
+    /// One case, through the ledger: returns its status, message and attempts made.
+    async fn item(&mut self, seq: usize, key: &str) -> (ItemStatus, Option<String>, u32) {
+        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
+        match self.ledger.get(key).copied() {
+            Some(LedgerEntry { state: LedgerState::Done, run_id }) => {
+                (ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
+            }
+            Some(LedgerEntry { state: LedgerState::NeedsReview, run_id }) => (
+                ItemStatus::NeedsReview,
+                Some(format!("run {run_id} stopped while entering this case; check it by hand")),
+                0,
+            ),
+            Some(LedgerEntry { state: LedgerState::InProgress, run_id }) if !has_check => {
+                self.ledger_update(key, Some(LedgerState::NeedsReview));
+                (
+                    ItemStatus::NeedsReview,
+                    Some(format!("run {run_id} stopped while entering this case; check it by hand")),
+                    0,
+                )
+            }
+            Some(LedgerEntry { state: LedgerState::InProgress | LedgerState::Failed, .. }) => {
+                self.attempts(seq, key, has_check).await
+            }
+            None => self.attempts(seq, key, false).await,
+        }
+    }
+
+    /// Tries a case until it is done, skipped, a business exception, or out of retries.
+    async fn attempts(&mut self, seq: usize, key: &str, check_first: bool) -> (ItemStatus, Option<String>, u32) {
+        let Some(items) = self.robot.items.as_ref() else { return (ItemStatus::Skipped, None, 0) };
+        let policy = self.robot.retry;
+        let mut check = check_first;
+        self.attempt = 0;
+        loop {
+            let result = self.attempt_once(seq, key, items.check.as_deref().filter(|_| check), &items.steps).await;
+            let attempts = self.attempt + 1;
+            match result {
+                Ok(()) => {
+                    self.ledger_update(key, Some(LedgerState::Done));
+                    return (ItemStatus::Done, None, attempts);
+                }
+                Err(StepError::Skip(message)) => {
+                    self.ledger_update(key, Some(LedgerState::Done));
+                    return (ItemStatus::Skipped, Some(message), attempts);
+                }
+                Err(StepError::Business(message)) => {
+                    self.ledger_update(key, None);
+                    return (ItemStatus::BusinessException, Some(message), attempts);
+                }
+                Err(StepError::System(message)) if self.attempt >= policy.max_retries => {
+                    self.ledger_update(key, Some(LedgerState::Failed));
+                    return (ItemStatus::SystemException, Some(message), attempts);
+                }
+                Err(StepError::System(message)) => {
+                    self.attempt += 1;
+                    let error = self.redactor.redact(&message);
+                    self.sink.emit(&RunEvent::ItemRetry { seq, attempt: self.attempt, error });
+                    tokio::time::sleep(policy.backoff * 2u32.saturating_pow(self.attempt - 1)).await;
+                    check = true;
+                }
+            }
+        }
+    }
+
+    /// One attempt: recover the session if this is a retry, run `check` when
+    /// asked, then the case's steps.
+    async fn attempt_once(
+        &mut self,
+        seq: usize,
+        key: &str,
+        check: Option<&'a [Step]>,
+        steps: &'a [Step],
+    ) -> Result<(), StepError> {
+        if self.attempt > 0 {
+            self.recover().await?;
+        }
+        if let Some(check) = check {
+            self.block(Block::Check, check, Some(seq)).await?;
+        }
+        self.ledger_update(key, Some(LedgerState::InProgress));
+        self.block(Block::Item, steps, Some(seq)).await
+    }
+
+    /// Before a retry: a new browser session if the old one died, then setup again.
+    async fn recover(&mut self) -> Result<(), StepError> {
+        if self.browser.current_url().await.is_err() {
+            self.browser
+                .restart()
+                .await
+                .map_err(|e| StepError::System(format!("restarting the browser failed: {e}")))?;
+        }
+        match self.block(Block::Setup, &self.robot.setup, None).await {
+            Err(e) => Err(StepError::System(format!("setup failed before the retry: {e}"))),
+            Ok(()) => Ok(()),
+        }
+    }
+
+    fn ledger_update(&mut self, key: &str, state: Option<LedgerState>) {
+        self.sink.emit(&RunEvent::Ledger { key: key.to_string(), state });
+    }
+
+    /// Reads every item before the first is processed.
+    async fn collect_items(&mut self, source: &ItemSource) -> Result<Vec<Row>, String> {
         let timeout = self.robot.timeouts.step;
+        let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
         match source {
             ItemSource::Table { locator, next_page } => {
                 let selector = locator.resolve(&self.scope).map_err(|e| e.to_string())?;
@@ -227,49 +346,75 @@ impl<'a, B: Browser> Runner<'a, B> {
                 }
                 Ok(rows)
             }
+            ItemSource::Csv { path } => read_csv(&base.join(path.render(&self.scope).map_err(|e| e.to_string())?)),
+            ItemSource::Json { path } => read_json(&base.join(path.render(&self.scope).map_err(|e| e.to_string())?)),
         }
     }
 
     /// Runs a list of steps; the first failure ends the block.
-    async fn block(&mut self, block: Block, steps: &[Step], item: Option<usize>) -> Result<(), StepError> {
-        for (index, step) in steps.iter().enumerate() {
-            let started_at = Utc::now();
-            let started = Instant::now();
-            let result = self.step(step, item).await;
-            let (outcome, error) = match &result {
-                Ok(()) => (StepOutcome::Ok, None),
-                Err(StepError::Business(m)) => (StepOutcome::BusinessException, Some(self.redactor.redact(m))),
-                Err(StepError::System(m)) => (StepOutcome::Failed, Some(self.redactor.redact(m))),
-            };
-            self.sink.emit(&RunEvent::Step(StepRecord {
-                block,
-                item,
-                index,
-                keyword: step.action.keyword(),
-                summary: self.redactor.redact(&step.action.summary()),
-                line: step.pos.line,
-                started_at,
-                duration: started.elapsed(),
-                outcome,
-                error: error.clone(),
-            }));
-            if let Some(message) = error {
-                let label = match item {
-                    Some(seq) => format!("item-{}", seq + 1),
-                    None => block.as_str().to_string(),
+    fn block<'s>(
+        &'s mut self,
+        block: Block,
+        steps: &'s [Step],
+        item: Option<usize>,
+    ) -> BoxFuture<'s, Result<(), StepError>> {
+        Box::pin(async move {
+            for (index, step) in steps.iter().enumerate() {
+                let started_at = Utc::now();
+                let started = Instant::now();
+                let result = self.step(step, block, item).await;
+                // An `if` reports its branch's steps itself; a failure inside
+                // it is reported there, not again here.
+                if matches!(step.action, Action::If { .. }) && result.is_err() {
+                    return result;
+                }
+                let (outcome, error) = match &result {
+                    Ok(()) => (StepOutcome::Ok, None),
+                    Err(StepError::Skip(m)) => (StepOutcome::Skipped, Some(self.redactor.redact(m))),
+                    Err(StepError::Business(m)) => (StepOutcome::BusinessException, Some(self.redactor.redact(m))),
+                    Err(StepError::System(m)) => (StepOutcome::Failed, Some(self.redactor.redact(m))),
                 };
-                self.save_evidence(item, &label).await;
-                let located = format!("line {}: `{}` failed: {message}", step.pos.line, step.action.keyword());
-                return Err(match result {
-                    Err(StepError::Business(_)) => StepError::Business(message),
-                    _ => StepError::System(located),
-                });
+                self.sink.emit(&RunEvent::Step(StepRecord {
+                    block,
+                    item,
+                    index,
+                    keyword: step.action.keyword(),
+                    summary: self.redactor.redact(&step.action.summary()),
+                    line: step.pos.line,
+                    started_at,
+                    duration: started.elapsed(),
+                    outcome,
+                    error: error.clone(),
+                }));
+                match result {
+                    Ok(()) => {}
+                    Err(StepError::Skip(m)) => return Err(StepError::Skip(m)),
+                    Err(e) => {
+                        let mut label = match item {
+                            Some(seq) => format!("item-{}", seq + 1),
+                            None => block.as_str().to_string(),
+                        };
+                        if self.attempt > 0 && item.is_some() {
+                            label.push_str(&format!("-retry-{}", self.attempt));
+                        }
+                        self.save_evidence(item, &label).await;
+                        let message = error.unwrap_or_default();
+                        return Err(match e {
+                            StepError::Business(_) => StepError::Business(message),
+                            _ => StepError::System(format!(
+                                "line {}: `{}` failed: {message}",
+                                step.pos.line,
+                                step.action.keyword()
+                            )),
+                        });
+                    }
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
-    async fn step(&mut self, step: &Step, item: Option<usize>) -> Result<(), StepError> {
+    async fn step(&mut self, step: &Step, block: Block, item: Option<usize>) -> Result<(), StepError> {
         let timeout = step.timeout.unwrap_or(self.robot.timeouts.step);
         let system = |e: BrowserError| StepError::System(e.to_string());
         match &step.action {
@@ -327,6 +472,11 @@ impl<'a, B: Browser> Runner<'a, B> {
                 Ok(())
             }
             Action::Fail { message } => Err(StepError::Business(self.render_message(message))),
+            Action::Skip { message } => Err(StepError::Skip(self.render_message(message))),
+            Action::If { condition, then, otherwise } => {
+                let holds = self.holds(condition).await?;
+                self.block(block, if holds { then } else { otherwise }, item).await
+            }
             Action::Log { message } => {
                 let message = self.render_message(message);
                 self.sink.emit(&RunEvent::Log { item, message });
@@ -345,6 +495,26 @@ impl<'a, B: Browser> Runner<'a, B> {
                 self.sink.emit(&RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
                 Ok(())
             }
+        }
+    }
+
+    /// Tests an `if` condition once, now.
+    async fn holds(&mut self, condition: &Check) -> Result<bool, StepError> {
+        let found = |r: Result<(), BrowserError>| match r {
+            Ok(()) => Ok(true),
+            Err(BrowserError::NotFound { .. } | BrowserError::Timeout { .. }) => Ok(false),
+            Err(e) => Err(StepError::System(e.to_string())),
+        };
+        match condition {
+            Check::Exists(l) => {
+                let selector = self.resolve(l)?;
+                self.browser.exists(&selector).await.map_err(|e| StepError::System(e.to_string()))
+            }
+            Check::Text(t) => {
+                let text = t.render(&self.scope)?;
+                found(self.browser.wait_for(&Condition::Text(text), std::time::Duration::ZERO).await)
+            }
+            Check::Equals(a, b) => Ok(a.render(&self.scope)? == b.render(&self.scope)?),
         }
     }
 
@@ -415,11 +585,20 @@ mod tests {
     }
 
     async fn run(robot: &Robot, browser: &mut FakeBrowser) -> (RunSummary, Vec<RunEvent>) {
+        run_with_ledger(robot, browser, HashMap::new()).await
+    }
+
+    async fn run_with_ledger(
+        robot: &Robot,
+        browser: &mut FakeBrowser,
+        ledger: HashMap<String, LedgerEntry>,
+    ) -> (RunSummary, Vec<RunEvent>) {
         let dir = tempfile::tempdir().unwrap();
         let context = RunContext {
             run_id: 1,
             evidence_dir: dir.path().to_path_buf(),
             secrets: [("PW".to_string(), "s3cret-value".to_string())].into(),
+            ledger,
             ..RunContext::default()
         };
         let mut events: Vec<RunEvent> = Vec::new();
@@ -457,7 +636,8 @@ mod tests {
 
     #[tokio::test]
     async fn three_system_exceptions_in_a_row_stop_the_run() {
-        let r = robot("    - click: \"#broken\"\n");
+        let mut r = robot("    - click: \"#broken\"\n");
+        r.retry.max_retries = 0;
         let mut b = browser(&["1", "2", "3", "4", "5"]);
         b.missing.push("#broken".into());
         let (summary, events) = run(&r, &mut b).await;
@@ -491,5 +671,177 @@ mod tests {
         let (summary, _) = run(&r, &mut b).await;
         assert_eq!(summary.status, RunStatus::Failed);
         assert_eq!(summary.error.as_deref(), Some("the items have no field `Ärende` (they have: Id, Name)"));
+    }
+
+    fn ledger_changes(events: &[RunEvent]) -> Vec<(String, Option<LedgerState>)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                RunEvent::Ledger { key, state } => Some((key.clone(), *state)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flaky_case_is_retried_after_logging_in_again_and_then_done() {
+        let r = robot("    - click: \"#save\"\n");
+        let mut b = browser(&["1"]);
+        b.flaky.insert("#save".into(), 2);
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert_eq!(b.urls, ["http://x/login", "http://x/login", "http://x/login"], "setup before each retry");
+        let retries = events.iter().filter(|e| matches!(e, RunEvent::ItemRetry { .. })).count();
+        assert_eq!(retries, 2);
+        assert!(
+            events.iter().any(|e| matches!(e, RunEvent::ItemFinished { attempts: 3, status: ItemStatus::Done, .. }))
+        );
+        assert_eq!(
+            ledger_changes(&events),
+            [
+                ("1".into(), Some(LedgerState::InProgress)),
+                ("1".into(), Some(LedgerState::InProgress)),
+                ("1".into(), Some(LedgerState::InProgress)),
+                ("1".into(), Some(LedgerState::Done)),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_live_session_is_not_restarted_for_a_retry() {
+        let r = robot("    - click: \"#save\"\n");
+        let mut b = browser(&["1"]);
+        b.flaky.insert("#save".into(), 1);
+        let (summary, _) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert!(!b.calls.contains(&"restart".to_string()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_session_that_dies_mid_case_is_restarted() {
+        let r = robot("    - click: \"#save\"\n");
+        let mut runner_browser = browser(&["1"]);
+        // The first click fails and takes the session with it.
+        runner_browser.flaky.insert("#save".into(), 1);
+        let (summary, _) = {
+            let dir = tempfile::tempdir().unwrap();
+            let context = RunContext {
+                evidence_dir: dir.path().to_path_buf(),
+                secrets: [("PW".to_string(), "x".to_string())].into(),
+                ..RunContext::default()
+            };
+            let mut events: Vec<RunEvent> = Vec::new();
+            let mut killer = DeadAfterFailure(&mut runner_browser);
+            let summary = Runner::new(&r, &mut killer, context, &mut events).run().await;
+            (summary, events)
+        };
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert!(runner_browser.calls.contains(&"restart".to_string()), "{:?}", runner_browser.calls);
+    }
+
+    /// A fake whose session dies when a step fails, as a crashed browser would.
+    struct DeadAfterFailure<'b>(&'b mut FakeBrowser);
+
+    impl Browser for DeadAfterFailure<'_> {
+        async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
+            self.0.goto(url).await
+        }
+        async fn click(&mut self, t: &crate::browser::Selector, d: std::time::Duration) -> Result<(), BrowserError> {
+            let r = self.0.click(t, d).await;
+            self.0.dead |= r.is_err();
+            r
+        }
+        async fn fill(
+            &mut self,
+            f: &[(crate::browser::Selector, String)],
+            d: std::time::Duration,
+        ) -> Result<(), BrowserError> {
+            self.0.fill(f, d).await
+        }
+        async fn type_text(
+            &mut self,
+            t: &crate::browser::Selector,
+            x: &str,
+            c: bool,
+            d: std::time::Duration,
+        ) -> Result<(), BrowserError> {
+            self.0.type_text(t, x, c, d).await
+        }
+        async fn select(
+            &mut self,
+            t: &crate::browser::Selector,
+            c: &SelectBy,
+            d: std::time::Duration,
+        ) -> Result<(), BrowserError> {
+            self.0.select(t, c, d).await
+        }
+        async fn wait_for(&mut self, c: &Condition, d: std::time::Duration) -> Result<(), BrowserError> {
+            self.0.wait_for(c, d).await
+        }
+        async fn read_text(
+            &mut self,
+            t: &crate::browser::Selector,
+            d: std::time::Duration,
+        ) -> Result<String, BrowserError> {
+            self.0.read_text(t, d).await
+        }
+        async fn read_table(
+            &mut self,
+            t: &crate::browser::Selector,
+            d: std::time::Duration,
+        ) -> Result<Table, BrowserError> {
+            self.0.read_table(t, d).await
+        }
+        async fn exists(&mut self, t: &crate::browser::Selector) -> Result<bool, BrowserError> {
+            self.0.exists(t).await
+        }
+        async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
+            self.0.screenshot().await
+        }
+        async fn page_source(&mut self) -> Result<String, BrowserError> {
+            self.0.page_source().await
+        }
+        async fn current_url(&mut self) -> Result<String, BrowserError> {
+            self.0.current_url().await
+        }
+        async fn restart(&mut self) -> Result<(), BrowserError> {
+            self.0.restart().await
+        }
+    }
+
+    #[tokio::test]
+    async fn the_ledger_skips_done_cases_and_holds_back_half_done_ones() {
+        let r = robot("    - click: \"#save\"\n");
+        let mut b = browser(&["1", "2", "3"]);
+        let ledger: HashMap<String, LedgerEntry> = [
+            ("1".to_string(), LedgerEntry { state: LedgerState::Done, run_id: 7 }),
+            ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+        ]
+        .into();
+        let (summary, events) = run_with_ledger(&r, &mut b, ledger).await;
+        assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::NeedsReview, ItemStatus::Done]);
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 1, "only case 3 is entered");
+        assert!(ledger_changes(&events).contains(&("2".into(), Some(LedgerState::NeedsReview))));
+    }
+
+    #[tokio::test]
+    async fn a_check_that_skips_settles_a_half_done_case_without_entering_it() {
+        let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Id\n  steps:\n    - click: \"#save\"\n  check:\n    - if: { exists: \"#already-there\" }\n      then:\n        - skip: found\n";
+        let r = robot_from_str(Path::new("t.yaml"), source).unwrap();
+        let ledger: HashMap<String, LedgerEntry> = [
+            ("1".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+            ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+        ]
+        .into();
+        // Case 1 is found in the target; case 2 is not and is redone.
+        let mut b = browser(&["1", "2"]);
+        let (_, events) = run_with_ledger(&r, &mut b, ledger.clone()).await;
+        assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::Skipped]);
+        let mut b = browser(&["1", "2"]);
+        b.missing.push("#already-there".into());
+        let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
+        assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
+        assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 2);
     }
 }

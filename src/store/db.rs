@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
-use crate::runner::event::{EventSink, ItemStatus, RunEvent, RunStatus};
+use crate::runner::event::{EventSink, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
@@ -29,7 +29,7 @@ pub enum StoreError {
 
 /// A connection to `<state-dir>/nightshift.db`.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 fn now() -> String {
@@ -137,7 +137,8 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, seq, key, status, started_at, duration_ms, message FROM items WHERE run_id = ?1 ORDER BY seq",
+            "SELECT id, seq, key, status, started_at, duration_ms, message, attempts, saved_minutes
+             FROM items WHERE run_id = ?1 ORDER BY seq",
         )?;
         let item_list = stmt
             .query_map([id], |r| {
@@ -149,6 +150,8 @@ impl Store {
                     started_at: r.get(4)?,
                     duration_ms: r.get(5)?,
                     message: r.get(6)?,
+                    attempts: r.get(7)?,
+                    saved_minutes: r.get(8)?,
                     evidence: evidence.iter().filter(|(_, i)| *i == Some(item_id)).map(|(e, _)| e.clone()).collect(),
                 })
             })?
@@ -178,7 +181,63 @@ impl Store {
         Ok(Some(RunDetail { run, item_list, steps, evidence: evidence.into_iter().map(|(e, _)| e).collect(), logs }))
     }
 
-    fn record(&mut self, run_id: i64, item_ids: &mut HashMap<usize, i64>, event: &RunEvent) -> Result<(), StoreError> {
+    /// The robot's ledger: every case it has a state for.
+    pub fn ledger(&self, robot: &str) -> Result<HashMap<String, LedgerEntry>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT key, state, run_id FROM ledger WHERE robot = ?1")?;
+        let rows = stmt.query_map([robot], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
+        let mut ledger = HashMap::new();
+        for row in rows {
+            let (key, state, run_id) = row?;
+            if let Some(state) = LedgerState::parse(&state) {
+                ledger.insert(key, LedgerEntry { state, run_id });
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// Cases of `robot` whose state is `state`, with the run that left them so.
+    pub fn ledger_in_state(&self, robot: &str, state: LedgerState) -> Result<Vec<(String, i64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT key, run_id, updated_at FROM ledger WHERE robot = ?1 AND state = ?2 ORDER BY updated_at",
+        )?;
+        let rows = stmt.query_map(params![robot, state.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets (or with `None` removes) a case's ledger entry; returns whether it existed.
+    pub fn set_ledger(
+        &self,
+        robot: &str,
+        key: &str,
+        state: Option<LedgerState>,
+        run_id: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = match state {
+            Some(state) => self.conn.execute(
+                "INSERT INTO ledger (robot, key, state, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (robot, key) DO UPDATE SET state = ?3, run_id = ?4, updated_at = ?5",
+                params![robot, key, state.as_str(), run_id, now()],
+            )?,
+            None => self.conn.execute("DELETE FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key])?,
+        };
+        Ok(changed > 0)
+    }
+
+    /// Another run of `robot` that is still going (its process alive), if any.
+    pub fn running_run(&self, robot: &str) -> Result<Option<i64>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE robot = ?1 AND status = 'running'")?;
+        let rows: Vec<(i64, i64)> =
+            stmt.query_map([robot], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().find(|(_, pid)| process_alive(*pid)).map(|(id, _)| id))
+    }
+
+    fn record(
+        &mut self,
+        run_id: i64,
+        robot: &str,
+        item_ids: &mut HashMap<usize, i64>,
+        event: &RunEvent,
+    ) -> Result<(), StoreError> {
         let item_id = |seq: &Option<usize>| seq.and_then(|s| item_ids.get(&s).copied());
         match event {
             RunEvent::Step(s) => {
@@ -210,11 +269,31 @@ impl Store {
                 )?;
                 item_ids.insert(*seq, self.conn.last_insert_rowid());
             }
-            RunEvent::ItemFinished { seq, status, message, duration } => {
+            RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
+                // Saved time is the robot's minutes per case in force when the case was done.
                 self.conn.execute(
-                    "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
-                    params![status.as_str(), message, now(), duration.as_millis() as i64, item_id(&Some(*seq))],
+                    "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4, attempts = ?5,
+                     saved_minutes = CASE WHEN ?1 = 'done' THEN (SELECT manual_minutes FROM runs WHERE id = ?6) ELSE 0 END
+                     WHERE id = ?7",
+                    params![
+                        status.as_str(),
+                        message,
+                        now(),
+                        duration.as_millis() as i64,
+                        attempts,
+                        run_id,
+                        item_id(&Some(*seq))
+                    ],
                 )?;
+            }
+            RunEvent::ItemRetry { seq, attempt, error } => {
+                self.conn.execute(
+                    "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
+                    params![run_id, item_id(&Some(*seq)), now(), format!("retry {attempt} after: {error}")],
+                )?;
+            }
+            RunEvent::Ledger { key, state } => {
+                self.set_ledger(robot, key, *state, run_id)?;
             }
             RunEvent::Evidence { item, kind, path } => {
                 self.conn.execute(
@@ -287,20 +366,21 @@ fn process_alive(pid: i64) -> bool {
 pub struct StoreSink<'a> {
     store: &'a mut Store,
     run_id: i64,
+    robot: String,
     item_ids: HashMap<usize, i64>,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
 }
 
 impl<'a> StoreSink<'a> {
-    pub fn new(store: &'a mut Store, run_id: i64) -> Self {
-        Self { store, run_id, item_ids: HashMap::new(), error: None }
+    pub fn new(store: &'a mut Store, run_id: i64, robot: &str) -> Self {
+        Self { store, run_id, robot: robot.to_string(), item_ids: HashMap::new(), error: None }
     }
 }
 
 impl EventSink for StoreSink<'_> {
     fn emit(&mut self, event: &RunEvent) {
-        if let Err(e) = self.store.record(self.run_id, &mut self.item_ids, event) {
+        if let Err(e) = self.store.record(self.run_id, &self.robot, &mut self.item_ids, event) {
             tracing::error!("failed to write to the run log: {e}");
             self.error.get_or_insert(e);
         }
@@ -317,7 +397,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let id = store.create_run("r", "robots/r.yaml", "manual", 6.0).unwrap();
-        let mut sink = StoreSink::new(&mut store, id);
+        let mut sink = StoreSink::new(&mut store, id, "r");
         sink.emit(&RunEvent::ItemsFound { total: 2 });
         for (seq, status) in [(0, ItemStatus::Done), (1, ItemStatus::BusinessException)] {
             sink.emit(&RunEvent::ItemStarted { seq, key: format!("E-{seq}"), started_at: Utc::now() });
@@ -333,7 +413,13 @@ mod tests {
                 outcome: StepOutcome::Ok,
                 error: None,
             }));
-            sink.emit(&RunEvent::ItemFinished { seq, status, message: None, duration: Duration::from_millis(9) });
+            sink.emit(&RunEvent::ItemFinished {
+                seq,
+                status,
+                message: None,
+                duration: Duration::from_millis(9),
+                attempts: 1,
+            });
         }
         sink.emit(&RunEvent::RunFinished {
             status: RunStatus::SucceededWithExceptions,

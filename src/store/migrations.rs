@@ -65,4 +65,19 @@ pub const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     );
     ",
+    // 2: the ledger of cases per robot, attempts and saved minutes per case.
+    "
+    CREATE TABLE ledger (
+        robot      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        run_id     INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (robot, key)
+    ) WITHOUT ROWID;
+    ALTER TABLE items ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN saved_minutes REAL NOT NULL DEFAULT 0;
+    CREATE INDEX items_by_run ON items (run_id, status);
+    CREATE INDEX runs_by_start ON runs (started_at);
+    ",
 ];

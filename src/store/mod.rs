@@ -3,6 +3,8 @@
 pub mod db;
 pub mod migrations;
 pub mod records;
+pub mod stats;
 
 pub use db::{Store, StoreError, StoreSink};
 pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
+pub use stats::{Grouping, StatsQuery, StatsRow};

@@ -37,6 +37,8 @@ pub struct ItemRow {
     pub status: String,
     pub started_at: String,
     pub duration_ms: Option<i64>,
+    pub attempts: i64,
+    pub saved_minutes: f64,
     pub message: Option<String>,
     pub evidence: Vec<EvidenceRow>,
 }

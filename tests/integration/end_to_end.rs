@@ -67,7 +67,7 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
     assert_eq!(item["status"], "system_exception");
     assert_eq!(item["key"], config.errands[0].id);
     let message = item["message"].as_str().unwrap();
-    assert!(message.starts_with("line 21: `wait_for` failed: no element matched within 300ms"), "{message}");
+    assert!(message.starts_with("line 24: `wait_for` failed: no element matched within 300ms"), "{message}");
 
     let evidence = item["evidence"].as_array().unwrap();
     let png = evidence.iter().find(|e| e["kind"] == "screenshot").expect("a screenshot");
@@ -76,6 +76,17 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let html = std::fs::read_to_string(html["path"].as_str().unwrap()).unwrap();
     assert!(html.contains(&config.errands[0].pupil.pnr), "the html is the errand page");
+    // Each case is tried twice (`max_retries: 1`), and each try leaves its own evidence.
+    assert_eq!(item["attempts"], 2);
     let failed = show["steps"].as_array().unwrap().iter().filter(|s| s["outcome"] == "failed").count();
-    assert_eq!(failed, 2);
+    assert_eq!(failed, 4);
+    let names: Vec<String> = show["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| std::path::Path::new(e["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for name in ["item-1.png", "item-1.html", "item-1-retry-1.png", "item-2-retry-1.html"] {
+        assert!(names.contains(&name.to_string()), "{name} in {names:?}");
+    }
 }

@@ -7,3 +7,4 @@ mod common;
 mod docs;
 mod end_to_end;
 mod secrets;
+mod transactions;

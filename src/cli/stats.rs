@@ -1,0 +1,128 @@
+//! `nightshift stats`: runs, cases, exceptions and saved hours per robot and period.
+
+use chrono::{Local, NaiveDate, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+
+use crate::cli::print_error;
+use crate::config::Settings;
+use crate::exit_code;
+use crate::store::{Grouping, StatsQuery, StatsRow, Store};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum By {
+    Month,
+    Week,
+    Robot,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// First day to count (YYYY-MM-DD, local time).
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Last day to count (YYYY-MM-DD, local time), inclusive.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+    /// Only this robot.
+    #[arg(long)]
+    pub robot: Option<String>,
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: By,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("expected a date such as 2026-11-01, found `{text}`"))
+}
+
+/// The UTC instant local midnight of `date` starts at.
+fn start_of(date: NaiveDate) -> Option<String> {
+    let local = Local.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest()?;
+    Some(local.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+pub fn run(settings: &Settings, args: &StatsArgs) -> u8 {
+    let query = StatsQuery {
+        from: args.from.and_then(start_of),
+        to: args.to.and_then(|d| d.succ_opt()).and_then(start_of),
+        robot: args.robot.clone(),
+    };
+    let grouping = match args.by {
+        By::Month => Grouping::Month,
+        By::Week => Grouping::Week,
+        By::Robot => Grouping::Robot,
+    };
+    let rows = match Store::open(&settings.state_dir).and_then(|s| s.stats(&query, grouping)) {
+        Ok(rows) => rows,
+        Err(e) => {
+            print_error(e);
+            return exit_code::ENVIRONMENT;
+        }
+    };
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        Format::Csv => print!("{}", csv(&rows)),
+        Format::Table => print!("{}", table(&rows)),
+    }
+    exit_code::SUCCESS
+}
+
+const HEADERS: [&str; 9] = [
+    "robot",
+    "period",
+    "runs",
+    "items_done",
+    "business_exceptions",
+    "system_exceptions",
+    "success_rate",
+    "robot_minutes",
+    "manual_hours_saved",
+];
+
+fn cells(r: &StatsRow) -> [String; 9] {
+    [
+        r.robot.clone(),
+        r.period.clone(),
+        r.runs.to_string(),
+        r.items_done.to_string(),
+        r.business_exceptions.to_string(),
+        r.system_exceptions.to_string(),
+        r.success_rate.map(|s| format!("{:.3}", s)).unwrap_or_default(),
+        format!("{:.1}", r.robot_minutes),
+        format!("{:.2}", r.manual_hours_saved),
+    ]
+}
+
+fn csv(rows: &[StatsRow]) -> String {
+    let quote =
+        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut out = HEADERS.join(",") + "\n";
+    for r in rows {
+        out.push_str(&cells(r).iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn table(rows: &[StatsRow]) -> String {
+    let mut all: Vec<Vec<String>> = vec![HEADERS.iter().map(|h| h.to_uppercase().replace('_', " ")).collect()];
+    all.extend(rows.iter().map(|r| cells(r).to_vec()));
+    let widths: Vec<usize> =
+        (0..HEADERS.len()).map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in all {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
