@@ -7,6 +7,7 @@ pub mod run;
 pub mod runs;
 pub mod show;
 pub mod stats;
+pub mod table;
 
 use std::path::PathBuf;
 

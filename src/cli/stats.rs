@@ -116,13 +116,5 @@ fn csv(rows: &[StatsRow]) -> String {
 fn table(rows: &[StatsRow]) -> String {
     let mut all: Vec<Vec<String>> = vec![HEADERS.iter().map(|h| h.to_uppercase().replace('_', " ")).collect()];
     all.extend(rows.iter().map(|r| cells(r).to_vec()));
-    let widths: Vec<usize> =
-        (0..HEADERS.len()).map(|c| all.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for row in all {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    crate::cli::table::render(&all)
 }
