@@ -15,4 +15,5 @@ pub mod exit_code;
 pub mod redact;
 pub mod robot;
 pub mod runner;
+pub mod schedule;
 pub mod store;

@@ -1,4 +1,4 @@
-//! `nightshift check [PATH...]`: validate robot files without a browser.
+//! `nightshift check [PATH...]`: validate robot and schedule files without a browser.
 
 use std::path::{Path, PathBuf};
 
@@ -8,54 +8,69 @@ use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
 use crate::robot::{self, LoadError};
+use crate::schedule::{self, looks_like_schedule, robot_names, yaml_files};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Robot files or folders of them (default: the robots folder).
+    /// Robot or schedule files, or folders of them (default: the robots and schedules folders).
     pub paths: Vec<PathBuf>,
 }
 
 pub fn run(settings: &Settings, args: &CheckArgs) -> u8 {
-    let roots = if args.paths.is_empty() { vec![settings.robots_dir.clone()] } else { args.paths.clone() };
+    let roots = if args.paths.is_empty() {
+        vec![settings.robots_dir.clone(), settings.schedules_dir.clone()]
+    } else {
+        args.paths.clone()
+    };
     let mut files = Vec::new();
     for root in &roots {
-        match robot_files(root) {
-            Ok(found) => files.extend(found),
-            Err(e) => {
-                print_error(format!("failed to read `{}`: {e}", root.display()));
-                return exit_code::INVALID_INPUT;
-            }
+        if root.is_dir() {
+            files.extend(yaml_files(root));
+        } else if root.exists() {
+            files.push(root.clone());
+        } else if !args.paths.is_empty() || *root == settings.robots_dir {
+            print_error(format!("`{}` does not exist", root.display()));
+            return exit_code::INVALID_INPUT;
         }
     }
+    let robots = robot_names(&settings.robots_dir);
     let mut errors = 0;
     let mut bad_files = 0;
     for file in &files {
-        if let Err(e) = robot::load(file) {
+        let found = check_file(file, &robots);
+        if found > 0 {
             bad_files += 1;
-            errors += match &e {
-                LoadError::Invalid { diagnostics, .. } => diagnostics.len(),
-                LoadError::Read { .. } => 1,
-            };
-            eprint!("{}", e.render());
+            errors += found;
         }
     }
     if errors > 0 {
         eprintln!("{errors} error(s) in {bad_files} of {} file(s)", files.len());
         return exit_code::INVALID_INPUT;
     }
-    println!("{} robot file(s) valid", files.len());
+    println!("{} file(s) valid", files.len());
     exit_code::SUCCESS
 }
 
-/// A file as given, or the `.yaml`/`.yml` files of a folder in name order.
-fn robot_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !root.is_dir() {
-        return if root.exists() { Ok(vec![root.to_path_buf()]) } else { Err(std::io::ErrorKind::NotFound.into()) };
+/// Checks one file, prints its diagnostics, and returns how many there were.
+fn check_file(file: &Path, robots: &[String]) -> usize {
+    let is_schedule = std::fs::read_to_string(file).is_ok_and(|s| looks_like_schedule(&s));
+    if is_schedule {
+        return match schedule::load_file(file, robots) {
+            Ok(_) => 0,
+            Err(invalid) => {
+                eprint!("{}", invalid.render());
+                invalid.diagnostics.len()
+            }
+        };
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-        .collect();
-    files.sort();
-    Ok(files)
+    match robot::load(file) {
+        Ok(_) => 0,
+        Err(e) => {
+            eprint!("{}", e.render());
+            match &e {
+                LoadError::Invalid { diagnostics, .. } => diagnostics.len(),
+                LoadError::Read { .. } => 1,
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod next;
 pub mod review;
 pub mod run;
 pub mod runs;
@@ -46,6 +47,8 @@ pub enum Command {
     Runs(runs::RunsArgs),
     /// Show one run: its cases, steps, errors and evidence.
     Show(show::ShowArgs),
+    /// List upcoming scheduled runs.
+    Next(next::NextArgs),
     /// Runs, cases, exceptions and saved hours per robot and month.
     Stats(stats::StatsArgs),
     /// List or settle the cases a dead run left half-done.
@@ -70,6 +73,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Runs(args) => runs::run(&settings, &args),
         Command::Show(args) => show::run(&settings, &args),
         Command::Stats(args) => stats::run(&settings, &args),
+        Command::Next(args) => next::run(&settings, &args),
         Command::Review(args) => review::run(&settings, &args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }

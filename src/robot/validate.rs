@@ -41,7 +41,7 @@ pub fn robot_from_str(path: &Path, source: &str) -> Result<Robot, Vec<Diagnostic
             return Err(d.into_sorted());
         }
     };
-    let mut v = Validator { d: Diagnostics::new(path), lines: source.lines().collect(), refs: Vec::new() };
+    let mut v = Validator::new(path, source);
     let robot = v.robot(path, &tree);
     v.check_references(robot.as_ref());
     match robot {
@@ -58,28 +58,32 @@ struct SeenRef {
     in_item: bool,
 }
 
-struct Validator<'s> {
-    d: Diagnostics,
+pub(crate) struct Validator<'s> {
+    pub(crate) d: Diagnostics,
     lines: Vec<&'s str>,
     refs: Vec<SeenRef>,
 }
 
 /// The entries of a mapping after unknown keys have been reported.
-struct Fields<'n> {
+pub(crate) struct Fields<'n> {
     entries: &'n [(Key, Node)],
 }
 
 impl<'n> Fields<'n> {
-    fn get(&self, name: &str) -> Option<&'n Node> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'n Node> {
         self.entries.iter().find(|(k, _)| k.name == name).map(|(_, n)| n)
     }
 
-    fn key_pos(&self, name: &str) -> Option<Pos> {
+    pub(crate) fn key_pos(&self, name: &str) -> Option<Pos> {
         self.entries.iter().find(|(k, _)| k.name == name).map(|(k, _)| k.pos)
     }
 }
 
-impl Validator<'_> {
+impl<'s> Validator<'s> {
+    pub(crate) fn new(path: &Path, source: &'s str) -> Self {
+        Self { d: Diagnostics::new(path), lines: source.lines().collect(), refs: Vec::new() }
+    }
+
     fn robot(&mut self, path: &Path, tree: &Node) -> Option<Robot> {
         let fields = self.mapping(tree, TOP_KEYS, "a robot (a mapping with `name`, `setup`, `items`, ...)")?;
         let name = match fields.get("name") {
@@ -214,7 +218,7 @@ impl Validator<'_> {
         retry
     }
 
-    fn count(&mut self, node: &Node, what: &str, min: i64) -> Option<u32> {
+    pub(crate) fn count(&mut self, node: &Node, what: &str, min: i64) -> Option<u32> {
         match node.value {
             Value::Int(i) if i >= min && i <= i64::from(u32::MAX) => Some(i as u32),
             _ => {
@@ -463,7 +467,7 @@ impl Validator<'_> {
     }
 
     /// A mapping whose keys must be among `allowed`; unknown keys are reported.
-    fn mapping<'n>(&mut self, node: &'n Node, allowed: &[&str], what: &str) -> Option<Fields<'n>> {
+    pub(crate) fn mapping<'n>(&mut self, node: &'n Node, allowed: &[&str], what: &str) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
             self.wrong_type(node, what);
             return None;
@@ -486,7 +490,7 @@ impl Validator<'_> {
         Some(Fields { entries })
     }
 
-    fn wrong_type(&mut self, node: &Node, expected: &str) {
+    pub(crate) fn wrong_type(&mut self, node: &Node, expected: &str) {
         let width = match &node.value {
             Value::Str(s) => s.chars().count(),
             _ => 1,
@@ -494,7 +498,7 @@ impl Validator<'_> {
         self.d.error(node.pos, width, format!("expected {expected}, found {}", node.value.kind()));
     }
 
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::Str(s) => Some(s.clone()),
             Value::Int(_) | Value::Float(_) => node.value.as_text(),
@@ -505,7 +509,7 @@ impl Validator<'_> {
         }
     }
 
-    fn string_list(&mut self, node: &Node, what: &str) -> Vec<(String, Pos)> {
+    pub(crate) fn string_list(&mut self, node: &Node, what: &str) -> Vec<(String, Pos)> {
         match &node.value {
             Value::Seq(list) => list.iter().filter_map(|n| self.string(n, what).map(|s| (s, n.pos))).collect(),
             Value::Str(s) => vec![(s.clone(), node.pos)],
@@ -527,7 +531,7 @@ impl Validator<'_> {
         }
     }
 
-    fn duration(&mut self, node: &Node) -> Option<Duration> {
+    pub(crate) fn duration(&mut self, node: &Node) -> Option<Duration> {
         let parsed = match &node.value {
             Value::Int(i) if *i >= 0 => Some(Duration::from_secs(*i as u64)),
             Value::Float(f) if *f >= 0.0 => Some(Duration::from_secs_f64(*f)),
@@ -609,7 +613,7 @@ impl Validator<'_> {
     }
 
     /// Where a scalar's text starts: after the opening quote if it is quoted.
-    fn value_start(&self, node: &Node) -> Pos {
+    pub(crate) fn value_start(&self, node: &Node) -> Pos {
         let line = self.lines.get(node.pos.line.saturating_sub(1) as usize).copied().unwrap_or_default();
         let quoted = matches!(line.chars().nth(node.pos.column.saturating_sub(1) as usize), Some('"' | '\''));
         if quoted { node.pos.shifted(1) } else { node.pos }

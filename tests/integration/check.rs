@@ -32,7 +32,7 @@ fn check_passes_the_sample_robots() {
     let h = Harness::new();
     let out = h.run(&["check", "robots/"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).ends_with("robot file(s) valid\n"));
+    assert!(text(&out.stdout).ends_with("file(s) valid\n"));
 }
 
 #[test]

@@ -1,0 +1,123 @@
+//! A scheduled job: a robot, when it runs, and what happens on overlap,
+//! downtime and overrun. `fires` gives its fire times with calendar skips.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::robot::yaml::Pos;
+use crate::schedule::cron_expr::CronExpr;
+use crate::schedule::holidays::swedish_holiday;
+
+/// The timezone jobs run in unless a schedule says otherwise.
+pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Stockholm;
+/// How old a missed slot may be and still be caught up (`missed: run_once`).
+pub const DEFAULT_MISSED_WITHIN: Duration = Duration::from_secs(12 * 3600);
+/// How far ahead a schedule must fire at least once to be valid.
+pub const HORIZON_DAYS: i64 = 366;
+
+/// Which days a job runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calendar {
+    /// Every day the cron expression names.
+    AnyDay,
+    /// Monday to Friday, except Swedish public holidays and their eves.
+    WorkingDays,
+    /// Any day but Swedish public holidays and their eves.
+    NoHolidays,
+}
+
+/// What to do when a job fires while its previous run is still going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// Record the fire as skipped (the default).
+    Skip,
+    /// Run once the previous run ends (at most one waits).
+    Queue,
+    /// Stop the previous run and start a new one.
+    Replace,
+}
+
+/// What to do, when the daemon starts, about a slot it missed while down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missed {
+    Skip,
+    /// Run once if the last missed slot is within `missed_within`.
+    RunOnce,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// `FILE-STEM/NAME`: unique among all schedules.
+    pub id: String,
+    pub robot: String,
+    pub cron: CronExpr,
+    pub timezone: Tz,
+    pub calendar: Calendar,
+    pub skip_dates: Vec<NaiveDate>,
+    pub overlap: Overlap,
+    pub missed: Missed,
+    pub missed_within: Duration,
+    pub max_runtime: Option<Duration>,
+    pub enabled: bool,
+    pub file: PathBuf,
+    pub pos: Pos,
+}
+
+/// One fire time of a job; `skipped` says why it will not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fire {
+    pub at: DateTime<Tz>,
+    pub skipped: Option<String>,
+}
+
+impl Job {
+    /// Why the job does not run on `date`, if it does not.
+    pub fn skip_reason(&self, date: NaiveDate) -> Option<String> {
+        if self.skip_dates.contains(&date) {
+            return Some("skip date".into());
+        }
+        let holiday = swedish_holiday(date);
+        match self.calendar {
+            Calendar::AnyDay => None,
+            Calendar::WorkingDays if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) => Some("weekend".into()),
+            Calendar::WorkingDays | Calendar::NoHolidays => holiday.map(|h| format!("holiday: {h}")),
+        }
+    }
+
+    /// Fire times in `(after, until]`, each with its skip reason.
+    pub fn fires(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Fire> {
+        self.cron
+            .fires_between(self.timezone, after, until)
+            .into_iter()
+            .map(|at| Fire { skipped: self.skip_reason(at.date_naive()), at })
+            .collect()
+    }
+
+    /// The next `count` fire times after `after` (skipped ones included), within the horizon.
+    pub fn upcoming(&self, after: DateTime<Utc>, count: usize) -> Vec<Fire> {
+        let mut out = Vec::new();
+        let mut from = after;
+        while out.len() < count {
+            let Some(next) = self.cron.next_after(self.timezone, from, HORIZON_DAYS) else { break };
+            from = next.with_timezone(&Utc);
+            out.push(Fire { skipped: self.skip_reason(next.date_naive()), at: next });
+        }
+        out
+    }
+
+    /// The next fire time that is not skipped.
+    pub fn next_run(&self, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
+        let mut from = after;
+        for _ in 0..1000 {
+            let next = self.cron.next_after(self.timezone, from, HORIZON_DAYS)?;
+            if self.skip_reason(next.date_naive()).is_none() {
+                return Some(next);
+            }
+            from = next.with_timezone(&Utc);
+        }
+        None
+    }
+}
