@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use thiserror::Error;
 
@@ -44,6 +46,30 @@ pub enum ExecuteError {
     Store(#[from] StoreError),
 }
 
+/// Why a run was stopped from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Ctrl-C or SIGTERM.
+    Signal,
+    /// It ran longer than its job's `max_runtime`.
+    TimedOut(std::time::Duration),
+    /// A newer run of the same job replaced it (`overlap: replace`).
+    Replaced,
+}
+
+impl StopReason {
+    fn status_and_message(self) -> (RunStatus, String) {
+        match self {
+            StopReason::Signal => (RunStatus::Interrupted, "stopped by a signal before the run finished".into()),
+            StopReason::TimedOut(limit) => (
+                RunStatus::TimedOut,
+                format!("stopped after running longer than its max_runtime of {}", crate::browser::fmt_duration(limit)),
+            ),
+            StopReason::Replaced => (RunStatus::Interrupted, "stopped: replaced by a newer run of its job".into()),
+        }
+    }
+}
+
 /// Runs `robot` once; `stop` resolving (Ctrl-C, SIGTERM) interrupts it.
 pub async fn execute(
     store: &mut Store,
@@ -54,6 +80,24 @@ pub async fn execute(
 ) -> Result<Outcome, ExecuteError> {
     let run_id =
         store.create_run(&robot.name, &robot.path.display().to_string(), &request.trigger, robot.manual_minutes)?;
+    let stop = async {
+        stop.await;
+        StopReason::Signal
+    };
+    execute_recorded(store, settings, robot, run_id, request, stop, None).await
+}
+
+/// Runs `robot` as the already recorded run `run_id`. `stop` resolving stops
+/// it at once; `graceful` set makes it stop after the current case.
+pub async fn execute_recorded(
+    store: &mut Store,
+    settings: &Settings,
+    robot: &Robot,
+    run_id: i64,
+    request: Request,
+    stop: impl Future<Output = StopReason>,
+    graceful: Option<Arc<AtomicBool>>,
+) -> Result<Outcome, ExecuteError> {
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
         store.finish_as(run_id, RunStatus::Failed, &message)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
@@ -90,6 +134,7 @@ pub async fn execute(
         secrets,
         overrides: request.overrides,
         ledger,
+        graceful,
     };
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let finished = {
@@ -98,17 +143,17 @@ pub async fn execute(
         let mut fanout = Fanout(sinks);
         let runner = Runner::new(robot, &mut browser, context, &mut fanout);
         tokio::select! {
-            summary = runner.run() => Some(summary),
-            () = stop => None,
+            summary = runner.run() => Ok(summary),
+            reason = stop => Err(reason),
         }
     };
     browser.close().await;
     let summary = match finished {
-        Some(summary) => summary,
-        None => {
-            let message = "stopped by a signal before the run finished".to_string();
-            store.finish_as(run_id, RunStatus::Interrupted, &message)?;
-            RunSummary { status: RunStatus::Interrupted, ..failed_summary(message) }
+        Ok(summary) => summary,
+        Err(reason) => {
+            let (status, message) = reason.status_and_message();
+            store.finish_as(run_id, status, &message)?;
+            RunSummary { status, ..failed_summary(message) }
         }
     };
     Ok(Outcome { run_id, summary, environment_error: false })

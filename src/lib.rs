@@ -9,6 +9,7 @@ pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod daemon;
 pub mod demo;
 pub mod execute;
 pub mod exit_code;

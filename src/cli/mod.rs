@@ -2,10 +2,12 @@
 
 pub mod check;
 pub mod demo;
+pub mod doctor;
 pub mod next;
 pub mod review;
 pub mod run;
 pub mod runs;
+pub mod serve;
 pub mod show;
 pub mod stats;
 pub mod table;
@@ -47,6 +49,10 @@ pub enum Command {
     Runs(runs::RunsArgs),
     /// Show one run: its cases, steps, errors and evidence.
     Show(show::ShowArgs),
+    /// Run the scheduler: robots fire on their schedules until SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Check that the browser, the robots' systems, secrets and SMTP are there.
+    Doctor(doctor::DoctorArgs),
     /// List upcoming scheduled runs.
     Next(next::NextArgs),
     /// Runs, cases, exceptions and saved hours per robot and month.
@@ -74,6 +80,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Show(args) => show::run(&settings, &args),
         Command::Stats(args) => stats::run(&settings, &args),
         Command::Next(args) => next::run(&settings, &args),
+        Command::Doctor(args) => doctor::run(&settings, &args),
+        Command::Serve(args) => runtime.block_on(serve::run(&settings, args)),
         Command::Review(args) => review::run(&settings, &args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }

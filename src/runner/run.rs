@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{Local, Utc};
@@ -46,6 +48,8 @@ pub struct RunContext {
     pub overrides: Vec<(String, String)>,
     /// The robot's ledger as the run starts, by case key.
     pub ledger: HashMap<String, LedgerEntry>,
+    /// Set from outside to stop the run after the current case (shutdown).
+    pub graceful: Option<Arc<AtomicBool>>,
 }
 
 /// What a finished run reports back to its caller.
@@ -98,6 +102,7 @@ pub struct Runner<'a, B: Browser> {
     screenshots: usize,
     /// Which attempt of the current case this is (0 for the first), for evidence names.
     attempt: u32,
+    graceful: Option<Arc<AtomicBool>>,
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -125,6 +130,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             evidence_dir: context.evidence_dir,
             screenshots: 0,
             attempt: 0,
+            graceful: context.graceful,
         }
     }
 
@@ -145,8 +151,8 @@ impl<'a, B: Browser> Runner<'a, B> {
         } else if let Err(e) = self.block(Block::Setup, &self.robot.setup, None).await {
             summary.status = RunStatus::Failed;
             summary.error = Some(format!("setup failed: {e}"));
-        } else if let Err(message) = self.items(&mut summary).await {
-            summary.status = RunStatus::Failed;
+        } else if let Err((status, message)) = self.items(&mut summary).await {
+            summary.status = status;
             summary.error = Some(message);
         }
         // Teardown runs whatever happened before; its failure is logged but
@@ -179,26 +185,32 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok(())
     }
 
-    async fn items(&mut self, summary: &mut RunSummary) -> Result<(), String> {
+    /// Runs every case; an error ends the run with that status and message.
+    async fn items(&mut self, summary: &mut RunSummary) -> Result<(), (RunStatus, String)> {
         let Some(items) = &self.robot.items else { return Ok(()) };
         let rows = match self.collect_items(&items.source).await {
             Ok(rows) => rows,
             Err(e) => {
                 let message = self.redactor.redact(&e);
                 self.save_evidence(None, "items").await;
-                return Err(format!("reading the items failed: {message}"));
+                return Err((RunStatus::Failed, format!("reading the items failed: {message}")));
             }
         };
         if let Some(first) = rows.first()
             && !first.iter().any(|(k, _)| *k == items.key)
         {
             let columns: Vec<&str> = first.iter().map(|(k, _)| k.as_str()).collect();
-            return Err(format!("the items have no field `{}` (they have: {})", items.key, columns.join(", ")));
+            let message = format!("the items have no field `{}` (they have: {})", items.key, columns.join(", "));
+            return Err((RunStatus::Failed, message));
         }
         summary.items_total = rows.len();
         self.sink.emit(&RunEvent::ItemsFound { total: rows.len() });
         let mut failures_in_a_row = 0;
         for (seq, row) in rows.into_iter().enumerate() {
+            if self.graceful.as_ref().is_some_and(|g| g.load(Ordering::SeqCst)) {
+                let message = format!("stopped for shutdown after {seq} of {} case(s)", summary.items_total);
+                return Err((RunStatus::Interrupted, message));
+            }
             let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
             self.sink.emit(&RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now() });
             let started = Instant::now();
@@ -215,8 +227,11 @@ impl<'a, B: Browser> Runner<'a, B> {
             let message = message.map(|m| self.redactor.redact(&m));
             self.sink.emit(&RunEvent::ItemFinished { seq, status, message, duration: started.elapsed(), attempts });
             if failures_in_a_row >= self.robot.retry.stop_after {
-                return Err(format!(
-                    "stopped after {failures_in_a_row} system exceptions in a row; the target system may be down"
+                return Err((
+                    RunStatus::Failed,
+                    format!(
+                        "stopped after {failures_in_a_row} system exceptions in a row; the target system may be down"
+                    ),
                 ));
             }
         }

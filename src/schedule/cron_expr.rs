@@ -11,7 +11,7 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use thiserror::Error;
 
@@ -91,10 +91,16 @@ impl CronExpr {
 
     /// Every fire time in `(after, until]`, in order.
     pub fn fires_between(&self, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Tz>> {
-        // Walk local wall-clock times from a little before `after`, so that a
-        // time pushed forward out of a spring gap is not missed.
-        let start = after.with_timezone(&tz).naive_local() - Duration::hours(3);
-        let end = until.with_timezone(&tz).naive_local() + Duration::hours(3);
+        // Near a change of offset, a wall-clock time a little before `after`
+        // can land after it (pushed out of a spring gap, or the second pass
+        // of an autumn hour): walk from three hours back then. Elsewhere wall
+        // time and real time move together and the walk starts at `after`.
+        let margin = Duration::hours(3);
+        let offset = |t: DateTime<Utc>| t.with_timezone(&tz).offset().fix();
+        let start_margin = if offset(after - margin) == offset(after + margin) { Duration::seconds(1) } else { margin };
+        let end_margin = if offset(until - margin) == offset(until + margin) { Duration::zero() } else { margin };
+        let start = after.with_timezone(&tz).naive_local() - start_margin;
+        let end = until.with_timezone(&tz).naive_local() + end_margin;
         let mut fires = Vec::new();
         for naive in self.schedule.after(&Utc.from_utc_datetime(&start)).map(|t| t.naive_utc()) {
             if naive > end {
@@ -120,16 +126,19 @@ impl CronExpr {
 
     /// The first fire time after `after`, looking at most `horizon_days` ahead.
     pub fn next_after(&self, tz: Tz, after: DateTime<Utc>, horizon_days: i64) -> Option<DateTime<Tz>> {
-        let mut span = 2;
+        // Windows that grow from a minute, so a job every few seconds costs
+        // as little as a yearly one.
+        let horizon = Duration::days(horizon_days);
+        let mut span = Duration::minutes(1);
         loop {
-            let span_days = span.min(horizon_days);
-            if let Some(first) = self.fires_between(tz, after, after + Duration::days(span_days)).into_iter().next() {
+            let window = span.min(horizon);
+            if let Some(first) = self.fires_between(tz, after, after + window).into_iter().next() {
                 return Some(first);
             }
-            if span_days >= horizon_days {
+            if window >= horizon {
                 return None;
             }
-            span *= 8;
+            span = span * 16;
         }
     }
 }
@@ -268,5 +277,46 @@ mod tests {
     fn an_expression_that_never_fires_has_no_next_time() {
         let never = CronExpr::parse("0 0 31 2 *").unwrap();
         assert_eq!(never.next_after(stockholm(), at("2026-01-01T00:00:00Z"), 366), None);
+    }
+
+    /// Guards crate upgrades: two whole years, day by day, in Swedish time.
+    #[test]
+    fn two_years_of_daily_and_hourly_fires_in_stockholm() {
+        use chrono::{Datelike, NaiveDate, Weekday};
+        let tz = stockholm();
+        let daily = CronExpr::parse("30 2 * * *").unwrap();
+        let hourly = CronExpr::parse("0 * * * *").unwrap();
+        let first = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let start = tz.from_local_datetime(&first.and_hms_opt(0, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
+        let end = start + Duration::days(731);
+        let mut per_day: std::collections::BTreeMap<NaiveDate, (usize, usize)> = std::collections::BTreeMap::new();
+        for t in daily.fires_between(tz, start - Duration::seconds(1), end) {
+            per_day.entry(t.date_naive()).or_default().0 += 1;
+        }
+        for t in hourly.fires_between(tz, start - Duration::seconds(1), end) {
+            per_day.entry(t.date_naive()).or_default().1 += 1;
+        }
+        // The last Sunday of March and of October: when Sweden changes clocks.
+        let last_sunday = |year: i32, month: u32| {
+            let mut d = NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap() - Duration::days(1);
+            while d.weekday() != Weekday::Sun {
+                d -= Duration::days(1);
+            }
+            d
+        };
+        let mut days = 0;
+        for (date, (daily, hourly)) in per_day.iter().filter(|(d, _)| **d < first + Duration::days(731)) {
+            days += 1;
+            assert_eq!(*daily, 1, "{date}: the 02:30 job runs exactly once");
+            let expected = if *date == last_sunday(date.year(), 3) {
+                23
+            } else if *date == last_sunday(date.year(), 10) {
+                25
+            } else {
+                24
+            };
+            assert_eq!(*hourly, expected, "{date}: hourly runs");
+        }
+        assert_eq!(days, 731);
     }
 }

@@ -27,6 +27,18 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// A run a schedule asks for: which job, for which slot.
+#[derive(Debug, Clone, Copy)]
+pub struct ScheduledRun<'a> {
+    pub robot: &'a str,
+    pub robot_file: &'a str,
+    pub trigger: &'a str,
+    pub manual_minutes: f64,
+    pub job: &'a str,
+    /// The slot, RFC 3339 in the job's timezone.
+    pub scheduled_for: &'a str,
+}
+
 /// A connection to `<state-dir>/nightshift.db`.
 pub struct Store {
     pub(crate) conn: Connection,
@@ -115,6 +127,87 @@ impl Store {
             params![robot, robot_file, trigger, now(), manual_minutes, std::process::id()],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records a scheduled run for `job`'s slot `scheduled_for` (RFC 3339), as
+    /// `running`, or with `skipped` as skipped with that reason. `None` when the
+    /// slot already has a run: a restarted daemon never runs a slot twice.
+    pub fn create_scheduled_run(
+        &self,
+        run: &ScheduledRun<'_>,
+        skipped: Option<&str>,
+    ) -> Result<Option<i64>, StoreError> {
+        let ScheduledRun { robot, robot_file, trigger, manual_minutes, job, scheduled_for } = *run;
+        let at = now();
+        let (status, finished) = match skipped {
+            Some(_) => ("skipped", Some(at.as_str())),
+            None => ("running", None),
+        };
+        let inserted = self.conn.execute(
+            "INSERT INTO runs (robot, robot_file, trigger, status, started_at, finished_at, duration_ms, manual_minutes,
+                               pid, job, scheduled_for, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE 0 END, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT DO NOTHING",
+            params![robot, robot_file, trigger, status, at, finished, manual_minutes, std::process::id(), job, scheduled_for, skipped],
+        )?;
+        Ok((inserted > 0).then(|| self.conn.last_insert_rowid()))
+    }
+
+    /// Whether `job`'s slot `scheduled_for` already has a run.
+    pub fn has_slot(&self, job: &str, scheduled_for: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM runs WHERE job = ?1 AND scheduled_for = ?2", params![job, scheduled_for], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// When `robot` last finished a run that succeeded (with or without exceptions).
+    pub fn last_success(&self, robot: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(finished_at) FROM runs WHERE robot = ?1 AND status IN ('succeeded', 'succeeded_with_exceptions')",
+            [robot],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Opens an alert unless one of that kind is open for the job; returns whether it opened one.
+    pub fn raise_alert(&self, job: &str, robot: &str, kind: &str, message: &str) -> Result<bool, StoreError> {
+        let open: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM alerts WHERE job = ?1 AND kind = ?2 AND resolved_at IS NULL",
+                params![job, kind],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if open.is_some() {
+            return Ok(false);
+        }
+        self.conn.execute(
+            "INSERT INTO alerts (job, robot, kind, message, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![job, robot, kind, message, now()],
+        )?;
+        Ok(true)
+    }
+
+    /// Closes the open alerts of `kind` for `robot`.
+    pub fn resolve_alerts(&self, robot: &str, kind: &str) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE alerts SET resolved_at = ?1 WHERE robot = ?2 AND kind = ?3 AND resolved_at IS NULL",
+            params![now(), robot, kind],
+        )?)
+    }
+
+    /// Open alerts: (job, kind, message, created_at).
+    pub fn open_alerts(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT job, kind, message, created_at FROM alerts WHERE resolved_at IS NULL ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The most recent runs first.
@@ -326,7 +419,7 @@ const RUN_SELECT: &str = "
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'system_exception'),
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'skipped'),
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'needs_review'),
-           r.manual_minutes, r.error
+           r.manual_minutes, r.error, r.job, r.scheduled_for
     FROM runs r";
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -344,6 +437,8 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         robot: r.get(1)?,
         robot_file: r.get(2)?,
         trigger: r.get(3)?,
+        job: r.get(16)?,
+        scheduled_for: r.get(17)?,
         status: r.get(4)?,
         started_at: r.get(5)?,
         finished_at: r.get(6)?,
@@ -452,5 +547,25 @@ mod tests {
         let detail = store.run(id).unwrap().unwrap();
         assert_eq!(detail.run.status, "interrupted");
         assert_eq!(detail.item_list[0].status, "needs_review");
+    }
+
+    #[test]
+    fn a_slot_gets_one_run_however_often_it_is_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let run = ScheduledRun {
+            robot: "r",
+            robot_file: "r.yaml",
+            trigger: "schedule",
+            manual_minutes: 1.0,
+            job: "nightly/r",
+            scheduled_for: "2026-11-24T02:30:00+01:00",
+        };
+        assert!(store.create_scheduled_run(&run, None).unwrap().is_some());
+        assert_eq!(store.create_scheduled_run(&run, None).unwrap(), None);
+        assert_eq!(store.create_scheduled_run(&run, Some("holiday")).unwrap(), None);
+        assert!(store.has_slot("nightly/r", "2026-11-24T02:30:00+01:00").unwrap());
+        let other = ScheduledRun { scheduled_for: "2026-11-25T02:30:00+01:00", ..run };
+        assert!(store.create_scheduled_run(&other, None).unwrap().is_some());
     }
 }

@@ -80,4 +80,20 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_by_run ON items (run_id, status);
     CREATE INDEX runs_by_start ON runs (started_at);
     ",
+    // 3: scheduled runs (one per job and slot) and alerts for operations.
+    "
+    ALTER TABLE runs ADD COLUMN job TEXT;
+    ALTER TABLE runs ADD COLUMN scheduled_for TEXT;
+    CREATE UNIQUE INDEX runs_by_slot ON runs (job, scheduled_for) WHERE scheduled_for IS NOT NULL;
+    CREATE TABLE alerts (
+        id          INTEGER PRIMARY KEY,
+        job         TEXT NOT NULL,
+        robot       TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        message     TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    CREATE INDEX alerts_open ON alerts (job, kind) WHERE resolved_at IS NULL;
+    ",
 ];

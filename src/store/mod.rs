@@ -5,6 +5,6 @@ pub mod migrations;
 pub mod records;
 pub mod stats;
 
-pub use db::{Store, StoreError, StoreSink};
+pub use db::{ScheduledRun, Store, StoreError, StoreSink};
 pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 pub use stats::{Grouping, StatsQuery, StatsRow};

@@ -9,6 +9,9 @@ pub struct RunRow {
     pub robot: String,
     pub robot_file: String,
     pub trigger: String,
+    /// The schedule job that started it, and the slot it was for (scheduled runs only).
+    pub job: Option<String>,
+    pub scheduled_for: Option<String>,
     pub status: String,
     pub started_at: String,
     pub finished_at: Option<String>,

@@ -6,5 +6,6 @@ mod check;
 mod common;
 mod docs;
 mod end_to_end;
+mod scheduler;
 mod secrets;
 mod transactions;

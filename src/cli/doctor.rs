@@ -1,0 +1,170 @@
+//! `nightshift doctor`: is this machine ready to run the robots? One line per
+//! check, and a non-zero exit when any fails.
+
+use std::collections::HashMap;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::browser::chromedriver::Binaries;
+use crate::config::{Settings, load_secrets};
+use crate::exit_code;
+use crate::robot::expr::Namespace;
+use crate::robot::step::Action;
+use crate::robot::{self};
+use crate::runner::scope::RunScope;
+use crate::schedule::yaml_files;
+
+/// How long a reachability check waits for a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    fn line(&mut self, ok: bool, text: impl std::fmt::Display) {
+        if !ok {
+            self.failures += 1;
+        }
+        println!("{} {text}", if ok { "ok  " } else { "FAIL" });
+    }
+}
+
+pub fn run(settings: &Settings, _: &DoctorArgs) -> u8 {
+    let mut report = Report { failures: 0 };
+    browser(settings, &mut report);
+    let env: HashMap<String, String> = std::env::vars().collect();
+    for path in yaml_files(&settings.robots_dir) {
+        robot_checks(settings, &path, &env, &mut report);
+    }
+    if let Some(url) = env.get("NIGHTSHIFT_SMTP_URL").filter(|u| !u.is_empty()) {
+        match host_port(url) {
+            Some((host, port)) => report.line(reachable(&host, port), format!("SMTP server {host}:{port} reachable")),
+            None => report.line(false, "NIGHTSHIFT_SMTP_URL is not a URL such as smtp://host:port"),
+        }
+    }
+    if report.failures > 0 {
+        println!("{} check(s) failed", report.failures);
+        exit_code::ENVIRONMENT
+    } else {
+        exit_code::SUCCESS
+    }
+}
+
+fn browser(settings: &Settings, report: &mut Report) {
+    if let Some(url) = &settings.webdriver_url {
+        let ok = host_port(url).is_some_and(|(h, p)| reachable(&h, p));
+        report.line(ok, format!("WebDriver server {url} reachable (NIGHTSHIFT_WEBDRIVER_URL)"));
+        return;
+    }
+    let binaries = match Binaries::locate() {
+        Ok(binaries) => binaries,
+        Err(e) => return report.line(false, e),
+    };
+    let chromium = version(&binaries.chromium);
+    let driver = version(&binaries.chromedriver);
+    report.line(chromium.is_some(), format!("chromium: {}", chromium.as_deref().unwrap_or("does not start")));
+    report.line(driver.is_some(), format!("chromedriver: {}", driver.as_deref().unwrap_or("does not start")));
+    if let (Some(c), Some(d)) = (&chromium, &driver) {
+        let major = |v: &str| {
+            v.split_whitespace()
+                .find_map(|w| w.split('.').next().filter(|m| m.parse::<u32>().is_ok()).map(str::to_string))
+        };
+        let same = major(c).is_some() && major(c) == major(d);
+        report.line(same, "chromium and chromedriver are of the same major version");
+    }
+}
+
+fn version(binary: &Path) -> Option<String> {
+    let out = Command::new(binary).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status.success().then(|| text.trim().to_string())
+}
+
+/// The robot's secrets, and the systems its setup opens.
+fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>, report: &mut Report) {
+    let robot = match robot::load(path) {
+        Ok(robot) => robot,
+        Err(e) => return report.line(false, format!("{}: invalid (run `nightshift check`)", e)),
+    };
+    match load_secrets(&robot.secrets, env, settings.secrets_dir.as_deref()) {
+        Ok(_) => report.line(true, format!("{}: {} secret(s) set", robot.name, robot.secrets.len())),
+        Err(e) => report.line(false, format!("{}: {e}", robot.name)),
+    }
+    let mut scope = RunScope { env: env.clone(), ..RunScope::default() };
+    let mut unset = Vec::new();
+    for (name, template) in &robot.vars {
+        match template.render(&scope) {
+            Ok(value) => {
+                scope.vars.insert(name.clone(), value);
+            }
+            Err(e) if template.references().any(|r| r.namespace == Namespace::Env) => {
+                report.line(false, format!("{}: variable `{name}`: {e}", robot.name));
+                unset.push(name.clone());
+            }
+            Err(_) => {}
+        }
+    }
+    for step in &robot.setup {
+        let Action::Goto { url } = &step.action else { continue };
+        let unknowable = url
+            .references()
+            .any(|r| r.namespace == Namespace::Secret || (r.namespace == Namespace::Var && unset.contains(&r.name)));
+        if unknowable {
+            continue;
+        }
+        match url.render(&scope) {
+            Ok(url) => {
+                if let Some((host, port)) = host_port(&url) {
+                    report.line(reachable(&host, port), format!("{}: {host}:{port} reachable", robot.name));
+                }
+            }
+            Err(e) => report.line(false, format!("{}: cannot tell where `{}` goes: {e}", robot.name, url.source())),
+        }
+    }
+}
+
+/// Host and port of a URL such as `https://host/x` or `smtp://user@host:587`.
+fn host_port(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let default = match scheme {
+        "http" => 80,
+        "https" => 443,
+        "smtp" => 25,
+        "smtps" => 465,
+        _ => return None,
+    };
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Some((host.to_string(), port.parse().ok()?)),
+        None => Some((authority.to_string(), default)),
+    }
+}
+
+fn reachable(host: &str, port: u16) -> bool {
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_from_urls() {
+        assert_eq!(host_port("http://127.0.0.1:8080/login"), Some(("127.0.0.1".into(), 8080)));
+        assert_eq!(host_port("smtps://user:pw@mail.example.se"), Some(("mail.example.se".into(), 465)));
+        assert_eq!(host_port("data:text/html,x"), None);
+    }
+}

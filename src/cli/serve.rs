@@ -1,0 +1,40 @@
+//! `nightshift serve`: run the scheduler daemon in the foreground.
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::cli::print_error;
+use crate::config::Settings;
+use crate::daemon::serve::{ServeError, ServeOptions, serve};
+use crate::exit_code;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// How many browsers (runs) at the same time.
+    #[arg(long, env = "NIGHTSHIFT_MAX_BROWSERS", default_value_t = 2)]
+    pub max_browsers: usize,
+    /// At SIGTERM, how long running robots get to finish their current case.
+    #[arg(long, default_value = "30s", value_parser = parse_grace)]
+    pub grace: Duration,
+}
+
+fn parse_grace(text: &str) -> Result<Duration, String> {
+    crate::robot::validate::parse_duration(text)
+        .ok_or_else(|| format!("expected a duration such as 30s, found `{text}`"))
+}
+
+pub async fn run(settings: &Settings, args: ServeArgs) -> u8 {
+    let options = ServeOptions { max_browsers: args.max_browsers, grace: args.grace };
+    match serve(settings.clone(), options).await {
+        Ok(()) => exit_code::SUCCESS,
+        Err(e @ ServeError::Lock(_)) => {
+            print_error(e);
+            exit_code::ENVIRONMENT
+        }
+        Err(e) => {
+            print_error(e);
+            exit_code::ENVIRONMENT
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The daemon's loop: sleep until the next slot (no polling), start each run
+//! in its own task, and react to finished runs, changed files and signals.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use thiserror::Error;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::config::Settings;
+use crate::daemon::lock::{LockError, StateLock};
+use crate::daemon::policy::{Decision, decide, due, missed, overdue};
+use crate::daemon::watch::Watcher;
+use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
+use crate::robot::{self, model::Robot};
+use crate::runner::event::RunStatus;
+use crate::schedule::job::{Fire, Job};
+use crate::schedule::{load_file, robot_names, yaml_files};
+use crate::store::{ScheduledRun, Store, StoreError};
+
+/// The longest the daemon sleeps before it looks at the clock again, in case
+/// the wall clock was set.
+pub const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// How long file changes are let settle before reloading.
+pub const RELOAD_SETTLE: Duration = Duration::from_millis(200);
+/// How long runs get to stop after a hard stop at shutdown.
+pub const STOP_WAIT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Browsers (so runs) at the same time.
+    pub max_browsers: usize,
+    /// At SIGTERM, how long running runs get to finish their current case.
+    pub grace: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Active {
+    run_id: i64,
+    stop: Option<oneshot::Sender<StopReason>>,
+}
+
+struct Done {
+    job: String,
+    run_id: i64,
+    panicked: Option<String>,
+}
+
+struct Daemon {
+    settings: Settings,
+    options: ServeOptions,
+    /// The last valid jobs of each schedule file.
+    files: BTreeMap<PathBuf, Vec<Job>>,
+    /// The last valid version of each robot.
+    robots: HashMap<String, Robot>,
+    /// Slots up to this time have been handled.
+    cursor: DateTime<Utc>,
+    started: DateTime<Utc>,
+    active: HashMap<String, Active>,
+    queued: HashMap<String, (Job, DateTime<Tz>, &'static str)>,
+    browsers: Arc<Semaphore>,
+    graceful: Arc<AtomicBool>,
+    done: mpsc::UnboundedSender<Done>,
+    store: Store,
+}
+
+/// Runs the daemon until SIGTERM or Ctrl-C.
+pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
+    let _lock = StateLock::acquire(&settings.state_dir)?;
+    let store = Store::open(&settings.state_dir)?;
+    let (done, mut done_rx) = mpsc::unbounded_channel();
+    let now = Utc::now();
+    let mut daemon = Daemon {
+        browsers: Arc::new(Semaphore::new(options.max_browsers.max(1))),
+        settings,
+        options,
+        files: BTreeMap::new(),
+        robots: HashMap::new(),
+        cursor: now,
+        started: now,
+        active: HashMap::new(),
+        queued: HashMap::new(),
+        graceful: Arc::new(AtomicBool::new(false)),
+        done,
+        store,
+    };
+    daemon.reload();
+    let watcher = match Watcher::new(&[&daemon.settings.robots_dir, &daemon.settings.schedules_dir]) {
+        Ok(watcher) => Some(watcher),
+        Err(e) => {
+            tracing::warn!("cannot watch for changed files ({e}); restart the daemon to load changes");
+            None
+        }
+    };
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    tracing::info!("serving {} job(s); state in `{}`", daemon.jobs().len(), daemon.settings.state_dir.display());
+    daemon.catch_up(now);
+    loop {
+        let now = Utc::now();
+        daemon.fire_due(now);
+        daemon.check_alerts(now);
+        let wait = daemon.next_wake(now);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            Some(done) = done_rx.recv() => daemon.finished(done, true),
+            Ok(()) = changed(watcher.as_ref()) => {
+                tokio::time::sleep(RELOAD_SETTLE).await;
+                daemon.reload();
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    daemon.shut_down(&mut done_rx).await;
+    Ok(())
+}
+
+async fn changed(watcher: Option<&Watcher>) -> std::io::Result<()> {
+    match watcher {
+        Some(w) => w.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Daemon {
+    fn jobs(&self) -> Vec<Job> {
+        self.files.values().flatten().cloned().collect()
+    }
+
+    /// Re-reads schedules and robots; a broken file keeps its last good version.
+    fn reload(&mut self) {
+        let names = robot_names(&self.settings.robots_dir);
+        for name in &names {
+            let path = self.settings.robots_dir.join(format!("{name}.yaml"));
+            match robot::load(&robot::find(&self.settings.robots_dir, name)) {
+                Ok(robot) => {
+                    self.robots.insert(name.clone(), robot);
+                }
+                Err(e) => tracing::error!(
+                    "robot `{}` is invalid; keeping its last good version:\n{}",
+                    path.display(),
+                    e.render()
+                ),
+            }
+        }
+        let present = yaml_files(&self.settings.schedules_dir);
+        self.files.retain(|path, _| present.contains(path));
+        for path in present {
+            match load_file(&path, &names) {
+                Ok(jobs) => {
+                    self.files.insert(path, jobs);
+                }
+                Err(invalid) => tracing::error!(
+                    "schedule `{}` is invalid; keeping its last good version:\n{}",
+                    path.display(),
+                    invalid.render()
+                ),
+            }
+        }
+    }
+
+    /// At start: runs once the last slot missed while down, for `missed: run_once` jobs.
+    fn catch_up(&mut self, now: DateTime<Utc>) {
+        for job in self.jobs() {
+            let Some(at) = missed(&job, now) else { continue };
+            match self.store.has_slot(&job.id, &at.to_rfc3339()) {
+                Ok(false) => {
+                    tracing::info!("{}: catching up the slot of {} missed while down", job.id, at.to_rfc3339());
+                    self.slot(&job, Fire { at, skipped: None }, "catch_up");
+                }
+                Ok(true) => {}
+                Err(e) => tracing::error!("failed to read the run log: {e}"),
+            }
+        }
+    }
+
+    fn fire_due(&mut self, now: DateTime<Utc>) {
+        let since = self.cursor;
+        self.cursor = now;
+        if self.graceful.load(Ordering::SeqCst) {
+            return;
+        }
+        for job in self.jobs() {
+            for fire in due(&job, since, now) {
+                self.slot(&job, fire, "schedule");
+            }
+        }
+    }
+
+    fn next_wake(&self, now: DateTime<Utc>) -> Duration {
+        let next = self
+            .jobs()
+            .iter()
+            .filter(|j| j.enabled)
+            .filter_map(|j| j.cron.next_after(j.timezone, self.cursor, crate::schedule::job::HORIZON_DAYS))
+            .map(|t| t.with_timezone(&Utc))
+            .min();
+        match next {
+            Some(at) => (at - now).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            None => MAX_SLEEP,
+        }
+    }
+
+    fn slot(&mut self, job: &Job, fire: Fire, trigger: &'static str) {
+        if let Some(reason) = &fire.skipped {
+            self.record_skipped(job, &fire.at, trigger, reason);
+            return;
+        }
+        let running = self.active.get(&job.id).map(|a| a.run_id);
+        match decide(job.overlap, running, self.queued.contains_key(&job.id)) {
+            Decision::Start => self.start(job.clone(), fire.at, trigger),
+            Decision::Skip(reason) => self.record_skipped(job, &fire.at, trigger, &reason),
+            Decision::Queue => {
+                tracing::info!("{}: slot {} waits for run {}", job.id, fire.at.to_rfc3339(), running.unwrap_or(0));
+                self.queued.insert(job.id.clone(), (job.clone(), fire.at, trigger));
+            }
+            Decision::Replace => {
+                if let Some(stop) = self.active.get_mut(&job.id).and_then(|a| a.stop.take()) {
+                    let _ = stop.send(StopReason::Replaced);
+                }
+                self.queued.insert(job.id.clone(), (job.clone(), fire.at, trigger));
+            }
+        }
+    }
+
+    fn record_skipped(&mut self, job: &Job, at: &DateTime<Tz>, trigger: &str, reason: &str) {
+        tracing::info!("{}: slot {} skipped: {reason}", job.id, at.to_rfc3339());
+        let (file, minutes) = self
+            .robots
+            .get(&job.robot)
+            .map_or((String::new(), 0.0), |r| (r.path.display().to_string(), r.manual_minutes));
+        let slot = at.to_rfc3339();
+        let run = ScheduledRun {
+            robot: &job.robot,
+            robot_file: &file,
+            trigger,
+            manual_minutes: minutes,
+            job: &job.id,
+            scheduled_for: &slot,
+        };
+        let recorded = self.store.create_scheduled_run(&run, Some(reason));
+        if let Err(e) = recorded {
+            tracing::error!("failed to record a skipped slot: {e}");
+        }
+    }
+
+    /// The robot as its file is now, or its last good version if the file is broken.
+    fn robot(&mut self, name: &str) -> Result<Robot, String> {
+        match robot::load(&robot::find(&self.settings.robots_dir, name)) {
+            Ok(robot) => {
+                self.robots.insert(name.to_string(), robot.clone());
+                Ok(robot)
+            }
+            Err(e) => match self.robots.get(name) {
+                Some(last_good) => {
+                    tracing::warn!("robot `{name}` is invalid; running its last good version:\n{}", e.render());
+                    Ok(last_good.clone())
+                }
+                None => Err(format!("robot `{name}` is invalid and has no earlier valid version: {e}")),
+            },
+        }
+    }
+
+    fn start(&mut self, job: Job, at: DateTime<Tz>, trigger: &'static str) {
+        let slot = at.to_rfc3339();
+        let robot = match self.robot(&job.robot) {
+            Ok(robot) => robot,
+            Err(message) => {
+                tracing::error!("{}: {message}", job.id);
+                let run = ScheduledRun {
+                    robot: &job.robot,
+                    robot_file: "",
+                    trigger,
+                    manual_minutes: 0.0,
+                    job: &job.id,
+                    scheduled_for: &slot,
+                };
+                if let Ok(Some(id)) = self.store.create_scheduled_run(&run, None) {
+                    let _ = self.store.finish_as(id, RunStatus::Failed, &message);
+                }
+                return;
+            }
+        };
+        let file = robot.path.display().to_string();
+        let run = ScheduledRun {
+            robot: &robot.name,
+            robot_file: &file,
+            trigger,
+            manual_minutes: robot.manual_minutes,
+            job: &job.id,
+            scheduled_for: &slot,
+        };
+        let run_id = match self.store.create_scheduled_run(&run, None) {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                tracing::info!("{}: slot {slot} already has a run; not running it twice", job.id);
+                return;
+            }
+            Err(e) => {
+                tracing::error!("{}: failed to record the run: {e}", job.id);
+                return;
+            }
+        };
+        tracing::info!("{}: run {run_id} for slot {slot} ({trigger})", job.id);
+        let (stop, stop_rx) = oneshot::channel();
+        self.active.insert(job.id.clone(), Active { run_id, stop: Some(stop) });
+        let task = tokio::spawn(run_task(
+            self.settings.clone(),
+            robot,
+            run_id,
+            trigger,
+            job.max_runtime,
+            stop_rx,
+            self.browsers.clone(),
+            self.graceful.clone(),
+        ));
+        let done = self.done.clone();
+        let job_id = job.id.clone();
+        tokio::spawn(async move {
+            let panicked = task.await.err().map(|e| e.to_string());
+            let _ = done.send(Done { job: job_id, run_id, panicked });
+        });
+    }
+
+    fn finished(&mut self, done: Done, start_queued: bool) {
+        if self.active.get(&done.job).is_some_and(|a| a.run_id == done.run_id) {
+            self.active.remove(&done.job);
+        }
+        if let Some(panic) = &done.panicked {
+            tracing::error!("{}: run {} ended in a nightshift bug: {panic}", done.job, done.run_id);
+            let message = format!("nightshift bug: the run's task failed: {panic}");
+            if let Err(e) = self.store.finish_as(done.run_id, RunStatus::Failed, &message) {
+                tracing::error!("failed to record run {}: {e}", done.run_id);
+            }
+        }
+        match self.store.run(done.run_id) {
+            Ok(Some(detail)) => {
+                tracing::info!("{}: run {} ended {}", done.job, done.run_id, detail.run.status);
+                if matches!(detail.run.status.as_str(), "succeeded" | "succeeded_with_exceptions") {
+                    let _ = self.store.resolve_alerts(&detail.run.robot, "no_success");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!("failed to read run {}: {e}", done.run_id),
+        }
+        if start_queued && let Some((job, at, trigger)) = self.queued.remove(&done.job) {
+            self.start(job, at, trigger);
+        }
+    }
+
+    /// Records an alert for each robot with no successful run for twice its period.
+    fn check_alerts(&mut self, now: DateTime<Utc>) {
+        for job in self.jobs() {
+            let last = match self.store.last_success(&job.robot) {
+                Ok(last) => last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)),
+                Err(_) => continue,
+            };
+            if let Some(message) = overdue(&job, last, self.started, now)
+                && let Ok(true) = self.store.raise_alert(&job.id, &job.robot, "no_success", &message)
+            {
+                tracing::warn!("{}: alert: {message}", job.id);
+            }
+        }
+    }
+
+    /// SIGTERM: no new runs; running ones finish their current case (within
+    /// the grace time), then are stopped and recorded.
+    async fn shut_down(&mut self, done_rx: &mut mpsc::UnboundedReceiver<Done>) {
+        tracing::info!("shutting down: {} run(s) to finish their current case", self.active.len());
+        self.graceful.store(true, Ordering::SeqCst);
+        self.queued.clear();
+        let grace = tokio::time::sleep(self.options.grace);
+        tokio::pin!(grace);
+        let mut stopped = false;
+        while !self.active.is_empty() {
+            tokio::select! {
+                Some(done) = done_rx.recv() => self.finished(done, false),
+                () = &mut grace => {
+                    if stopped {
+                        tracing::error!("{} run(s) did not stop in time", self.active.len());
+                        break;
+                    }
+                    stopped = true;
+                    for active in self.active.values_mut() {
+                        if let Some(stop) = active.stop.take() {
+                            let _ = stop.send(StopReason::Signal);
+                        }
+                    }
+                    grace.as_mut().reset(tokio::time::Instant::now() + STOP_WAIT);
+                }
+            }
+        }
+        tracing::info!("stopped");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_task(
+    settings: Settings,
+    robot: Robot,
+    run_id: i64,
+    trigger: &'static str,
+    max_runtime: Option<Duration>,
+    stop: oneshot::Receiver<StopReason>,
+    browsers: Arc<Semaphore>,
+    graceful: Arc<AtomicBool>,
+) {
+    let Ok(_permit) = browsers.acquire_owned().await else { return };
+    let mut store = match Store::open(&settings.state_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!("run {run_id}: failed to open the run log: {e}");
+            return;
+        }
+    };
+    let stop = async move {
+        let limit = async {
+            match max_runtime {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            reason = stop => reason.unwrap_or(StopReason::Signal),
+            () = limit => StopReason::TimedOut(max_runtime.unwrap_or_default()),
+        }
+    };
+    let request =
+        Request { trigger: trigger.into(), env: std::env::vars().collect(), quiet: true, ..Request::default() };
+    if let Err(e) = execute_recorded(&mut store, &settings, &robot, run_id, request, stop, Some(graceful)).await {
+        tracing::error!("run {run_id}: {e}");
+    }
+}

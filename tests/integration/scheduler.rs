@@ -1,0 +1,192 @@
+//! The scheduler: `next` in Swedish time, schedule diagnostics, and the real
+//! daemon with short intervals: overlap, max run time, reload, a second
+//! daemon, SIGTERM.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{Harness, text};
+
+fn write(h: &Harness, path: &str, content: &str) {
+    let path = h.dir.path().join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// The binary run from the test's own folder (its robots and schedules).
+fn in_dir(h: &Harness, args: &[&str]) -> std::process::Command {
+    let mut cmd = h.command(args);
+    cmd.current_dir(h.dir.path());
+    cmd
+}
+
+fn at_list(value: &serde_json::Value) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|f| f["at"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn next_places_a_0230_job_correctly_on_both_dst_days() {
+    let h = Harness::new();
+    write(&h, "robots/r.yaml", "name: r\n");
+    write(&h, "schedules/daily.yaml", "jobs:\n  - robot: r\n    cron: \"30 2 * * *\"\n");
+    let spring =
+        in_dir(&h, &["next", "--from", "2027-03-27T00:00:00+01:00", "--count", "3", "--json"]).output().unwrap();
+    assert!(spring.status.success(), "{}", text(&spring.stderr));
+    let spring: serde_json::Value = serde_json::from_slice(&spring.stdout).unwrap();
+    assert_eq!(
+        at_list(&spring),
+        ["2027-03-27T02:30:00+01:00", "2027-03-28T03:00:00+02:00", "2027-03-29T02:30:00+02:00"]
+    );
+    assert_eq!(spring[0]["robot"], "r");
+    assert_eq!(spring[0]["job"], "daily/r");
+    let autumn =
+        in_dir(&h, &["next", "--from", "2027-10-30T00:00:00+02:00", "--count", "3", "--json"]).output().unwrap();
+    let autumn: serde_json::Value = serde_json::from_slice(&autumn.stdout).unwrap();
+    assert_eq!(
+        at_list(&autumn),
+        ["2027-10-30T02:30:00+02:00", "2027-10-31T02:30:00+02:00", "2027-11-01T02:30:00+01:00"]
+    );
+}
+
+#[test]
+fn next_gives_the_reason_for_skipped_days() {
+    let h = Harness::new();
+    write(&h, "robots/r.yaml", "name: r\n");
+    write(
+        &h,
+        "schedules/office.yaml",
+        "jobs:\n  - robot: r\n    cron: \"0 7 * * *\"\n    calendar: working_days\n    skip_dates: [2027-06-28]\n",
+    );
+    let out = in_dir(&h, &["next", "--from", "2027-06-24T12:00:00+02:00", "--count", "5", "--json"]).output().unwrap();
+    let fires: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons: Vec<(String, serde_json::Value)> = fires
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["at"].as_str().unwrap().to_string(), f["skipped"].clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("2027-06-25T07:00:00+02:00".to_string(), serde_json::json!("holiday: midsommarafton")),
+            ("2027-06-26T07:00:00+02:00".to_string(), serde_json::json!("weekend")),
+            ("2027-06-27T07:00:00+02:00".to_string(), serde_json::json!("weekend")),
+            ("2027-06-28T07:00:00+02:00".to_string(), serde_json::json!("skip date")),
+            ("2027-06-29T07:00:00+02:00".to_string(), serde_json::Value::Null),
+        ]
+    );
+}
+
+#[test]
+fn check_names_the_bad_cron_field_and_the_unknown_robot() {
+    let h = Harness::new();
+    write(&h, "robots/vaccination-consent.yaml", "name: vaccination-consent\n");
+    write(&h, "schedules/bad.yaml", "jobs:\n  - robot: vaccination-consnet\n    cron: \"30 2 * * 1-8\"\n");
+    let out = in_dir(&h, &["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        text(&out.stderr),
+        "schedules/bad.yaml:2:12: unknown robot `vaccination-consnet`; did you mean `vaccination-consent`?
+  |
+2 |   - robot: vaccination-consnet
+  |            ^^^^^^^^^^^^^^^^^^^
+schedules/bad.yaml:3:21: invalid cron expression: the day-of-week field `1-8` is invalid: 8 is out of range 0-7
+  |
+3 |     cron: \"30 2 * * 1-8\"
+  |                     ^^^
+2 error(s) in 1 of 2 file(s)
+"
+    );
+}
+
+fn runs(h: &Harness) -> Vec<serde_json::Value> {
+    let out = in_dir(h, &["runs", "--json", "--limit", "1000"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+}
+
+fn sigterm(child: &Child) {
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+}
+
+/// A page that shows `#done` after `ms` milliseconds (no site needed).
+fn slow_robot(name: &str, ms: u64, timeout: &str) -> String {
+    format!(
+        "name: {name}\nsetup:\n  - goto: \"data:text/html,<p>wait</p><script>setTimeout(function(){{document.body.innerHTML='<p id=done>ok</p>'}},{ms})</script>\"\n  - wait_for: \"%23done\"\n    timeout: {timeout}\n"
+    )
+    .replace("%23", "#")
+}
+
+#[test]
+fn the_daemon_skips_overlapping_fires_stops_overruns_reloads_and_shuts_down_cleanly() {
+    let h = Harness::new();
+    // `slow` takes 2.5 s and a browser start, and fires every 2 s: fires overlap.
+    write(&h, "robots/slow.yaml", &slow_robot("slow", 2500, "20s"));
+    // `hang` would wait a minute; its job stops it after 2 s.
+    write(&h, "robots/hang.yaml", &slow_robot("hang", 60000, "90s"));
+    let schedule = "jobs:\n  - robot: slow\n    cron: \"*/2 * * * * *\"\n  - robot: hang\n    cron: \"*/4 * * * * *\"\n    max_runtime: 2s\n";
+    write(&h, "schedules/fast.yaml", schedule);
+
+    let mut daemon = in_dir(&h, &["serve", "--grace", "1s", "--max-browsers", "3"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+
+    // A second daemon on the same state folder refuses to start.
+    let second = in_dir(&h, &["serve"]).output().unwrap();
+    assert_eq!(second.status.code(), Some(5));
+    assert!(text(&second.stderr).contains("another `nightshift serve` (pid"), "{}", text(&second.stderr));
+
+    // A broken schedule keeps the last good one running.
+    std::thread::sleep(Duration::from_secs(3));
+    write(&h, "schedules/fast.yaml", "jobs:\n  - robot: slow\n    cron: \"*/2 * * * * * * *\"\n");
+    let broken_at = chrono::Utc::now();
+    std::thread::sleep(Duration::from_secs(5));
+
+    sigterm(&daemon);
+    let started = Instant::now();
+    let status = daemon.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "the daemon exits 0 on SIGTERM:\n{log}");
+    assert!(started.elapsed() < Duration::from_secs(15), "shutdown is bounded");
+    assert!(log.contains("schedules/fast.yaml` is invalid; keeping its last good version"), "{log}");
+    assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new(), "no browser outlives the daemon");
+
+    let all = runs(&h);
+    assert!(all.iter().all(|r| r["status"] != "running"), "no run left running: {all:#?}");
+    let slow: Vec<&serde_json::Value> = all.iter().filter(|r| r["job"] == "fast/slow").collect();
+    let ran: Vec<&&serde_json::Value> = slow.iter().filter(|r| r["status"] != "skipped").collect();
+    let skipped: Vec<&&serde_json::Value> = slow.iter().filter(|r| r["status"] == "skipped").collect();
+    assert!(!ran.is_empty(), "{slow:#?}");
+    assert!(!skipped.is_empty(), "overlapping fires are recorded as skipped: {slow:#?}");
+    for s in &skipped {
+        assert!(s["error"].as_str().unwrap().starts_with("the previous run "), "{s}");
+    }
+    assert!(ran.iter().any(|r| r["status"] == "succeeded"), "{ran:#?}");
+    // Never two runs of the job at once: each starts after the one before ended.
+    let mut spans: Vec<(String, String)> = ran
+        .iter()
+        .filter(|r| r["status"] != "interrupted")
+        .map(|r| (r["started_at"].as_str().unwrap().to_string(), r["finished_at"].as_str().unwrap().to_string()))
+        .collect();
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[1].0 >= pair[0].1, "runs overlapped: {pair:?}");
+    }
+    // Slots after the broken save still came from the last good schedule.
+    let after_break = slow
+        .iter()
+        .filter(|r| chrono::DateTime::parse_from_rfc3339(r["started_at"].as_str().unwrap()).unwrap() > broken_at)
+        .count();
+    assert!(after_break >= 2, "{slow:#?}");
+
+    let hang: Vec<&serde_json::Value> =
+        all.iter().filter(|r| r["job"] == "fast/hang" && r["status"] != "skipped").collect();
+    assert!(!hang.is_empty(), "{all:#?}");
+    let timed_out = hang.iter().find(|r| r["status"] == "timed_out").expect("the hanging run timed out");
+    assert_eq!(timed_out["error"], "stopped after running longer than its max_runtime of 2s");
+}
