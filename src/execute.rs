@@ -13,6 +13,9 @@ use thiserror::Error;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
+use crate::notify::policy::MailPolicy;
+use crate::notify::sender::deliver_due;
+use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{EventSink, Fanout, RunStatus};
@@ -98,8 +101,9 @@ pub async fn execute_recorded(
     stop: impl Future<Output = StopReason>,
     graceful: Option<Arc<AtomicBool>>,
 ) -> Result<Outcome, ExecuteError> {
+    let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env());
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
-        store.finish_as(run_id, RunStatus::Failed, &message)?;
+        store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy, &robot.description)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
     };
     if let Some(other) = store.running_run(&robot.name)?.filter(|other| *other != run_id) {
@@ -138,7 +142,7 @@ pub async fn execute_recorded(
     };
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let finished = {
-        let mut store_sink = StoreSink::new(store, run_id, &robot.name);
+        let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy.clone(), &robot.description);
         let sinks: Vec<&mut (dyn EventSink + Send)> = vec![&mut store_sink, &mut console];
         let mut fanout = Fanout(sinks);
         let runner = Runner::new(robot, &mut browser, context, &mut fanout);
@@ -152,7 +156,7 @@ pub async fn execute_recorded(
         Ok(summary) => summary,
         Err(reason) => {
             let (status, message) = reason.status_and_message();
-            store.finish_as(run_id, status, &message)?;
+            store.finish_as_with_mail(run_id, status, &message, &policy, &robot.description)?;
             RunSummary { status, ..failed_summary(message) }
         }
     };
@@ -189,5 +193,27 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+    }
+}
+
+/// How long a one-off command waits for its mail to go out.
+pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Sends what waits in the outbox now, for commands that run once; what
+/// cannot go stays for the daemon or the next command. Returns a line for people.
+pub async fn deliver_now(store: &mut Store, settings: &Settings) -> Option<String> {
+    let mailer = match Mailer::from_env(&settings.state_dir) {
+        Ok(mailer) => mailer,
+        Err(e) => return Some(format!("mail: {e}")),
+    };
+    match tokio::time::timeout(DELIVERY_TIMEOUT, deliver_due(store, &mailer)).await {
+        Ok(Ok(d)) if d.sent + d.failed == 0 => None,
+        Ok(Ok(d)) if d.failed == 0 => Some(format!("mail: {} sent to the {}", d.sent, mailer.destination)),
+        Ok(Ok(d)) => Some(format!(
+            "mail: {} sent, {} waiting in the outbox (the {} did not take it; it is tried again later)",
+            d.sent, d.failed, mailer.destination
+        )),
+        Ok(Err(e)) => Some(format!("mail: {e}")),
+        Err(_) => Some(format!("mail: the {} did not answer in time; mail waits in the outbox", mailer.destination)),
     }
 }

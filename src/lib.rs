@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod demo;
 pub mod execute;
 pub mod exit_code;
+pub mod notify;
 pub mod redact;
 pub mod robot;
 pub mod runner;

@@ -7,7 +7,7 @@ use crate::cli::print_error;
 use crate::cli::runs::table;
 use crate::config::Settings;
 use crate::demo::sites::{DEMO_ESERVICE_PASSWORD, DEMO_JOURNAL_PASSWORD, DEMO_USER, SiteConfig, Sites};
-use crate::execute::{Request, execute, shutdown_signal};
+use crate::execute::{Request, deliver_now, execute, shutdown_signal};
 use crate::exit_code;
 use crate::robot::{self, validate};
 use crate::runner::event::RunStatus;
@@ -73,6 +73,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
+    let mail = deliver_now(&mut store, settings).await;
     let consents = sites.journal.lock().map(|j| j.consents.len()).unwrap_or(0);
     let handled = sites.eservice.lock().map(|e| e.handled_ids().len()).unwrap_or(0);
     println!();
@@ -90,6 +91,9 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> u8 {
         if let Some(error) = &detail.run.error {
             println!("error: {error}");
         }
+    }
+    if let Some(line) = mail {
+        println!("{line}");
     }
     println!("run log: {}", settings.state_dir.join("nightshift.db").display());
     let expected =

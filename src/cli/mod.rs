@@ -3,6 +3,7 @@
 pub mod check;
 pub mod demo;
 pub mod doctor;
+pub mod mail;
 pub mod next;
 pub mod review;
 pub mod run;
@@ -53,6 +54,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Check that the browser, the robots' systems, secrets and SMTP are there.
     Doctor(doctor::DoctorArgs),
+    /// Mail: `mail test` sends a test mail.
+    Mail(mail::MailArgs),
     /// List upcoming scheduled runs.
     Next(next::NextArgs),
     /// Runs, cases, exceptions and saved hours per robot and month.
@@ -80,6 +83,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Show(args) => show::run(&settings, &args),
         Command::Stats(args) => stats::run(&settings, &args),
         Command::Next(args) => next::run(&settings, &args),
+        Command::Mail(args) => runtime.block_on(mail::run(&settings, args)),
         Command::Doctor(args) => doctor::run(&settings, &args),
         Command::Serve(args) => runtime.block_on(serve::run(&settings, args)),
         Command::Review(args) => review::run(&settings, &args),

@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::execute::{Outcome, Request, execute, shutdown_signal};
+use crate::execute::{Outcome, Request, deliver_now, execute, shutdown_signal};
 use crate::exit_code;
 use crate::robot::{self, LoadError};
 use crate::runner::event::RunStatus;
@@ -60,7 +60,12 @@ pub async fn run(settings: &Settings, args: RunArgs) -> u8 {
         quiet: args.json,
     };
     match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
-        Ok(outcome) => report(&store, &outcome, args.json),
+        Ok(outcome) => {
+            if let Some(line) = deliver_now(&mut store, settings).await {
+                eprintln!("{line}");
+            }
+            report(&store, &outcome, args.json)
+        }
         Err(e) => {
             print_error(e);
             exit_code::ENVIRONMENT

@@ -10,13 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use thiserror::Error;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
 use crate::config::Settings;
 use crate::daemon::lock::{LockError, StateLock};
 use crate::daemon::policy::{Decision, decide, due, missed, overdue};
 use crate::daemon::watch::Watcher;
 use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
+use crate::notify::sender::deliver_due;
+use crate::notify::smtp::Mailer;
 use crate::robot::{self, model::Robot};
 use crate::runner::event::RunStatus;
 use crate::schedule::job::{Fire, Job};
@@ -73,6 +75,8 @@ struct Daemon {
     browsers: Arc<Semaphore>,
     graceful: Arc<AtomicBool>,
     done: mpsc::UnboundedSender<Done>,
+    /// Tells the mail sender that a run has finished (and may have queued mail).
+    mail: Arc<Notify>,
     store: Store,
 }
 
@@ -94,8 +98,11 @@ pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), Serv
         queued: HashMap::new(),
         graceful: Arc::new(AtomicBool::new(false)),
         done,
+        mail: Arc::new(Notify::new()),
         store,
     };
+    let mail_stop = Arc::new(AtomicBool::new(false));
+    let sender = tokio::spawn(mail_sender(daemon.settings.state_dir.clone(), daemon.mail.clone(), mail_stop.clone()));
     daemon.reload();
     let watcher = match Watcher::new(&[&daemon.settings.robots_dir, &daemon.settings.schedules_dir]) {
         Ok(watcher) => Some(watcher),
@@ -124,7 +131,41 @@ pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), Serv
         }
     }
     daemon.shut_down(&mut done_rx).await;
+    // The sender finishes the mail it is sending (each is marked sent at once).
+    mail_stop.store(true, Ordering::SeqCst);
+    daemon.mail.notify_one();
+    if tokio::time::timeout(STOP_WAIT, sender).await.is_err() {
+        tracing::warn!("the mail sender did not stop in time");
+    }
     Ok(())
+}
+
+/// Delivers the outbox: at start, when a run finishes, and when a retry is due.
+async fn mail_sender(state_dir: PathBuf, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
+    let mut store = match Store::open(&state_dir) {
+        Ok(store) => store,
+        Err(e) => return tracing::error!("mail sender: {e}"),
+    };
+    let mailer = match Mailer::from_env(&state_dir) {
+        Ok(mailer) => mailer,
+        Err(e) => return tracing::error!("mail is off: {e}"),
+    };
+    tracing::info!("mail goes to the {}", mailer.destination);
+    while !stop.load(Ordering::SeqCst) {
+        match deliver_due(&mut store, &mailer).await {
+            Ok(d) if d.sent > 0 => tracing::info!("mail: {} sent", d.sent),
+            Ok(_) => {}
+            Err(e) => tracing::error!("mail sender: {e}"),
+        }
+        let wait = match store.next_mail_due() {
+            Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(MAX_SLEEP),
+            _ => MAX_SLEEP,
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = wake.notified() => {}
+        }
+    }
 }
 
 async fn changed(watcher: Option<&Watcher>) -> std::io::Result<()> {
@@ -335,6 +376,7 @@ impl Daemon {
     }
 
     fn finished(&mut self, done: Done, start_queued: bool) {
+        self.mail.notify_one();
         if self.active.get(&done.job).is_some_and(|a| a.run_id == done.run_id) {
             self.active.remove(&done.job);
         }

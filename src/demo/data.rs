@@ -18,6 +18,8 @@ pub struct ConsentErrand {
     pub pupil: Pupil,
     pub vaccine: String,
     pub consent: bool,
+    /// The school nurse responsible for the case.
+    pub handler: String,
 }
 
 const FIRST: &[&str] = &[
@@ -26,7 +28,13 @@ const FIRST: &[&str] = &[
 ];
 const LAST: &[&str] = &["Lindqvist", "Öberg", "Sjöström", "Nyström", "Åkesson", "Berglund", "Hägglund", "Sundin"];
 const GUARDIANS: &[&str] = &["Karin", "Johan", "Åsa", "Mikael", "Annika", "Per", "Linnéa", "Göran"];
-const SCHOOLS: &[&str] = &["Bergsåkers skola", "Sörbergeskolan", "Vivstavarvsskolan", "Hellgrensskolan"];
+/// Schools, and the address of each school's nurse (who handles its cases).
+pub const SCHOOLS: &[(&str, &str)] = &[
+    ("Bergsåkers skola", "skolskoterska.bergsaker@example.se"),
+    ("Sörbergeskolan", "skolskoterska.sorberge@example.se"),
+    ("Vivstavarvsskolan", "skolskoterska.vivstavarv@example.se"),
+    ("Hellgrensskolan", "skolskoterska.hellgren@example.se"),
+];
 pub const VACCINES: &[&str] = &["HPV dos 1", "HPV dos 2", "MPR", "Difteri-stelkramp-kikhosta"];
 
 /// The Luhn check digit over the nine digits `YYMMDDNNN`.
@@ -57,7 +65,7 @@ pub fn pupil(n: usize) -> Pupil {
     Pupil {
         pnr: personnummer(n),
         name: format!("{} {}", FIRST[n % FIRST.len()], LAST[(n / FIRST.len() + n) % LAST.len()]),
-        school: SCHOOLS[n % SCHOOLS.len()].to_string(),
+        school: SCHOOLS[n % SCHOOLS.len()].0.to_string(),
     }
 }
 
@@ -74,6 +82,7 @@ pub fn consent_errands(count: usize) -> Vec<ConsentErrand> {
                 pupil,
                 vaccine: VACCINES[n % 2].to_string(),
                 consent: n % 5 != 3,
+                handler: SCHOOLS[n % SCHOOLS.len()].1.to_string(),
             }
         })
         .collect()

@@ -94,14 +94,15 @@ async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<
     let mut rows = String::new();
     for e in open.iter().skip((current - 1) * PAGE_SIZE).take(PAGE_SIZE) {
         rows.push_str(&format!(
-            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>Samtycke till vaccination</td><td>{}</td><td>{}</td><td>Inskickad</td></tr>",
+            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>Samtycke till vaccination</td><td>{}</td><td>{}</td><td>Inskickad</td><td>{}</td></tr>",
             esc(&e.data.submitted),
             esc(&e.data.guardian),
+            esc(&e.data.handler),
             id = esc(&e.data.id),
         ));
     }
     if open.is_empty() {
-        rows.push_str("<tr><td colspan=\"5\">Inga nya ärenden.</td></tr>");
+        rows.push_str("<tr><td colspan=\"6\">Inga nya ärenden.</td></tr>");
     }
     let mut nav = format!("<p>Sida {current} av {pages}");
     if current > 1 {
@@ -112,7 +113,7 @@ async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<
     }
     nav.push_str("</p>");
     let body = format!(
-        "<table class=\"errands\"><thead><tr><th>Ärende</th><th>Typ</th><th>Inkommet</th><th>Sökande</th><th>Status</th></tr></thead>\
+        "<table class=\"errands\"><thead><tr><th>Ärende</th><th>Typ</th><th>Inkommet</th><th>Sökande</th><th>Status</th><th>Handläggare</th></tr></thead>\
          <tbody>{rows}</tbody></table>{nav}"
     );
     page(SITE, "Inkorg", STYLE, &body).into_response()

@@ -28,6 +28,7 @@ pub struct Robot {
     pub browser: BrowserSettings,
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
+    pub notify: NotifySettings,
     pub setup: Vec<Step>,
     pub items: Option<Items>,
     pub teardown: Vec<Step>,
@@ -74,6 +75,18 @@ pub struct Items {
     /// a crash): ending in `skip` means the case is already in the target
     /// system; finishing means it is not, and the case is redone.
     pub check: Option<Vec<Step>>,
+}
+
+/// How the robot's exception mail is addressed and written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotifySettings {
+    /// An item field holding the address of the officer responsible for
+    /// that case; business exceptions go there instead of to `handlers`.
+    pub handler_field: Option<String>,
+    /// One mail per case instead of one digest per run.
+    pub per_item: bool,
+    /// Show personal identity numbers as `19121212-****` in mail.
+    pub mask_personnummer: bool,
 }
 
 /// What happens when a case fails for a technical reason.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::locator::Locator;
-use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, RetryPolicy, Robot, Timeouts};
+use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, NotifySettings, RetryPolicy, Robot, Timeouts};
 use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Check, Choice, IF_KEYS, Step, WaitTarget};
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "browser",
     "timeouts",
     "retry",
+    "notify",
     "setup",
     "items",
     "teardown",
@@ -128,6 +129,7 @@ impl<'s> Validator<'s> {
         let browser = fields.get("browser").map(|n| self.browser(n)).unwrap_or_default();
         let timeouts = fields.get("timeouts").map(|n| self.timeouts(n)).unwrap_or_default();
         let retry = fields.get("retry").map(|n| self.retry(n)).unwrap_or_default();
+        let notify = fields.get("notify").map(|n| self.notify(n)).unwrap_or_default();
         let setup = fields.get("setup").map(|n| self.steps(n, false)).unwrap_or_default();
         let items = fields.get("items").and_then(|n| self.items(n, fields.key_pos("items").unwrap_or(n.pos)));
         let teardown = fields.get("teardown").map(|n| self.steps(n, false)).unwrap_or_default();
@@ -143,6 +145,7 @@ impl<'s> Validator<'s> {
             browser,
             timeouts,
             retry,
+            notify,
             setup,
             items,
             teardown,
@@ -199,6 +202,23 @@ impl<'s> Validator<'s> {
             timeouts.page_load = d;
         }
         timeouts
+    }
+
+    fn notify(&mut self, node: &Node) -> NotifySettings {
+        let mut notify = NotifySettings::default();
+        let keys = ["handler_field", "per_item", "mask_personnummer"];
+        let Some(fields) = self.mapping(node, &keys, "notification settings") else {
+            return notify;
+        };
+        notify.handler_field = fields.get("handler_field").and_then(|n| self.string(n, "an item field's name"));
+        for (key, flag) in [("per_item", &mut notify.per_item), ("mask_personnummer", &mut notify.mask_personnummer)] {
+            match fields.get(key) {
+                Some(Node { value: Value::Bool(b), .. }) => *flag = *b,
+                Some(n) => self.wrong_type(n, "`true` or `false`"),
+                None => {}
+            }
+        }
+        notify
     }
 
     fn retry(&mut self, node: &Node) -> RetryPolicy {

@@ -192,6 +192,8 @@ pub enum RunEvent {
         seq: usize,
         key: String,
         started_at: DateTime<Utc>,
+        /// The responsible officer's address, from the robot's `notify.handler_field`.
+        handler: Option<String>,
     },
     ItemFinished {
         seq: usize,

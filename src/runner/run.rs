@@ -212,7 +212,10 @@ impl<'a, B: Browser> Runner<'a, B> {
                 return Err((RunStatus::Interrupted, message));
             }
             let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
-            self.sink.emit(&RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now() });
+            let handler = self.robot.notify.handler_field.as_ref().and_then(|field| {
+                row.iter().find(|(k, _)| k == field).map(|(_, v)| v.trim().to_string()).filter(|v| v.contains('@'))
+            });
+            self.sink.emit(&RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now(), handler });
             let started = Instant::now();
             self.scope.item = Some(row);
             let (status, message, attempts) = self.item(seq, &key).await;

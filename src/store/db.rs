@@ -8,8 +8,10 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
-use crate::runner::event::{EventSink, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::notify::policy::MailPolicy;
+use crate::runner::event::{EventSink, LedgerEntry, LedgerState, RunEvent, RunStatus};
 use crate::store::migrations::MIGRATIONS;
+use crate::store::outbox::{queue_run_mail, settle};
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
@@ -89,8 +91,10 @@ impl Store {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
         };
         let dead: Vec<i64> = running.into_iter().filter(|(_, pid)| !process_alive(*pid)).map(|(id, _)| id).collect();
+        let policy = MailPolicy::ops_only(MailPolicy::ops_from_env());
         for id in &dead {
-            self.finish_as(*id, RunStatus::Interrupted, "the process running it ended before the run finished")?;
+            let error = "the process running it ended before the run finished";
+            self.finish_as_with_mail(*id, RunStatus::Interrupted, error, &policy, "")?;
         }
         Ok(dead.len())
     }
@@ -98,17 +102,7 @@ impl Store {
     /// Ends a run from outside the runner (Ctrl-C, a dead process).
     pub fn finish_as(&mut self, run_id: i64, status: RunStatus, error: &str) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let at = now();
-        tx.execute(
-            "UPDATE items SET status = ?1, finished_at = ?2 WHERE run_id = ?3 AND status = 'running'",
-            params![ItemStatus::NeedsReview.as_str(), at, run_id],
-        )?;
-        tx.execute(
-            "UPDATE runs SET status = ?1, finished_at = ?2, error = COALESCE(error, ?3),
-             duration_ms = CAST((julianday(?2) - julianday(started_at)) * 86400000 AS INTEGER)
-             WHERE id = ?4 AND status = 'running'",
-            params![status.as_str(), at, error, run_id],
-        )?;
+        settle(&tx, run_id, status, Some(error))?;
         tx.commit()?;
         Ok(())
     }
@@ -328,6 +322,7 @@ impl Store {
         &mut self,
         run_id: i64,
         robot: &str,
+        mail: Option<&(MailPolicy, String)>,
         item_ids: &mut HashMap<usize, i64>,
         event: &RunEvent,
     ) -> Result<(), StoreError> {
@@ -355,10 +350,10 @@ impl Store {
             RunEvent::ItemsFound { total } => {
                 self.conn.execute("UPDATE runs SET items_total = ?1 WHERE id = ?2", params![*total as i64, run_id])?;
             }
-            RunEvent::ItemStarted { seq, key, started_at } => {
+            RunEvent::ItemStarted { seq, key, started_at, handler } => {
                 self.conn.execute(
-                    "INSERT INTO items (run_id, seq, key, status, started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
-                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true)],
+                    "INSERT INTO items (run_id, seq, key, status, started_at, handler) VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
+                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true), handler],
                 )?;
                 item_ids.insert(*seq, self.conn.last_insert_rowid());
             }
@@ -401,10 +396,15 @@ impl Store {
                 )?;
             }
             RunEvent::RunFinished { status, error, duration } => {
-                self.conn.execute(
+                let tx = self.conn.transaction()?;
+                tx.execute(
                     "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
                     params![status.as_str(), error, now(), duration.as_millis() as i64, run_id],
                 )?;
+                if let Some((policy, description)) = mail {
+                    queue_run_mail(&tx, run_id, policy, description)?;
+                }
+                tx.commit()?;
             }
         }
         Ok(())
@@ -462,6 +462,8 @@ pub struct StoreSink<'a> {
     store: &'a mut Store,
     run_id: i64,
     robot: String,
+    /// With a policy, the run's mail is queued as it finishes, in the same transaction.
+    mail: Option<(MailPolicy, String)>,
     item_ids: HashMap<usize, i64>,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
@@ -469,13 +471,19 @@ pub struct StoreSink<'a> {
 
 impl<'a> StoreSink<'a> {
     pub fn new(store: &'a mut Store, run_id: i64, robot: &str) -> Self {
-        Self { store, run_id, robot: robot.to_string(), item_ids: HashMap::new(), error: None }
+        Self { store, run_id, robot: robot.to_string(), mail: None, item_ids: HashMap::new(), error: None }
+    }
+
+    /// Queue mail by `policy` when the run finishes; `description` is the robot's.
+    pub fn with_mail(mut self, policy: MailPolicy, description: &str) -> Self {
+        self.mail = Some((policy, description.to_string()));
+        self
     }
 }
 
 impl EventSink for StoreSink<'_> {
     fn emit(&mut self, event: &RunEvent) {
-        if let Err(e) = self.store.record(self.run_id, &self.robot, &mut self.item_ids, event) {
+        if let Err(e) = self.store.record(self.run_id, &self.robot, self.mail.as_ref(), &mut self.item_ids, event) {
             tracing::error!("failed to write to the run log: {e}");
             self.error.get_or_insert(e);
         }
@@ -485,7 +493,7 @@ impl EventSink for StoreSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::event::StepOutcome;
+    use crate::runner::event::{ItemStatus, StepOutcome};
 
     #[test]
     fn a_run_and_its_items_round_trip() {
@@ -495,7 +503,7 @@ mod tests {
         let mut sink = StoreSink::new(&mut store, id, "r");
         sink.emit(&RunEvent::ItemsFound { total: 2 });
         for (seq, status) in [(0, ItemStatus::Done), (1, ItemStatus::BusinessException)] {
-            sink.emit(&RunEvent::ItemStarted { seq, key: format!("E-{seq}"), started_at: Utc::now() });
+            sink.emit(&RunEvent::ItemStarted { seq, key: format!("E-{seq}"), started_at: Utc::now(), handler: None });
             sink.emit(&RunEvent::Step(crate::runner::event::StepRecord {
                 block: crate::runner::event::Block::Item,
                 item: Some(seq),

@@ -96,4 +96,26 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alerts_open ON alerts (job, kind) WHERE resolved_at IS NULL;
     ",
+    // 4: the mail outbox, and each case's responsible officer.
+    "
+    ALTER TABLE items ADD COLUMN handler TEXT;
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        message_id      TEXT NOT NULL UNIQUE,
+        run_id          INTEGER,
+        robot           TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        recipients      TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        body_text       TEXT NOT NULL,
+        body_html       TEXT NOT NULL,
+        attachments     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        sent_at         TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_unsent ON outbox (next_attempt_at) WHERE sent_at IS NULL;
+    ",
 ];

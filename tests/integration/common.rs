@@ -133,3 +133,84 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The tests' SMTP server (Python's aiosmtpd, installed by scripts/setup) on
+/// a loopback port, saving what it receives into a folder.
+pub struct SmtpServer {
+    pub port: u16,
+    pub folder: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    /// Starts on `port`, or on a free port.
+    pub fn start(port: Option<u16>) -> Self {
+        let python = root().join("target/test-venv/bin/python");
+        assert!(
+            python.exists(),
+            "the tests' SMTP server needs scripts/setup to have run (missing {})",
+            python.display()
+        );
+        let port = port.unwrap_or_else(free_port);
+        let folder = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(python)
+            .arg(root().join("tests/smtp_server.py"))
+            .arg(port.to_string())
+            .arg(folder.path())
+            .arg("600")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        Self { port, folder, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far: (summary, raw bytes).
+    pub fn received(&self) -> Vec<(serde_json::Value, Vec<u8>)> {
+        let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(self.folder.path())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|json| {
+                let summary = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+                let raw = std::fs::read(json.with_extension("eml")).unwrap();
+                (summary, raw)
+            })
+            .collect()
+    }
+
+    /// Waits up to `seconds` for at least `count` messages.
+    pub fn wait_for(&self, count: usize, seconds: u64) -> Vec<(serde_json::Value, Vec<u8>)> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        loop {
+            let received = self.received();
+            if received.len() >= count || std::time::Instant::now() > deadline {
+                return received;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}

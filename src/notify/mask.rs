@@ -1,0 +1,75 @@
+//! Masks Swedish personal identity numbers in text: `19121212-1212` becomes
+//! `19121212-****`, `121212-1212` becomes `121212-****`, `191212121212`
+//! becomes `19121212****`.
+
+/// Replaces the last four digits of every personnummer-shaped number.
+pub fn mask_personnummer(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let boundary_before = i == 0 || !chars[i - 1].is_ascii_digit();
+        if boundary_before && let Some(len) = match_at(&chars, i) {
+            let digits_seen = chars[i..i + len].iter().filter(|c| c.is_ascii_digit()).count();
+            let mut kept = 0;
+            for c in &chars[i..i + len] {
+                if c.is_ascii_digit() {
+                    kept += 1;
+                    out.push(if kept > digits_seen - 4 { '*' } else { *c });
+                } else {
+                    out.push(*c);
+                }
+            }
+            i += len;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The length of a personnummer starting at `start`: 8 date digits, an
+/// optional `-` or `+`, four digits; or 6 date digits, `-` or `+`, four
+/// digits; and no digit right after.
+fn match_at(chars: &[char], start: usize) -> Option<usize> {
+    for date_len in [8, 6] {
+        let date_end = start + date_len;
+        if date_end > chars.len() || !chars[start..date_end].iter().all(char::is_ascii_digit) {
+            continue;
+        }
+        let month: String = chars[date_end - 4..date_end - 2].iter().collect();
+        let day: String = chars[date_end - 2..date_end].iter().collect();
+        let plausible = matches!(month.parse::<u32>(), Ok(1..=12)) && matches!(day.parse::<u32>(), Ok(1..=91));
+        if !plausible {
+            continue;
+        }
+        let separator = usize::from(matches!(chars.get(date_end), Some('-' | '+')));
+        // Ten digits in a row are as often a phone number: the short form needs its separator.
+        if date_len == 6 && separator == 0 {
+            continue;
+        }
+        let tail_start = date_end + separator;
+        let tail_end = tail_start + 4;
+        if tail_end <= chars.len()
+            && chars[tail_start..tail_end].iter().all(char::is_ascii_digit)
+            && !chars.get(tail_end).is_some_and(char::is_ascii_digit)
+        {
+            return Some(tail_end - start);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_personnummer;
+
+    #[test]
+    fn masks_the_common_forms_and_leaves_other_numbers() {
+        assert_eq!(mask_personnummer("Elev 20120315-1234 saknas"), "Elev 20120315-**** saknas");
+        assert_eq!(mask_personnummer("120315-1234, 191212121212"), "120315-****, 19121212****");
+        assert_eq!(mask_personnummer("ärende 2026-1042, tel 0701234567"), "ärende 2026-1042, tel 0701234567");
+        assert_eq!(mask_personnummer("samordningsnummer 701063-2391"), "samordningsnummer 701063-****");
+    }
+}

@@ -1,0 +1,226 @@
+//! The words of the mail, in Swedish (the default) and English, as plain
+//! text and HTML. Pure functions, snapshot-tested.
+
+use chrono::DateTime;
+
+use crate::notify::report::{ItemReport, RunReport};
+use crate::robot::model::Language;
+
+/// The phrases of one language.
+pub struct Texts {
+    language: Language,
+}
+
+impl Texts {
+    pub fn new(language: Language) -> Self {
+        Self { language }
+    }
+
+    fn sv(&self) -> bool {
+        self.language == Language::Swedish
+    }
+
+    fn greeting(&self) -> &'static str {
+        if self.sv() { "Hej!" } else { "Hello," }
+    }
+
+    fn footer(&self) -> &'static str {
+        if self.sv() {
+            "Det här meddelandet skickades automatiskt av nightshift. Svara inte på det."
+        } else {
+            "This message was sent automatically by nightshift. Do not reply to it."
+        }
+    }
+
+    fn cases_subject(&self, robot: &str, items: &[&ItemReport]) -> String {
+        match (self.sv(), items) {
+            (true, [one]) => format!("nightshift: ärende {} från {robot} behöver handläggas", one.key),
+            (true, many) => format!("nightshift: {} ärenden från {robot} behöver handläggas", many.len()),
+            (false, [one]) => format!("nightshift: case {} from {robot} needs a person", one.key),
+            (false, many) => format!("nightshift: {} cases from {robot} need a person", many.len()),
+        }
+    }
+
+    fn cases_intro(&self, report: &RunReport, count: usize) -> String {
+        let what = describe(report);
+        let when = when(&report.started_at);
+        match (self.sv(), count) {
+            (true, 1) => format!(
+                "Roboten {what} kunde inte slutföra ett ärende i körning {} ({when}). Det behöver handläggas manuellt.",
+                report.run_id
+            ),
+            (true, n) => format!(
+                "Roboten {what} kunde inte slutföra {n} ärenden i körning {} ({when}). De behöver handläggas manuellt.",
+                report.run_id
+            ),
+            (false, 1) => format!(
+                "The robot {what} could not finish one case in run {} ({when}). It needs to be handled by hand.",
+                report.run_id
+            ),
+            (false, n) => format!(
+                "The robot {what} could not finish {n} cases in run {} ({when}). They need to be handled by hand.",
+                report.run_id
+            ),
+        }
+    }
+
+    fn ops_subject(&self, report: &RunReport, technical: usize) -> String {
+        let robot = &report.robot;
+        let run = report.run_id;
+        match (self.sv(), report.status.as_str()) {
+            (true, "failed") => format!("nightshift: körning {run} av {robot} misslyckades"),
+            (true, "timed_out") => format!("nightshift: körning {run} av {robot} stoppades efter sin maxtid"),
+            (true, "interrupted") => format!("nightshift: körning {run} av {robot} avbröts"),
+            (true, _) => format!("nightshift: {technical} ärenden i körning {run} av {robot} behöver ses över"),
+            (false, "failed") => format!("nightshift: run {run} of {robot} failed"),
+            (false, "timed_out") => format!("nightshift: run {run} of {robot} was stopped at its time limit"),
+            (false, "interrupted") => format!("nightshift: run {run} of {robot} was interrupted"),
+            (false, _) => format!("nightshift: {technical} cases in run {run} of {robot} need a look"),
+        }
+    }
+
+    fn case_lines(&self, item: &ItemReport) -> Vec<String> {
+        let mut lines = Vec::new();
+        let label = if self.sv() { "Ärende" } else { "Case" };
+        lines.push(format!("{label} {}", item.key));
+        if let Some(message) = &item.message {
+            lines.push(format!("{}: {message}", if self.sv() { "Orsak" } else { "Reason" }));
+        }
+        let done = match (&item.stopped_at, self.sv()) {
+            (Some((step, line)), true) => format!(
+                "Roboten gjorde {} steg och stannade vid `{step}` på rad {line}; inget efter det är gjort.",
+                item.steps_done
+            ),
+            (Some((step, line)), false) => format!(
+                "The robot did {} steps and stopped at `{step}` on line {line}; nothing after it was done.",
+                item.steps_done
+            ),
+            (None, true) => "Roboten avbröts mitt i ärendet; kontrollera målsystemet.".to_string(),
+            (None, false) => {
+                "The robot was interrupted in the middle of this case; check the target system.".to_string()
+            }
+        };
+        lines.push(done);
+        if let Some(name) = item.screenshot.as_ref().and_then(|p| p.file_name()) {
+            let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };
+            lines.push(format!("{label} {}", name.to_string_lossy()));
+        }
+        lines
+    }
+}
+
+fn describe(report: &RunReport) -> String {
+    if report.description.is_empty() {
+        format!("\"{}\"", report.robot)
+    } else {
+        format!("\"{}\" ({})", report.robot, report.description)
+    }
+}
+
+/// A run's start in Swedish time (the officers'), `2026-11-23 02:30`.
+fn when(started_at: &str) -> String {
+    DateTime::parse_from_rfc3339(started_at)
+        .map(|t| t.with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| started_at.to_string())
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Text and HTML from paragraphs, numbered case blocks and closing paragraphs.
+fn assemble(texts: &Texts, before: &[String], cases: &[Vec<String>], after: &[String]) -> (String, String) {
+    let mut text = format!("{}\n\n", texts.greeting());
+    let mut html = format!("<!DOCTYPE html><html><body><p>{}</p>", esc(texts.greeting()));
+    for p in before {
+        text.push_str(&format!("{p}\n\n"));
+        html.push_str(&format!("<p>{}</p>", esc(p)));
+    }
+    if !cases.is_empty() {
+        html.push_str("<ol>");
+    }
+    for (n, lines) in cases.iter().enumerate() {
+        text.push_str(&format!("{}. {}\n", n + 1, lines[0]));
+        for line in &lines[1..] {
+            text.push_str(&format!("   {line}\n"));
+        }
+        text.push('\n');
+        html.push_str(&format!("<li><b>{}</b>", esc(&lines[0])));
+        for line in &lines[1..] {
+            html.push_str(&format!("<br>{}", esc(line)));
+        }
+        html.push_str("</li>");
+    }
+    if !cases.is_empty() {
+        html.push_str("</ol>");
+    }
+    for p in after {
+        text.push_str(&format!("{p}\n\n"));
+        html.push_str(&format!("<p>{}</p>", esc(p)));
+    }
+    text.push_str(&format!("-- \n{}\n", texts.footer()));
+    html.push_str(&format!("<hr><p><small>{}</small></p></body></html>", esc(texts.footer())));
+    (text, html)
+}
+
+/// Subject, text and HTML of a mail about business exceptions.
+pub fn render_cases(texts: &Texts, report: &RunReport, items: &[&ItemReport]) -> (String, String, String) {
+    let subject = texts.cases_subject(&report.robot, items);
+    let cases: Vec<Vec<String>> = items.iter().map(|i| texts.case_lines(i)).collect();
+    let (text, html) = assemble(texts, &[texts.cases_intro(report, items.len())], &cases, &[]);
+    (subject, text, html)
+}
+
+/// Subject, text and HTML of the mail to operations.
+pub fn render_ops(
+    texts: &Texts,
+    report: &RunReport,
+    technical: &[&ItemReport],
+    unaddressed: &[&ItemReport],
+) -> (String, String, String) {
+    let subject = texts.ops_subject(report, technical.len());
+    let mut paragraphs = Vec::new();
+    let status = match (texts.sv(), report.status.as_str()) {
+        (true, "failed") => "misslyckades",
+        (true, "timed_out") => "stoppades efter sin maxtid",
+        (true, "interrupted") => "avbröts",
+        (true, _) => "blev klar, men med tekniska fel",
+        (false, "failed") => "failed",
+        (false, "timed_out") => "was stopped at its time limit",
+        (false, "interrupted") => "was interrupted",
+        (false, _) => "finished, with technical errors",
+    };
+    let what = describe(report);
+    let when = when(&report.started_at);
+    paragraphs.push(if texts.sv() {
+        format!("Körning {} av roboten {what} ({when}) {status}.", report.run_id)
+    } else {
+        format!("Run {} of the robot {what} ({when}) {status}.", report.run_id)
+    });
+    if let Some(error) = &report.error {
+        paragraphs.push(format!("{}: {error}", if texts.sv() { "Fel" } else { "Error" }));
+    }
+    if !technical.is_empty() {
+        paragraphs.push(if texts.sv() {
+            "Ärenden med tekniska fel eller som måste kontrolleras (nightshift review):".to_string()
+        } else {
+            "Cases with technical errors or to be checked (nightshift review):".to_string()
+        });
+    }
+    let mut cases: Vec<Vec<String>> = technical.iter().map(|i| texts.case_lines(i)).collect();
+    if !unaddressed.is_empty() {
+        paragraphs.push(if texts.sv() {
+            "Roboten har inga handläggare angivna; dessa ärenden behöver handläggas manuellt:".to_string()
+        } else {
+            "The robot names no handlers; these cases need a person:".to_string()
+        });
+        cases.extend(unaddressed.iter().map(|i| texts.case_lines(i)));
+    }
+    let details = if texts.sv() {
+        format!("Detaljer: nightshift show {}", report.run_id)
+    } else {
+        format!("Details: nightshift show {}", report.run_id)
+    };
+    let (text, html) = assemble(texts, &paragraphs, &cases, &[details]);
+    (subject, text, html)
+}

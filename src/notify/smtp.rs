@@ -1,0 +1,110 @@
+//! Turning outbox rows into mail and handing them to SMTP, or, until SMTP is
+//! configured, to files in `<state-dir>/outbox/`. The only file that imports lettre.
+
+use std::path::Path;
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use thiserror::Error;
+
+use crate::store::OutboxRow;
+
+/// How long one SMTP conversation may take before it counts as failed.
+pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// The sender address unless `NIGHTSHIFT_MAIL_FROM` says otherwise.
+pub const DEFAULT_FROM: &str = "nightshift <nightshift@localhost>";
+
+#[derive(Debug, Error)]
+pub enum MailerError {
+    #[error("NIGHTSHIFT_SMTP_URL is not a usable SMTP URL: {0}")]
+    Url(String),
+    #[error("NIGHTSHIFT_MAIL_FROM `{0}` is not an address")]
+    From(String),
+    #[error("failed to create the outbox folder `{path}`: {source}")]
+    Folder { path: String, source: std::io::Error },
+}
+
+/// Where mail goes.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    /// Where it goes, for messages (never the URL: it may hold a password).
+    pub destination: String,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    /// SMTP when `NIGHTSHIFT_SMTP_URL` is set, else the outbox folder.
+    pub fn from_env(state_dir: &Path) -> Result<Self, MailerError> {
+        let from_text = std::env::var("NIGHTSHIFT_MAIL_FROM").unwrap_or_else(|_| DEFAULT_FROM.to_string());
+        let from: Mailbox = from_text.parse().map_err(|_| MailerError::From(from_text.clone()))?;
+        match std::env::var("NIGHTSHIFT_SMTP_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| MailerError::Url(e.to_string()))?
+                    .timeout(Some(SMTP_TIMEOUT))
+                    .build();
+                let destination = format!("SMTP server {}", server_of(&url));
+                Ok(Self { transport: Transport::Smtp(transport), from, destination })
+            }
+            None => {
+                let folder = state_dir.join("outbox");
+                std::fs::create_dir_all(&folder)
+                    .map_err(|source| MailerError::Folder { path: folder.display().to_string(), source })?;
+                let destination = format!("folder {}", folder.display());
+                Ok(Self { transport: Transport::Folder(AsyncFileTransport::new(folder)), from, destination })
+            }
+        }
+    }
+
+    /// Sends one mail; the error says why not.
+    pub async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+        let message = self.message(row)?;
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Folder(folder) => folder.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn message(&self, row: &OutboxRow) -> Result<Message, String> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(row.subject.clone())
+            .message_id(Some(row.message_id.clone()));
+        for to in &row.recipients {
+            builder = builder.to(to.parse::<Mailbox>().map_err(|e| format!("bad recipient `{to}`: {e}"))?);
+        }
+        let mut body =
+            MultiPart::mixed().multipart(MultiPart::alternative_plain_html(row.text.clone(), row.html.clone()));
+        for path in &row.attachments {
+            // Evidence purged or moved since: the mail goes without it.
+            let Ok(bytes) = std::fs::read(path) else { continue };
+            let name = path.file_name().map_or("screenshot.png".into(), |n| n.to_string_lossy().into_owned());
+            let kind = ContentType::parse("image/png").map_err(|e| e.to_string())?;
+            body = body.singlepart(Attachment::new(name).body(bytes, kind));
+        }
+        builder.multipart(body).map_err(|e| e.to_string())
+    }
+}
+
+/// `host:port` of an SMTP URL, without the credentials.
+fn server_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_server_is_named_without_credentials() {
+        assert_eq!(super::server_of("smtps://robot:hemligt@mail.example.se:465"), "mail.example.se:465");
+        assert_eq!(super::server_of("smtp://127.0.0.1:2525?tls=required"), "127.0.0.1:2525");
+    }
+}
