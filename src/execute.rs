@@ -131,6 +131,10 @@ pub async fn execute_recorded(
         Ok(ledger) => ledger,
         Err(e) => return failed(store, e.to_string()),
     };
+    let cursor = match store.cursor(&robot.name) {
+        Ok(cursor) => cursor,
+        Err(e) => return failed(store, e.to_string()),
+    };
     let context = RunContext {
         run_id,
         evidence_dir: settings.evidence_dir(run_id),
@@ -139,6 +143,7 @@ pub async fn execute_recorded(
         overrides: request.overrides,
         ledger,
         graceful,
+        cursor,
     };
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let finished = {

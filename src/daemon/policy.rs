@@ -59,7 +59,7 @@ pub fn overdue(
     last_success: Option<DateTime<Utc>>,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Option<String> {
+) -> Option<Overdue> {
     if !job.enabled {
         return None;
     }
@@ -68,14 +68,38 @@ pub fn overdue(
     let period = second.with_timezone(&Utc) - first.with_timezone(&Utc);
     let reference = last_success.unwrap_or(since);
     let quiet = now - reference;
-    let human = |d: chrono::Duration| match d.num_minutes() {
+    (quiet > period * 2).then(|| Overdue { robot: job.robot.clone(), quiet, period })
+}
+
+/// A robot with no successful run for too long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    pub robot: String,
+    /// Since its last success (or since the daemon started).
+    pub quiet: chrono::Duration,
+    /// The gap between two of its runs.
+    pub period: chrono::Duration,
+}
+
+impl Overdue {
+    /// For the daemon's log and the alerts table.
+    pub fn message(&self) -> String {
+        format!(
+            "`{}` has had no successful run for {} (its period is {})",
+            self.robot,
+            human(self.quiet),
+            human(self.period)
+        )
+    }
+}
+
+/// `81 h`, `10 min`, `6 s`.
+pub fn human(d: chrono::Duration) -> String {
+    match d.num_minutes() {
         m if m >= 120 => format!("{} h", d.num_hours()),
         m if m >= 2 => format!("{m} min"),
         _ => format!("{} s", d.num_seconds()),
-    };
-    (quiet > period * 2).then(|| {
-        format!("`{}` has had no successful run for {} (its period is {})", job.robot, human(quiet), human(period))
-    })
+    }
 }
 
 #[cfg(test)]
@@ -138,7 +162,7 @@ mod tests {
         let j = job("jobs:\n  - robot: r\n    cron: \"0 2 * * *\"\n");
         let now = at("2026-11-24T12:00:00+01:00");
         assert_eq!(overdue(&j, Some(at("2026-11-23T02:10:00+01:00")), now, now), None);
-        let late = overdue(&j, Some(at("2026-11-21T02:10:00+01:00")), now, now).unwrap();
+        let late = overdue(&j, Some(at("2026-11-21T02:10:00+01:00")), now, now).unwrap().message();
         assert_eq!(late, "`r` has had no successful run for 81 h (its period is 24 h)");
     }
 }

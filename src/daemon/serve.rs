@@ -17,8 +17,11 @@ use crate::daemon::lock::{LockError, StateLock};
 use crate::daemon::policy::{Decision, decide, due, missed, overdue};
 use crate::daemon::watch::Watcher;
 use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
+use crate::notify::policy::{Mail, MailKind, MailPolicy};
+use crate::notify::render::{Texts, render_alert};
 use crate::notify::sender::deliver_due;
 use crate::notify::smtp::Mailer;
+use crate::robot::model::Language;
 use crate::robot::{self, model::Robot};
 use crate::runner::event::RunStatus;
 use crate::schedule::job::{Fire, Job};
@@ -409,10 +412,26 @@ impl Daemon {
                 Ok(last) => last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)),
                 Err(_) => continue,
             };
-            if let Some(message) = overdue(&job, last, self.started, now)
-                && let Ok(true) = self.store.raise_alert(&job.id, &job.robot, "no_success", &message)
-            {
-                tracing::warn!("{}: alert: {message}", job.id);
+            let Some(late) = overdue(&job, last, self.started, now) else { continue };
+            if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, "no_success", &late.message()) {
+                tracing::warn!("{}: alert: {}", job.id, late.message());
+                let language = self.robots.get(&job.robot).map_or(Language::Swedish, |r| r.language);
+                if let Some(ops) = MailPolicy::ops_from_env() {
+                    let (subject, text, html) = render_alert(&Texts::new(language), &job.id, &late);
+                    let mail = Mail {
+                        kind: MailKind::Ops,
+                        to: vec![ops],
+                        subject,
+                        text,
+                        html,
+                        attachments: Vec::new(),
+                        message_id: format!("<alert-{alert}@nightshift>"),
+                    };
+                    if let Err(e) = self.store.queue_mail(&job.robot, &mail) {
+                        tracing::error!("failed to queue the alert mail: {e}");
+                    }
+                    self.mail.notify_one();
+                }
             }
         }
     }

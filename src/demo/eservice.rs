@@ -59,6 +59,7 @@ pub fn router(state: Shared) -> Router {
         .route("/inbox", get(inbox))
         .route("/errands/{id}", get(errand))
         .route("/errands/{id}/handled", post(mark_handled))
+        .route("/api/errands", get(api_errands))
         .with_state(state)
 }
 
@@ -187,4 +188,31 @@ async fn mark_handled(State(state): State<Shared>, headers: HeaderMap, Path(id):
         }
         None => (StatusCode::NOT_FOUND, Html("Ärendet finns inte.")).into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    after: Option<String>,
+}
+
+/// The platform's JSON API: submitted errands after an errand id, in id order.
+async fn api_errands(State(state): State<Shared>, Query(q): Query<AfterQuery>) -> axum::Json<serde_json::Value> {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let after = q.after.unwrap_or_default();
+    let mut errands: Vec<&Errand> = s.errands.iter().filter(|e| !e.handled && e.data.id > after).collect();
+    errands.sort_by(|a, b| a.data.id.cmp(&b.data.id));
+    let list: Vec<serde_json::Value> = errands
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": e.data.id,
+                "type": "vaccination_consent",
+                "submitted": e.data.submitted,
+                "guardian": e.data.guardian,
+                "pupil_pnr": e.data.pupil.pnr,
+                "handler": e.data.handler,
+            })
+        })
+        .collect();
+    axum::Json(serde_json::json!({ "errands": list }))
 }

@@ -224,3 +224,51 @@ pub fn render_ops(
     let (text, html) = assemble(texts, &paragraphs, &cases, &[details]);
     (subject, text, html)
 }
+
+/// Subject, text and HTML of the mail that says a robot is overdue.
+pub fn render_alert(texts: &Texts, job: &str, late: &crate::daemon::policy::Overdue) -> (String, String, String) {
+    use crate::daemon::policy::human;
+    let (subject, paragraph, advice) = if texts.sv() {
+        (
+            format!("nightshift: {} har inte lyckats på {}", late.robot, human(late.quiet)),
+            format!(
+                "Roboten \"{}\" (jobbet {job}) har inte haft någon lyckad körning på {}, fast den ska köras var {}.",
+                late.robot,
+                human(late.quiet),
+                human(late.period)
+            ),
+            "Se nightshift runs och nightshift doctor.".to_string(),
+        )
+    } else {
+        (
+            format!("nightshift: {} has not succeeded for {}", late.robot, human(late.quiet)),
+            format!(
+                "The robot \"{}\" (job {job}) has had no successful run for {}, though it runs every {}.",
+                late.robot,
+                human(late.quiet),
+                human(late.period)
+            ),
+            "See nightshift runs and nightshift doctor.".to_string(),
+        )
+    };
+    let (text, html) = assemble(texts, &[paragraph, advice], &[], &[]);
+    (subject, text, html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::policy::Overdue;
+
+    #[test]
+    fn the_overdue_alert_in_swedish() {
+        let late = Overdue {
+            robot: "vaccination-consent".into(),
+            quiet: chrono::Duration::hours(81),
+            period: chrono::Duration::hours(24),
+        };
+        let (subject, text, _) = render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late);
+        assert_eq!(subject, "nightshift: vaccination-consent har inte lyckats på 81 h");
+        insta::assert_snapshot!("alert_sv_text", text);
+    }
+}

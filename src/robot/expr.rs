@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use thiserror::Error;
 
 /// The built-in names, usable as `${today}` and so on.
-pub const BUILTINS: &[&str] = &["today", "now", "run.id", "robot.name"];
+pub const BUILTINS: &[&str] = &["today", "now", "run.id", "robot.name", "cursor"];
 
 /// A parsed template: literal text and references, in order.
 #[derive(Debug, Clone, PartialEq, Default)]

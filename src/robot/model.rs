@@ -115,4 +115,8 @@ pub enum ItemSource {
     Csv { path: Template },
     /// An array of objects in a JSON file, path relative to the robot file.
     Json { path: Template },
+    /// An HTTP GET that answers JSON, for e-services with an API. With
+    /// `cursor`, the largest value of that field among the cases settled is
+    /// kept for the next run as `${cursor}`, so no case is fetched twice.
+    Http { url: Template, items_at: Option<String>, cursor: Option<String>, cursor_start: String },
 }

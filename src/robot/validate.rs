@@ -28,8 +28,8 @@ const TOP_KEYS: &[&str] = &[
     "items",
     "teardown",
 ];
-const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "key", "steps", "check"];
-const SOURCES: &[&str] = &["table", "csv", "json"];
+const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "http", "key", "steps", "check"];
+const SOURCES: &[&str] = &["table", "csv", "json", "http"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
 /// Parses and validates one robot file's text.
@@ -262,8 +262,9 @@ impl<'s> Validator<'s> {
                 .get("json")
                 .and_then(|n| self.template(n, "a JSON file's path", false))
                 .map(|path| ItemSource::Json { path }),
+            ["http"] => fields.get("http").and_then(|n| self.http_source(n)),
             [] => {
-                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv` or `json`");
+                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv`, `json` or `http`");
                 None
             }
             _ => {
@@ -286,6 +287,17 @@ impl<'s> Validator<'s> {
         let steps = fields.get("steps").map(|n| self.steps(n, true)).unwrap_or_default();
         let check = fields.get("check").map(|n| self.steps(n, true));
         Some(Items { source: source?, key: key?, steps, check })
+    }
+
+    fn http_source(&mut self, node: &Node) -> Option<ItemSource> {
+        let keys = ["url", "items", "cursor", "cursor_start"];
+        let f = self.mapping(node, &keys, "a mapping with `url` and optionally `items`, `cursor`, `cursor_start`")?;
+        let url = self.required(node, &f, "url", "http").and_then(|n| self.template(n, "a URL", false));
+        let items_at = f.get("items").and_then(|n| self.string(n, "where the list is in the answer (`data.errands`)"));
+        let cursor = f.get("cursor").and_then(|n| self.string(n, "the field that orders the cases"));
+        let cursor_start =
+            f.get("cursor_start").and_then(|n| self.string(n, "the first run's cursor")).unwrap_or_default();
+        Some(ItemSource::Http { url: url?, items_at, cursor, cursor_start })
     }
 
     fn table_source(&mut self, node: &Node) -> Option<ItemSource> {
@@ -745,9 +757,9 @@ mod tests {
         assert_eq!(
             errs,
             [
-                "r.yaml:2:1: `items` needs a source: `table`, `csv` or `json`",
+                "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json` or `http`",
                 "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
-                 (expected one of `table`, `csv`, `json`, `key`, `steps`, `check`)",
+                 (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`)",
             ]
         );
     }

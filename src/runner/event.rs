@@ -222,6 +222,16 @@ pub enum RunEvent {
         item: Option<usize>,
         message: String,
     },
+    /// Where a case failed: the page's address and the step (texts redacted).
+    FailedAt {
+        item: Option<usize>,
+        url: Option<String>,
+        step: String,
+    },
+    /// The robot's cursor moves on to this value (an `http` source with `cursor`).
+    Cursor {
+        value: String,
+    },
     RunFinished {
         status: RunStatus,
         error: Option<String>,

@@ -32,7 +32,7 @@ use crate::runner::event::{
     Block, EventSink, EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus, StepOutcome, StepRecord,
 };
 use crate::runner::scope::RunScope;
-use crate::runner::source::{Row, read_csv, read_json};
+use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json};
 
 /// How many pages of an item table are followed at most.
 pub const MAX_TABLE_PAGES: usize = 500;
@@ -50,6 +50,8 @@ pub struct RunContext {
     pub ledger: HashMap<String, LedgerEntry>,
     /// Set from outside to stop the run after the current case (shutdown).
     pub graceful: Option<Arc<AtomicBool>>,
+    /// The robot's kept cursor (`${cursor}`), for an `http` source with `cursor`.
+    pub cursor: Option<String>,
 }
 
 /// What a finished run reports back to its caller.
@@ -118,6 +120,11 @@ impl<'a, B: Browser> Runner<'a, B> {
         builtins.insert("now".to_string(), Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
         builtins.insert("run.id".to_string(), context.run_id.to_string());
         builtins.insert("robot.name".to_string(), robot.name.clone());
+        let cursor_start = match robot.items.as_ref().map(|i| &i.source) {
+            Some(ItemSource::Http { cursor_start, .. }) => cursor_start.clone(),
+            _ => String::new(),
+        };
+        builtins.insert("cursor".to_string(), context.cursor.clone().unwrap_or(cursor_start));
         let scope = RunScope { env: context.env, secrets: context.secrets, builtins, ..RunScope::default() };
         Self {
             robot,
@@ -205,13 +212,38 @@ impl<'a, B: Browser> Runner<'a, B> {
         }
         summary.items_total = rows.len();
         self.sink.emit(&RunEvent::ItemsFound { total: rows.len() });
+        let cursor_field = match &items.source {
+            ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
+            _ => None,
+        };
+        let mut cursor_seen: Vec<(String, bool)> = Vec::new();
+        let result = self.each_item(rows, &items.key, cursor_field.as_deref(), &mut cursor_seen, summary).await;
+        if cursor_field.is_some() {
+            let start = self.scope.builtins.get("cursor").cloned().unwrap_or_default();
+            let value = next_cursor(&start, cursor_seen);
+            if value != start {
+                self.sink.emit(&RunEvent::Cursor { value });
+            }
+        }
+        result
+    }
+
+    async fn each_item(
+        &mut self,
+        rows: Vec<Row>,
+        key_field: &str,
+        cursor_field: Option<&str>,
+        cursor_seen: &mut Vec<(String, bool)>,
+        summary: &mut RunSummary,
+    ) -> Result<(), (RunStatus, String)> {
         let mut failures_in_a_row = 0;
         for (seq, row) in rows.into_iter().enumerate() {
             if self.graceful.as_ref().is_some_and(|g| g.load(Ordering::SeqCst)) {
                 let message = format!("stopped for shutdown after {seq} of {} case(s)", summary.items_total);
                 return Err((RunStatus::Interrupted, message));
             }
-            let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
+            let key = row.iter().find(|(k, _)| k == key_field).map(|(_, v)| v.clone()).unwrap_or_default();
+            let cursor_value = cursor_field.and_then(|f| row.iter().find(|(k, _)| k == f)).map(|(_, v)| v.clone());
             let handler = self.robot.notify.handler_field.as_ref().and_then(|field| {
                 row.iter().find(|(k, _)| k == field).map(|(_, v)| v.trim().to_string()).filter(|v| v.contains('@'))
             });
@@ -220,6 +252,10 @@ impl<'a, B: Browser> Runner<'a, B> {
             self.scope.item = Some(row);
             let (status, message, attempts) = self.item(seq, &key).await;
             self.scope.item = None;
+            if let Some(value) = cursor_value {
+                let settled = !matches!(status, ItemStatus::SystemException | ItemStatus::NeedsReview);
+                cursor_seen.push((value, settled));
+            }
             match status {
                 ItemStatus::Done => summary.items_done += 1,
                 ItemStatus::BusinessException => summary.business_exceptions += 1,
@@ -366,6 +402,14 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path } => read_csv(&base.join(path.render(&self.scope).map_err(|e| e.to_string())?)),
             ItemSource::Json { path } => read_json(&base.join(path.render(&self.scope).map_err(|e| e.to_string())?)),
+            ItemSource::Http { url, items_at, .. } => {
+                let url = url.render(&self.scope).map_err(|e| e.to_string())?;
+                let items_at = items_at.clone();
+                let timeout = self.robot.timeouts.page_load;
+                tokio::task::spawn_blocking(move || fetch_json(&url, items_at.as_deref(), timeout))
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
         }
     }
 
@@ -416,6 +460,14 @@ impl<'a, B: Browser> Runner<'a, B> {
                             label.push_str(&format!("-retry-{}", self.attempt));
                         }
                         self.save_evidence(item, &label).await;
+                        let url = self.browser.current_url().await.ok().map(|u| self.redactor.redact(&u));
+                        let step_text = format!(
+                            "line {} `{}` {}",
+                            step.pos.line,
+                            step.action.keyword(),
+                            self.redactor.redact(&step.action.summary())
+                        );
+                        self.sink.emit(&RunEvent::FailedAt { item, url, step: step_text });
                         let message = error.unwrap_or_default();
                         return Err(match e {
                             StepError::Business(_) => StepError::Business(message),

@@ -144,3 +144,61 @@ mod tests {
         assert_eq!(rows[0][2], ("note".to_string(), String::new()));
     }
 }
+
+/// GETs `url` and reads the cases from the JSON answer: the array at the dot
+/// path `items_at` (the whole answer without one), each object a case.
+pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duration) -> Result<Vec<Row>, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).build().into();
+    let mut answer =
+        agent.get(url).header("Accept", "application/json").call().map_err(|e| format!("GET failed: {e}"))?;
+    let text = answer.body_mut().read_to_string().map_err(|e| format!("failed to read the answer: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    let mut list = &value;
+    for part in items_at.into_iter().flat_map(|p| p.split('.')) {
+        list = list.get(part).ok_or_else(|| format!("the answer has no `{part}`"))?;
+    }
+    let serde_json::Value::Array(items) = list else {
+        return Err(format!("expected a list of cases at `{}`", items_at.unwrap_or("the top")));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| match item {
+            serde_json::Value::Object(fields) => {
+                Ok(fields.iter().map(|(k, v)| (k.clone(), json_text(v.clone()))).collect())
+            }
+            _ => Err(format!("case {n} in the answer is not an object")),
+        })
+        .collect()
+}
+
+/// The cursor to keep after a run: the largest `field` value such that every
+/// case up to it is settled. Cases are ordered by that value; a case that
+/// failed technically (or needs review) holds the cursor before it.
+pub fn next_cursor(start: &str, mut seen: Vec<(String, bool)>) -> String {
+    seen.sort();
+    let mut cursor = start.to_string();
+    for (value, settled) in seen {
+        if !settled {
+            break;
+        }
+        if value > cursor {
+            cursor = value;
+        }
+    }
+    cursor
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::next_cursor;
+
+    #[test]
+    fn the_cursor_stops_before_the_first_unsettled_case() {
+        let seen =
+            vec![("3".to_string(), true), ("1".to_string(), true), ("4".to_string(), false), ("5".to_string(), true)];
+        assert_eq!(next_cursor("0", seen), "3");
+        assert_eq!(next_cursor("7", vec![("5".into(), true)]), "7");
+        assert_eq!(next_cursor("", vec![]), "");
+    }
+}

@@ -167,8 +167,8 @@ impl Store {
         )?)
     }
 
-    /// Opens an alert unless one of that kind is open for the job; returns whether it opened one.
-    pub fn raise_alert(&self, job: &str, robot: &str, kind: &str, message: &str) -> Result<bool, StoreError> {
+    /// Opens an alert unless one of that kind is open for the job; returns the new alert's id.
+    pub fn raise_alert(&self, job: &str, robot: &str, kind: &str, message: &str) -> Result<Option<i64>, StoreError> {
         let open: Option<i64> = self
             .conn
             .query_row(
@@ -178,13 +178,13 @@ impl Store {
             )
             .optional()?;
         if open.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
         self.conn.execute(
             "INSERT INTO alerts (job, robot, kind, message, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![job, robot, kind, message, now()],
         )?;
-        Ok(true)
+        Ok(Some(self.conn.last_insert_rowid()))
     }
 
     /// Closes the open alerts of `kind` for `robot`.
@@ -224,7 +224,7 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, seq, key, status, started_at, duration_ms, message, attempts, saved_minutes
+            "SELECT id, seq, key, status, started_at, duration_ms, message, attempts, saved_minutes, error_url, error_step
              FROM items WHERE run_id = ?1 ORDER BY seq",
         )?;
         let item_list = stmt
@@ -239,6 +239,8 @@ impl Store {
                     message: r.get(6)?,
                     attempts: r.get(7)?,
                     saved_minutes: r.get(8)?,
+                    error_url: r.get(9)?,
+                    error_step: r.get(10)?,
                     evidence: evidence.iter().filter(|(_, i)| *i == Some(item_id)).map(|(e, _)| e.clone()).collect(),
                 })
             })?
@@ -310,6 +312,11 @@ impl Store {
         Ok(changed > 0)
     }
 
+    /// The robot's kept cursor for its `http` source, if it has one.
+    pub fn cursor(&self, robot: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM cursors WHERE robot = ?1", [robot], |r| r.get(0)).optional()?)
+    }
+
     /// Another run of `robot` that is still going (its process alive), if any.
     pub fn running_run(&self, robot: &str) -> Result<Option<i64>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE robot = ?1 AND status = 'running'")?;
@@ -378,6 +385,21 @@ impl Store {
                 self.conn.execute(
                     "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
                     params![run_id, item_id(&Some(*seq)), now(), format!("retry {attempt} after: {error}")],
+                )?;
+            }
+            RunEvent::FailedAt { item, url, step } => {
+                if let Some(id) = item_id(item) {
+                    self.conn.execute(
+                        "UPDATE items SET error_url = ?1, error_step = ?2 WHERE id = ?3",
+                        params![url, step, id],
+                    )?;
+                }
+            }
+            RunEvent::Cursor { value } => {
+                self.conn.execute(
+                    "INSERT INTO cursors (robot, value, run_id, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (robot) DO UPDATE SET value = ?2, run_id = ?3, updated_at = ?4",
+                    params![robot, value, run_id, now()],
                 )?;
             }
             RunEvent::Ledger { key, state } => {

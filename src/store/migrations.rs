@@ -118,4 +118,15 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_unsent ON outbox (next_attempt_at) WHERE sent_at IS NULL;
     ",
+    // 5: where a case failed, and each robot's cursor for `http` sources.
+    "
+    ALTER TABLE items ADD COLUMN error_url TEXT;
+    ALTER TABLE items ADD COLUMN error_step TEXT;
+    CREATE TABLE cursors (
+        robot      TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        run_id     INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ",
 ];

@@ -43,6 +43,9 @@ pub struct ItemRow {
     pub attempts: i64,
     pub saved_minutes: f64,
     pub message: Option<String>,
+    /// The page the case failed on, and the step that failed.
+    pub error_url: Option<String>,
+    pub error_step: Option<String>,
     pub evidence: Vec<EvidenceRow>,
 }
 

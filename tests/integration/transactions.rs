@@ -161,3 +161,31 @@ fn stats_after_the_demo_count_hours_saved_as_cases_times_minutes() {
     assert_eq!(fields[..7], ["vaccination-consent", "all", "1", "4", "0", "0", "1.000"]);
     assert_eq!(fields[8], "0.40", "4 cases x 6 minutes = 0.4 hours");
 }
+
+#[test]
+fn an_http_source_keeps_a_cursor_so_the_next_run_fetches_only_new_cases() {
+    let h = Harness::new();
+    let sites = h.sites(SiteConfig::demo(3));
+    let env = sites.env();
+    let first = h.run(&["run", "tests/fixtures/http-source.yaml", "--json"], &env);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(first["items"]["done"], 3);
+
+    // Two more errands are submitted; the next run fetches those two only.
+    {
+        let mut eservice = sites.eservice.lock().unwrap();
+        let more: Vec<_> = nightshift::demo::data::consent_errands(5).split_off(3);
+        eservice
+            .errands
+            .extend(more.into_iter().map(|data| nightshift::demo::eservice::Errand { data, handled: false }));
+    }
+    let second = h.run(&["run", "tests/fixtures/http-source.yaml", "--json"], &env);
+    let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second["items"]["total"], 2);
+    let show = h.json(&["show", &second["id"].to_string(), "--json"]);
+    let keys: Vec<&str> = show["item_list"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["2026-1045", "2026-1046"]);
+    let fourth = &nightshift::demo::data::consent_errands(5)[3];
+    assert_eq!(show["logs"][0], format!("errand {} for {}", fourth.id, fourth.handler));
+}
