@@ -53,11 +53,19 @@ impl Browser for FakeBrowser {
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         self.check("click", target, timeout)
     }
-    async fn fill(&mut self, fields: &[(Selector, String)], timeout: Duration) -> Result<(), BrowserError> {
+    async fn fill(
+        &mut self,
+        fields: &[(Selector, String)],
+        submit: Option<&Selector>,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
         for (target, value) in fields {
             self.check(&format!("fill={value}"), target, timeout)?;
         }
-        Ok(())
+        match submit {
+            Some(target) => self.check("submit", target, timeout),
+            None => Ok(()),
+        }
     }
     async fn type_text(
         &mut self,

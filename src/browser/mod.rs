@@ -90,6 +90,7 @@ pub trait Browser: Send {
     fn fill(
         &mut self,
         fields: &[(Selector, String)],
+        submit: Option<&Selector>,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Sends real keystrokes.

@@ -32,6 +32,9 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--password-store=basic",
 ];
 
+/// How often removing a killed browser's profile folder is tried, 20 ms apart.
+const PROFILE_REMOVE_TRIES: usize = 25;
+
 /// How a session is started.
 #[derive(Debug, Clone)]
 pub struct SessionOptions {
@@ -115,18 +118,24 @@ impl WebDriverBrowser {
 
     /// Ends the session and takes the driver and browser processes down.
     pub async fn close(mut self) {
-        let client = self.client.clone();
-        let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        // A managed browser is killed with its process group, profile and all:
+        // asking it to close first only costs time. A remote one must be told.
+        if self.driver.is_none() {
+            let client = self.client.clone();
+            let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+        }
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
         self.driver.take();
         if let Some(profile) = self.profile.take() {
-            // Chromium may still be writing as it dies; a second try catches that.
-            if std::fs::remove_dir_all(&profile).is_err() {
-                std::thread::sleep(Duration::from_millis(200));
-                let _ = std::fs::remove_dir_all(&profile);
+            // Chromium may still be writing for the moment it takes to die.
+            for _ in 0..PROFILE_REMOVE_TRIES {
+                if std::fs::remove_dir_all(&profile).is_ok() || !profile.exists() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
@@ -226,17 +235,19 @@ fn selector_json(s: &Selector) -> Json {
     serde_json::to_value(s).unwrap_or(Json::Null)
 }
 
-/// Finds an element from a `{css}` or `{xpath}` selector; shared by the scripts.
-const FIND: &str = r#"
+/// Finds an element from a `{css}` or `{xpath}` selector; shared by the scripts
+/// (public for the benchmark that issues the same commands without nightshift).
+pub const FIND: &str = r#"
 const find = (s) => s.css !== undefined
   ? document.querySelector(s.css)
   : document.evaluate(s.xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
 "#;
 
 const FILL: &str = r#"
-const fields = arguments[0];
+const fields = arguments[0], submitSel = arguments[1];
 const els = fields.map(f => find(f.sel));
-if (els.some(e => !e)) return null;
+const submit = submitSel ? find(submitSel) : null;
+if (els.some(e => !e) || (submitSel && !submit)) return null;
 const truthy = ['true', 'yes', 'ja', 'on', '1', 'x'];
 for (let i = 0; i < els.length; i++) {
   const el = els[i], v = fields[i].value, tag = el.tagName.toLowerCase();
@@ -256,10 +267,11 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('input', { bubbles: true }));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
+if (submit) submit.click();
 return { ok: true };
 "#;
 
-const READ_TEXT: &str = r#"
+pub const READ_TEXT: &str = r#"
 const el = find(arguments[0]);
 if (!el) return null;
 const tag = el.tagName.toLowerCase();
@@ -293,7 +305,7 @@ return el ? true : null;
 
 const EXISTS: &str = "return find(arguments[0]) !== null;";
 
-fn script(body: &str) -> String {
+pub fn script(body: &str) -> String {
     format!("{FIND}{body}")
 }
 
@@ -309,9 +321,15 @@ impl Browser for WebDriverBrowser {
         self.with_element(target, timeout, |e| async move { e.click().await }).await
     }
 
-    async fn fill(&mut self, fields: &[(Selector, String)], timeout: Duration) -> Result<(), BrowserError> {
+    async fn fill(
+        &mut self,
+        fields: &[(Selector, String)],
+        submit: Option<&Selector>,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
         let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
-        match self.poll_script(&script(FILL), vec![Json::Array(arg)], timeout).await? {
+        let submit = submit.map(selector_json).unwrap_or(Json::Null);
+        match self.poll_script(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
             None => Err(BrowserError::NotFound { after: timeout }),
             Some(Json::Object(o)) if o.contains_key("error") => {
                 Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))

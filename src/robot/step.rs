@@ -28,6 +28,8 @@ pub const COMMON_KEYS: &[&str] = &["timeout", "name"];
 
 /// Keys only an `if` step has.
 pub const IF_KEYS: &[&str] = &["then", "else"];
+/// The key only a `fill` step has: what to click once the fields are set.
+pub const FILL_KEYS: &[&str] = &["submit"];
 
 /// One step with where it was written and its own options.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,9 +50,11 @@ pub enum Action {
     Click {
         target: Locator,
     },
-    /// Sets several fields at once (one WebDriver call in the common case).
+    /// Sets several fields at once (one WebDriver call in the common case),
+    /// and with `submit` clicks that element in the same call.
     Fill {
         fields: Vec<(Locator, Template)>,
+        submit: Option<Locator>,
     },
     /// Sends real keystrokes, after clearing the field unless `clear` is false.
     Type {
@@ -145,7 +149,13 @@ impl Action {
         match self {
             Action::Goto { url } => url.source(),
             Action::Click { target } => target.source(),
-            Action::Fill { fields } => fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", "),
+            Action::Fill { fields, submit } => {
+                let mut text = fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", ");
+                if let Some(submit) = submit {
+                    text.push_str(&format!(" then submit {}", submit.source()));
+                }
+                text
+            }
             Action::Type { target, .. } | Action::Select { target, .. } => target.source(),
             Action::WaitFor { target } => match target {
                 WaitTarget::Element(l) => l.source(),

@@ -9,7 +9,7 @@ use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, NotifySettings, RetryPolicy, Robot, Timeouts};
-use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Check, Choice, IF_KEYS, Step, WaitTarget};
+use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Check, Choice, FILL_KEYS, IF_KEYS, Step, WaitTarget};
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
 const TOP_KEYS: &[&str] = &[
@@ -336,8 +336,15 @@ impl<'s> Validator<'s> {
             return None;
         };
         let is_if = entries.iter().any(|(k, _)| k.name == "if");
+        let is_fill = entries.iter().any(|(k, _)| k.name == "fill");
         let mut action_entry = None;
         for (key, value) in entries {
+            if FILL_KEYS.contains(&key.name.as_str()) {
+                if !is_fill {
+                    self.d.error(key.pos, key.name.chars().count(), format!("`{}` belongs to a `fill` step", key.name));
+                }
+                continue;
+            }
             if IF_KEYS.contains(&key.name.as_str()) {
                 if !is_if {
                     self.d.error(key.pos, key.name.chars().count(), format!("`{}` belongs to an `if` step", key.name));
@@ -378,6 +385,12 @@ impl<'s> Validator<'s> {
                 self.d.error(key.pos, 2, "`if` needs `then:` (the steps to run when the condition holds)");
             }
             Action::If { condition: condition?, then: then?, otherwise }
+        } else if key.name == "fill" {
+            let submit = fields.get("submit").and_then(|n| self.locator(n, in_item));
+            match self.action(&key.name, value, in_item)? {
+                Action::Fill { fields, .. } => Action::Fill { fields, submit },
+                other => other,
+            }
         } else {
             self.action(&key.name, value, in_item)?
         };
@@ -400,7 +413,7 @@ impl<'s> Validator<'s> {
                     let text = self.template(value, "a value to fill in", in_item);
                     fields.push((locator?, text?));
                 }
-                Some(Action::Fill { fields })
+                Some(Action::Fill { fields, submit: None })
             }
             "type" => {
                 let f = self.mapping(node, &["into", "text", "clear"], "a mapping with `into` and `text`")?;

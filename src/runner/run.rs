@@ -496,12 +496,13 @@ impl<'a, B: Browser> Runner<'a, B> {
                 let selector = self.resolve(target)?;
                 self.browser.click(&selector, timeout).await.map_err(system)
             }
-            Action::Fill { fields } => {
+            Action::Fill { fields, submit } => {
                 let mut resolved = Vec::with_capacity(fields.len());
                 for (locator, value) in fields {
                     resolved.push((self.resolve(locator)?, value.render(&self.scope)?));
                 }
-                self.browser.fill(&resolved, timeout).await.map_err(system)
+                let submit = submit.as_ref().map(|l| self.resolve(l)).transpose()?;
+                self.browser.fill(&resolved, submit.as_ref(), timeout).await.map_err(system)
             }
             Action::Type { target, text, clear } => {
                 let selector = self.resolve(target)?;
@@ -824,9 +825,10 @@ mod tests {
         async fn fill(
             &mut self,
             f: &[(crate::browser::Selector, String)],
+            s: Option<&crate::browser::Selector>,
             d: std::time::Duration,
         ) -> Result<(), BrowserError> {
-            self.0.fill(f, d).await
+            self.0.fill(f, s, d).await
         }
         async fn type_text(
             &mut self,

@@ -380,6 +380,14 @@ impl Store {
                         item_id(&Some(*seq))
                     ],
                 )?;
+                self.conn.execute(
+                    "UPDATE runs SET done_count = done_count + (?1 = 'done'),
+                     business_count = business_count + (?1 = 'business_exception'),
+                     system_count = system_count + (?1 = 'system_exception'),
+                     saved_minutes = saved_minutes + CASE WHEN ?1 = 'done' THEN manual_minutes ELSE 0 END
+                     WHERE id = ?2",
+                    params![status.as_str(), run_id],
+                )?;
             }
             RunEvent::ItemRetry { seq, attempt, error } => {
                 self.conn.execute(

@@ -129,4 +129,16 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at TEXT NOT NULL
     );
     ",
+    // 6: each run keeps its case counts, so `stats` reads runs, not every case.
+    "
+    ALTER TABLE runs ADD COLUMN done_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN business_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN system_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN saved_minutes REAL NOT NULL DEFAULT 0;
+    UPDATE runs SET
+        done_count = (SELECT COUNT(*) FROM items WHERE run_id = runs.id AND status = 'done'),
+        business_count = (SELECT COUNT(*) FROM items WHERE run_id = runs.id AND status = 'business_exception'),
+        system_count = (SELECT COUNT(*) FROM items WHERE run_id = runs.id AND status = 'system_exception'),
+        saved_minutes = (SELECT COALESCE(SUM(saved_minutes), 0) FROM items WHERE run_id = runs.id);
+    ",
 ];
