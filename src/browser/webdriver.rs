@@ -251,7 +251,6 @@ if (els.some(e => !e) || (submitSel && !submit)) return null;
 const truthy = ['true', 'yes', 'ja', 'on', '1', 'x'];
 for (let i = 0; i < els.length; i++) {
   const el = els[i], v = fields[i].value, tag = el.tagName.toLowerCase();
-  if (el.focus) el.focus();
   if (tag === 'select') {
     const opts = Array.from(el.options);
     const opt = opts.find(o => o.value === v) || opts.find(o => o.text.trim() === v);
