@@ -28,6 +28,8 @@ pub struct SiteConfig {
     pub unknown_pupils: Vec<usize>,
     /// Errand ids whose registration the journal refuses this many times first.
     pub flaky_registrations: Vec<(String, u32)>,
+    /// Errands (by index) whose guardian mistyped the personnummer (a wrong check digit).
+    pub mistyped_personnummer: Vec<usize>,
 }
 
 impl SiteConfig {
@@ -40,6 +42,7 @@ impl SiteConfig {
             journal_password: DEMO_JOURNAL_PASSWORD.into(),
             unknown_pupils: Vec::new(),
             flaky_registrations: Vec::new(),
+            mistyped_personnummer: Vec::new(),
         }
     }
 }
@@ -64,7 +67,15 @@ impl Sites {
             .map(|(_, e)| e.pupil.clone())
             .collect();
         pupils.extend((count..count + config.extra_pupils).map(data::pupil));
-        let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, config.errands)));
+        let mut errands = config.errands;
+        for n in config.mistyped_personnummer {
+            if let Some(errand) = errands.get_mut(n) {
+                let pnr = &mut errand.pupil.pnr;
+                let last = pnr.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
+                pnr.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+            }
+        }
+        let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, errands)));
         let mut journal = Journal::new(DEMO_USER, &config.journal_password, pupils);
         journal.fail_registrations = config.flaky_registrations.into_iter().collect();
         let journal = Arc::new(Mutex::new(journal));

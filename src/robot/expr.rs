@@ -10,6 +10,9 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
+/// Transforms a reference may pass its value through: `${pnr | trim | personnummer}`.
+pub const TRANSFORMS: &[&str] = &["trim", "upper", "lower", "digits", "personnummer"];
+
 /// The built-in names, usable as `${today}` and so on.
 pub const BUILTINS: &[&str] = &["today", "now", "run.id", "robot.name", "cursor"];
 
@@ -31,6 +34,8 @@ pub struct Reference {
     pub namespace: Namespace,
     pub name: String,
     pub offset: usize,
+    /// Applied in order to the value.
+    pub transforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +114,13 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(text) => out.push_str(text),
-                Part::Ref(r) => out.push_str(&scope.lookup(r.namespace, &r.name)?),
+                Part::Ref(r) => {
+                    let mut value = scope.lookup(r.namespace, &r.name)?;
+                    for t in &r.transforms {
+                        value = apply(t, value);
+                    }
+                    out.push_str(&value);
+                }
             }
         }
         Ok(out)
@@ -128,7 +139,8 @@ impl Template {
                         Namespace::Env => "env.",
                         Namespace::Secret => "secrets.",
                     };
-                    out.push_str(&format!("${{{prefix}{}}}", r.name));
+                    let transforms: String = r.transforms.iter().map(|t| format!(" | {t}")).collect();
+                    out.push_str(&format!("${{{prefix}{}{transforms}}}", r.name));
                 }
             }
         }
@@ -136,13 +148,48 @@ impl Template {
     }
 }
 
-fn parse_reference(inner: &str, offset: usize, width: usize) -> Result<Reference, TemplateError> {
+/// One transform applied to a value.
+fn apply(transform: &str, value: String) -> String {
+    match transform {
+        "trim" => value.trim().to_string(),
+        "upper" => value.to_uppercase(),
+        "lower" => value.to_lowercase(),
+        "digits" => value.chars().filter(char::is_ascii_digit).collect(),
+        // A personnummer in the 12-digit form; anything else stays as it was.
+        "personnummer" => {
+            crate::robot::checks::personnummer(&value, chrono::Local::now().date_naive()).unwrap_or(value)
+        }
+        _ => value,
+    }
+}
+
+fn parse_reference(whole: &str, offset: usize, width: usize) -> Result<Reference, TemplateError> {
+    let error = |message: String| TemplateError { offset, width, message };
+    let mut pieces = whole.split('|').map(str::trim);
+    let inner = pieces.next().unwrap_or_default();
+    let mut transforms = Vec::new();
+    for t in pieces {
+        if !TRANSFORMS.contains(&t) {
+            let hint = crate::robot::diagnostic::did_you_mean(t, TRANSFORMS)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let known = TRANSFORMS.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+            return Err(error(format!("unknown transform `{t}`{hint} (expected one of {known})")));
+        }
+        transforms.push(t.to_string());
+    }
+    let mut reference = parse_name(inner, offset, width)?;
+    reference.transforms = transforms;
+    Ok(reference)
+}
+
+fn parse_name(inner: &str, offset: usize, width: usize) -> Result<Reference, TemplateError> {
     let error = |message: String| TemplateError { offset, width, message };
     if inner.is_empty() {
         return Err(error("empty `${}`: expected a variable name".into()));
     }
     if BUILTINS.contains(&inner) {
-        return Ok(Reference { namespace: Namespace::Builtin, name: inner.into(), offset });
+        return Ok(Reference { namespace: Namespace::Builtin, name: inner.into(), offset, transforms: Vec::new() });
     }
     let (namespace, name) = match inner.split_once('.') {
         Some(("item", name)) => (Namespace::Item, name),
@@ -161,7 +208,7 @@ fn parse_reference(inner: &str, offset: usize, width: usize) -> Result<Reference
     if name.is_empty() {
         return Err(error(format!("`${{{inner}}}` names nothing after the dot")));
     }
-    Ok(Reference { namespace, name: name.to_string(), offset })
+    Ok(Reference { namespace, name: name.to_string(), offset, transforms: Vec::new() })
 }
 
 /// Where references get their values while a robot runs.
@@ -225,6 +272,19 @@ mod tests {
         scope.builtins.insert("today".into(), "2026-11-23".into());
         assert_eq!(t.render(&scope).unwrap(), "http://x/errands/17?u=robot&p=hemligt 2026-11-23");
         assert!(t.uses_secrets());
+    }
+
+    #[test]
+    fn transforms_apply_in_order() {
+        let t = Template::parse("${name | trim | upper}/${pnr | personnummer}/${tel | digits}").unwrap();
+        let mut scope = MapScope::default();
+        scope.vars.insert("name".into(), "  åsa öberg ".into());
+        scope.vars.insert("pnr".into(), "811218-9876".into());
+        scope.vars.insert("tel".into(), "070-123 45 67".into());
+        assert_eq!(t.render(&scope).unwrap(), "ÅSA ÖBERG/19811218-9876/0701234567");
+        assert_eq!(t.source(), "${name | trim | upper}/${pnr | personnummer}/${tel | digits}");
+        let err = Template::parse("${name | uper}").unwrap_err();
+        assert!(err.message.starts_with("unknown transform `uper`; did you mean `upper`?"), "{}", err.message);
     }
 
     #[test]

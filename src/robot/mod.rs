@@ -1,6 +1,7 @@
 //! The robot language: reading, validating and modelling robot files. Pure and
 //! sync: no IO beyond reading the file.
 
+pub mod checks;
 pub mod diagnostic;
 pub mod expr;
 pub mod locator;

@@ -21,6 +21,7 @@ pub const ACTIONS: &[&str] = &[
     "log",
     "if",
     "skip",
+    "validate",
 ];
 
 /// Keys any step may carry beside its action.
@@ -97,6 +98,34 @@ pub enum Action {
     Skip {
         message: Template,
     },
+    /// A business exception unless the value is a valid identifier of its kind.
+    Validate {
+        kind: Identifier,
+        value: Template,
+        message: Option<Template>,
+    },
+}
+
+/// What `validate` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    Personnummer,
+    Organisationsnummer,
+    Email,
+    Date,
+}
+
+impl Identifier {
+    pub const ALL: [(&'static str, Identifier); 4] = [
+        ("personnummer", Identifier::Personnummer),
+        ("organisationsnummer", Identifier::Organisationsnummer),
+        ("email", Identifier::Email),
+        ("date", Identifier::Date),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
+    }
 }
 
 /// A condition tested once, without waiting.
@@ -140,6 +169,7 @@ impl Action {
             Action::Log { .. } => "log",
             Action::If { .. } => "if",
             Action::Skip { .. } => "skip",
+            Action::Validate { .. } => "validate",
         }
     }
 
@@ -166,6 +196,7 @@ impl Action {
                 format!("{} -> {into}", from.source())
             }
             Action::Fail { message } | Action::Log { message } | Action::Skip { message } => message.source(),
+            Action::Validate { kind, value, .. } => format!("{} {}", kind.name(), value.source()),
             Action::If { condition, .. } => match condition {
                 Check::Exists(l) => format!("exists {}", l.source()),
                 Check::Text(t) => format!("text {}", t.source()),

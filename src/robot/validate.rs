@@ -9,7 +9,9 @@ use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, NotifySettings, RetryPolicy, Robot, Timeouts};
-use crate::robot::step::{ACTIONS, Action, COMMON_KEYS, Check, Choice, FILL_KEYS, IF_KEYS, Step, WaitTarget};
+use crate::robot::step::{
+    ACTIONS, Action, COMMON_KEYS, Check, Choice, FILL_KEYS, IF_KEYS, Identifier, Step, WaitTarget,
+};
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
 const TOP_KEYS: &[&str] = &[
@@ -472,6 +474,30 @@ impl<'s> Validator<'s> {
                     Some(Action::ReadText { from: from?, into: into? })
                 } else {
                     Some(Action::ReadTable { from: from?, into: into? })
+                }
+            }
+            "validate" => {
+                let mut keys: Vec<&str> = Identifier::ALL.iter().map(|(n, _)| *n).collect();
+                keys.push("message");
+                let f = self.mapping(node, &keys, "a mapping such as `personnummer: ${pnr}`")?;
+                let given: Vec<(Identifier, &Node)> =
+                    Identifier::ALL.iter().filter_map(|(n, k)| f.get(n).map(|node| (*k, node))).collect();
+                let message =
+                    f.get("message").and_then(|n| self.template(n, "a message for the case officer", in_item));
+                match given.as_slice() {
+                    [(kind, value)] => Some(Action::Validate {
+                        kind: *kind,
+                        value: self.template(value, "the value to check", in_item)?,
+                        message,
+                    }),
+                    _ => {
+                        self.d.error(
+                            node.pos,
+                            1,
+                            "`validate` needs exactly one of `personnummer`, `organisationsnummer`, `email` or `date`",
+                        );
+                        None
+                    }
                 }
             }
             "skip" => Some(Action::Skip { message: self.template(node, "why the case is already done", in_item)? }),

@@ -24,10 +24,11 @@ use chrono::{Local, Utc};
 
 use crate::browser::{Browser, BrowserError, Condition, SelectBy};
 use crate::redact::Redactor;
+use crate::robot::checks;
 use crate::robot::expr::{RenderError, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{ItemSource, Robot};
-use crate::robot::step::{Action, Check, Choice, Step, WaitTarget};
+use crate::robot::step::{Action, Check, Choice, Identifier, Step, WaitTarget};
 use crate::runner::event::{
     Block, EventSink, EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus, StepOutcome, StepRecord,
 };
@@ -544,6 +545,22 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             Action::Fail { message } => Err(StepError::Business(self.render_message(message))),
             Action::Skip { message } => Err(StepError::Skip(self.render_message(message))),
+            Action::Validate { kind, value, message } => {
+                let text = value.render(&self.scope)?;
+                let checked = match kind {
+                    Identifier::Personnummer => checks::personnummer(&text, Local::now().date_naive()),
+                    Identifier::Organisationsnummer => checks::organisationsnummer(&text),
+                    Identifier::Email => checks::email(&text),
+                    Identifier::Date => checks::date(&text),
+                };
+                match (checked, message) {
+                    (Ok(_), _) => Ok(()),
+                    (Err(_), Some(message)) => Err(StepError::Business(self.render_message(message))),
+                    (Err(reason), None) => Err(StepError::Business(
+                        self.redactor.redact(&format!("`{text}` is not a valid {}: {reason}", kind.name())),
+                    )),
+                }
+            }
             Action::If { condition, then, otherwise } => {
                 let holds = self.holds(condition).await?;
                 self.block(block, if holds { then } else { otherwise }, item).await
@@ -915,5 +932,25 @@ mod tests {
         let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
         assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
         assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 2);
+    }
+
+    #[tokio::test]
+    async fn validate_makes_a_bad_identifier_a_business_exception() {
+        let r = robot(
+            "    - validate: { personnummer: \"${item.Name}\" }\n    - validate:\n        email: nobody\n        message: Fel e-post för ${item.Id}\n",
+        );
+        let mut b = browser(&["1"]);
+        b.table.rows[0][1] = "811218-9876".into();
+        let (_, events) = run(&r, &mut b).await;
+        let message = events.iter().find_map(|e| match e {
+            RunEvent::ItemFinished { message, .. } => message.clone(),
+            _ => None,
+        });
+        assert_eq!(message.as_deref(), Some("Fel e-post för 1"), "the personnummer passed, the email did not");
+        let mut b = browser(&["2"]);
+        b.table.rows[0][1] = "811218-9875".into();
+        let (_, events) = run(&r, &mut b).await;
+        assert!(events.iter().any(|e| matches!(e, RunEvent::ItemFinished { message: Some(m), .. }
+            if m == "`811218-9875` is not a valid personnummer: its check digit is wrong")));
     }
 }

@@ -189,3 +189,26 @@ fn an_http_source_keeps_a_cursor_so_the_next_run_fetches_only_new_cases() {
     let fourth = &nightshift::demo::data::consent_errands(5)[3];
     assert_eq!(show["logs"][0], format!("errand {} for {}", fourth.id, fourth.handler));
 }
+
+#[test]
+fn a_mistyped_personnummer_is_a_business_exception_before_anything_is_entered() {
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(3);
+    config.mistyped_personnummer = vec![1];
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", ROBOT, "--json"], &robot_env(&sites, &config));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    let item = &show["item_list"][1];
+    assert_eq!(item["status"], "business_exception");
+    let message = item["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Personnumret ")
+            && message.ends_with(" i ärendet är ogiltigt; kontrollera det med vårdnadshavaren"),
+        "{message}"
+    );
+    let entered = registrations(&sites);
+    assert_eq!(entered.len(), 2);
+    assert!(!entered.contains_key(&config.errands[1].id), "nothing entered for the mistyped errand");
+}
