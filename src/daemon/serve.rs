@@ -187,8 +187,8 @@ impl Daemon {
     fn reload(&mut self) {
         let names = robot_names(&self.settings.robots_dir);
         for name in &names {
-            let path = self.settings.robots_dir.join(format!("{name}.yaml"));
-            match robot::load(&robot::find(&self.settings.robots_dir, name)) {
+            let path = robot::find(&self.settings.robots_dir, name);
+            match robot::load(&path) {
                 Ok(robot) => {
                     self.robots.insert(name.clone(), robot);
                 }

@@ -441,12 +441,11 @@ impl Store {
     }
 }
 
+/// Done and exception counts are the ones each run keeps (as `stats` reads them).
 const RUN_SELECT: &str = "
     SELECT r.id, r.robot, r.robot_file, r.trigger, r.status, r.started_at, r.finished_at, r.duration_ms,
            COALESCE(r.items_total, (SELECT COUNT(*) FROM items WHERE run_id = r.id)),
-           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'done'),
-           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'business_exception'),
-           (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'system_exception'),
+           r.done_count, r.business_count, r.system_count,
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'skipped'),
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'needs_review'),
            r.manual_minutes, r.error, r.job, r.scheduled_for
