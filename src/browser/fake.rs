@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, Condition, SelectBy, Selector, Table};
+use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, Selector, Table, WindowTarget};
 
 #[derive(Debug, Default)]
 pub struct FakeBrowser {
@@ -20,6 +20,12 @@ pub struct FakeBrowser {
     pub dead: bool,
     /// Selectors that fail this many more times before they work.
     pub flaky: HashMap<String, u32>,
+    /// When set, the session dies whenever a click fails, as a crashed browser's would.
+    pub die_on_failure: bool,
+    /// The text the next dialog shows.
+    pub dialog_text: String,
+    /// What `run_script` returns.
+    pub script_result: String,
 }
 
 fn css(s: &Selector) -> String {
@@ -42,6 +48,11 @@ impl FakeBrowser {
         }
         if self.missing.contains(&target) { Err(BrowserError::NotFound { after: timeout }) } else { Ok(()) }
     }
+
+    fn record(&mut self, call: String) -> Result<(), BrowserError> {
+        self.calls.push(call);
+        if self.dead { Err(BrowserError::SessionLost("fake browser crashed".into())) } else { Ok(()) }
+    }
 }
 
 impl Browser for FakeBrowser {
@@ -51,7 +62,9 @@ impl Browser for FakeBrowser {
         Ok(())
     }
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
-        self.check("click", target, timeout)
+        let result = self.check("click", target, timeout);
+        self.dead |= self.die_on_failure && result.is_err();
+        result
     }
     async fn fill(
         &mut self,
@@ -86,6 +99,7 @@ impl Browser for FakeBrowser {
                 self.calls.push(format!("wait text {t}"));
                 Ok(())
             }
+            Condition::Url(u) => self.record(format!("wait url {u}")),
         }
     }
     async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
@@ -115,5 +129,60 @@ impl Browser for FakeBrowser {
         self.calls.push("restart".into());
         self.dead = false;
         Ok(())
+    }
+    async fn first_match(&mut self, candidates: &[Selector], timeout: Duration) -> Result<usize, BrowserError> {
+        self.record(format!("first_match {}", candidates.len()))?;
+        candidates.iter().position(|c| !self.missing.contains(&css(c))).ok_or(BrowserError::NotFound { after: timeout })
+    }
+    async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
+        self.check(if checked { "check" } else { "uncheck" }, target, timeout)
+    }
+    async fn press(
+        &mut self,
+        target: Option<&Selector>,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        match target {
+            Some(target) => self.check(&format!("press={}", keys.join("+")), target, timeout),
+            None => self.record(format!("press={}", keys.join("+"))),
+        }
+    }
+    async fn read_attribute(
+        &mut self,
+        target: &Selector,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<String, BrowserError> {
+        self.check(&format!("attribute={name}"), target, timeout)?;
+        Ok(self.texts.get(&format!("{}@{name}", css(target))).cloned().unwrap_or_default())
+    }
+    async fn frame(&mut self, target: Option<&Selector>, timeout: Duration) -> Result<(), BrowserError> {
+        match target {
+            Some(target) => self.check("frame", target, timeout),
+            None => self.record("frame top".into()),
+        }
+    }
+    async fn window(&mut self, target: &WindowTarget, _: Duration) -> Result<(), BrowserError> {
+        self.record(format!("window {target:?}"))
+    }
+    async fn dialog(&mut self, answer: &DialogAnswer, _: Duration) -> Result<String, BrowserError> {
+        self.record(format!("dialog {answer:?}"))?;
+        Ok(self.dialog_text.clone())
+    }
+    async fn upload(
+        &mut self,
+        target: &Selector,
+        file: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        self.check(&format!("upload={}", file.display()), target, timeout)
+    }
+    async fn run_script(&mut self, script: &str, args: &[String]) -> Result<String, BrowserError> {
+        self.record(format!("script {script} {args:?}"))?;
+        Ok(self.script_result.clone())
+    }
+    fn download_dir(&self) -> Option<std::path::PathBuf> {
+        None
     }
 }

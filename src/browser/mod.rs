@@ -48,7 +48,50 @@ pub enum Condition {
     Element(Selector),
     Text(String),
     Gone(Selector),
+    /// The current page's address contains this.
+    Url(String),
 }
+
+/// Which window a `window` step switches to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowTarget {
+    /// A window other than the one the run started in and the current one
+    /// (a popup that was just opened), waited for.
+    New,
+    /// The window the run started in.
+    Main,
+    /// The first window whose title contains this, waited for.
+    Title(String),
+    /// Closes the current window and goes back to the main one.
+    Close,
+}
+
+/// How a `dialog` step answers an alert, confirm or prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogAnswer {
+    /// OK, after typing the text into a prompt if one is given.
+    Accept(Option<String>),
+    /// Cancel.
+    Dismiss,
+}
+
+/// The keys a `press` step can send, by their names in robot files.
+pub const KEYS: &[&str] = &[
+    "Enter",
+    "Tab",
+    "Escape",
+    "Backspace",
+    "Delete",
+    "Space",
+    "ArrowUp",
+    "ArrowDown",
+    "ArrowLeft",
+    "ArrowRight",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+];
 
 /// An HTML table read by header names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -130,4 +173,65 @@ pub trait Browser: Send {
     fn current_url(&mut self) -> impl Future<Output = Result<String, BrowserError>> + Send;
     /// Replaces a dead session with a fresh one (a new browser, logged out).
     fn restart(&mut self) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// The index of the first selector that finds an element, waiting for any.
+    fn first_match(
+        &mut self,
+        candidates: &[Selector],
+        timeout: Duration,
+    ) -> impl Future<Output = Result<usize, BrowserError>> + Send;
+    /// Ticks or unticks a checkbox (or picks a radio button) with a real click
+    /// when it is not already in that state.
+    fn set_checked(
+        &mut self,
+        target: &Selector,
+        checked: bool,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Presses keys (names from `KEYS`) in an element, or where the focus is.
+    fn press(
+        &mut self,
+        target: Option<&Selector>,
+        keys: &[String],
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// An attribute of an element; empty when it has none.
+    fn read_attribute(
+        &mut self,
+        target: &Selector,
+        name: &str,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Goes into a frame or iframe (`Some`), or back to the top document (`None`).
+    fn frame(
+        &mut self,
+        target: Option<&Selector>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    fn window(
+        &mut self,
+        target: &WindowTarget,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Waits for an alert, confirm or prompt, answers it and returns its text.
+    fn dialog(
+        &mut self,
+        answer: &DialogAnswer,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Puts a local file into a file input.
+    fn upload(
+        &mut self,
+        target: &Selector,
+        file: &std::path::Path,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Runs JavaScript in the page with string arguments (`arguments[0]`, ...)
+    /// and returns what it returns as text (JSON for anything but a string).
+    fn run_script(
+        &mut self,
+        script: &str,
+        args: &[String],
+    ) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Where the browser saves downloads, when it is on this machine.
+    fn download_dir(&self) -> Option<std::path::PathBuf>;
 }

@@ -16,7 +16,9 @@ use serde_json::{Value as Json, json};
 use thiserror::Error;
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
-use crate::browser::{Browser, BrowserError, Condition, POLL_INTERVAL, SelectBy, Selector, Table};
+use crate::browser::{
+    Browser, BrowserError, Condition, DialogAnswer, KEYS, POLL_INTERVAL, SelectBy, Selector, Table, WindowTarget,
+};
 
 /// The flags Debian's Chromium needs on a closed network, headless.
 pub const CHROMIUM_FLAGS: &[&str] = &[
@@ -62,6 +64,10 @@ pub struct WebDriverBrowser {
     // Dropped after the client: kills chromedriver and Chromium.
     driver: Option<ManagedDriver>,
     profile: Option<PathBuf>,
+    /// The window the session started with: `window: main` goes back to it.
+    main_window: Option<fantoccini::wd::WindowHandle>,
+    /// Where downloads land (inside the profile), for a browser on this machine.
+    downloads: Option<PathBuf>,
 }
 
 impl WebDriverBrowser {
@@ -87,7 +93,17 @@ impl WebDriverBrowser {
         }
         args.push(format!("--window-size={},{}", options.window_size.0, options.window_size.1));
         args.push(format!("--user-data-dir={}", profile.display()));
-        let mut chrome_options = json!({ "args": args, "prefs": { "credentials_enable_service": false } });
+        // A remote browser saves its downloads on its own machine, out of reach.
+        let downloads = options.webdriver_url.is_none().then(|| profile.join("Downloads"));
+        let mut prefs = json!({ "credentials_enable_service": false });
+        if let Some(dir) = &downloads {
+            std::fs::create_dir_all(dir).map_err(StartError::Profile)?;
+            prefs["download.default_directory"] = json!(dir.display().to_string());
+            prefs["download.prompt_for_download"] = json!(false);
+            prefs["download.directory_upgrade"] = json!(true);
+            prefs["safebrowsing.enabled"] = json!(false);
+        }
+        let mut chrome_options = json!({ "args": args, "prefs": prefs });
         if let Some(chromium) = chromium {
             chrome_options["binary"] = json!(chromium.display().to_string());
         }
@@ -107,12 +123,14 @@ impl WebDriverBrowser {
             }
         };
         let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
-        let browser = Self { client, options: options.clone(), driver, profile: Some(profile) };
+        let mut browser =
+            Self { client, options: options.clone(), driver, profile: Some(profile), main_window: None, downloads };
         browser
             .client
             .update_timeouts(timeouts)
             .await
             .map_err(|e| StartError::Session { url: url.clone(), message: e.to_string() })?;
+        browser.main_window = browser.client.window().await.ok();
         Ok(browser)
     }
 
@@ -227,6 +245,29 @@ fn error(e: CmdError) -> BrowserError {
     }
 }
 
+/// The character WebDriver sends for a key named in `KEYS`.
+fn key_char(name: &str) -> Result<char, BrowserError> {
+    use fantoccini::key::Key;
+    let key = match name {
+        "Enter" => Key::Enter,
+        "Tab" => Key::Tab,
+        "Escape" => Key::Escape,
+        "Backspace" => Key::Backspace,
+        "Delete" => Key::Delete,
+        "Space" => Key::Space,
+        "ArrowUp" => Key::Up,
+        "ArrowDown" => Key::Down,
+        "ArrowLeft" => Key::Left,
+        "ArrowRight" => Key::Right,
+        "Home" => Key::Home,
+        "End" => Key::End,
+        "PageUp" => Key::PageUp,
+        "PageDown" => Key::PageDown,
+        other => return Err(BrowserError::Page(format!("unknown key `{other}` (known: {})", KEYS.join(", ")))),
+    };
+    Ok(key.into())
+}
+
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
@@ -303,6 +344,22 @@ return el ? true : null;
 "#;
 
 const EXISTS: &str = "return find(arguments[0]) !== null;";
+
+const FIRST_MATCH: &str = r#"
+const i = arguments[0].findIndex(s => find(s) !== null);
+return i < 0 ? null : i;
+"#;
+
+const IS_CHECKED: &str = r#"
+const el = find(arguments[0]);
+return el ? !!el.checked : null;
+"#;
+
+const ATTRIBUTE: &str = r#"
+const el = find(arguments[0]);
+if (!el) return null;
+return el.getAttribute(arguments[1]) || '';
+"#;
 
 pub fn script(body: &str) -> String {
     format!("{FIND}{body}")
@@ -383,6 +440,18 @@ impl Browser for WebDriverBrowser {
             Condition::Element(s) => json!({ "sel": selector_json(s) }),
             Condition::Text(t) => json!({ "text": t }),
             Condition::Gone(s) => json!({ "sel": selector_json(s), "gone": true }),
+            Condition::Url(part) => {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    if self.current_url().await?.contains(part.as_str()) {
+                        return Ok(());
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(BrowserError::Timeout { after: timeout });
+                    }
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                }
+            }
         };
         match self.poll_script(&script(CONDITION), vec![arg], timeout).await? {
             Some(_) => Ok(()),
@@ -438,5 +507,158 @@ impl Browser for WebDriverBrowser {
         let old = std::mem::replace(self, fresh);
         tokio::time::timeout(Duration::from_secs(2), old.close()).await.ok();
         Ok(())
+    }
+
+    async fn first_match(&mut self, candidates: &[Selector], timeout: Duration) -> Result<usize, BrowserError> {
+        let list = Json::Array(candidates.iter().map(selector_json).collect());
+        match self.poll_script(&script(FIRST_MATCH), vec![list], timeout).await? {
+            Some(index) => Ok(index.as_u64().unwrap_or(0) as usize),
+            None => Err(BrowserError::NotFound { after: timeout }),
+        }
+    }
+
+    async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
+        let Some(now) = self.poll_script(&script(IS_CHECKED), vec![selector_json(target)], timeout).await? else {
+            return Err(BrowserError::NotFound { after: timeout });
+        };
+        if now.as_bool() == Some(checked) {
+            return Ok(());
+        }
+        self.click(target, timeout).await
+    }
+
+    async fn press(
+        &mut self,
+        target: Option<&Selector>,
+        keys: &[String],
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let text: String = keys.iter().map(|k| key_char(k)).collect::<Result<_, _>>()?;
+        match target {
+            Some(target) => {
+                self.with_element(target, timeout, move |e| {
+                    let text = text.clone();
+                    async move { e.send_keys(&text).await }
+                })
+                .await
+            }
+            None => {
+                let element = self.client.active_element().await.map_err(error)?;
+                element.send_keys(&text).await.map_err(error)
+            }
+        }
+    }
+
+    async fn read_attribute(
+        &mut self,
+        target: &Selector,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<String, BrowserError> {
+        match self.poll_script(&script(ATTRIBUTE), vec![selector_json(target), json!(name)], timeout).await? {
+            Some(Json::String(s)) => Ok(s),
+            Some(other) => Ok(other.to_string()),
+            None => Err(BrowserError::NotFound { after: timeout }),
+        }
+    }
+
+    async fn frame(&mut self, target: Option<&Selector>, timeout: Duration) -> Result<(), BrowserError> {
+        match target {
+            Some(target) => self.with_element(target, timeout, |e| async move { e.enter_frame().await }).await,
+            // Switching to the window one is in leaves every frame.
+            None => {
+                let current = self.client.window().await.map_err(error)?;
+                self.client.switch_to_window(current).await.map_err(error)
+            }
+        }
+    }
+
+    async fn window(&mut self, target: &WindowTarget, timeout: Duration) -> Result<(), BrowserError> {
+        let main = match &self.main_window {
+            Some(main) => main.clone(),
+            None => self.client.window().await.map_err(error)?,
+        };
+        if let WindowTarget::Close = target {
+            self.client.close_window().await.map_err(error)?;
+            return self.client.switch_to_window(main).await.map_err(error);
+        }
+        if let WindowTarget::Main = target {
+            return self.client.switch_to_window(main).await.map_err(error);
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let current = self.client.window().await.ok();
+            let handles = self.client.windows().await.map_err(error)?;
+            for handle in handles.into_iter().rev() {
+                match target {
+                    WindowTarget::New if handle != main && Some(&handle) != current.as_ref() => {
+                        return self.client.switch_to_window(handle).await.map_err(error);
+                    }
+                    WindowTarget::Title(part) => {
+                        self.client.switch_to_window(handle.clone()).await.map_err(error)?;
+                        if self.client.title().await.map_err(error)?.contains(part.as_str()) {
+                            return Ok(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let (WindowTarget::Title(_), Some(current)) = (target, current) {
+                self.client.switch_to_window(current).await.map_err(error)?;
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Timeout { after: timeout });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    async fn dialog(&mut self, answer: &DialogAnswer, timeout: Duration) -> Result<String, BrowserError> {
+        let deadline = Instant::now() + timeout;
+        let text = loop {
+            match self.client.get_alert_text().await {
+                Ok(text) => break text,
+                Err(e) if e.is_no_such_alert() && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(e) if e.is_no_such_alert() => return Err(BrowserError::Timeout { after: timeout }),
+                Err(e) => return Err(error(e)),
+            }
+        };
+        match answer {
+            DialogAnswer::Accept(prompt) => {
+                if let Some(prompt) = prompt {
+                    self.client.send_alert_text(prompt).await.map_err(error)?;
+                }
+                self.client.accept_alert().await.map_err(error)?;
+            }
+            DialogAnswer::Dismiss => self.client.dismiss_alert().await.map_err(error)?,
+        }
+        Ok(text)
+    }
+
+    async fn upload(
+        &mut self,
+        target: &Selector,
+        file: &std::path::Path,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let path = file.display().to_string();
+        self.with_element(target, timeout, move |e| {
+            let path = path.clone();
+            async move { e.send_keys(&path).await }
+        })
+        .await
+    }
+
+    async fn run_script(&mut self, script: &str, args: &[String]) -> Result<String, BrowserError> {
+        let args = args.iter().map(|a| json!(a)).collect();
+        match self.client.execute(script, args).await.map_err(error)? {
+            Json::String(s) => Ok(s),
+            Json::Null => Ok(String::new()),
+            other => Ok(other.to_string()),
+        }
+    }
+
+    fn download_dir(&self) -> Option<PathBuf> {
+        self.downloads.clone()
     }
 }

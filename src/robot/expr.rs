@@ -3,18 +3,39 @@
 //!
 //! `${name}` is a variable, `${item.Field}` a field of the current item,
 //! `${env.NAME}` an environment variable, `${secrets.NAME}` a declared secret,
-//! and `${today}`, `${now}`, `${run.id}`, `${robot.name}` are built in.
-//! `$${` writes a literal `${`.
+//! and `${today}`, `${now}`, `${run.id}`, `${run.dir}`, `${robot.name}` are
+//! built in. `${row.Field}` reads a field of a variable holding JSON (a table
+//! row, an HTTP answer). `$${` writes a literal `${`.
 
 use std::collections::HashMap;
 
 use thiserror::Error;
 
-/// Transforms a reference may pass its value through: `${pnr | trim | personnummer}`.
-pub const TRANSFORMS: &[&str] = &["trim", "upper", "lower", "digits", "personnummer"];
+/// Transforms a reference may pass its value through, `${pnr | trim | personnummer}`,
+/// with how many quoted arguments each takes (least, most).
+pub const TRANSFORMS: &[(&str, usize, usize)] = &[
+    ("trim", 0, 0),
+    ("upper", 0, 0),
+    ("lower", 0, 0),
+    ("digits", 0, 0),
+    ("personnummer", 0, 0),
+    ("match", 1, 1),
+    ("date", 1, 2),
+    ("replace", 2, 2),
+];
 
 /// The built-in names, usable as `${today}` and so on.
-pub const BUILTINS: &[&str] = &["today", "now", "run.id", "robot.name", "cursor"];
+pub const BUILTINS: &[&str] = &["today", "now", "run.id", "run.dir", "robot.name", "cursor"];
+
+/// Date forms the `date` transform reads when it is given only the form to write.
+const DATE_INPUTS: &[&str] = &["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y"];
+
+/// One transform and its arguments: `match "([0-9]+)"`, `date "%d.%m.%Y"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transform {
+    pub name: String,
+    pub args: Vec<String>,
+}
 
 /// A parsed template: literal text and references, in order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,7 +56,7 @@ pub struct Reference {
     pub name: String,
     pub offset: usize,
     /// Applied in order to the value.
-    pub transforms: Vec<String>,
+    pub transforms: Vec<Transform>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +93,7 @@ impl Template {
                 literal.push_str("${");
                 i += 3;
             } else if chars[i] == '$' && chars.get(i + 1) == Some(&'{') {
-                let Some(close) = chars[i + 2..].iter().position(|c| *c == '}') else {
+                let Some(close) = closing_brace(&chars[i + 2..]) else {
                     return Err(TemplateError {
                         offset: i,
                         width: chars.len() - i,
@@ -139,7 +160,15 @@ impl Template {
                         Namespace::Env => "env.",
                         Namespace::Secret => "secrets.",
                     };
-                    let transforms: String = r.transforms.iter().map(|t| format!(" | {t}")).collect();
+                    let transforms: String = r
+                        .transforms
+                        .iter()
+                        .map(|t| {
+                            let args: String =
+                                t.args.iter().map(|a| format!(" \"{}\"", a.replace('"', "\\\""))).collect();
+                            format!(" | {}{args}", t.name)
+                        })
+                        .collect();
                     out.push_str(&format!("${{{prefix}{}{transforms}}}", r.name));
                 }
             }
@@ -148,8 +177,51 @@ impl Template {
     }
 }
 
+/// Where the `}` that closes a reference is: the first one outside quotes.
+fn closing_brace(chars: &[char]) -> Option<usize> {
+    let mut quoted = false;
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' if quoted => i += 1,
+            '"' => quoted = !quoted,
+            '}' if !quoted => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// One transform applied to a value.
-fn apply(transform: &str, value: String) -> String {
+fn apply(transform: &Transform, value: String) -> String {
+    let arg = |n: usize| transform.args.get(n).map(String::as_str).unwrap_or_default();
+    match transform.name.as_str() {
+        // The first capture group (or the whole match); empty when nothing matches.
+        "match" => regex::Regex::new(arg(0))
+            .ok()
+            .and_then(|re| {
+                re.captures(&value).map(|c| c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str()).to_string())
+            })
+            .unwrap_or_default(),
+        "replace" => value.replace(arg(0), arg(1)),
+        // Rewrites a date; a value that is not a date in the given (or a
+        // common) form stays as it was, for `validate` to catch.
+        "date" => {
+            let (inputs, output) = match transform.args.as_slice() {
+                [from, to] => (vec![from.as_str()], to.as_str()),
+                _ => (DATE_INPUTS.to_vec(), arg(0)),
+            };
+            inputs
+                .iter()
+                .find_map(|form| chrono::NaiveDate::parse_from_str(value.trim(), form).ok())
+                .map_or(value, |d| d.format(output).to_string())
+        }
+        other => apply_plain(other, value),
+    }
+}
+
+fn apply_plain(transform: &str, value: String) -> String {
     match transform {
         "trim" => value.trim().to_string(),
         "upper" => value.to_uppercase(),
@@ -165,22 +237,110 @@ fn apply(transform: &str, value: String) -> String {
 
 fn parse_reference(whole: &str, offset: usize, width: usize) -> Result<Reference, TemplateError> {
     let error = |message: String| TemplateError { offset, width, message };
-    let mut pieces = whole.split('|').map(str::trim);
-    let inner = pieces.next().unwrap_or_default();
+    let pieces = split_outside_quotes(whole, '|');
+    let inner = pieces.first().map(|p| p.trim()).unwrap_or_default();
     let mut transforms = Vec::new();
-    for t in pieces {
-        if !TRANSFORMS.contains(&t) {
-            let hint = crate::robot::diagnostic::did_you_mean(t, TRANSFORMS)
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            let known = TRANSFORMS.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-            return Err(error(format!("unknown transform `{t}`{hint} (expected one of {known})")));
-        }
-        transforms.push(t.to_string());
+    for piece in pieces.iter().skip(1) {
+        let transform = parse_transform(piece.trim()).map_err(&error)?;
+        transforms.push(transform);
     }
     let mut reference = parse_name(inner, offset, width)?;
     reference.transforms = transforms;
     Ok(reference)
+}
+
+/// Splits at `sep` where it is not inside double quotes.
+fn split_outside_quotes(text: &str, sep: char) -> Vec<String> {
+    let mut pieces = vec![String::new()];
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if c == sep && !quoted {
+            pieces.push(String::new());
+            continue;
+        }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quoted {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push(c);
+        }
+    }
+    pieces
+}
+
+/// `name "arg" "arg"`: a transform's name and its quoted arguments, checked.
+fn parse_transform(text: &str) -> Result<Transform, String> {
+    let name_end = text.find(|c: char| c.is_whitespace()).unwrap_or(text.len());
+    let (name, mut rest) = text.split_at(name_end);
+    let names: Vec<&str> = TRANSFORMS.iter().map(|(n, _, _)| *n).collect();
+    let Some((_, least, most)) = TRANSFORMS.iter().find(|(n, _, _)| *n == name) else {
+        let hint = crate::robot::diagnostic::did_you_mean(name, &names)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        let known = names.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        return Err(format!("unknown transform `{name}`{hint} (expected one of {known})"));
+    };
+    let mut args = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        let Some(body) = rest.strip_prefix('"') else {
+            return Err(format!("the arguments of `{name}` are written in double quotes: `{name} \"...\"`"));
+        };
+        let mut arg = String::new();
+        let mut chars = body.char_indices();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, '"')) => arg.push('"'),
+                    Some((_, other)) => {
+                        arg.push('\\');
+                        arg.push(other);
+                    }
+                    None => arg.push('\\'),
+                },
+                '"' => {
+                    end = Some(i);
+                    break;
+                }
+                c => arg.push(c),
+            }
+        }
+        let Some(end) = end else { return Err(format!("an argument of `{name}` is missing its closing `\"`")) };
+        args.push(arg);
+        rest = &body[end + 1..];
+    }
+    if args.len() < *least || args.len() > *most {
+        let wanted = if least == most { least.to_string() } else { format!("{least} or {most}") };
+        return Err(format!("`{name}` takes {wanted} quoted argument(s), found {}", args.len()));
+    }
+    match name {
+        "match" => {
+            regex::Regex::new(&args[0]).map_err(|e| format!("`match` has an invalid pattern: {}", first_line(&e)))?;
+        }
+        "date" => {
+            for form in &args {
+                let broken = chrono::format::StrftimeItems::new(form).any(|i| i == chrono::format::Item::Error);
+                if broken {
+                    return Err(format!("`{form}` is not a date form (use %Y, %m, %d, ...)"));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(Transform { name: name.to_string(), args })
+}
+
+fn first_line(e: &regex::Error) -> String {
+    e.to_string().lines().last().unwrap_or_default().trim().to_string()
 }
 
 fn parse_name(inner: &str, offset: usize, width: usize) -> Result<Reference, TemplateError> {
@@ -191,19 +351,13 @@ fn parse_name(inner: &str, offset: usize, width: usize) -> Result<Reference, Tem
     if BUILTINS.contains(&inner) {
         return Ok(Reference { namespace: Namespace::Builtin, name: inner.into(), offset, transforms: Vec::new() });
     }
+    // Any other dotted name is a field of a variable holding JSON; whether
+    // that variable exists is checked with the robot's other names.
     let (namespace, name) = match inner.split_once('.') {
         Some(("item", name)) => (Namespace::Item, name),
         Some(("env", name)) => (Namespace::Env, name),
         Some(("secrets", name)) => (Namespace::Secret, name),
-        Some((prefix, _)) => {
-            let hint = crate::robot::diagnostic::did_you_mean(prefix, &["item", "env", "secrets"])
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(error(format!(
-                "unknown namespace `{prefix}` in `${{{inner}}}`: expected `item.`, `env.` or `secrets.`{hint}"
-            )));
-        }
-        None => (Namespace::Var, inner),
+        _ => (Namespace::Var, inner),
     };
     if name.is_empty() {
         return Err(error(format!("`${{{inner}}}` names nothing after the dot")));
@@ -221,6 +375,8 @@ pub trait Scope {
 pub enum RenderError {
     #[error("variable `{0}` has no value yet")]
     Var(String),
+    #[error("`${{{0}}}` has no value: `{1}` holds no such field")]
+    Field(String, String),
     #[error("the item has no field `{0}`")]
     ItemField(String),
     #[error("`${{item.{0}}}` is used outside of `items`")]
@@ -288,6 +444,39 @@ mod tests {
     }
 
     #[test]
+    fn transforms_with_arguments_capture_reformat_and_replace() {
+        let t = Template::parse(r#"${ref | match "Dnr (\d+)-(\d+)"}|${from | date "%d.%m.%Y"}|${us | date "%m/%d/%Y" "%Y-%m-%d"}|${x | replace "}" ")"}"#)
+            .unwrap();
+        let mut scope = MapScope::default();
+        scope.vars.insert("ref".into(), "Ärende Dnr 2026-0042 inkom".into());
+        scope.vars.insert("from".into(), "2026-12-01".into());
+        scope.vars.insert("us".into(), "12/24/2026".into());
+        scope.vars.insert("x".into(), "a}b".into());
+        assert_eq!(t.render(&scope).unwrap(), "2026|01.12.2026|2026-12-24|a)b");
+        // As written, and parsed back to the same.
+        assert_eq!(Template::parse(&t.source()).unwrap(), t);
+        scope.vars.insert("from".into(), "snart".into());
+        scope.vars.insert("ref".into(), "inget nummer".into());
+        assert_eq!(t.render(&scope).unwrap(), "|snart|2026-12-24|a)b");
+    }
+
+    #[test]
+    fn bad_transform_arguments_are_errors() {
+        let err = |t: &str| Template::parse(t).unwrap_err().message;
+        assert_eq!(err(r#"${a | match}"#), "`match` takes 1 quoted argument(s), found 0");
+        assert!(err(r#"${a | match "(unclosed"}"#).starts_with("`match` has an invalid pattern"));
+        assert_eq!(err(r#"${a | date %Y}"#), "the arguments of `date` are written in double quotes: `date \"...\"`");
+        assert_eq!(err(r#"${a | date "%Q"}"#), "`%Q` is not a date form (use %Y, %m, %d, ...)");
+    }
+
+    #[test]
+    fn json_fields_of_variables() {
+        let t = Template::parse("${row.Kurs} ${answer.case.id}").unwrap();
+        let refs: Vec<_> = t.references().map(|r| (r.namespace, r.name.clone())).collect();
+        assert_eq!(refs, [(Namespace::Var, "row.Kurs".to_string()), (Namespace::Var, "answer.case.id".to_string())]);
+    }
+
+    #[test]
     fn escaped_dollar_is_literal() {
         let t = Template::parse("cost $${x} ${y}").unwrap();
         let mut scope = MapScope::default();
@@ -297,14 +486,9 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_and_unknown_namespaces_are_errors() {
+    fn unclosed_references_are_errors() {
         let err = Template::parse("a ${b").unwrap_err();
         assert_eq!((err.offset, err.message.as_str()), (2, "`${` is not closed by `}`"));
-        let err = Template::parse("${itme.x}").unwrap_err();
-        assert_eq!(
-            err.message,
-            "unknown namespace `itme` in `${itme.x}`: expected `item.`, `env.` or `secrets.`; did you mean `item`?"
-        );
     }
 
     #[test]

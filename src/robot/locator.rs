@@ -37,6 +37,8 @@ pub struct Locator {
     pub value: Template,
     /// How many characters of the source text the prefix took (for positions).
     pub prefix_len: usize,
+    /// Tried in order when this one finds nothing (a locator written as a list).
+    pub fallbacks: Vec<Locator>,
 }
 
 impl Locator {
@@ -59,13 +61,27 @@ impl Locator {
         Ok(selector(self.strategy, &self.value.render(scope)?))
     }
 
-    /// The locator as written, for the run log.
+    /// The locator as written, for the run log; a list shows all its entries.
     pub fn source(&self) -> String {
+        if self.fallbacks.is_empty() {
+            return self.own_source();
+        }
+        let all: Vec<String> = std::iter::once(self).chain(&self.fallbacks).map(Locator::own_source).collect();
+        format!("[{}]", all.join(", "))
+    }
+
+    /// This entry alone, as written.
+    pub fn own_source(&self) -> String {
         let prefix = PREFIXES.iter().find(|(_, s)| *s == self.strategy).map_or("", |(p, _)| p);
         match self.strategy {
             Strategy::Css => self.value.source(),
             _ => format!("{prefix}:{}", self.value.source()),
         }
+    }
+
+    /// This locator and its fallbacks, in the order they are tried.
+    pub fn candidates(&self) -> impl Iterator<Item = &Locator> {
+        std::iter::once(self).chain(&self.fallbacks)
     }
 }
 

@@ -29,9 +29,18 @@ impl LoadError {
     pub fn render(&self) -> String {
         match self {
             LoadError::Read { .. } => format!("{self}\n"),
-            LoadError::Invalid { source_text, diagnostics, .. } => {
-                diagnostics.iter().map(|d| d.render(source_text)).collect::<Vec<_>>().join("")
-            }
+            // An error in a `use`d steps file shows that file's line.
+            LoadError::Invalid { path, source_text, diagnostics } => diagnostics
+                .iter()
+                .map(|d| {
+                    if d.file == *path {
+                        d.render(source_text)
+                    } else {
+                        d.render(&std::fs::read_to_string(&d.file).unwrap_or_default())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(""),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The closed set of steps a robot can take.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::robot::expr::Template;
@@ -22,6 +23,23 @@ pub const ACTIONS: &[&str] = &[
     "if",
     "skip",
     "validate",
+    "check",
+    "uncheck",
+    "press",
+    "frame",
+    "window",
+    "dialog",
+    "upload",
+    "download",
+    "script",
+    "set",
+    "http",
+    "read_csv",
+    "read_json",
+    "write_csv",
+    "for_each",
+    "retry",
+    "use",
 ];
 
 /// Keys any step may carry beside its action.
@@ -70,9 +88,11 @@ pub enum Action {
     WaitFor {
         target: WaitTarget,
     },
+    /// The text of an element (the value of a form field), or one of its attributes.
     ReadText {
         from: Locator,
         into: String,
+        attribute: Option<String>,
     },
     ReadTable {
         from: Locator,
@@ -104,6 +124,128 @@ pub enum Action {
         value: Template,
         message: Option<Template>,
     },
+    /// Ticks (`checked`) or unticks a checkbox, or picks a radio button.
+    SetChecked {
+        target: Locator,
+        checked: bool,
+    },
+    /// Presses named keys, in an element or where the focus is.
+    Press {
+        keys: Vec<String>,
+        target: Option<Locator>,
+    },
+    /// Goes into a frame (`Some`) or back to the top document.
+    Frame {
+        target: Option<Locator>,
+    },
+    Window {
+        target: WindowSpec,
+    },
+    /// Answers an alert, confirm or prompt, keeping its text in `into`.
+    Dialog {
+        accept: bool,
+        prompt: Option<Template>,
+        into: Option<String>,
+    },
+    Upload {
+        target: Locator,
+        file: Template,
+    },
+    /// Clicks what starts a download and waits until the file is saved.
+    Download {
+        click: Locator,
+        save_as: Option<Template>,
+        into: Option<String>,
+    },
+    /// Runs JavaScript in the page with `args` as `arguments[0]`, ...
+    Script {
+        code: String,
+        args: Vec<Template>,
+        into: Option<String>,
+    },
+    /// Gives variables values (after transforms, for example).
+    Set {
+        values: Vec<(String, Template)>,
+    },
+    /// Calls a JSON API.
+    Http {
+        method: HttpMethod,
+        url: Template,
+        body: Option<JsonTemplate>,
+        into: Option<String>,
+    },
+    /// Reads a CSV or JSON file into a variable, as a JSON list of rows.
+    ReadFile {
+        format: FileFormat,
+        file: Template,
+        into: String,
+    },
+    /// Appends one row to a CSV file, writing the header first if the file is new.
+    WriteCsv {
+        file: Template,
+        row: Vec<(String, Template)>,
+        separator: char,
+    },
+    /// Runs `steps` once for each element of the JSON list in variable `list`.
+    ForEach {
+        list: String,
+        name: String,
+        steps: Vec<Step>,
+    },
+    /// Runs `steps` again after a system exception, up to `times` times in all.
+    Retry {
+        times: u32,
+        pause: Duration,
+        steps: Vec<Step>,
+    },
+    /// Runs the steps of another file with its parameters set.
+    Use {
+        file: PathBuf,
+        args: Vec<(String, Template)>,
+        steps: Vec<Step>,
+    },
+}
+
+/// Which window a `window` step goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowSpec {
+    New,
+    Main,
+    Close,
+    Title(Template),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+}
+
+impl HttpMethod {
+    pub const ALL: [(&'static str, HttpMethod); 3] =
+        [("get", HttpMethod::Get), ("post", HttpMethod::Post), ("put", HttpMethod::Put)];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, m)| *m == self).map_or("", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+/// A JSON body written as YAML, whose strings are templates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(Template),
+    List(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
 }
 
 /// What `validate` checks.
@@ -150,6 +292,7 @@ pub enum WaitTarget {
     Element(Locator),
     Text(Template),
     Gone(Locator),
+    Url(Template),
 }
 
 impl Action {
@@ -170,6 +313,23 @@ impl Action {
             Action::If { .. } => "if",
             Action::Skip { .. } => "skip",
             Action::Validate { .. } => "validate",
+            Action::SetChecked { checked: true, .. } => "check",
+            Action::SetChecked { checked: false, .. } => "uncheck",
+            Action::Press { .. } => "press",
+            Action::Frame { .. } => "frame",
+            Action::Window { .. } => "window",
+            Action::Dialog { .. } => "dialog",
+            Action::Upload { .. } => "upload",
+            Action::Download { .. } => "download",
+            Action::Script { .. } => "script",
+            Action::Set { .. } => "set",
+            Action::Http { .. } => "http",
+            Action::ReadFile { format: FileFormat::Csv, .. } => "read_csv",
+            Action::ReadFile { format: FileFormat::Json, .. } => "read_json",
+            Action::WriteCsv { .. } => "write_csv",
+            Action::ForEach { .. } => "for_each",
+            Action::Retry { .. } => "retry",
+            Action::Use { .. } => "use",
         }
     }
 
@@ -191,10 +351,34 @@ impl Action {
                 WaitTarget::Element(l) => l.source(),
                 WaitTarget::Text(t) => format!("text {}", t.source()),
                 WaitTarget::Gone(l) => format!("gone {}", l.source()),
+                WaitTarget::Url(t) => format!("url {}", t.source()),
             },
-            Action::ReadText { from, into } | Action::ReadTable { from, into } => {
+            Action::ReadText { from, into, attribute: Some(name) } => format!("{} @{name} -> {into}", from.source()),
+            Action::ReadText { from, into, .. } | Action::ReadTable { from, into } => {
                 format!("{} -> {into}", from.source())
             }
+            Action::SetChecked { target, .. } | Action::Upload { target, .. } => target.source(),
+            Action::Press { keys, target } => match target {
+                Some(t) => format!("{} in {}", keys.join("+"), t.source()),
+                None => keys.join("+"),
+            },
+            Action::Frame { target } => target.as_ref().map_or("top".into(), Locator::source),
+            Action::Window { target } => match target {
+                WindowSpec::New => "new".into(),
+                WindowSpec::Main => "main".into(),
+                WindowSpec::Close => "close".into(),
+                WindowSpec::Title(t) => format!("title {}", t.source()),
+            },
+            Action::Dialog { accept, .. } => if *accept { "accept" } else { "dismiss" }.into(),
+            Action::Download { click, .. } => click.source(),
+            Action::Script { code, .. } => code.lines().next().unwrap_or_default().chars().take(60).collect(),
+            Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+            Action::Http { method, url, .. } => format!("{} {}", method.name().to_uppercase(), url.source()),
+            Action::ReadFile { file, into, .. } => format!("{} -> {into}", file.source()),
+            Action::WriteCsv { file, .. } => file.source(),
+            Action::ForEach { list, name, .. } => format!("{name} in {list}"),
+            Action::Retry { times, .. } => format!("{times} times"),
+            Action::Use { file, .. } => file.display().to_string(),
             Action::Fail { message } | Action::Log { message } | Action::Skip { message } => message.source(),
             Action::Validate { kind, value, .. } => format!("{} {}", kind.name(), value.source()),
             Action::If { condition, .. } => match condition {
@@ -207,13 +391,36 @@ impl Action {
     }
 }
 
-/// Calls `f` on every step, including those inside `if` branches.
+/// Calls `f` on every step, including those inside `if`, `for_each` and
+/// `retry` blocks (not those of a `use`d file, which has its own names).
 pub fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
     for step in steps {
         f(step);
-        if let Action::If { then, otherwise, .. } = &step.action {
-            walk(then, f);
-            walk(otherwise, f);
+        match &step.action {
+            Action::If { then, otherwise, .. } => {
+                walk(then, f);
+                walk(otherwise, f);
+            }
+            Action::ForEach { steps, .. } | Action::Retry { steps, .. } => walk(steps, f),
+            _ => {}
+        }
+    }
+}
+
+impl Action {
+    /// The variables this step gives a value to.
+    pub fn defines(&self) -> Vec<&str> {
+        match self {
+            Action::ReadText { into, .. } | Action::ReadTable { into, .. } | Action::ReadFile { into, .. } => {
+                vec![into.as_str()]
+            }
+            Action::Dialog { into: Some(into), .. }
+            | Action::Download { into: Some(into), .. }
+            | Action::Script { into: Some(into), .. }
+            | Action::Http { into: Some(into), .. } => vec![into.as_str()],
+            Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect(),
+            Action::ForEach { name, .. } => vec![name.as_str()],
+            _ => Vec::new(),
         }
     }
 }

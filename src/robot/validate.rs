@@ -2,7 +2,7 @@
 //! one pass with its position and, for misspelt names, a suggestion.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -10,7 +10,8 @@ use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, NotifySettings, RetryPolicy, Robot, Timeouts};
 use crate::robot::step::{
-    ACTIONS, Action, COMMON_KEYS, Check, Choice, FILL_KEYS, IF_KEYS, Identifier, Step, WaitTarget,
+    ACTIONS, Action, COMMON_KEYS, Check, Choice, FILL_KEYS, FileFormat, HttpMethod, IF_KEYS, Identifier, JsonTemplate,
+    Step, WaitTarget, WindowSpec,
 };
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
@@ -61,10 +62,17 @@ struct SeenRef {
     in_item: bool,
 }
 
+/// How deep `use:` files may call other `use:` files.
+const MAX_USE_DEPTH: usize = 8;
+
 pub(crate) struct Validator<'s> {
     pub(crate) d: Diagnostics,
     lines: Vec<&'s str>,
     refs: Vec<SeenRef>,
+    /// The folder relative `use:` paths start from: the file's own.
+    base_dir: PathBuf,
+    /// The `use:` files this one is inside of, to catch a file that uses itself.
+    using: Vec<PathBuf>,
 }
 
 /// The entries of a mapping after unknown keys have been reported.
@@ -84,7 +92,13 @@ impl<'n> Fields<'n> {
 
 impl<'s> Validator<'s> {
     pub(crate) fn new(path: &Path, source: &'s str) -> Self {
-        Self { d: Diagnostics::new(path), lines: source.lines().collect(), refs: Vec::new() }
+        Self {
+            d: Diagnostics::new(path),
+            lines: source.lines().collect(),
+            refs: Vec::new(),
+            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            using: vec![path.to_path_buf()],
+        }
     }
 
     fn robot(&mut self, path: &Path, tree: &Node) -> Option<Robot> {
@@ -452,26 +466,34 @@ impl<'s> Validator<'s> {
                 }
                 let f = self.mapping(
                     node,
-                    &["element", "text", "gone"],
-                    "a locator, or a mapping with `element`, `text` or `gone`",
+                    &["element", "text", "gone", "url"],
+                    "a locator, or a mapping with `element`, `text`, `gone` or `url`",
                 )?;
-                let target = match (f.get("element"), f.get("text"), f.get("gone")) {
-                    (Some(n), None, None) => self.locator(n, in_item).map(WaitTarget::Element),
-                    (None, Some(n), None) => self.template(n, "the text to wait for", in_item).map(WaitTarget::Text),
-                    (None, None, Some(n)) => self.locator(n, in_item).map(WaitTarget::Gone),
+                let target = match (f.get("element"), f.get("text"), f.get("gone"), f.get("url")) {
+                    (Some(n), None, None, None) => self.locator(n, in_item).map(WaitTarget::Element),
+                    (None, Some(n), None, None) => {
+                        self.template(n, "the text to wait for", in_item).map(WaitTarget::Text)
+                    }
+                    (None, None, Some(n), None) => self.locator(n, in_item).map(WaitTarget::Gone),
+                    (None, None, None, Some(n)) => {
+                        self.template(n, "part of the address to wait for", in_item).map(WaitTarget::Url)
+                    }
                     _ => {
-                        self.d.error(node.pos, 1, "`wait_for` needs exactly one of `element`, `text` or `gone`");
+                        self.d.error(node.pos, 1, "`wait_for` needs exactly one of `element`, `text`, `gone` or `url`");
                         None
                     }
                 };
                 Some(Action::WaitFor { target: target? })
             }
             "read_text" | "read_table" => {
-                let f = self.mapping(node, &["from", "into"], "a mapping with `from` and `into`")?;
+                let keys: &[&str] =
+                    if keyword == "read_text" { &["from", "into", "attribute"] } else { &["from", "into"] };
+                let f = self.mapping(node, keys, "a mapping with `from` and `into`")?;
                 let from = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
                 let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
+                let attribute = f.get("attribute").and_then(|n| self.string(n, "an attribute's name"));
                 if keyword == "read_text" {
-                    Some(Action::ReadText { from: from?, into: into? })
+                    Some(Action::ReadText { from: from?, into: into?, attribute })
                 } else {
                     Some(Action::ReadTable { from: from?, into: into? })
                 }
@@ -507,8 +529,351 @@ impl<'s> Validator<'s> {
                 Value::Null => Some(Action::Screenshot { name: None }),
                 _ => Some(Action::Screenshot { name: Some(self.template(node, "a file name", in_item)?) }),
             },
+            "check" | "uncheck" => {
+                Some(Action::SetChecked { target: self.locator(node, in_item)?, checked: keyword == "check" })
+            }
+            "press" => {
+                if let Value::Str(_) | Value::Seq(_) = node.value {
+                    return Some(Action::Press { keys: self.keys(node)?, target: None });
+                }
+                let f =
+                    self.mapping(node, &["keys", "in"], "a key, a list of keys, or a mapping with `keys` and `in`")?;
+                let keys = self.required(node, &f, "keys", "press").and_then(|n| self.keys(n));
+                let target = f.get("in").and_then(|n| self.locator(n, in_item));
+                Some(Action::Press { keys: keys?, target })
+            }
+            "frame" => match &node.value {
+                Value::Str(s) if s == "top" => Some(Action::Frame { target: None }),
+                _ => Some(Action::Frame { target: Some(self.locator(node, in_item)?) }),
+            },
+            "window" => {
+                let target = match &node.value {
+                    Value::Str(s) if s == "new" => WindowSpec::New,
+                    Value::Str(s) if s == "main" => WindowSpec::Main,
+                    Value::Str(s) if s == "close" => WindowSpec::Close,
+                    Value::Map(_) => {
+                        let f = self.mapping(node, &["title"], "`new`, `main`, `close` or a mapping with `title`")?;
+                        let title = self.required(node, &f, "title", "window")?;
+                        WindowSpec::Title(self.template(title, "part of the window's title", in_item)?)
+                    }
+                    _ => {
+                        self.wrong_type(node, "`new`, `main`, `close` or a mapping with `title`");
+                        return None;
+                    }
+                };
+                Some(Action::Window { target })
+            }
+            "dialog" => {
+                if let Value::Str(s) = &node.value {
+                    return match s.as_str() {
+                        "accept" | "dismiss" => {
+                            Some(Action::Dialog { accept: s == "accept", prompt: None, into: None })
+                        }
+                        _ => {
+                            self.d.error(node.pos, s.chars().count(), "expected `accept` or `dismiss`");
+                            None
+                        }
+                    };
+                }
+                let f =
+                    self.mapping(node, &["answer", "text", "into"], "`accept`, `dismiss` or a mapping with `answer`")?;
+                let accept = match self
+                    .required(node, &f, "answer", "dialog")
+                    .map(|n| (n, self.string(n, "`accept` or `dismiss`")))
+                {
+                    Some((_, Some(a))) if a == "accept" || a == "dismiss" => Some(a == "accept"),
+                    Some((n, _)) => {
+                        self.d.error(n.pos, 1, "expected `accept` or `dismiss`");
+                        None
+                    }
+                    None => None,
+                };
+                let prompt = f.get("text").and_then(|n| self.template(n, "the text to type into a prompt", in_item));
+                let into = f.get("into").and_then(|n| self.var_name(n));
+                Some(Action::Dialog { accept: accept?, prompt, into })
+            }
+            "upload" => {
+                let f = self.mapping(node, &["into", "file"], "a mapping with `into` and `file`")?;
+                let target = self.required(node, &f, "into", keyword).and_then(|n| self.locator(n, in_item));
+                let file =
+                    self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+                Some(Action::Upload { target: target?, file: file? })
+            }
+            "download" => {
+                if let Value::Str(_) | Value::Seq(_) = node.value {
+                    return Some(Action::Download { click: self.locator(node, in_item)?, save_as: None, into: None });
+                }
+                let f = self.mapping(node, &["click", "save_as", "into"], "a locator, or a mapping with `click`")?;
+                let click = self.required(node, &f, "click", keyword).and_then(|n| self.locator(n, in_item));
+                let save_as = f.get("save_as").and_then(|n| self.template(n, "where to save the file", in_item));
+                let into = f.get("into").and_then(|n| self.var_name(n));
+                Some(Action::Download { click: click?, save_as, into })
+            }
+            "script" => {
+                if let Value::Str(code) = &node.value {
+                    return Some(Action::Script { code: code.clone(), args: Vec::new(), into: None });
+                }
+                let f = self.mapping(node, &["code", "args", "into"], "JavaScript, or a mapping with `code`")?;
+                let code = self.required(node, &f, "code", keyword).and_then(|n| self.string(n, "JavaScript"));
+                let args = match f.get("args") {
+                    Some(Node { value: Value::Seq(list), .. }) => {
+                        list.iter().filter_map(|n| self.template(n, "an argument", in_item)).collect()
+                    }
+                    Some(n) => {
+                        self.wrong_type(n, "a list of arguments");
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                };
+                let into = f.get("into").and_then(|n| self.var_name(n));
+                Some(Action::Script { code: code?, args, into })
+            }
+            "set" => {
+                let Value::Map(entries) = &node.value else {
+                    self.wrong_type(node, "variables to set (a mapping of name: value)");
+                    return None;
+                };
+                let mut values = Vec::new();
+                for (key, value) in entries {
+                    let key_node = Node { value: Value::Str(key.name.clone()), pos: key.pos };
+                    let name = self.var_name(&key_node);
+                    let value = self.template(value, "a value", in_item);
+                    values.push((name?, value?));
+                }
+                Some(Action::Set { values })
+            }
+            "http" => {
+                let mut keys: Vec<&str> = HttpMethod::ALL.iter().map(|(n, _)| *n).collect();
+                keys.extend(["json", "into"]);
+                let f = self.mapping(node, &keys, "a mapping such as `get: URL` with `into`")?;
+                let given: Vec<(HttpMethod, &Node)> =
+                    HttpMethod::ALL.iter().filter_map(|(n, m)| f.get(n).map(|node| (*m, node))).collect();
+                let body = f.get("json").map(|n| self.json_template(n, in_item));
+                let into = f.get("into").and_then(|n| self.var_name(n));
+                match given.as_slice() {
+                    [(method, url)] => {
+                        Some(Action::Http { method: *method, url: self.template(url, "a URL", in_item)?, body, into })
+                    }
+                    _ => {
+                        self.d.error(node.pos, 1, "`http` needs exactly one of `get`, `post` or `put` with the URL");
+                        None
+                    }
+                }
+            }
+            "read_csv" | "read_json" => {
+                let f = self.mapping(node, &["file", "into"], "a mapping with `file` and `into`")?;
+                let file =
+                    self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+                let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
+                let format = if keyword == "read_csv" { FileFormat::Csv } else { FileFormat::Json };
+                Some(Action::ReadFile { format, file: file?, into: into? })
+            }
+            "write_csv" => {
+                let f = self.mapping(node, &["file", "row", "separator"], "a mapping with `file` and `row`")?;
+                let file =
+                    self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+                let row = match self.required(node, &f, "row", keyword) {
+                    Some(Node { value: Value::Map(entries), .. }) => {
+                        let mut row = Vec::new();
+                        for (key, value) in entries {
+                            row.extend(self.template(value, "a value", in_item).map(|t| (key.name.clone(), t)));
+                        }
+                        Some(row)
+                    }
+                    Some(n) => {
+                        self.wrong_type(n, "the row (a mapping of column: value)");
+                        None
+                    }
+                    None => None,
+                };
+                let separator = match f.get("separator").and_then(|n| self.string(n, "`,` or `;`")).as_deref() {
+                    None | Some(",") => ',',
+                    Some(";") => ';',
+                    Some(_) => {
+                        let pos = f.key_pos("separator").unwrap_or(node.pos);
+                        self.d.error(pos, 9, "the separator is `,` or `;`");
+                        ','
+                    }
+                };
+                Some(Action::WriteCsv { file: file?, row: row?, separator })
+            }
+            "for_each" => {
+                let f = self.mapping(node, &["in", "as", "steps"], "a mapping with `in`, `as` and `steps`")?;
+                let list = self.required(node, &f, "in", keyword).and_then(|n| self.var_name(n));
+                let name = self.required(node, &f, "as", keyword).and_then(|n| self.var_name(n));
+                let steps = self.required(node, &f, "steps", keyword).map(|n| self.steps(n, in_item));
+                if let (Some(list), Some(n)) = (&list, f.get("in")) {
+                    self.refs.push(SeenRef { namespace: Namespace::Var, name: list.clone(), pos: n.pos, in_item });
+                }
+                Some(Action::ForEach { list: list?, name: name?, steps: steps? })
+            }
+            "retry" => {
+                let f = self.mapping(node, &["times", "pause", "steps"], "a mapping with `times` and `steps`")?;
+                let times = self.required(node, &f, "times", keyword).and_then(|n| self.count(n, "tries in all", 1));
+                let pause = f.get("pause").and_then(|n| self.duration(n)).unwrap_or_default();
+                let steps = self.required(node, &f, "steps", keyword).map(|n| self.steps(n, in_item));
+                Some(Action::Retry { times: times?, pause, steps: steps? })
+            }
+            "use" => self.use_file(node, in_item),
             _ => unreachable!("`{keyword}` is in ACTIONS but has no parser"),
         }
+    }
+
+    /// Key names for `press`: one, a `+`-free list, or several separated by spaces.
+    fn keys(&mut self, node: &Node) -> Option<Vec<String>> {
+        let names: Vec<(String, Pos)> = match &node.value {
+            Value::Str(s) => s.split_whitespace().map(|k| (k.to_string(), node.pos)).collect(),
+            _ => self.string_list(node, "key names"),
+        };
+        let mut ok = !names.is_empty();
+        for (name, pos) in &names {
+            if !crate::browser::KEYS.contains(&name.as_str()) {
+                let hint = did_you_mean(name, crate::browser::KEYS)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.d.error(
+                    *pos,
+                    name.chars().count(),
+                    format!("`{name}` is not a key's name{hint} (known: {})", crate::browser::KEYS.join(", ")),
+                );
+                ok = false;
+            }
+        }
+        if names.is_empty() {
+            self.d.error(node.pos, 1, "`press` needs at least one key");
+        }
+        ok.then(|| names.into_iter().map(|(n, _)| n).collect())
+    }
+
+    /// A YAML value as a JSON body whose strings may hold references.
+    fn json_template(&mut self, node: &Node, in_item: bool) -> JsonTemplate {
+        match &node.value {
+            Value::Null => JsonTemplate::Null,
+            Value::Bool(b) => JsonTemplate::Bool(*b),
+            Value::Int(i) => JsonTemplate::Number((*i).into()),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(JsonTemplate::Null, JsonTemplate::Number),
+            Value::Str(_) => self.template(node, "a value", in_item).map_or(JsonTemplate::Null, JsonTemplate::Text),
+            Value::Seq(list) => JsonTemplate::List(list.iter().map(|n| self.json_template(n, in_item)).collect()),
+            Value::Map(entries) => JsonTemplate::Object(
+                entries.iter().map(|(k, v)| (k.name.clone(), self.json_template(v, in_item))).collect(),
+            ),
+        }
+    }
+
+    /// `use: FILE` or `use: {file: FILE, with: {param: value}}`: the file's
+    /// steps, validated as part of this robot, errors pointing into that file.
+    fn use_file(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let (file_node, with) = match &node.value {
+            Value::Str(_) => (node, None),
+            _ => {
+                let f = self.mapping(node, &["file", "with"], "a file's path, or a mapping with `file` and `with`")?;
+                (self.required(node, &f, "file", "use")?, f.get("with"))
+            }
+        };
+        let relative = self.string(file_node, "the path of a steps file")?;
+        let path = self.base_dir.join(&relative);
+        let width = relative.chars().count();
+        if self.using.contains(&path) || self.using.len() > MAX_USE_DEPTH {
+            self.d.error(
+                file_node.pos,
+                width,
+                format!("`{relative}` is already being used here: a file cannot use itself"),
+            );
+            return None;
+        }
+        let source = match std::fs::read_to_string(&path) {
+            Ok(source) => source,
+            Err(e) => {
+                self.d.error(file_node.pos, width, format!("cannot read `{}`: {e}", path.display()));
+                return None;
+            }
+        };
+        let mut args = Vec::new();
+        match with.map(|n| (n, &n.value)) {
+            Some((_, Value::Map(entries))) => {
+                for (key, value) in entries {
+                    args.extend(self.template(value, "a parameter's value", in_item).map(|t| (key.name.clone(), t)));
+                }
+            }
+            Some((n, _)) => self.wrong_type(n, "parameters (a mapping of name: value)"),
+            None => {}
+        }
+        let (params, steps) = self.steps_file(&path, &source)?;
+        for (name, _) in &args {
+            if !params.contains(name) {
+                let names: Vec<&str> = params.iter().map(String::as_str).collect();
+                let hint = did_you_mean(name, &names).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let pos = key_position(with, name).unwrap_or(node.pos);
+                self.d.error(pos, name.chars().count(), format!("`{relative}` has no parameter `{name}`{hint}"));
+            }
+        }
+        for param in &params {
+            if !args.iter().any(|(n, _)| n == param) {
+                self.d.error(file_node.pos, width, format!("`{relative}` needs the parameter `{param}` under `with:`"));
+            }
+        }
+        Some(Action::Use { file: PathBuf::from(relative), args, steps })
+    }
+
+    /// Validates a steps file (`params:` and `steps:`) with its own names.
+    fn steps_file(&mut self, path: &Path, source: &str) -> Option<(Vec<String>, Vec<Step>)> {
+        let mut sub = Validator::new(path, source);
+        sub.using = self.using.clone();
+        sub.using.push(path.to_path_buf());
+        let parsed = match yaml::parse(source) {
+            Ok(tree) => sub.steps_file_tree(&tree),
+            Err(e) => {
+                sub.d.error(e.pos, 1, format!("invalid YAML: {}", e.message));
+                None
+            }
+        };
+        let failed = !sub.d.is_empty();
+        self.d.list.append(&mut sub.d.list);
+        if failed { None } else { parsed }
+    }
+
+    fn steps_file_tree(&mut self, tree: &Node) -> Option<(Vec<String>, Vec<Step>)> {
+        let f = self.mapping(
+            tree,
+            &["description", "params", "steps"],
+            "a steps file (a mapping with `params` and `steps`)",
+        )?;
+        let params: Vec<String> = f
+            .get("params")
+            .map(|n| self.string_list(n, "parameter names"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let steps = match f.get("steps") {
+            Some(n) => self.steps(n, false),
+            None => {
+                self.d.error(tree.pos, 1, "a steps file needs `steps:`");
+                Vec::new()
+            }
+        };
+        let mut known: Vec<String> = params.clone();
+        crate::robot::step::walk(&steps, &mut |step| known.extend(step.action.defines().into_iter().map(String::from)));
+        let known: Vec<&str> = known.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
+        for r in std::mem::take(&mut self.refs) {
+            let width = r.name.chars().count() + 3;
+            let head = r.name.split('.').next().unwrap_or_default();
+            match r.namespace {
+                Namespace::Var if !known.contains(&r.name.as_str()) && !known.contains(&head) => {
+                    let hint = did_you_mean(head, &known).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    self.d.error(r.pos, width, format!("unknown parameter or variable `{head}`{hint}"));
+                }
+                Namespace::Secret | Namespace::Item => {
+                    self.d.error(
+                        r.pos,
+                        width,
+                        "a steps file gets secrets and item fields as parameters: declare one under `params:`",
+                    );
+                }
+                _ => {}
+            }
+        }
+        Some((params, steps))
     }
 
     fn condition(&mut self, node: &Node, in_item: bool) -> Option<Check> {
@@ -672,7 +1037,23 @@ impl<'s> Validator<'s> {
         }
     }
 
+    /// A locator, or a list of them tried in order.
     fn locator(&mut self, node: &Node, in_item: bool) -> Option<Locator> {
+        let Value::Seq(list) = &node.value else { return self.one_locator(node, in_item) };
+        let mut all: Vec<Option<Locator>> = list.iter().map(|n| self.one_locator(n, in_item)).collect();
+        if all.is_empty() {
+            self.d.error(node.pos, 1, "an empty list of locators");
+            return None;
+        }
+        if all.iter().any(Option::is_none) {
+            return None;
+        }
+        let mut first = all.remove(0)?;
+        first.fallbacks = all.into_iter().flatten().collect();
+        Some(first)
+    }
+
+    fn one_locator(&mut self, node: &Node, in_item: bool) -> Option<Locator> {
         let text = self.string(node, "a locator (a string such as `#id`, `text:Spara` or `label:Namn`)")?;
         let (strategy, rest, prefix_len) = Locator::split(&text);
         if rest.trim().is_empty() {
@@ -680,7 +1061,7 @@ impl<'s> Validator<'s> {
             return None;
         }
         let value = self.template_text(node, rest, text[..prefix_len].chars().count(), in_item)?;
-        Some(Locator { strategy, value, prefix_len })
+        Some(Locator { strategy, value, prefix_len, fallbacks: Vec::new() })
     }
 
     /// Where a scalar's text starts: after the opening quote if it is quoted.
@@ -701,19 +1082,22 @@ impl<'s> Validator<'s> {
         }
         for block in blocks {
             crate::robot::step::walk(block, &mut |step| {
-                if let Action::ReadText { into, .. } | Action::ReadTable { into, .. } = &step.action {
-                    vars.push(into.clone());
-                }
+                vars.extend(step.action.defines().into_iter().map(String::from))
             });
         }
         let var_refs: Vec<&str> = vars.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
         for r in std::mem::take(&mut self.refs) {
             let width = r.name.chars().count() + 3;
+            let head = r.name.split('.').next().unwrap_or_default();
             match r.namespace {
-                Namespace::Var if !var_refs.contains(&r.name.as_str()) => {
+                Namespace::Var if !var_refs.contains(&r.name.as_str()) && !var_refs.contains(&head) => {
+                    let mut candidates = var_refs.clone();
+                    if r.name.contains('.') {
+                        candidates.extend(["item", "env", "secrets"]);
+                    }
                     let hint =
-                        did_you_mean(&r.name, &var_refs).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-                    self.d.error(r.pos, width, format!("unknown variable `{}`{hint}", r.name));
+                        did_you_mean(head, &candidates).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    self.d.error(r.pos, width, format!("unknown variable `{head}`{hint}"));
                 }
                 Namespace::Secret if !robot.secrets.contains(&r.name) => {
                     self.d.error(r.pos, width, format!("secret `{}` is not declared under `secrets:`", r.name));
@@ -724,6 +1108,14 @@ impl<'s> Validator<'s> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Where the key `name` is written in a mapping node.
+fn key_position(node: Option<&Node>, name: &str) -> Option<Pos> {
+    match &node?.value {
+        Value::Map(entries) => entries.iter().find(|(k, _)| k.name == name).map(|(k, _)| k.pos),
+        _ => None,
     }
 }
 
@@ -788,6 +1180,43 @@ mod tests {
                 "r.yaml:7:10: `${item.id}` can only be used in `items.steps`",
             ]
         );
+    }
+
+    #[test]
+    fn dotted_names_need_a_known_variable() {
+        let errs = errors(
+            "name: x\nsetup:\n  - log: ${itme.Namn}\n  - read_json: {file: a.json, into: answer}\n  - log: ${answer.id}\n",
+        );
+        assert_eq!(errs, ["r.yaml:3:10: unknown variable `itme`; did you mean `item`?"]);
+    }
+
+    #[test]
+    fn new_steps_report_their_mistakes() {
+        let errs = errors(
+            "name: x\nsetup:\n  - press: Entr\n  - dialog: maybe\n  - window: {titel: x}\n  - http: {get: http://a, post: http://b}\n  - for_each: {in: rows, as: row, steps: []}\n  - retry: {times: 0, steps: []}\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "r.yaml:3:12: `Entr` is not a key's name; did you mean `Enter`? (known: Enter, Tab, Escape, Backspace, \
+                 Delete, Space, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, Home, End, PageUp, PageDown)",
+                "r.yaml:4:13: expected `accept` or `dismiss`",
+                "r.yaml:5:13: `window` needs `title`",
+                "r.yaml:5:14: unknown key `titel`; did you mean `title`? (expected one of `title`)",
+                "r.yaml:6:11: `http` needs exactly one of `get`, `post` or `put` with the URL",
+                "r.yaml:7:20: unknown variable `rows`; did you mean `row`?",
+                "r.yaml:8:20: expected a whole number of at least 1 (tries in all), found `0`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_locator_list_keeps_its_fallbacks_in_order() {
+        let robot =
+            robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - click: ['#save', 'text:Spara']\n").unwrap();
+        let Action::Click { target } = &robot.setup[0].action else { panic!("not a click") };
+        assert_eq!(target.source(), "[#save, text:Spara]");
+        assert_eq!(target.candidates().count(), 2);
     }
 
     #[test]

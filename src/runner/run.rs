@@ -22,18 +22,18 @@ use std::time::Instant;
 
 use chrono::{Local, Utc};
 
-use crate::browser::{Browser, BrowserError, Condition, SelectBy};
+use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, WindowTarget};
 use crate::redact::Redactor;
 use crate::robot::checks;
 use crate::robot::expr::{RenderError, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{ItemSource, Robot};
-use crate::robot::step::{Action, Check, Choice, Identifier, Step, WaitTarget};
+use crate::robot::step::{Action, Check, Choice, FileFormat, Identifier, JsonTemplate, Step, WaitTarget, WindowSpec};
 use crate::runner::event::{
     Block, EventSink, EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus, StepOutcome, StepRecord,
 };
 use crate::runner::scope::RunScope;
-use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json};
+use crate::runner::source::{Row, append_csv, fetch_json, http_json, next_cursor, read_csv, read_json, rows_json};
 
 /// How many pages of an item table are followed at most.
 pub const MAX_TABLE_PAGES: usize = 500;
@@ -106,6 +106,9 @@ pub struct Runner<'a, B: Browser> {
     /// Which attempt of the current case this is (0 for the first), for evidence names.
     attempt: u32,
     graceful: Option<Arc<AtomicBool>>,
+    /// Inside a `retry` block's attempts but the last: failures are logged,
+    /// but leave no evidence, since the block will try again.
+    quiet: usize,
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -120,6 +123,7 @@ impl<'a, B: Browser> Runner<'a, B> {
         builtins.insert("today".to_string(), Local::now().format("%Y-%m-%d").to_string());
         builtins.insert("now".to_string(), Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
         builtins.insert("run.id".to_string(), context.run_id.to_string());
+        builtins.insert("run.dir".to_string(), context.evidence_dir.display().to_string());
         builtins.insert("robot.name".to_string(), robot.name.clone());
         let cursor_start = match robot.items.as_ref().map(|i| &i.source) {
             Some(ItemSource::Http { cursor_start, .. }) => cursor_start.clone(),
@@ -139,6 +143,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             screenshots: 0,
             attempt: 0,
             graceful: context.graceful,
+            quiet: 0,
         }
     }
 
@@ -426,9 +431,13 @@ impl<'a, B: Browser> Runner<'a, B> {
                 let started_at = Utc::now();
                 let started = Instant::now();
                 let result = self.step(step, block, item).await;
-                // An `if` reports its branch's steps itself; a failure inside
+                // A step holding steps reports those itself; a failure inside
                 // it is reported there, not again here.
-                if matches!(step.action, Action::If { .. }) && result.is_err() {
+                let holds_steps = matches!(
+                    step.action,
+                    Action::If { .. } | Action::ForEach { .. } | Action::Retry { .. } | Action::Use { .. }
+                );
+                if holds_steps && result.is_err() {
                     return result;
                 }
                 let (outcome, error) = match &result {
@@ -452,6 +461,7 @@ impl<'a, B: Browser> Runner<'a, B> {
                 match result {
                     Ok(()) => {}
                     Err(StepError::Skip(m)) => return Err(StepError::Skip(m)),
+                    Err(StepError::System(m)) if self.quiet > 0 => return Err(StepError::System(m)),
                     Err(e) => {
                         let mut label = match item {
                             Some(seq) => format!("item-{}", seq + 1),
@@ -494,24 +504,28 @@ impl<'a, B: Browser> Runner<'a, B> {
                 self.browser.goto(&url).await.map_err(system)
             }
             Action::Click { target } => {
-                let selector = self.resolve(target)?;
+                let selector = self.locate(target, timeout, item).await?;
                 self.browser.click(&selector, timeout).await.map_err(system)
             }
             Action::Fill { fields, submit } => {
                 let mut resolved = Vec::with_capacity(fields.len());
                 for (locator, value) in fields {
-                    resolved.push((self.resolve(locator)?, value.render(&self.scope)?));
+                    let selector = self.locate(locator, timeout, item).await?;
+                    resolved.push((selector, value.render(&self.scope)?));
                 }
-                let submit = submit.as_ref().map(|l| self.resolve(l)).transpose()?;
+                let submit = match submit {
+                    Some(l) => Some(self.locate(l, timeout, item).await?),
+                    None => None,
+                };
                 self.browser.fill(&resolved, submit.as_ref(), timeout).await.map_err(system)
             }
             Action::Type { target, text, clear } => {
-                let selector = self.resolve(target)?;
+                let selector = self.locate(target, timeout, item).await?;
                 let text = text.render(&self.scope)?;
                 self.browser.type_text(&selector, &text, *clear, timeout).await.map_err(system)
             }
             Action::Select { target, choice } => {
-                let selector = self.resolve(target)?;
+                let selector = self.locate(target, timeout, item).await?;
                 let choice = match choice {
                     Choice::Label(t) => SelectBy::Label(t.render(&self.scope)?),
                     Choice::Value(t) => SelectBy::Value(t.render(&self.scope)?),
@@ -520,20 +534,24 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             Action::WaitFor { target } => {
                 let condition = match target {
-                    WaitTarget::Element(l) => Condition::Element(self.resolve(l)?),
+                    WaitTarget::Element(l) => Condition::Element(self.locate(l, timeout, item).await?),
                     WaitTarget::Text(t) => Condition::Text(t.render(&self.scope)?),
                     WaitTarget::Gone(l) => Condition::Gone(self.resolve(l)?),
+                    WaitTarget::Url(t) => Condition::Url(t.render(&self.scope)?),
                 };
                 self.browser.wait_for(&condition, timeout).await.map_err(system)
             }
-            Action::ReadText { from, into } => {
-                let selector = self.resolve(from)?;
-                let text = self.browser.read_text(&selector, timeout).await.map_err(system)?;
-                self.scope.vars.insert(into.clone(), text);
+            Action::ReadText { from, into, attribute } => {
+                let selector = self.locate(from, timeout, item).await?;
+                let text = match attribute {
+                    Some(name) => self.browser.read_attribute(&selector, name, timeout).await,
+                    None => self.browser.read_text(&selector, timeout).await,
+                };
+                self.scope.vars.insert(into.clone(), text.map_err(system)?);
                 Ok(())
             }
             Action::ReadTable { from, into } => {
-                let selector = self.resolve(from)?;
+                let selector = self.locate(from, timeout, item).await?;
                 let table = self.browser.read_table(&selector, timeout).await.map_err(system)?;
                 let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
                     .rows
@@ -570,6 +588,165 @@ impl<'a, B: Browser> Runner<'a, B> {
                 self.sink.emit(&RunEvent::Log { item, message });
                 Ok(())
             }
+            Action::SetChecked { target, checked } => {
+                let selector = self.locate(target, timeout, item).await?;
+                self.browser.set_checked(&selector, *checked, timeout).await.map_err(system)
+            }
+            Action::Press { keys, target } => {
+                let selector = match target {
+                    Some(l) => Some(self.locate(l, timeout, item).await?),
+                    None => None,
+                };
+                self.browser.press(selector.as_ref(), keys, timeout).await.map_err(system)
+            }
+            Action::Frame { target } => {
+                let selector = match target {
+                    Some(l) => Some(self.locate(l, timeout, item).await?),
+                    None => None,
+                };
+                self.browser.frame(selector.as_ref(), timeout).await.map_err(system)
+            }
+            Action::Window { target } => {
+                let target = match target {
+                    WindowSpec::New => WindowTarget::New,
+                    WindowSpec::Main => WindowTarget::Main,
+                    WindowSpec::Close => WindowTarget::Close,
+                    WindowSpec::Title(t) => WindowTarget::Title(t.render(&self.scope)?),
+                };
+                self.browser.window(&target, timeout).await.map_err(system)
+            }
+            Action::Dialog { accept, prompt, into } => {
+                let answer = match (accept, prompt) {
+                    (true, Some(t)) => DialogAnswer::Accept(Some(t.render(&self.scope)?)),
+                    (true, None) => DialogAnswer::Accept(None),
+                    (false, _) => DialogAnswer::Dismiss,
+                };
+                let text = self.browser.dialog(&answer, timeout).await.map_err(system)?;
+                if let Some(into) = into {
+                    self.scope.vars.insert(into.clone(), text);
+                }
+                Ok(())
+            }
+            Action::Upload { target, file } => {
+                let path = self.path(file)?;
+                if !path.is_file() {
+                    return Err(StepError::System(format!("there is no file `{}` to upload", path.display())));
+                }
+                let path = path.canonicalize().unwrap_or(path);
+                let selector = self.locate(target, timeout, item).await?;
+                self.browser.upload(&selector, &path, timeout).await.map_err(system)
+            }
+            Action::Download { click, save_as, into } => {
+                let saved = self.download(click, save_as.as_ref(), timeout, item).await?;
+                self.sink.emit(&RunEvent::Log { item, message: format!("downloaded `{}`", saved.display()) });
+                if let Some(into) = into {
+                    self.scope.vars.insert(into.clone(), saved.display().to_string());
+                }
+                Ok(())
+            }
+            Action::Script { code, args, into } => {
+                let args = args.iter().map(|a| a.render(&self.scope)).collect::<Result<Vec<_>, _>>()?;
+                let result = self.browser.run_script(code, &args).await.map_err(system)?;
+                if let Some(into) = into {
+                    self.scope.vars.insert(into.clone(), result);
+                }
+                Ok(())
+            }
+            Action::Set { values } => {
+                for (name, value) in values {
+                    let value = value.render(&self.scope)?;
+                    self.scope.vars.insert(name.clone(), value);
+                }
+                Ok(())
+            }
+            Action::Http { method, url, body, into } => {
+                let url = url.render(&self.scope)?;
+                let body = body.as_ref().map(|b| self.json(b)).transpose()?;
+                let method = method.name();
+                let wait = self.robot.timeouts.page_load;
+                let answer = tokio::task::spawn_blocking(move || http_json(method, &url, body.as_ref(), wait))
+                    .await
+                    .map_err(|e| StepError::System(e.to_string()))?
+                    .map_err(StepError::System)?;
+                if let Some(into) = into {
+                    self.scope.vars.insert(into.clone(), answer);
+                }
+                Ok(())
+            }
+            Action::ReadFile { format, file, into } => {
+                let path = self.path(file)?;
+                let rows = match format {
+                    FileFormat::Csv => read_csv(&path),
+                    FileFormat::Json => read_json(&path),
+                }
+                .map_err(StepError::System)?;
+                self.scope.vars.insert(into.clone(), rows_json(&rows));
+                Ok(())
+            }
+            Action::WriteCsv { file, row, separator } => {
+                let path = self.path(file)?;
+                let mut values = Vec::with_capacity(row.len());
+                for (column, value) in row {
+                    values.push((column.clone(), value.render(&self.scope)?));
+                }
+                append_csv(&path, &values, *separator).map_err(StepError::System)
+            }
+            Action::ForEach { list, name, steps } => {
+                let text = self.scope.vars.get(list).cloned().unwrap_or_default();
+                let elements: Vec<serde_json::Value> = serde_json::from_str(&text)
+                    .map_err(|_| StepError::System(format!("`for_each` needs a JSON list in `{list}`")))?;
+                let before = self.scope.vars.get(name).cloned();
+                let mut result = Ok(());
+                for element in elements {
+                    let value = match element {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    self.scope.vars.insert(name.clone(), value);
+                    result = self.block(block, steps, item).await;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                restore(&mut self.scope.vars, name, before);
+                result
+            }
+            Action::Retry { times, pause, steps } => {
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let last = tries >= *times;
+                    if !last {
+                        self.quiet += 1;
+                    }
+                    let result = self.block(block, steps, item).await;
+                    if !last {
+                        self.quiet -= 1;
+                    }
+                    match result {
+                        Err(StepError::System(m)) if !last => {
+                            self.sink.emit(&RunEvent::Log {
+                                item,
+                                message: format!("try {tries} of {times} failed, trying again: {m}"),
+                            });
+                            tokio::time::sleep(*pause).await;
+                        }
+                        other => return other,
+                    }
+                }
+            }
+            Action::Use { args, steps, .. } => {
+                let mut saved = Vec::with_capacity(args.len());
+                for (name, value) in args {
+                    let value = value.render(&self.scope)?;
+                    saved.push((name.clone(), self.scope.vars.insert(name.clone(), value)));
+                }
+                let result = self.block(block, steps, item).await;
+                for (name, before) in saved {
+                    restore(&mut self.scope.vars, &name, before);
+                }
+                result
+            }
             Action::Screenshot { name } => {
                 let name = match name {
                     Some(t) => sanitize(&t.render(&self.scope)?),
@@ -595,8 +772,13 @@ impl<'a, B: Browser> Runner<'a, B> {
         };
         match condition {
             Check::Exists(l) => {
-                let selector = self.resolve(l)?;
-                self.browser.exists(&selector).await.map_err(|e| StepError::System(e.to_string()))
+                for candidate in l.candidates() {
+                    let selector = self.resolve(candidate)?;
+                    if self.browser.exists(&selector).await.map_err(|e| StepError::System(e.to_string()))? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
             }
             Check::Text(t) => {
                 let text = t.render(&self.scope)?;
@@ -608,6 +790,104 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     fn resolve(&self, locator: &Locator) -> Result<crate::browser::Selector, StepError> {
         Ok(locator.resolve(&self.scope)?)
+    }
+
+    /// The selector of a locator; for a list, the first entry that finds an
+    /// element (waiting for any of them), written to the run log.
+    async fn locate(
+        &mut self,
+        locator: &Locator,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+    ) -> Result<crate::browser::Selector, StepError> {
+        if locator.fallbacks.is_empty() {
+            return self.resolve(locator);
+        }
+        let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
+        let index =
+            self.browser.first_match(&candidates, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        let chosen = locator.candidates().nth(index).unwrap_or(locator);
+        self.sink.emit(&RunEvent::Log {
+            item,
+            message: format!("locator {} of {} matched: {}", index + 1, candidates.len(), chosen.own_source()),
+        });
+        Ok(candidates[index].clone())
+    }
+
+    /// A path from a robot file: relative ones start at the robot's folder.
+    fn path(&self, template: &Template) -> Result<PathBuf, StepError> {
+        let text = template.render(&self.scope)?;
+        let base = self.robot.path.parent().unwrap_or(std::path::Path::new(""));
+        Ok(base.join(text))
+    }
+
+    /// A JSON body with its references filled in.
+    fn json(&self, template: &JsonTemplate) -> Result<serde_json::Value, StepError> {
+        Ok(match template {
+            JsonTemplate::Null => serde_json::Value::Null,
+            JsonTemplate::Bool(b) => (*b).into(),
+            JsonTemplate::Number(n) => serde_json::Value::Number(n.clone()),
+            JsonTemplate::Text(t) => t.render(&self.scope)?.into(),
+            JsonTemplate::List(list) => list.iter().map(|t| self.json(t)).collect::<Result<Vec<_>, _>>()?.into(),
+            JsonTemplate::Object(fields) => {
+                let mut map = serde_json::Map::new();
+                for (key, value) in fields {
+                    map.insert(key.clone(), self.json(value)?);
+                }
+                serde_json::Value::Object(map)
+            }
+        })
+    }
+
+    /// Clicks `click`, waits for the browser to finish saving the file it
+    /// starts, and moves the file to `save_as` (or the run's folder).
+    async fn download(
+        &mut self,
+        click: &Locator,
+        save_as: Option<&Template>,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+    ) -> Result<PathBuf, StepError> {
+        let Some(dir) = self.browser.download_dir() else {
+            return Err(StepError::System(
+                "`download` needs the browser on this machine; a remote WebDriver keeps its files".into(),
+            ));
+        };
+        let before: std::collections::HashSet<_> = list_dir(&dir);
+        let selector = self.locate(click, timeout, item).await?;
+        self.browser.click(&selector, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        let deadline = Instant::now() + timeout;
+        let (name, file) = loop {
+            let finished = list_dir(&dir).into_iter().find(|name| {
+                !before.contains(name)
+                    && !name.ends_with(".crdownload")
+                    && !name.ends_with(".tmp")
+                    && !name.starts_with('.')
+            });
+            if let Some(name) = finished {
+                let file = dir.join(&name);
+                break (name, file);
+            }
+            if Instant::now() >= deadline {
+                return Err(StepError::System(format!(
+                    "no download finished within {}",
+                    crate::browser::fmt_duration(timeout)
+                )));
+            }
+            tokio::time::sleep(crate::browser::POLL_INTERVAL).await;
+        };
+        let target = match save_as {
+            Some(t) => self.path(t)?,
+            None => self.evidence_dir.join("downloads").join(&name),
+        };
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StepError::System(format!("failed to create `{}`: {e}", parent.display())))?;
+        }
+        std::fs::copy(&file, &target)
+            .and_then(|_| std::fs::remove_file(&file))
+            .map_err(|e| StepError::System(format!("failed to save the download as `{}`: {e}", target.display())))?;
+        Ok(target)
     }
 
     /// A message for people: a reference that has no value is shown as written.
@@ -637,6 +917,21 @@ impl<'a, B: Browser> Runner<'a, B> {
             .map(|()| self.evidence_dir.join(file_name))
             .map_err(|e| format!("failed to write evidence `{file_name}`: {e}"))
     }
+}
+
+/// The names of the files in a folder (none if it cannot be read).
+fn list_dir(dir: &std::path::Path) -> std::collections::HashSet<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Puts a variable back as it was before a block gave it a value.
+fn restore(vars: &mut HashMap<String, String>, name: &str, before: Option<String>) {
+    match before {
+        Some(value) => vars.insert(name.to_string(), value),
+        None => vars.remove(name),
+    };
 }
 
 /// A file name from free text: letters, digits, `-` and `_` only.
@@ -811,6 +1106,7 @@ mod tests {
         let mut runner_browser = browser(&["1"]);
         // The first click fails and takes the session with it.
         runner_browser.flaky.insert("#save".into(), 1);
+        runner_browser.die_on_failure = true;
         let (summary, _) = {
             let dir = tempfile::tempdir().unwrap();
             let context = RunContext {
@@ -819,83 +1115,11 @@ mod tests {
                 ..RunContext::default()
             };
             let mut events: Vec<RunEvent> = Vec::new();
-            let mut killer = DeadAfterFailure(&mut runner_browser);
-            let summary = Runner::new(&r, &mut killer, context, &mut events).run().await;
+            let summary = Runner::new(&r, &mut runner_browser, context, &mut events).run().await;
             (summary, events)
         };
         assert_eq!(summary.status, RunStatus::Succeeded);
         assert!(runner_browser.calls.contains(&"restart".to_string()), "{:?}", runner_browser.calls);
-    }
-
-    /// A fake whose session dies when a step fails, as a crashed browser would.
-    struct DeadAfterFailure<'b>(&'b mut FakeBrowser);
-
-    impl Browser for DeadAfterFailure<'_> {
-        async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
-            self.0.goto(url).await
-        }
-        async fn click(&mut self, t: &crate::browser::Selector, d: std::time::Duration) -> Result<(), BrowserError> {
-            let r = self.0.click(t, d).await;
-            self.0.dead |= r.is_err();
-            r
-        }
-        async fn fill(
-            &mut self,
-            f: &[(crate::browser::Selector, String)],
-            s: Option<&crate::browser::Selector>,
-            d: std::time::Duration,
-        ) -> Result<(), BrowserError> {
-            self.0.fill(f, s, d).await
-        }
-        async fn type_text(
-            &mut self,
-            t: &crate::browser::Selector,
-            x: &str,
-            c: bool,
-            d: std::time::Duration,
-        ) -> Result<(), BrowserError> {
-            self.0.type_text(t, x, c, d).await
-        }
-        async fn select(
-            &mut self,
-            t: &crate::browser::Selector,
-            c: &SelectBy,
-            d: std::time::Duration,
-        ) -> Result<(), BrowserError> {
-            self.0.select(t, c, d).await
-        }
-        async fn wait_for(&mut self, c: &Condition, d: std::time::Duration) -> Result<(), BrowserError> {
-            self.0.wait_for(c, d).await
-        }
-        async fn read_text(
-            &mut self,
-            t: &crate::browser::Selector,
-            d: std::time::Duration,
-        ) -> Result<String, BrowserError> {
-            self.0.read_text(t, d).await
-        }
-        async fn read_table(
-            &mut self,
-            t: &crate::browser::Selector,
-            d: std::time::Duration,
-        ) -> Result<Table, BrowserError> {
-            self.0.read_table(t, d).await
-        }
-        async fn exists(&mut self, t: &crate::browser::Selector) -> Result<bool, BrowserError> {
-            self.0.exists(t).await
-        }
-        async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
-            self.0.screenshot().await
-        }
-        async fn page_source(&mut self) -> Result<String, BrowserError> {
-            self.0.page_source().await
-        }
-        async fn current_url(&mut self) -> Result<String, BrowserError> {
-            self.0.current_url().await
-        }
-        async fn restart(&mut self) -> Result<(), BrowserError> {
-            self.0.restart().await
-        }
     }
 
     #[tokio::test]
@@ -952,5 +1176,82 @@ mod tests {
         let (_, events) = run(&r, &mut b).await;
         assert!(events.iter().any(|e| matches!(e, RunEvent::ItemFinished { message: Some(m), .. }
             if m == "`811218-9875` is not a valid personnummer: its check digit is wrong")));
+    }
+
+    fn logs(events: &[RunEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                RunEvent::Log { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn for_each_walks_a_list_and_restores_the_name_afterwards() {
+        let r = robot(concat!(
+            "    - set: {courses: '[{\"Kurs\":\"Gitarr\"},{\"Kurs\":\"Piano\"}]'}\n",
+            "    - for_each:\n        in: courses\n        as: c\n        steps:\n          - click: \"text:${c.Kurs}\"\n",
+        ));
+        let mut b = browser(&["1"]);
+        let (summary, _) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        let clicks: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("click")).collect();
+        assert_eq!(clicks.len(), 2, "{:?}", b.calls);
+        assert!(clicks[0].contains("Gitarr") && clicks[1].contains("Piano"), "{clicks:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_block_tries_again_and_saves_evidence_only_for_the_last_failure() {
+        let r =
+            robot("    - retry:\n        times: 3\n        pause: 1s\n        steps:\n          - click: \"#slow\"\n");
+        let mut b = browser(&["1", "2"]);
+        // Case 1's click fails twice then works; case 2's never shows up.
+        b.flaky.insert("#slow".into(), 2);
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert_eq!(logs(&events).iter().filter(|l| l.starts_with("try ")).count(), 2, "{:?}", logs(&events));
+        let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
+        assert_eq!(evidence, 0);
+        b.missing.push("#slow".into());
+        let (_, events) = run(&r, &mut b).await;
+        assert!(statuses(&events).iter().all(|s| *s == ItemStatus::SystemException), "{:?}", statuses(&events));
+        // One screenshot and one page per try of the case, not per try of the block.
+        let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { item: Some(0), .. })).count();
+        assert_eq!(evidence, 2 * (1 + r.retry.max_retries as usize));
+    }
+
+    #[tokio::test]
+    async fn a_locator_list_falls_back_and_logs_which_one_matched() {
+        let r = robot("    - click: ['#old-save', 'text:Spara']\n");
+        let mut b = browser(&["1"]);
+        b.missing.push("#old-save".into());
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert!(logs(&events).contains(&"locator 2 of 2 matched: text:Spara".to_string()), "{:?}", logs(&events));
+        assert!(b.calls.iter().any(|c| c.starts_with("click //")), "{:?}", b.calls);
+    }
+
+    #[tokio::test]
+    async fn a_steps_file_runs_with_its_parameters_and_leaves_them_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fill: {'#user': '${user}'}\n")
+            .unwrap();
+        let source = "name: t\nsetup:\n  - use: {file: login.yaml, with: {user: robot}}\n  - log: done\n";
+        let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+        let mut b = FakeBrowser::default();
+        let (summary, _) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        assert!(b.calls.contains(&"fill=robot #user".to_string()), "{:?}", b.calls);
+        let missing = robot_from_str(&dir.path().join("r.yaml"), "name: t\nsetup:\n  - use: login.yaml\n").unwrap_err();
+        assert_eq!(
+            missing[0].to_string(),
+            format!(
+                "{}:3:10: `login.yaml` needs the parameter `user` under `with:`",
+                dir.path().join("r.yaml").display()
+            )
+        );
     }
 }

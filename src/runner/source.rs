@@ -135,6 +135,21 @@ mod tests {
     }
 
     #[test]
+    fn appended_rows_read_back_with_their_header_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out/report.csv");
+        let row =
+            |a: &str, b: &str| vec![("Ärende".to_string(), a.to_string()), ("Notering".to_string(), b.to_string())];
+        append_csv(&path, &row("1", "enkel"), ';').unwrap();
+        append_csv(&path, &row("2", "med ; och \"citat\""), ';').unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, "Ärende;Notering\r\n1;enkel\r\n2;\"med ; och \"\"citat\"\"\"\r\n");
+        assert_eq!(read_csv(&path).unwrap()[1][1].1, "med ; och \"citat\"");
+        let other = vec![("Annat".to_string(), "x".to_string())];
+        assert!(append_csv(&path, &other, ';').unwrap_err().contains("has other columns"));
+    }
+
+    #[test]
     fn json_values_become_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.json");
@@ -170,6 +185,74 @@ pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duratio
             _ => Err(format!("case {n} in the answer is not an object")),
         })
         .collect()
+}
+
+/// Sends one JSON request and returns the answer's body (for an `http` step).
+/// A status of 400 or more is an error that names the status.
+pub fn http_json(
+    method: &str,
+    url: &str,
+    body: Option<&serde_json::Value>,
+    timeout: std::time::Duration,
+) -> Result<String, String> {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+    let answer = match (method, body) {
+        ("get", _) => agent.get(url).header("Accept", "application/json").call(),
+        (_, body) => {
+            let text = body.map(serde_json::Value::to_string).unwrap_or_else(|| "{}".into());
+            let request = if method == "put" { agent.put(url) } else { agent.post(url) };
+            request.header("Accept", "application/json").content_type("application/json").send(text.as_bytes())
+        }
+    };
+    let mut answer = answer.map_err(|e| format!("{} failed: {e}", method.to_uppercase()))?;
+    let status = answer.status().as_u16();
+    let text = answer.body_mut().read_to_string().map_err(|e| format!("failed to read the answer: {e}"))?;
+    if status >= 400 {
+        let detail: String = text.chars().take(200).collect();
+        return Err(format!("{} answered {status}: {detail}", method.to_uppercase()));
+    }
+    Ok(text)
+}
+
+/// Rows as a JSON list of objects, the form `for_each` walks.
+pub fn rows_json(rows: &[Row]) -> String {
+    let list: Vec<serde_json::Map<String, serde_json::Value>> =
+        rows.iter().map(|row| row.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()).collect();
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
+/// Appends one record to a CSV file, writing the header first when the file
+/// is new or empty. A file whose header differs is refused, not garbled.
+pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), String> {
+    use std::io::Write;
+    let quote = |field: &str| {
+        if field.contains([separator, '"', '\n', '\r']) {
+            format!("\"{}\"", field.replace('"', "\"\""))
+        } else {
+            field.to_string()
+        }
+    };
+    let line =
+        |fields: Vec<&str>| fields.into_iter().map(quote).collect::<Vec<_>>().join(&separator.to_string()) + "\r\n";
+    let header = line(row.iter().map(|(k, _)| k.as_str()).collect());
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    if let Some(first) = existing.lines().next()
+        && first.trim_start_matches('\u{feff}') != header.trim_end()
+    {
+        return Err(format!("`{}` has other columns: {first}", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("failed to create `{}`: {e}", dir.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("failed to open `{}`: {e}", path.display()))?;
+    let mut text = if existing.is_empty() { header } else { String::new() };
+    text.push_str(&line(row.iter().map(|(_, v)| v.as_str()).collect()));
+    file.write_all(text.as_bytes()).map_err(|e| format!("failed to write `{}`: {e}", path.display()))
 }
 
 /// The cursor to keep after a run: the largest `field` value such that every
