@@ -29,24 +29,101 @@ pub struct EService {
     sessions: Sessions,
 }
 
-#[derive(Debug, Clone)]
-pub struct Errand {
-    pub data: ConsentErrand,
-    pub handled: bool,
+/// The kinds of errand the platform receives, one per municipal flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrandKind {
+    VaccinationConsent,
+    CultureSchool,
+    BinPause,
+    FoodRegistration,
 }
 
-impl EService {
-    pub fn new(username: &str, password: &str, errands: Vec<ConsentErrand>) -> Self {
-        Self {
-            username: username.into(),
-            password: password.into(),
-            errands: errands.into_iter().map(|data| Errand { data, handled: false }).collect(),
-            sessions: Sessions::default(),
+impl ErrandKind {
+    pub const ALL: [ErrandKind; 4] =
+        [ErrandKind::VaccinationConsent, ErrandKind::CultureSchool, ErrandKind::BinPause, ErrandKind::FoodRegistration];
+
+    /// The name in URLs and the API (`?type=bin_pause`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ErrandKind::VaccinationConsent => "vaccination_consent",
+            ErrandKind::CultureSchool => "culture_school",
+            ErrandKind::BinPause => "bin_pause",
+            ErrandKind::FoodRegistration => "food_registration",
         }
     }
 
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrandKind::VaccinationConsent => "Samtycke till vaccination",
+            ErrandKind::CultureSchool => "Ansökan till kulturskolan",
+            ErrandKind::BinPause => "Uppehåll i sophämtning",
+            ErrandKind::FoodRegistration => "Registrering av livsmedelsanläggning",
+        }
+    }
+}
+
+/// One field of an errand as the citizen filled it in.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The element id on the errand page and the key in the API.
+    pub id: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    /// Several values separated by `, `; a list in the API.
+    pub list: bool,
+}
+
+/// A submitted errand.
+#[derive(Debug, Clone)]
+pub struct Errand {
+    pub id: String,
+    pub kind: ErrandKind,
+    pub submitted: String,
+    pub applicant: String,
+    /// The case officer responsible.
+    pub handler: String,
+    pub fields: Vec<Field>,
+    /// A file the citizen attached: name and bytes.
+    pub attachment: Option<(String, Vec<u8>)>,
+    pub handled: bool,
+}
+
+impl Errand {
+    /// A vaccination consent as the platform shows it.
+    pub fn consent(c: &ConsentErrand) -> Self {
+        let field = |id, label, value: &str| Field { id, label, value: value.to_string(), list: false };
+        Self {
+            id: c.id.clone(),
+            kind: ErrandKind::VaccinationConsent,
+            submitted: c.submitted.clone(),
+            applicant: c.guardian.clone(),
+            handler: c.handler.clone(),
+            fields: vec![
+                field("guardian", "Vårdnadshavare", &c.guardian),
+                field("pupil-name", "Elevens namn", &c.pupil.name),
+                field("pupil-pnr", "Elevens personnummer", &c.pupil.pnr),
+                field("school", "Skola", &c.pupil.school),
+                field("vaccine", "Vaccination", &c.vaccine),
+                field("consent", "Samtycke", if c.consent { "Ja" } else { "Nej" }),
+            ],
+            attachment: None,
+            handled: false,
+        }
+    }
+
+    /// The value of a field, empty when the errand has none by that id.
+    pub fn field(&self, id: &str) -> &str {
+        self.fields.iter().find(|f| f.id == id).map_or("", |f| f.value.as_str())
+    }
+}
+
+impl EService {
+    pub fn new(username: &str, password: &str, errands: Vec<Errand>) -> Self {
+        Self { username: username.into(), password: password.into(), errands, sessions: Sessions::default() }
+    }
+
     pub fn handled_ids(&self) -> Vec<String> {
-        self.errands.iter().filter(|e| e.handled).map(|e| e.data.id.clone()).collect()
+        self.errands.iter().filter(|e| e.handled).map(|e| e.id.clone()).collect()
     }
 }
 
@@ -59,7 +136,9 @@ pub fn router(state: Shared) -> Router {
         .route("/inbox", get(inbox))
         .route("/errands/{id}", get(errand))
         .route("/errands/{id}/handled", post(mark_handled))
+        .route("/errands/{id}/attachment", get(attachment))
         .route("/api/errands", get(api_errands))
+        .route("/api/errands/{id}/handled", post(api_mark_handled))
         .with_state(state)
 }
 
@@ -82,6 +161,8 @@ async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<usize>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
 async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
@@ -89,28 +170,32 @@ async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<
     if !s.sessions.valid(&headers, COOKIE) {
         return Redirect::to("/login").into_response();
     }
-    let open: Vec<&Errand> = s.errands.iter().filter(|e| !e.handled).collect();
+    let kind = q.kind.clone().unwrap_or_default();
+    let open: Vec<&Errand> =
+        s.errands.iter().filter(|e| !e.handled && (kind.is_empty() || e.kind.slug() == kind)).collect();
     let pages = open.len().div_ceil(PAGE_SIZE).max(1);
     let current = q.page.unwrap_or(1).clamp(1, pages);
     let mut rows = String::new();
     for e in open.iter().skip((current - 1) * PAGE_SIZE).take(PAGE_SIZE) {
         rows.push_str(&format!(
-            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>Samtycke till vaccination</td><td>{}</td><td>{}</td><td>Inskickad</td><td>{}</td></tr>",
-            esc(&e.data.submitted),
-            esc(&e.data.guardian),
-            esc(&e.data.handler),
-            id = esc(&e.data.id),
+            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>Inskickad</td><td>{}</td></tr>",
+            esc(e.kind.title()),
+            esc(&e.submitted),
+            esc(&e.applicant),
+            esc(&e.handler),
+            id = esc(&e.id),
         ));
     }
+    let filter = if kind.is_empty() { String::new() } else { format!("&type={}", esc(&kind)) };
     if open.is_empty() {
         rows.push_str("<tr><td colspan=\"6\">Inga nya ärenden.</td></tr>");
     }
     let mut nav = format!("<p>Sida {current} av {pages}");
     if current > 1 {
-        nav.push_str(&format!(" <a href=\"/inbox?page={}\">Föregående sida</a>", current - 1));
+        nav.push_str(&format!(" <a href=\"/inbox?page={}{filter}\">Föregående sida</a>", current - 1));
     }
     if current < pages {
-        nav.push_str(&format!(" <a href=\"/inbox?page={}\">Nästa sida</a>", current + 1));
+        nav.push_str(&format!(" <a href=\"/inbox?page={}{filter}\">Nästa sida</a>", current + 1));
     }
     nav.push_str("</p>");
     let body = format!(
@@ -135,11 +220,10 @@ async fn errand(
     if !s.sessions.valid(&headers, COOKIE) {
         return Redirect::to("/login").into_response();
     }
-    let Some(e) = s.errands.iter().find(|e| e.data.id == id) else {
+    let Some(e) = s.errands.iter().find(|e| e.id == id) else {
         return (StatusCode::NOT_FOUND, page(SITE, "Ärendet finns inte", STYLE, "<p>Ärendet finns inte.</p>"))
             .into_response();
     };
-    let d = &e.data;
     let notice = if q.handled.is_some() && e.handled {
         "<p class=\"notice\" role=\"status\">Ärendet är markerat som hanterat.</p>"
     } else {
@@ -150,30 +234,44 @@ async fn errand(
     } else {
         format!(
             "<form method=\"post\" action=\"/errands/{}/handled\"><button type=\"submit\">Markera som hanterad</button></form>",
-            esc(&d.id)
+            esc(&e.id)
         )
     };
-    let body = format!(
-        "{notice}<dl>\
-         <dt>Ärende</dt><dd id=\"errand-id\">{}</dd>\
-         <dt>Inkommet</dt><dd>{}</dd>\
-         <dt>Vårdnadshavare</dt><dd id=\"guardian\">{}</dd>\
-         <dt>Elevens namn</dt><dd id=\"pupil-name\">{}</dd>\
-         <dt>Elevens personnummer</dt><dd id=\"pupil-pnr\">{}</dd>\
-         <dt>Skola</dt><dd>{}</dd>\
-         <dt>Vaccination</dt><dd id=\"vaccine\">{}</dd>\
-         <dt>Samtycke</dt><dd id=\"consent\">{}</dd>\
-         </dl>{action}",
-        esc(&d.id),
-        esc(&d.submitted),
-        esc(&d.guardian),
-        esc(&d.pupil.name),
-        esc(&d.pupil.pnr),
-        esc(&d.pupil.school),
-        esc(&d.vaccine),
-        if d.consent { "Ja" } else { "Nej" },
+    let mut fields = format!(
+        "<dt>Ärende</dt><dd id=\"errand-id\">{}</dd><dt>Inkommet</dt><dd>{}</dd>",
+        esc(&e.id),
+        esc(&e.submitted)
     );
-    page(SITE, &format!("Samtycke till vaccination {}", d.id), STYLE, &body).into_response()
+    for f in &e.fields {
+        fields.push_str(&format!("<dt>{}</dt><dd id=\"{}\">{}</dd>", esc(f.label), f.id, esc(&f.value)));
+    }
+    if let Some((name, _)) = &e.attachment {
+        fields.push_str(&format!(
+            "<dt>Bilaga</dt><dd><a id=\"attachment\" href=\"/errands/{}/attachment\" download>{}</a></dd>",
+            esc(&e.id),
+            esc(name)
+        ));
+    }
+    let body = format!("{notice}<dl>{fields}</dl>{action}");
+    page(SITE, &format!("{} {}", e.kind.title(), e.id), STYLE, &body).into_response()
+}
+
+async fn attachment(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    match s.errands.iter().find(|e| e.id == id).and_then(|e| e.attachment.clone()) {
+        Some((name, bytes)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "Ingen bilaga.").into_response(),
+    }
 }
 
 async fn mark_handled(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -181,7 +279,7 @@ async fn mark_handled(State(state): State<Shared>, headers: HeaderMap, Path(id):
     if !s.sessions.valid(&headers, COOKIE) {
         return Redirect::to("/login").into_response();
     }
-    match s.errands.iter_mut().find(|e| e.data.id == id) {
+    match s.errands.iter_mut().find(|e| e.id == id) {
         Some(e) => {
             e.handled = true;
             Redirect::to(&format!("/errands/{id}?handled=1")).into_response()
@@ -193,26 +291,54 @@ async fn mark_handled(State(state): State<Shared>, headers: HeaderMap, Path(id):
 #[derive(Deserialize)]
 struct AfterQuery {
     after: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
 }
 
-/// The platform's JSON API: submitted errands after an errand id, in id order.
+/// The platform's JSON API: submitted errands after an errand id, in id
+/// order, of one type if asked; each field under its id (`-` read as `_`).
 async fn api_errands(State(state): State<Shared>, Query(q): Query<AfterQuery>) -> axum::Json<serde_json::Value> {
     let s = state.lock().unwrap_or_else(|e| e.into_inner());
     let after = q.after.unwrap_or_default();
-    let mut errands: Vec<&Errand> = s.errands.iter().filter(|e| !e.handled && e.data.id > after).collect();
-    errands.sort_by(|a, b| a.data.id.cmp(&b.data.id));
+    let kind = q.kind.unwrap_or_default();
+    let mut errands: Vec<&Errand> = s
+        .errands
+        .iter()
+        .filter(|e| !e.handled && e.id > after && (kind.is_empty() || e.kind.slug() == kind))
+        .collect();
+    errands.sort_by(|a, b| a.id.cmp(&b.id));
     let list: Vec<serde_json::Value> = errands
         .iter()
         .map(|e| {
-            serde_json::json!({
-                "id": e.data.id,
-                "type": "vaccination_consent",
-                "submitted": e.data.submitted,
-                "guardian": e.data.guardian,
-                "pupil_pnr": e.data.pupil.pnr,
-                "handler": e.data.handler,
-            })
+            let mut object = serde_json::json!({
+                "id": e.id,
+                "type": e.kind.slug(),
+                "submitted": e.submitted,
+                "applicant": e.applicant,
+                "handler": e.handler,
+            });
+            for f in &e.fields {
+                let value = if f.list {
+                    serde_json::json!(f.value.split(", ").collect::<Vec<_>>())
+                } else {
+                    serde_json::json!(f.value)
+                };
+                object[f.id.replace('-', "_")] = value;
+            }
+            object
         })
         .collect();
     axum::Json(serde_json::json!({ "errands": list }))
+}
+
+/// Marks an errand handled through the API; answers with the errand's state.
+async fn api_mark_handled(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    match s.errands.iter_mut().find(|e| e.id == id) {
+        Some(e) => {
+            e.handled = true;
+            axum::Json(serde_json::json!({ "id": id, "handled": true })).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such errand" }))).into_response(),
+    }
 }

@@ -50,7 +50,17 @@ impl Sessions {
     }
 
     pub fn valid(&self, headers: &HeaderMap, cookie: &str) -> bool {
-        cookie_value(headers, cookie).is_some_and(|t| self.tokens.contains(&t))
+        self.token(headers, cookie).is_some()
+    }
+
+    /// The request's session token, if it is one this site handed out.
+    pub fn token(&self, headers: &HeaderMap, cookie: &str) -> Option<String> {
+        cookie_value(headers, cookie).filter(|t| self.tokens.contains(t))
+    }
+
+    /// Ends a session (it timed out).
+    pub fn close(&mut self, token: &str) {
+        self.tokens.remove(token);
     }
 }
 

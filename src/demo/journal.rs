@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -53,7 +53,8 @@ type Shared = Arc<Mutex<Journal>>;
 
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/search") }))
+        .route("/", get(frameset))
+        .route("/menu", get(menu))
         .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))
         .route("/search", get(search))
         .route("/pupils/{pnr}", get(pupil))
@@ -71,11 +72,52 @@ async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
     if form.username == s.username && form.password == s.password {
         let token = s.sessions.open();
-        login_redirect(COOKIE, &token, "/search")
+        login_redirect(COOKIE, &token, "/")
     } else {
         (StatusCode::UNAUTHORIZED, login_form(SITE, STYLE, Some("Inloggningen misslyckades."))).into_response()
     }
 }
+
+/// The journal's only real page: a frameset with a banner, a menu and the
+/// work area (`main`), where search and pupil pages open. `?pnr=` opens the
+/// work area on a search.
+async fn frameset(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    let main = match q.pnr {
+        Some(pnr) => format!("/search?pnr={}", esc(&pnr)),
+        None => "/search".into(),
+    };
+    Html(format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Frameset//EN\">\n<html><head><meta charset=\"utf-8\"><title>{SITE}</title></head>\
+         <frameset rows=\"48,*\"><frame name=\"banner\" src=\"/menu?part=banner\" scrolling=\"no\">\
+         <frameset cols=\"170,*\"><frame name=\"menu\" src=\"/menu\"><frame name=\"main\" src=\"{main}\"></frameset>\
+         </frameset></html>"
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct MenuQuery {
+    part: Option<String>,
+}
+
+async fn menu(Query(q): Query<MenuQuery>) -> Html<String> {
+    if q.part.as_deref() == Some("banner") {
+        return Html(format!("<html><body style=\"background:#14532d;color:#fff;margin:8px\"><b>{SITE}</b></body></html>"));
+    }
+    Html(
+        "<html><body style=\"font-family:sans-serif\"><ul><li><a href=\"/search\" target=\"main\">Sök elev</a></li>\
+         <li><a href=\"/login\" target=\"_top\">Logga ut</a></li></ul></body></html>"
+            .into(),
+    )
+}
+
+/// Pages of the work area send a browser that opens them on their own back
+/// to the frameset, as the old system does.
+const FRAME_GUARD: &str = "<script>if (window.top === window.self) location.replace('/' + location.search);</script>";
 
 /// Digits only, so `20120315-1234`, `201203151234` and `120315-1234` compare equal.
 fn normalise(pnr: &str) -> String {
@@ -102,7 +144,7 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
             None => format!("<p class=\"error\">Ingen elev med personnummer {} hittades.</p>", esc(wanted)),
         },
     };
-    page(SITE, "Sök elev", STYLE, &format!("{form}{result}")).into_response()
+    page(SITE, "Sök elev", STYLE, &format!("{FRAME_GUARD}{form}{result}")).into_response()
 }
 
 #[derive(Deserialize)]
@@ -137,7 +179,7 @@ async fn pupil(
     let options: String =
         VACCINES.iter().map(|v| format!("<option value=\"{}\">{}</option>", esc(&v.to_lowercase()), esc(v))).collect();
     let body = format!(
-        "{notice}<table><tr><td>Namn</td><td>{}</td></tr><tr><td>Personnummer</td><td>{}</td></tr><tr><td>Skola</td><td>{}</td></tr></table>\
+        "{FRAME_GUARD}{notice}<table><tr><td>Namn</td><td>{}</td></tr><tr><td>Personnummer</td><td>{}</td></tr><tr><td>Skola</td><td>{}</td></tr></table>\
          <h2>Registrerade samtycken</h2><table><tr><th>Vaccination</th><th>Samtycke</th><th>Vårdnadshavare</th><th>E-tjänstärende</th></tr>{history}</table>\
          <h2>Registrera samtycke</h2><form method=\"post\" action=\"/pupils/{}/consents\">\
          <p><label for=\"vaccine\">Vaccination</label> <select id=\"vaccine\" name=\"vaccine\"><option value=\"\">-- välj --</option>{options}</select></p>\

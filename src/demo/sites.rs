@@ -6,15 +6,30 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::demo::culture::Culture;
 use crate::demo::data::{self, ConsentErrand};
-use crate::demo::eservice::EService;
+use crate::demo::eservice::{EService, Errand};
 use crate::demo::journal::Journal;
+use crate::demo::lex::Lex;
+use crate::demo::waste::Waste;
 
 /// The user the sample robots log in as.
 pub const DEMO_USER: &str = "robot";
 /// Passwords the demo gives the sites and the robots (not secrets: made up).
 pub const DEMO_ESERVICE_PASSWORD: &str = "demo-eplattform";
 pub const DEMO_JOURNAL_PASSWORD: &str = "demo-journal";
+pub const DEMO_CULTURE_PASSWORD: &str = "demo-kulturskola";
+pub const DEMO_WASTE_PASSWORD: &str = "demo-avfall";
+pub const DEMO_LEX_PASSWORD: &str = "demo-lex";
+
+/// The secrets the sample robots read, with the demo's values.
+pub const DEMO_SECRETS: &[(&str, &str)] = &[
+    ("ESERVICE_PASSWORD", DEMO_ESERVICE_PASSWORD),
+    ("JOURNAL_PASSWORD", DEMO_JOURNAL_PASSWORD),
+    ("CULTURE_PASSWORD", DEMO_CULTURE_PASSWORD),
+    ("WASTE_PASSWORD", DEMO_WASTE_PASSWORD),
+    ("LEX_PASSWORD", DEMO_LEX_PASSWORD),
+];
 
 /// What the sites start with.
 #[derive(Debug, Clone)]
@@ -30,6 +45,17 @@ pub struct SiteConfig {
     pub flaky_registrations: Vec<(String, u32)>,
     /// Errands (by index) whose guardian mistyped the personnummer (a wrong check digit).
     pub mistyped_personnummer: Vec<usize>,
+    /// Errands of the other flows (culture school, bin pauses, food businesses).
+    pub other_errands: Vec<Errand>,
+    /// Waste customers the billing system knows: those of the first this many bin-pause errands.
+    pub waste_customers: usize,
+    /// Bin-pause errands (by customer index) whose customer the billing system does not know.
+    pub unknown_customers: Vec<usize>,
+    /// Food errands (by index among food errands) whose company Lex already has.
+    pub known_companies: Vec<usize>,
+    /// How long each waste-billing page takes, and how many pages a session lasts.
+    pub waste_delay: std::time::Duration,
+    pub waste_session_pages: u32,
 }
 
 impl SiteConfig {
@@ -43,7 +69,50 @@ impl SiteConfig {
             unknown_pupils: Vec::new(),
             flaky_registrations: Vec::new(),
             mistyped_personnummer: Vec::new(),
+            other_errands: Vec::new(),
+            waste_customers: 0,
+            unknown_customers: Vec::new(),
+            known_companies: Vec::new(),
+            waste_delay: std::time::Duration::from_millis(150),
+            waste_session_pages: 8,
         }
+    }
+
+    /// All four flows, each batch holding cases that must end as business
+    /// exceptions: an unknown pupil and a mistyped personnummer among the
+    /// consents, a full course and a mistyped personnummer among the
+    /// culture-school applications, an unknown customer and a pause that ends
+    /// before it starts among the bin pauses, an invalid organisation number
+    /// and an already registered company among the food businesses.
+    pub fn four_flows() -> Self {
+        let mut config = Self::demo(8);
+        config.unknown_pupils = vec![5];
+        config.mistyped_personnummer = vec![2];
+        // Application 2 (index 1) asks for the full piano course; 5 has a
+        // mistyped personnummer.
+        let mut culture = data::culture_applications(7);
+        if let Some(e) = culture.get_mut(4)
+            && let Some(f) = e.fields.iter_mut().find(|f| f.id == "child-pnr")
+        {
+            mistype(&mut f.value);
+        }
+        let mut bins = data::bin_pauses(6);
+        if let Some(e) = bins.get_mut(3)
+            && let Some(f) = e.fields.iter_mut().find(|f| f.id == "to")
+        {
+            f.value = "2026-11-20".into();
+        }
+        let mut food = data::food_registrations(5);
+        if let Some(e) = food.get_mut(2)
+            && let Some(f) = e.fields.iter_mut().find(|f| f.id == "orgnr")
+        {
+            mistype(&mut f.value);
+        }
+        config.other_errands = culture.into_iter().chain(bins).chain(food).collect();
+        config.waste_customers = 6;
+        config.unknown_customers = vec![1];
+        config.known_companies = vec![4];
+        config
     }
 }
 
@@ -51,8 +120,14 @@ impl SiteConfig {
 pub struct Sites {
     pub eservice_url: String,
     pub journal_url: String,
+    pub culture_url: String,
+    pub waste_url: String,
+    pub lex_url: String,
     pub eservice: Arc<Mutex<EService>>,
     pub journal: Arc<Mutex<Journal>>,
+    pub culture: Arc<Mutex<Culture>>,
+    pub waste: Arc<Mutex<Waste>>,
+    pub lex: Arc<Mutex<Lex>>,
     _stop: Vec<oneshot::Sender<()>>,
 }
 
@@ -70,18 +145,60 @@ impl Sites {
         let mut errands = config.errands;
         for n in config.mistyped_personnummer {
             if let Some(errand) = errands.get_mut(n) {
-                let pnr = &mut errand.pupil.pnr;
-                let last = pnr.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
-                pnr.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+                mistype(&mut errand.pupil.pnr);
             }
         }
-        let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, errands)));
+        let mut all: Vec<Errand> = errands.iter().map(Errand::consent).collect();
+        all.extend(config.other_errands.iter().cloned());
+        let food: Vec<&Errand> =
+            config.other_errands.iter().filter(|e| e.kind == crate::demo::eservice::ErrandKind::FoodRegistration).collect();
+        let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, all)));
         let mut journal = Journal::new(DEMO_USER, &config.journal_password, pupils);
         journal.fail_registrations = config.flaky_registrations.into_iter().collect();
         let journal = Arc::new(Mutex::new(journal));
+        let culture = Arc::new(Mutex::new(Culture::new(DEMO_USER, DEMO_CULTURE_PASSWORD)));
+        let customers = (0..config.waste_customers.max(1))
+            .filter(|n| !config.unknown_customers.contains(n))
+            .map(data::waste_customer)
+            .collect();
+        let mut waste = Waste::new(DEMO_USER, DEMO_WASTE_PASSWORD, customers);
+        waste.delay = config.waste_delay;
+        waste.session_pages = config.waste_session_pages;
+        let waste = Arc::new(Mutex::new(waste));
+        let mut lex = Lex::new(DEMO_USER, DEMO_LEX_PASSWORD);
+        for n in config.known_companies {
+            if let Some(e) = food.get(n) {
+                lex.cases.push(crate::demo::lex::Case {
+                    dnr: format!("MBN 2019-{:05}", 40 + n),
+                    company: e.field("company").to_string(),
+                    orgnr: e.field("orgnr").to_string(),
+                    address: e.field("address").to_string(),
+                    activities: vec!["Servering".into()],
+                    received: "2019-05-02".into(),
+                    errand: String::new(),
+                    attachment: None,
+                });
+            }
+        }
+        let lex = Arc::new(Mutex::new(lex));
         let (eservice_url, stop_e) = serve(crate::demo::eservice::router(eservice.clone())).await?;
         let (journal_url, stop_j) = serve(crate::demo::journal::router(journal.clone())).await?;
-        Ok(Self { eservice_url, journal_url, eservice, journal, _stop: vec![stop_e, stop_j] })
+        let (culture_url, stop_c) = serve(crate::demo::culture::router(culture.clone())).await?;
+        let (waste_url, stop_w) = serve(crate::demo::waste::router(waste.clone())).await?;
+        let (lex_url, stop_l) = serve(crate::demo::lex::router(lex.clone())).await?;
+        Ok(Self {
+            eservice_url,
+            journal_url,
+            culture_url,
+            waste_url,
+            lex_url,
+            eservice,
+            journal,
+            culture,
+            waste,
+            lex,
+            _stop: vec![stop_e, stop_j, stop_c, stop_w, stop_l],
+        })
     }
 
     /// The environment the sample robots read the sites' addresses from.
@@ -89,8 +206,17 @@ impl Sites {
         vec![
             ("NIGHTSHIFT_ESERVICE_URL".into(), self.eservice_url.clone()),
             ("NIGHTSHIFT_JOURNAL_URL".into(), self.journal_url.clone()),
+            ("NIGHTSHIFT_CULTURE_URL".into(), self.culture_url.clone()),
+            ("NIGHTSHIFT_WASTE_URL".into(), self.waste_url.clone()),
+            ("NIGHTSHIFT_LEX_URL".into(), self.lex_url.clone()),
         ]
     }
+}
+
+/// Changes the last digit, as a slip of the finger would: the check digit no longer fits.
+fn mistype(number: &mut String) {
+    let last = number.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    number.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
 }
 
 async fn serve(router: axum::Router) -> std::io::Result<(String, oneshot::Sender<()>)> {

@@ -111,9 +111,7 @@ fn killing_the_runner_at_random_points_never_loses_nor_duplicates_a_case() {
             let total = eservice.errands.len();
             let more: Vec<_> = nightshift::demo::data::consent_errands(total + 4).split_off(total);
             sites.journal.lock().unwrap().pupils.extend(more.iter().map(|e| e.pupil.clone()));
-            eservice
-                .errands
-                .extend(more.into_iter().map(|data| nightshift::demo::eservice::Errand { data, handled: false }));
+            eservice.errands.extend(more.iter().map(nightshift::demo::eservice::Errand::consent));
         }
     }
     // One run to the end settles what the kills left.
@@ -128,7 +126,7 @@ fn killing_the_runner_at_random_points_never_loses_nor_duplicates_a_case() {
     let counts = registrations(&sites);
     let eservice = sites.eservice.lock().unwrap();
     for errand in &eservice.errands {
-        let id = &errand.data.id;
+        let id = &errand.id;
         let entered = counts.get(id).copied().unwrap_or(0);
         assert!(
             (entered == 1 && errand.handled) || needs_review.contains(id),
@@ -176,9 +174,7 @@ fn an_http_source_keeps_a_cursor_so_the_next_run_fetches_only_new_cases() {
     {
         let mut eservice = sites.eservice.lock().unwrap();
         let more: Vec<_> = nightshift::demo::data::consent_errands(5).split_off(3);
-        eservice
-            .errands
-            .extend(more.into_iter().map(|data| nightshift::demo::eservice::Errand { data, handled: false }));
+        eservice.errands.extend(more.iter().map(nightshift::demo::eservice::Errand::consent));
     }
     let second = h.run(&["run", "tests/fixtures/http-source.yaml", "--json"], &env);
     let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
