@@ -164,7 +164,7 @@ async fn course_picker(State(state): State<Shared>, headers: HeaderMap, Query(q)
     }
     let body = format!(
         "<script>function choose(name, waiting) {{ const f = window.opener.document; \
-         f.getElementById('course').value = name; f.getElementById('waiting').value = waiting; window.close(); }}</script>\
+         f.getElementById('course').value = name; f.getElementById('waiting').value = waiting; setTimeout(() => window.close(), 100); }}</script>\
          <table><tr><th>Kurs</th><th>Lärare</th><th>Lediga platser</th><th></th></tr>{rows}</table>"
     );
     page(SITE, "Välj kurs", STYLE, &body).into_response()
@@ -179,7 +179,11 @@ struct ApplicationForm {
     errand: String,
 }
 
-async fn save_application(State(state): State<Shared>, headers: HeaderMap, Form(form): Form<ApplicationForm>) -> Response {
+async fn save_application(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<ApplicationForm>,
+) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
     if !s.sessions.valid(&headers, COOKIE) {
         return Redirect::to("/login").into_response();

@@ -136,8 +136,10 @@ pub fn culture_applications(count: usize) -> Vec<Errand> {
         .map(|n| {
             let child = pupil(200 + n);
             let (course, subject, _, _) = COURSES[n % COURSES.len()];
-            let guardian = format!("{} {}", GUARDIANS[n % GUARDIANS.len()], child.name.split(' ').nth(1).unwrap_or_default());
-            let email = format!("{}@example.se", GUARDIANS[n % GUARDIANS.len()].to_lowercase().replace(['å', 'é'], "a"));
+            let guardian =
+                format!("{} {}", GUARDIANS[n % GUARDIANS.len()], child.name.split(' ').nth(1).unwrap_or_default());
+            let email =
+                format!("{}@example.se", GUARDIANS[n % GUARDIANS.len()].to_lowercase().replace(['å', 'é'], "a"));
             errand(
                 ErrandKind::CultureSchool,
                 n,
@@ -201,11 +203,13 @@ pub const ACTIVITIES: &[&str] = &["Servering", "Butik", "Tillverkning", "Caterin
 
 /// Registrations of food businesses, each with a floor plan attached.
 pub fn food_registrations(count: usize) -> Vec<Errand> {
-    const NAMES: &[&str] = &["Kafé Älvstranden", "Pizzeria Sörberge", "Bageriet i Vivsta", "Sushi Timrå", "Gårdsbutiken Lögdö"];
+    const NAMES: &[&str] =
+        &["Kafé Älvstranden", "Pizzeria Sörberge", "Bageriet i Vivsta", "Sushi Timrå", "Gårdsbutiken Lögdö"];
     (0..count)
         .map(|n| {
             let company = format!("{} AB", NAMES[n % NAMES.len()]);
-            let activities: Vec<&str> = ACTIVITIES.iter().copied().skip(n % 2).step_by(1 + n % 2).take(1 + n % 3).collect();
+            let activities: Vec<&str> =
+                ACTIVITIES.iter().copied().skip(n % 2).step_by(1 + n % 2).take(1 + n % 3).collect();
             let mut e = errand(
                 ErrandKind::FoodRegistration,
                 n,

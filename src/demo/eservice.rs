@@ -301,11 +301,8 @@ async fn api_errands(State(state): State<Shared>, Query(q): Query<AfterQuery>) -
     let s = state.lock().unwrap_or_else(|e| e.into_inner());
     let after = q.after.unwrap_or_default();
     let kind = q.kind.unwrap_or_default();
-    let mut errands: Vec<&Errand> = s
-        .errands
-        .iter()
-        .filter(|e| !e.handled && e.id > after && (kind.is_empty() || e.kind.slug() == kind))
-        .collect();
+    let mut errands: Vec<&Errand> =
+        s.errands.iter().filter(|e| !e.handled && e.id > after && (kind.is_empty() || e.kind.slug() == kind)).collect();
     errands.sort_by(|a, b| a.id.cmp(&b.id));
     let list: Vec<serde_json::Value> = errands
         .iter()

@@ -106,7 +106,9 @@ struct MenuQuery {
 
 async fn menu(Query(q): Query<MenuQuery>) -> Html<String> {
     if q.part.as_deref() == Some("banner") {
-        return Html(format!("<html><body style=\"background:#14532d;color:#fff;margin:8px\"><b>{SITE}</b></body></html>"));
+        return Html(format!(
+            "<html><body style=\"background:#14532d;color:#fff;margin:8px\"><b>{SITE}</b></body></html>"
+        ));
     }
     Html(
         "<html><body style=\"font-family:sans-serif\"><ul><li><a href=\"/search\" target=\"main\">Sök elev</a></li>\

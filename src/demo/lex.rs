@@ -82,7 +82,8 @@ fn url_fields(body: &[u8]) -> Vec<(String, String)> {
         while i < bytes.len() {
             if bytes[i] == b'%'
                 && i + 2 < bytes.len()
-                && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+                && let Some(b) =
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
             {
                 out.push(b);
                 i += 3;
@@ -93,7 +94,11 @@ fn url_fields(body: &[u8]) -> Vec<(String, String)> {
         }
         String::from_utf8_lossy(&out).into_owned()
     };
-    String::from_utf8_lossy(body).split('&').filter_map(|p| p.split_once('=')).map(|(k, v)| (decode(k), decode(v))).collect()
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -145,7 +150,9 @@ async fn new_case(State(state): State<Shared>, headers: HeaderMap, Query(q): Que
     }
     let notice = q
         .dnr
-        .map(|d| format!("<p class=\"notice\">Ärendet är registrerat med diarienummer <b id=\"dnr\">{}</b>.</p>", esc(&d)))
+        .map(|d| {
+            format!("<p class=\"notice\">Ärendet är registrerat med diarienummer <b id=\"dnr\">{}</b>.</p>", esc(&d))
+        })
         .unwrap_or_default();
     let boxes: String = ACTIVITIES
         .iter()
@@ -186,9 +193,16 @@ fn multipart(content_type: &str, body: &[u8]) -> Vec<(String, Option<String>, Ve
         let part = part.strip_suffix(b"\r\n").unwrap_or(part);
         if let Some(split) = find(part, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&part[..split]).into_owned();
+            let head = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
+                .unwrap_or_default()
+                .to_string();
             let value = part[split + 4..].to_vec();
             let attr = |key: &str| {
-                head.split(';').find_map(|p| p.trim().strip_prefix(&format!("{key}=\""))).map(|v| v.trim_end_matches('"').to_string())
+                head.split(';')
+                    .find_map(|p| p.trim().strip_prefix(&format!("{key}=\"")))
+                    .map(|v| v.trim_end_matches('"').to_string())
             };
             if let Some(name) = attr("name") {
                 parts.push((name, attr("filename").filter(|f| !f.is_empty()), value));
@@ -221,7 +235,10 @@ async fn save_case(State(state): State<Shared>, headers: HeaderMap, body: Bytes)
         .filter(|(n, _, _)| n == "activity")
         .map(|(_, _, v)| String::from_utf8_lossy(v).into_owned())
         .collect();
-    let attachment = parts.iter().find(|(n, f, _)| n == "plan" && f.is_some()).map(|(_, f, v)| (f.clone().unwrap_or_default(), v.clone()));
+    let attachment = parts
+        .iter()
+        .find(|(n, f, _)| n == "plan" && f.is_some())
+        .map(|(_, f, v)| (f.clone().unwrap_or_default(), v.clone()));
     let (company, orgnr, received) = (text("company"), text("orgnr"), text("received"));
     if company.is_empty() || orgnr.is_empty() || received.is_empty() || activities.is_empty() || attachment.is_none() {
         let body = "<p class=\"error\">Fyll i alla fält, välj verksamhet och bifoga planritningen.</p>";

@@ -150,8 +150,11 @@ impl Sites {
         }
         let mut all: Vec<Errand> = errands.iter().map(Errand::consent).collect();
         all.extend(config.other_errands.iter().cloned());
-        let food: Vec<&Errand> =
-            config.other_errands.iter().filter(|e| e.kind == crate::demo::eservice::ErrandKind::FoodRegistration).collect();
+        let food: Vec<&Errand> = config
+            .other_errands
+            .iter()
+            .filter(|e| e.kind == crate::demo::eservice::ErrandKind::FoodRegistration)
+            .collect();
         let eservice = Arc::new(Mutex::new(EService::new(DEMO_USER, &config.eservice_password, all)));
         let mut journal = Journal::new(DEMO_USER, &config.journal_password, pupils);
         journal.fail_registrations = config.flaky_registrations.into_iter().collect();

@@ -120,7 +120,8 @@ fn form_fields(body: &[u8]) -> HashMap<String, String> {
             match bytes[i] {
                 b'+' => out.push(b' '),
                 b'%' if i + 2 < bytes.len() => {
-                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                    let hex =
+                        std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
                     match hex {
                         Some(b) => {
                             out.push(b);
@@ -215,7 +216,7 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
         esc(&wanted)
     );
     if wanted.is_empty() {
-        return html("Kundsök", &form);
+        return html("Kundsök", &format!("{form}<p><a href=\"/export/uppehall.csv\">Exportera uppehåll (CSV)</a></p>"));
     }
     let rows: String = s
         .customers
@@ -234,7 +235,9 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
     let result = if rows.is_empty() {
         "<p>Inga kunder hittades.</p>".to_string()
     } else {
-        format!("<table border=\"1\"><tr><td><b>Kundnr</b></td><td><b>Namn</b></td><td><b>Fastighet</b></td><td></td></tr>{rows}</table>")
+        format!(
+            "<table border=\"1\"><tr><td><b>Kundnr</b></td><td><b>Namn</b></td><td><b>Fastighet</b></td><td></td></tr>{rows}</table>"
+        )
     };
     html("Kundsök", &format!("{form}{result}"))
 }
@@ -296,7 +299,12 @@ fn page_for(s: &Waste, c: &WasteCustomer, notice: Option<&str>, error: Option<&s
     html(&format!("Kund {}", c.number), &body)
 }
 
-async fn save_pause(State(state): State<Shared>, headers: HeaderMap, Path(number): Path<String>, body: Bytes) -> Response {
+async fn save_pause(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
     slow(&state).await;
     let form = form_fields(&body);
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());

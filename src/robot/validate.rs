@@ -461,7 +461,7 @@ impl<'s> Validator<'s> {
                 Some(Action::Select { target: target?, choice: choice? })
             }
             "wait_for" => {
-                if let Value::Str(_) = node.value {
+                if let Value::Str(_) | Value::Seq(_) = node.value {
                     return Some(Action::WaitFor { target: WaitTarget::Element(self.locator(node, in_item)?) });
                 }
                 let f = self.mapping(

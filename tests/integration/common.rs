@@ -89,6 +89,9 @@ pub fn robot_env(sites: &Sites, config: &SiteConfig) -> Vec<(String, String)> {
     let mut env = sites.env();
     env.push(("NIGHTSHIFT_SECRET_ESERVICE_PASSWORD".into(), config.eservice_password.clone()));
     env.push(("NIGHTSHIFT_SECRET_JOURNAL_PASSWORD".into(), config.journal_password.clone()));
+    for (name, value) in nightshift::demo::sites::DEMO_SECRETS.iter().skip(2) {
+        env.push((format!("NIGHTSHIFT_SECRET_{name}"), value.to_string()));
+    }
     env
 }
 

@@ -36,17 +36,36 @@ fn sample_robot_moves_every_errand_into_the_journal_exactly_once() {
 }
 
 #[test]
-fn demo_exits_zero_and_its_run_is_listed_as_succeeded() {
+fn demo_runs_the_four_sample_robots_and_exits_zero() {
     let h = Harness::new();
-    let out = h.run(&["demo", "--errands", "3"], &[]);
+    let out = h.run(&["demo"], &[]);
     assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains("journal: 3 consent(s) registered; e-service: 3 errand(s) marked handled"));
     let runs = h.json(&["runs", "--json"]);
-    assert_eq!(runs.as_array().unwrap().len(), 1);
-    assert_eq!(runs[0]["robot"], "vaccination-consent");
-    assert_eq!(runs[0]["status"], "succeeded");
-    assert_eq!(runs[0]["items"]["done"], 3);
-    assert_eq!(runs[0]["trigger"], "demo");
+    let mut seen: Vec<(String, String, i64, i64)> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["robot"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+                r["items"]["done"].as_i64().unwrap(),
+                r["items"]["business_exceptions"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    // Two planted business exceptions per flow (see SiteConfig::four_flows).
+    let expected = [
+        ("bin-collection-pause", 4),
+        ("culture-school-application", 5),
+        ("food-business-registration", 3),
+        ("vaccination-consent", 6),
+    ]
+    .map(|(robot, done)| (robot.to_string(), "succeeded_with_exceptions".to_string(), done, 2));
+    assert_eq!(seen, expected);
+    assert!(runs.as_array().unwrap().iter().all(|r| r["trigger"] == "demo"));
+    assert!(text(&out.stdout).contains("e-service: 18 errand(s) marked handled"), "{}", text(&out.stdout));
 }
 
 #[test]

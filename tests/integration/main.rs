@@ -6,6 +6,7 @@ mod check;
 mod common;
 mod docs;
 mod end_to_end;
+mod flows;
 mod mail;
 mod scheduler;
 mod secrets;

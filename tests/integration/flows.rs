@@ -1,0 +1,145 @@
+//! The three legacy flows beside the vaccination consent, each robot run
+//! against its stand-in in real headless Chromium, asserting what the
+//! systems hold afterwards: windows and dialogs (culture school), ISO-8859-1,
+//! session timeouts, retry blocks, downloads and CSV (waste billing), keys,
+//! uploads, fallback locators, `for_each`, JavaScript and HTTP (food
+//! registration).
+
+use nightshift::demo::eservice::ErrandKind;
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, robot_env, text};
+
+fn run_flow(h: &Harness, config: &SiteConfig, robot: &str) -> (nightshift::demo::sites::Sites, serde_json::Value) {
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", robot], &robot_env(&sites, config));
+    assert_eq!(out.status.code(), Some(4), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    let runs = h.json(&["runs", "--json"]);
+    (sites, runs[0].clone())
+}
+
+fn errands(config: &SiteConfig, kind: ErrandKind) -> Vec<nightshift::demo::eservice::Errand> {
+    config.other_errands.iter().filter(|e| e.kind == kind).cloned().collect()
+}
+
+#[test]
+fn culture_school_robot_picks_courses_in_the_popup_and_leaves_full_ones_to_a_person() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let (sites, run) = run_flow(&h, &config, "robots/culture-school-application.yaml");
+    assert_eq!((run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()), (Some(5), Some(2)));
+
+    let sent = errands(&config, ErrandKind::CultureSchool);
+    let culture = sites.culture.lock().unwrap();
+    let entered: Vec<(String, String)> =
+        culture.applications.iter().map(|a| (a.errand.clone(), a.course.clone())).collect();
+    // All but the full piano course (index 1) and the mistyped personnummer (index 4).
+    let expected: Vec<(String, String)> = sent
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| ![1, 4].contains(n))
+        .map(|(_, e)| (e.id.clone(), e.field("course").to_string()))
+        .collect();
+    assert_eq!(entered, expected);
+    for (a, e) in culture.applications.iter().zip(sent.iter().filter(|e| expected.iter().any(|(id, _)| *id == e.id))) {
+        assert_eq!(a.name, e.field("child-name"));
+        assert_eq!(a.pnr.replace('-', ""), e.field("child-pnr").replace('-', ""));
+    }
+    // The robot declined the waiting-list question: nothing was written for the full course.
+    assert!(culture.waiting_list.is_empty());
+    assert_eq!(culture.courses.iter().find(|c| c.name == "Piano fortsättning").unwrap().places, 0);
+    let show = h.run(&["show", "1"], &[]);
+    assert!(text(&show.stdout).contains("Kursen Piano fortsättning är full"), "{}", text(&show.stdout));
+    assert!(text(&show.stdout).contains("väntelistan?"), "the dialog's text is kept: {}", text(&show.stdout));
+    let handled = sites.eservice.lock().unwrap().handled_ids();
+    assert_eq!(handled, expected.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+}
+
+#[test]
+fn bin_pause_robot_writes_latin1_logs_in_again_and_downloads_the_export() {
+    let h = Harness::new();
+    let mut config = SiteConfig::four_flows();
+    // A short session: it runs out mid-case more than once.
+    config.waste_session_pages = 5;
+    config.waste_delay = std::time::Duration::from_millis(50);
+    let (sites, run) = run_flow(&h, &config, "robots/bin-collection-pause.yaml");
+    assert_eq!((run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()), (Some(4), Some(2)));
+
+    let sent = errands(&config, ErrandKind::BinPause);
+    let waste = sites.waste.lock().unwrap();
+    assert!(waste.expired >= 2, "the session ran out {} time(s)", waste.expired);
+    let mut pauses: Vec<(String, String, String, String, String)> = waste
+        .pauses
+        .iter()
+        .map(|p| (p.customer.clone(), p.from.to_string(), p.to.to_string(), p.reason.clone(), p.note.clone()))
+        .collect();
+    pauses.sort();
+    // The unknown customer (index 1) and the pause ending before it starts (index 3) are left out.
+    let mut expected: Vec<(String, String, String, String, String)> = sent
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| ![1, 3].contains(n))
+        .map(|(_, e)| {
+            (
+                e.field("customer-number").to_string(),
+                e.field("from").to_string(),
+                e.field("to").to_string(),
+                e.field("reason").to_string(),
+                format!("E-tjänstärende {}", e.id),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(pauses, expected, "each pause once, å/ä/ö intact through ISO-8859-1");
+
+    let run_dir = h.state_dir().join("evidence").join(run["id"].to_string());
+    let export = std::fs::read(run_dir.join("uppehall-export.csv")).unwrap();
+    assert_eq!(export, waste.export(), "the downloaded export is the system's, byte for byte");
+    assert!(export.windows(1).any(|b| b[0] == 0xE4), "the export is ISO-8859-1 (ä as one byte)");
+    let report = std::fs::read_to_string(run_dir.join("uppehall-rapport.csv")).unwrap();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], "Ärende;Kundnummer;Från;Till");
+    assert_eq!(lines.len(), 5, "{report}");
+    assert!(lines[1].starts_with(&format!("{};{};", sent[0].id, sent[0].field("customer-number"))), "{report}");
+}
+
+#[test]
+fn food_robot_searches_on_enter_uploads_the_plan_and_reports_over_http() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let (sites, run) = run_flow(&h, &config, "robots/food-business-registration.yaml");
+    assert_eq!((run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()), (Some(3), Some(2)));
+
+    let sent = errands(&config, ErrandKind::FoodRegistration);
+    let lex = sites.lex.lock().unwrap();
+    let new: Vec<_> = lex.cases.iter().filter(|c| !c.errand.is_empty()).collect();
+    // The invalid organisation number (index 2) and the company Lex has (index 4) are left out.
+    let expected: Vec<_> = sent.iter().enumerate().filter(|(n, _)| ![2, 4].contains(n)).map(|(_, e)| e).collect();
+    assert_eq!(new.len(), expected.len());
+    for (case, errand) in new.iter().zip(&expected) {
+        assert_eq!(case.errand, errand.id);
+        assert_eq!(case.company, errand.field("company"));
+        assert_eq!(case.orgnr, errand.field("orgnr"));
+        assert_eq!(case.activities, errand.field("activities").split(", ").map(String::from).collect::<Vec<_>>());
+        assert_eq!(case.received, errand.submitted, "set through the page's JavaScript");
+        let (name, bytes) = case.attachment.clone().unwrap();
+        let (sent_name, sent_bytes) = errand.attachment.clone().unwrap();
+        assert_eq!((name, bytes), (sent_name, sent_bytes), "the uploaded plan is the downloaded one");
+    }
+    let eservice = sites.eservice.lock().unwrap();
+    let handled: Vec<String> = eservice
+        .errands
+        .iter()
+        .filter(|e| e.kind == ErrandKind::FoodRegistration && e.handled)
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(handled, expected.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), "marked handled through the API");
+    let show = text(&h.run(&["show", &run["id"].to_string()], &[]).stdout);
+    assert!(show.contains("locator 2 of 2 matched: #no-hits"), "{show}");
+    assert!(show.contains("locator 1 of 2 matched: #hits"), "{show}");
+    let report =
+        std::fs::read_to_string(h.state_dir().join("evidence").join(run["id"].to_string()).join("lex-diarium.csv"))
+            .unwrap();
+    assert!(report.starts_with("Ärende,Diarienummer,Företag\r\n"), "{report}");
+    assert!(report.contains(&format!("{},{},", new[0].errand, new[0].dnr)), "{report}");
+}
