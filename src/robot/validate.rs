@@ -1211,6 +1211,29 @@ mod tests {
     }
 
     #[test]
+    fn errors_in_a_steps_file_point_into_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fil: {'#u': '${usr}'}\n").unwrap();
+        std::fs::write(dir.path().join("loop.yaml"), "steps:\n  - use: loop.yaml\n").unwrap();
+        let robot = dir.path().join("r.yaml");
+        let source = "name: x\nsetup:\n  - use: {file: login.yaml, with: {user: a, pass: b}}\n  - use: loop.yaml\n";
+        let errs: Vec<String> = robot_from_str(&robot, source).unwrap_err().iter().map(|d| d.to_string()).collect();
+        let login = dir.path().join("login.yaml").display().to_string();
+        let looped = dir.path().join("loop.yaml").display().to_string();
+        // Parameters are matched once the steps file itself is valid.
+        assert_eq!(
+            errs,
+            [
+                format!("{looped}:2:10: `loop.yaml` is already being used here: a file cannot use itself"),
+                format!("{login}:3:5: unknown step `fil`; did you mean `fill`?"),
+            ]
+        );
+        std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fill: {'#u': '${user}'}\n").unwrap();
+        let errs: Vec<String> = robot_from_str(&robot, source).unwrap_err().iter().map(|d| d.to_string()).collect();
+        assert_eq!(errs[1], format!("{}:3:45: `login.yaml` has no parameter `pass`", robot.display()));
+    }
+
+    #[test]
     fn a_locator_list_keeps_its_fallbacks_in_order() {
         let robot =
             robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - click: ['#save', 'text:Spara']\n").unwrap();
