@@ -122,12 +122,14 @@ fn an_existing_webdriver_server_is_used_when_named() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // With a broken managed driver path, only the named server can make this pass.
-    let env = [
-        ("NIGHTSHIFT_WEBDRIVER_URL".to_string(), format!("http://127.0.0.1:{port}")),
-        ("NIGHTSHIFT_CHROMEDRIVER".to_string(), "/nonexistent/chromedriver".to_string()),
-    ];
-    let out = h.run(&["demo", "--errands", "1"], &env);
+    let config = SiteConfig::demo(1);
+    let sites = h.sites(config.clone());
+    let mut env = robot_env(&sites, &config);
+    env.push(("NIGHTSHIFT_WEBDRIVER_URL".to_string(), format!("http://127.0.0.1:{port}")));
+    env.push(("NIGHTSHIFT_CHROMEDRIVER".to_string(), "/nonexistent/chromedriver".to_string()));
+    let out = h.run(&["run", ROBOT], &env);
     driver.kill().unwrap();
     driver.wait().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(sites.journal.lock().unwrap().consents.len(), 1);
 }

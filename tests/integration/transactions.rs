@@ -138,9 +138,11 @@ fn killing_the_runner_at_random_points_never_loses_nor_duplicates_a_case() {
 }
 
 #[test]
-fn stats_after_the_demo_count_hours_saved_as_cases_times_minutes() {
+fn stats_after_a_run_count_hours_saved_as_cases_times_minutes() {
     let h = Harness::new();
-    let out = h.run(&["demo", "--errands", "4"], &[]);
+    let config = SiteConfig::demo(4);
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", ROBOT], &robot_env(&sites, &config));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stats = h.json(&["stats", "--format", "json"]);
     let rows = stats.as_array().unwrap();
