@@ -396,11 +396,16 @@ impl<'s> Validator<'s> {
         let action = if key.name == "if" {
             let condition = self.condition(value, in_item);
             let then = fields.get("then").map(|n| self.steps(n, in_item));
-            let otherwise = fields.get("else").map(|n| self.steps(n, in_item)).unwrap_or_default();
-            if then.is_none() {
-                self.d.error(key.pos, 2, "`if` needs `then:` (the steps to run when the condition holds)");
+            let otherwise = fields.get("else").map(|n| self.steps(n, in_item));
+            if then.is_none() && otherwise.is_none() {
+                self.d.error(key.pos, 2, "`if` needs `then:` (the steps to run when the condition holds) or `else:`");
+                return None;
             }
-            Action::If { condition: condition?, then: then?, otherwise }
+            Action::If {
+                condition: condition?,
+                then: then.unwrap_or_default(),
+                otherwise: otherwise.unwrap_or_default(),
+            }
         } else if key.name == "fill" {
             let submit = fields.get("submit").and_then(|n| self.locator(n, in_item));
             match self.action(&key.name, value, in_item)? {

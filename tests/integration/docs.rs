@@ -5,7 +5,9 @@ use std::path::Path;
 
 use nightshift::robot::validate::robot_from_str;
 
-use crate::common::root;
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, robot_env, root, text};
 
 /// What a `yaml steps` example is wrapped in: the items of a robot that
 /// declares what the examples refer to.
@@ -30,7 +32,7 @@ fn check_examples(doc: &str, markdown: &str) -> (usize, Vec<String>) {
     while i < lines.len() {
         let fence = lines[i].trim();
         let kind = match fence {
-            "```yaml" => Some(false),
+            "```yaml" | "```yaml run" => Some(false),
             "```yaml steps" => Some(true),
             _ => None,
         };
@@ -68,6 +70,50 @@ fn every_example_in_the_robot_language_reference_validates() {
     let (checked, errors) = check_examples("docs/robot-language.md", &markdown);
     assert!(checked >= 13, "expected an example per step and two whole robots, found {checked}");
     assert_eq!(errors, Vec::<String>::new());
+}
+
+/// The `yaml run` blocks of `markdown`: whole robots meant to pass against the stand-ins.
+fn runnable_examples(markdown: &str) -> Vec<String> {
+    let mut examples = Vec::new();
+    let mut current: Option<Vec<&str>> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim()) {
+            (None, "```yaml run") => current = Some(Vec::new()),
+            (Some(lines), "```") => {
+                examples.push(lines.join("\n") + "\n");
+                current = None;
+            }
+            (Some(lines), _) => lines.push(line),
+            (None, _) => {}
+        }
+    }
+    examples
+}
+
+#[test]
+fn the_runnable_examples_pass_against_the_stand_ins() {
+    let markdown = std::fs::read_to_string(root().join("docs/robot-language.md")).unwrap();
+    let examples = runnable_examples(&markdown);
+    assert!(examples.len() >= 3, "found {} runnable examples", examples.len());
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    for (n, example) in examples.iter().enumerate() {
+        let path = h.dir.path().join(format!("example-{n}.yaml"));
+        std::fs::write(&path, example).unwrap();
+        let out = h.run(&["run", path.to_str().unwrap()], &env);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "example {n} failed:\n{example}\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    // The culture-school example left its application in the system.
+    let culture = sites.culture.lock().unwrap();
+    assert!(culture.applications.iter().any(|a| a.errand == "DOC-1" && a.course == "Balett"));
 }
 
 #[test]
