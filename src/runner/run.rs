@@ -28,12 +28,16 @@ use crate::robot::checks;
 use crate::robot::expr::{RenderError, Template};
 use crate::robot::locator::Locator;
 use crate::robot::model::{ItemSource, Robot};
-use crate::robot::step::{Action, Check, Choice, FileFormat, Identifier, JsonTemplate, Step, WaitTarget, WindowSpec};
+use crate::robot::step::{Action, Check, Choice, FileFormat, Identifier, Step, WaitTarget, WindowSpec};
 use crate::runner::event::{
     Block, EventSink, EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus, StepOutcome, StepRecord,
 };
 use crate::runner::scope::RunScope;
 use crate::runner::source::{Row, append_csv, fetch_json, http_json, next_cursor, read_csv, read_json, rows_json};
+
+mod helpers;
+
+use helpers::restore;
 
 /// How many pages of an item table are followed at most.
 pub const MAX_TABLE_PAGES: usize = 500;
@@ -792,104 +796,6 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok(locator.resolve(&self.scope)?)
     }
 
-    /// The selector of a locator; for a list, the first entry that finds an
-    /// element (waiting for any of them), written to the run log.
-    async fn locate(
-        &mut self,
-        locator: &Locator,
-        timeout: std::time::Duration,
-        item: Option<usize>,
-    ) -> Result<crate::browser::Selector, StepError> {
-        if locator.fallbacks.is_empty() {
-            return self.resolve(locator);
-        }
-        let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
-        let index =
-            self.browser.first_match(&candidates, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
-        let chosen = locator.candidates().nth(index).unwrap_or(locator);
-        self.sink.emit(&RunEvent::Log {
-            item,
-            message: format!("locator {} of {} matched: {}", index + 1, candidates.len(), chosen.own_source()),
-        });
-        Ok(candidates[index].clone())
-    }
-
-    /// A path from a robot file: relative ones start at the robot's folder.
-    fn path(&self, template: &Template) -> Result<PathBuf, StepError> {
-        let text = template.render(&self.scope)?;
-        let base = self.robot.path.parent().unwrap_or(std::path::Path::new(""));
-        Ok(base.join(text))
-    }
-
-    /// A JSON body with its references filled in.
-    fn json(&self, template: &JsonTemplate) -> Result<serde_json::Value, StepError> {
-        Ok(match template {
-            JsonTemplate::Null => serde_json::Value::Null,
-            JsonTemplate::Bool(b) => (*b).into(),
-            JsonTemplate::Number(n) => serde_json::Value::Number(n.clone()),
-            JsonTemplate::Text(t) => t.render(&self.scope)?.into(),
-            JsonTemplate::List(list) => list.iter().map(|t| self.json(t)).collect::<Result<Vec<_>, _>>()?.into(),
-            JsonTemplate::Object(fields) => {
-                let mut map = serde_json::Map::new();
-                for (key, value) in fields {
-                    map.insert(key.clone(), self.json(value)?);
-                }
-                serde_json::Value::Object(map)
-            }
-        })
-    }
-
-    /// Clicks `click`, waits for the browser to finish saving the file it
-    /// starts, and moves the file to `save_as` (or the run's folder).
-    async fn download(
-        &mut self,
-        click: &Locator,
-        save_as: Option<&Template>,
-        timeout: std::time::Duration,
-        item: Option<usize>,
-    ) -> Result<PathBuf, StepError> {
-        let Some(dir) = self.browser.download_dir() else {
-            return Err(StepError::System(
-                "`download` needs the browser on this machine; a remote WebDriver keeps its files".into(),
-            ));
-        };
-        let before: std::collections::HashSet<_> = list_dir(&dir);
-        let selector = self.locate(click, timeout, item).await?;
-        self.browser.click(&selector, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
-        let deadline = Instant::now() + timeout;
-        let (name, file) = loop {
-            let finished = list_dir(&dir).into_iter().find(|name| {
-                !before.contains(name)
-                    && !name.ends_with(".crdownload")
-                    && !name.ends_with(".tmp")
-                    && !name.starts_with('.')
-            });
-            if let Some(name) = finished {
-                let file = dir.join(&name);
-                break (name, file);
-            }
-            if Instant::now() >= deadline {
-                return Err(StepError::System(format!(
-                    "no download finished within {}",
-                    crate::browser::fmt_duration(timeout)
-                )));
-            }
-            tokio::time::sleep(crate::browser::POLL_INTERVAL).await;
-        };
-        let target = match save_as {
-            Some(t) => self.path(t)?,
-            None => self.evidence_dir.join("downloads").join(&name),
-        };
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StepError::System(format!("failed to create `{}`: {e}", parent.display())))?;
-        }
-        std::fs::copy(&file, &target)
-            .and_then(|_| std::fs::remove_file(&file))
-            .map_err(|e| StepError::System(format!("failed to save the download as `{}`: {e}", target.display())))?;
-        Ok(target)
-    }
-
     /// A message for people: a reference that has no value is shown as written.
     fn render_message(&self, template: &Template) -> String {
         self.redactor.redact(&template.render(&self.scope).unwrap_or_else(|_| template.source()))
@@ -917,21 +823,6 @@ impl<'a, B: Browser> Runner<'a, B> {
             .map(|()| self.evidence_dir.join(file_name))
             .map_err(|e| format!("failed to write evidence `{file_name}`: {e}"))
     }
-}
-
-/// The names of the files in a folder (none if it cannot be read).
-fn list_dir(dir: &std::path::Path) -> std::collections::HashSet<String> {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default()
-}
-
-/// Puts a variable back as it was before a block gave it a value.
-fn restore(vars: &mut HashMap<String, String>, name: &str, before: Option<String>) {
-    match before {
-        Some(value) => vars.insert(name.to_string(), value),
-        None => vars.remove(name),
-    };
 }
 
 /// A file name from free text: letters, digits, `-` and `_` only.

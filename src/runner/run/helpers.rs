@@ -1,0 +1,129 @@
+//! The runner's helpers for steps that reach past the page: locator lists,
+//! paths from robot files, JSON bodies, and downloads.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::browser::Browser;
+use crate::robot::expr::Template;
+use crate::robot::locator::Locator;
+use crate::robot::step::JsonTemplate;
+use crate::runner::event::RunEvent;
+
+use super::{Runner, StepError};
+
+impl<B: Browser> Runner<'_, B> {
+    /// The selector of a locator; for a list, the first entry that finds an
+    /// element (waiting for any of them), written to the run log.
+    pub(super) async fn locate(
+        &mut self,
+        locator: &Locator,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+    ) -> Result<crate::browser::Selector, StepError> {
+        if locator.fallbacks.is_empty() {
+            return self.resolve(locator);
+        }
+        let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
+        let index =
+            self.browser.first_match(&candidates, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        let chosen = locator.candidates().nth(index).unwrap_or(locator);
+        self.sink.emit(&RunEvent::Log {
+            item,
+            message: format!("locator {} of {} matched: {}", index + 1, candidates.len(), chosen.own_source()),
+        });
+        Ok(candidates[index].clone())
+    }
+
+    /// A path from a robot file: relative ones start at the robot's folder.
+    pub(super) fn path(&self, template: &Template) -> Result<PathBuf, StepError> {
+        let text = template.render(&self.scope)?;
+        let base = self.robot.path.parent().unwrap_or(std::path::Path::new(""));
+        Ok(base.join(text))
+    }
+
+    /// A JSON body with its references filled in.
+    pub(super) fn json(&self, template: &JsonTemplate) -> Result<serde_json::Value, StepError> {
+        Ok(match template {
+            JsonTemplate::Null => serde_json::Value::Null,
+            JsonTemplate::Bool(b) => (*b).into(),
+            JsonTemplate::Number(n) => serde_json::Value::Number(n.clone()),
+            JsonTemplate::Text(t) => t.render(&self.scope)?.into(),
+            JsonTemplate::List(list) => list.iter().map(|t| self.json(t)).collect::<Result<Vec<_>, _>>()?.into(),
+            JsonTemplate::Object(fields) => {
+                let mut map = serde_json::Map::new();
+                for (key, value) in fields {
+                    map.insert(key.clone(), self.json(value)?);
+                }
+                serde_json::Value::Object(map)
+            }
+        })
+    }
+
+    /// Clicks `click`, waits for the browser to finish saving the file it
+    /// starts, and moves the file to `save_as` (or the run's folder).
+    pub(super) async fn download(
+        &mut self,
+        click: &Locator,
+        save_as: Option<&Template>,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+    ) -> Result<PathBuf, StepError> {
+        let Some(dir) = self.browser.download_dir() else {
+            return Err(StepError::System(
+                "`download` needs the browser on this machine; a remote WebDriver keeps its files".into(),
+            ));
+        };
+        let before: std::collections::HashSet<_> = list_dir(&dir);
+        let selector = self.locate(click, timeout, item).await?;
+        self.browser.click(&selector, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        let deadline = Instant::now() + timeout;
+        let (name, file) = loop {
+            let finished = list_dir(&dir).into_iter().find(|name| {
+                !before.contains(name)
+                    && !name.ends_with(".crdownload")
+                    && !name.ends_with(".tmp")
+                    && !name.starts_with('.')
+            });
+            if let Some(name) = finished {
+                let file = dir.join(&name);
+                break (name, file);
+            }
+            if Instant::now() >= deadline {
+                return Err(StepError::System(format!(
+                    "no download finished within {}",
+                    crate::browser::fmt_duration(timeout)
+                )));
+            }
+            tokio::time::sleep(crate::browser::POLL_INTERVAL).await;
+        };
+        let target = match save_as {
+            Some(t) => self.path(t)?,
+            None => self.evidence_dir.join("downloads").join(&name),
+        };
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StepError::System(format!("failed to create `{}`: {e}", parent.display())))?;
+        }
+        std::fs::copy(&file, &target)
+            .and_then(|_| std::fs::remove_file(&file))
+            .map_err(|e| StepError::System(format!("failed to save the download as `{}`: {e}", target.display())))?;
+        Ok(target)
+    }
+}
+
+/// The names of the files in a folder (none if it cannot be read).
+fn list_dir(dir: &std::path::Path) -> std::collections::HashSet<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Puts a variable back as it was before a block gave it a value.
+pub(super) fn restore(vars: &mut HashMap<String, String>, name: &str, before: Option<String>) {
+    match before {
+        Some(value) => vars.insert(name.to_string(), value),
+        None => vars.remove(name),
+    };
+}
