@@ -143,3 +143,23 @@ fn food_robot_searches_on_enter_uploads_the_plan_and_reports_over_http() {
     assert!(report.starts_with("Ärende,Diarienummer,Företag\r\n"), "{report}");
     assert!(report.contains(&format!("{},{},", new[0].errand, new[0].dnr)), "{report}");
 }
+
+#[test]
+fn type_and_fill_keep_swedish_letters_on_an_iso_8859_1_page() {
+    let h = Harness::new();
+    let mut config = SiteConfig::four_flows();
+    config.waste_delay = std::time::Duration::ZERO;
+    let sites = h.sites(config.clone());
+    let out = h.run(&["run", "tests/fixtures/latin1-type.yaml"], &robot_env(&sites, &config));
+    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    let waste = sites.waste.lock().unwrap();
+    let stored: Vec<(&str, &str, String)> =
+        waste.pauses.iter().map(|p| (p.reason.as_str(), p.note.as_str(), p.from.to_string())).collect();
+    assert_eq!(
+        stored,
+        [
+            ("Längre bortavaro", "Åsa Öberg, Källgränd 3: bortrest", "2026-12-01".to_string()),
+            ("Renovering", "Ändrad: gäst på Östrand", "2027-03-01".to_string()),
+        ]
+    );
+}
