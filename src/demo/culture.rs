@@ -12,7 +12,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::demo::data::COURSES;
-use crate::demo::html::{Sessions, esc, login_form, login_redirect, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
 pub const SITE: &str = "Kulturskolan Admin";
 const COOKIE: &str = "ks_session";
@@ -75,20 +75,11 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-#[derive(Deserialize)]
-struct Login {
-    username: String,
-    password: String,
-}
-
 async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if form.username == s.username && form.password == s.password {
-        let token = s.sessions.open();
-        login_redirect(COOKIE, &token, "/applications/new")
-    } else {
-        (StatusCode::UNAUTHORIZED, login_form(SITE, STYLE, Some("Felaktig inloggning."))).into_response()
-    }
+    let accepted = form.username == s.username && form.password == s.password;
+    let look = SiteLook { name: SITE, style: STYLE, cookie: COOKIE };
+    answer_login(&mut s.sessions, accepted, &look, "/applications/new", "Felaktig inloggning.")
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 /// Escapes text for HTML element content and attribute values.
@@ -69,6 +69,31 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         let (k, v) = pair.trim().split_once('=')?;
         (k == name).then(|| v.to_string())
     })
+}
+
+/// What the login forms post.
+#[derive(serde::Deserialize)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+/// How a site looks and keeps its session: used by the shared login.
+pub struct SiteLook {
+    pub name: &'static str,
+    pub style: &'static str,
+    pub cookie: &'static str,
+}
+
+/// Answers a login form: a new session and a redirect to `home` when the
+/// account matches, else the form again with `refusal`.
+pub fn answer_login(sessions: &mut Sessions, accepted: bool, look: &SiteLook, home: &str, refusal: &str) -> Response {
+    if accepted {
+        let token = sessions.open();
+        login_redirect(look.cookie, &token, home)
+    } else {
+        (StatusCode::UNAUTHORIZED, login_form(look.name, look.style, Some(refusal))).into_response()
+    }
 }
 
 /// A redirect that also sets the session cookie.

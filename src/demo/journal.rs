@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::demo::data::{Pupil, VACCINES};
-use crate::demo::html::{Sessions, esc, login_form, login_redirect, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
 pub const SITE: &str = "Elevhälsans journalsystem";
 const COOKIE: &str = "JSESSIONID";
@@ -62,20 +62,11 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-#[derive(Deserialize)]
-struct Login {
-    username: String,
-    password: String,
-}
-
 async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if form.username == s.username && form.password == s.password {
-        let token = s.sessions.open();
-        login_redirect(COOKIE, &token, "/")
-    } else {
-        (StatusCode::UNAUTHORIZED, login_form(SITE, STYLE, Some("Inloggningen misslyckades."))).into_response()
-    }
+    let accepted = form.username == s.username && form.password == s.password;
+    let look = SiteLook { name: SITE, style: STYLE, cookie: COOKIE };
+    answer_login(&mut s.sessions, accepted, &look, "/", "Inloggningen misslyckades.")
 }
 
 /// The journal's only real page: a frameset with a banner, a menu and the

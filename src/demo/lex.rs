@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
 use crate::demo::data::ACTIVITIES;
-use crate::demo::html::{Sessions, esc, login_form, login_redirect, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
 pub const SITE: &str = "Lex – miljö- och byggnämndens diarium";
 const COOKIE: &str = "lex_session";
@@ -61,44 +61,11 @@ pub fn router(state: Shared) -> Router {
         .with_state(state)
 }
 
-async fn login(State(state): State<Shared>, body: Bytes) -> Response {
-    let fields: Vec<(String, String)> = url_fields(&body);
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if get("username") == s.username && get("password") == s.password {
-        let token = s.sessions.open();
-        login_redirect(COOKIE, &token, "/search")
-    } else {
-        (StatusCode::UNAUTHORIZED, login_form(SITE, STYLE, Some("Fel användarnamn eller lösenord."))).into_response()
-    }
-}
-
-fn url_fields(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| -> String {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%'
-                && i + 2 < bytes.len()
-                && let Some(b) =
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
+    let accepted = form.username == s.username && form.password == s.password;
+    let look = SiteLook { name: SITE, style: STYLE, cookie: COOKIE };
+    answer_login(&mut s.sessions, accepted, &look, "/search", "Fel användarnamn eller lösenord.")
 }
 
 #[derive(Deserialize)]

@@ -53,11 +53,7 @@ fn json_field(vars: &HashMap<String, String>, name: &str) -> Result<String, Rend
         };
         value = next.ok_or_else(|| RenderError::Field(name.into(), head.into()))?;
     }
-    Ok(match value {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    })
+    Ok(crate::runner::source::json_text(value))
 }
 
 #[cfg(test)]

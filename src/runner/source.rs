@@ -98,7 +98,9 @@ pub fn read_json(path: &Path) -> Result<Vec<Row>, String> {
         .collect()
 }
 
-fn json_text(value: serde_json::Value) -> String {
+/// A JSON value as the text a field or variable holds: strings as they are,
+/// null as nothing, anything else as JSON.
+pub(crate) fn json_text(value: serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s,
         serde_json::Value::Null => String::new(),

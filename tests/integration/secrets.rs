@@ -42,3 +42,27 @@ fn a_canary_secret_appears_nowhere_nightshift_writes() {
         assert!(!text(&bytes).contains(CANARY), "the canary secret leaked into {what}");
     }
 }
+
+#[test]
+fn a_secret_passed_to_a_steps_file_is_masked_as_well() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let sites = h.sites(config.clone());
+    let mut env = robot_env(&sites, &config);
+    env.retain(|(k, _)| k != "NIGHTSHIFT_SECRET_WASTE_PASSWORD");
+    env.push(("NIGHTSHIFT_SECRET_WASTE_PASSWORD".into(), CANARY.into()));
+    let out = h.run(&["run", "tests/fixtures/secret-through-use.yaml"], &env);
+    assert_eq!(out.status.code(), Some(1), "setup fails on purpose: {}", text(&out.stderr));
+    let show = h.run(&["show", "1"], &[]);
+    assert!(text(&show.stdout).contains("typed ***"), "{}", text(&show.stdout));
+    let mut written = vec![("run stdout", out.stdout.clone()), ("run stderr", out.stderr.clone())];
+    written.push(("show", show.stdout.clone()));
+    let files = files_below(&h.state_dir());
+    assert!(files.iter().any(|f| f.extension().is_some_and(|e| e == "png")), "evidence was saved");
+    for (what, bytes) in &written {
+        assert!(!text(bytes).contains(CANARY), "the canary leaked into {what}");
+    }
+    for file in files {
+        assert!(!text(&std::fs::read(&file).unwrap()).contains(CANARY), "the canary leaked into {}", file.display());
+    }
+}
