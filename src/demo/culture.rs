@@ -71,6 +71,7 @@ pub fn router(state: Shared) -> Router {
         .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))
         .route("/applications/new", get(new_application).post(save_application))
         .route("/courses", get(course_picker))
+        .route("/applications", get(applications))
         .route("/waiting-list", get(waiting_list))
         .with_state(state)
 }
@@ -111,7 +112,7 @@ async fn new_application(State(state): State<Shared>, headers: HeaderMap, Query(
          <button type=\"button\" onclick=\"window.open('/courses?subject=' + document.getElementById('subject').value, 'kursval', 'width=640,height=420')\">Välj kurs…</button></td></tr>\
          <tr><td><label for=\"errand\">Ärendenummer</label></td><td><input id=\"errand\" name=\"errand\"></td></tr>\
          </table><p><input type=\"submit\" value=\"Spara ansökan\"></p></form>\
-         <p><a href=\"/waiting-list\">Väntelista</a></p>"
+         <p><a href=\"/applications\">Ansökningar</a> <a href=\"/waiting-list\">Väntelista</a></p>"
     );
     page(SITE, "Ny ansökan", STYLE, &body).into_response()
 }
@@ -200,6 +201,21 @@ async fn save_application(
     course.places -= 1;
     s.applications.push(application);
     Redirect::to("/applications/new?saved=1").into_response()
+}
+
+/// Every application registered, by errand number.
+async fn applications(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if !s.sessions.valid(&headers, COOKIE) {
+        return Redirect::to("/login").into_response();
+    }
+    let rows: String = s
+        .applications
+        .iter()
+        .map(|a| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&a.errand), esc(&a.name), esc(&a.course)))
+        .collect();
+    let body = format!("<table><tr><th>Ärendenummer</th><th>Namn</th><th>Kurs</th></tr>{rows}</table>");
+    page(SITE, "Ansökningar", STYLE, &body).into_response()
 }
 
 async fn waiting_list(State(state): State<Shared>, headers: HeaderMap) -> Response {

@@ -87,12 +87,22 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
             .cases
             .iter()
             .filter(|c| digits(&c.orgnr) == digits(&wanted) || c.company.eq_ignore_ascii_case(wanted.trim()))
-            .map(|c| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&c.dnr), esc(&c.company), esc(&c.orgnr)))
+            .map(|c| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&c.dnr),
+                    esc(&c.company),
+                    esc(&c.orgnr),
+                    esc(&c.errand)
+                )
+            })
             .collect();
         if rows.is_empty() {
             format!("<p id=\"no-hits\">Inga träffar på {}.</p>", esc(&wanted))
         } else {
-            format!("<table id=\"hits\"><tr><th>Diarienummer</th><th>Företag</th><th>Org.nr</th></tr>{rows}</table>")
+            format!(
+                "<table id=\"hits\"><tr><th>Diarienummer</th><th>Företag</th><th>Org.nr</th><th>E-tjänstärende</th></tr>{rows}</table>"
+            )
         }
     };
     // The search runs on Enter only: the field has no button next to it.

@@ -18,6 +18,39 @@ fn run_flow(h: &Harness, config: &SiteConfig, robot: &str) -> (nightshift::demo:
     (sites, runs[0].clone())
 }
 
+/// Makes every case the robot finished look as if its run died right after
+/// writing to the target system: the ledger says `in_progress` again and the
+/// e-service shows the errand unhandled. Returns those cases' keys.
+fn crash_after_writes(h: &Harness, sites: &nightshift::demo::sites::Sites, robot: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(h.state_dir().join("nightshift.db")).unwrap();
+    let mut query = conn.prepare("SELECT key FROM ledger WHERE robot = ?1 AND state = 'done' ORDER BY key").unwrap();
+    let keys: Vec<String> = query.query_map([robot], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    conn.execute("UPDATE ledger SET state = 'in_progress' WHERE robot = ?1 AND state = 'done'", [robot]).unwrap();
+    for errand in sites.eservice.lock().unwrap().errands.iter_mut().filter(|e| keys.contains(&e.id)) {
+        errand.handled = false;
+    }
+    assert!(!keys.is_empty());
+    keys
+}
+
+/// Runs the robot again after `crash_after_writes`: its `check` must settle
+/// every half-done case as skipped and mark it handled, entering nothing.
+fn rerun_settles_by_check(
+    h: &Harness,
+    sites: &nightshift::demo::sites::Sites,
+    config: &SiteConfig,
+    robot: &str,
+    keys: &[String],
+) {
+    let out = h.run(&["run", robot], &robot_env(sites, config));
+    assert!(matches!(out.status.code(), Some(0 | 4)), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    let runs = h.json(&["runs", "--json"]);
+    assert_eq!(runs[0]["items"]["skipped"].as_u64(), Some(keys.len() as u64), "{}", runs[0]);
+    assert_eq!(runs[0]["items"]["done"].as_u64(), Some(0), "{}", runs[0]);
+    let eservice = sites.eservice.lock().unwrap();
+    assert!(eservice.errands.iter().filter(|e| keys.contains(&e.id)).all(|e| e.handled));
+}
+
 fn errands(config: &SiteConfig, kind: ErrandKind) -> Vec<nightshift::demo::eservice::Errand> {
     config.other_errands.iter().filter(|e| e.kind == kind).cloned().collect()
 }
@@ -53,6 +86,12 @@ fn culture_school_robot_picks_courses_in_the_popup_and_leaves_full_ones_to_a_per
     assert!(text(&show.stdout).contains("väntelistan?"), "the dialog's text is kept: {}", text(&show.stdout));
     let handled = sites.eservice.lock().unwrap().handled_ids();
     assert_eq!(handled, expected.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+    drop(culture);
+
+    let robot = "robots/culture-school-application.yaml";
+    let keys = crash_after_writes(&h, &sites, "culture-school-application");
+    rerun_settles_by_check(&h, &sites, &config, robot, &keys);
+    assert_eq!(sites.culture.lock().unwrap().applications.len(), expected.len(), "nothing entered twice");
 }
 
 #[test]
@@ -101,6 +140,11 @@ fn bin_pause_robot_writes_latin1_logs_in_again_and_downloads_the_export() {
     assert_eq!(lines[0], "Ärende;Kundnummer;Från;Till");
     assert_eq!(lines.len(), 5, "{report}");
     assert!(lines[1].starts_with(&format!("{};{};", sent[0].id, sent[0].field("customer-number"))), "{report}");
+    drop(waste);
+
+    let keys = crash_after_writes(&h, &sites, "bin-collection-pause");
+    rerun_settles_by_check(&h, &sites, &config, "robots/bin-collection-pause.yaml", &keys);
+    assert_eq!(sites.waste.lock().unwrap().pauses.len(), expected.len(), "nothing entered twice");
 }
 
 #[test]
@@ -142,6 +186,12 @@ fn food_robot_searches_on_enter_uploads_the_plan_and_reports_over_http() {
             .unwrap();
     assert!(report.starts_with("Ärende,Diarienummer,Företag\r\n"), "{report}");
     assert!(report.contains(&format!("{},{},", new[0].errand, new[0].dnr)), "{report}");
+    let cases = lex.cases.len();
+    drop((lex, eservice));
+
+    let keys = crash_after_writes(&h, &sites, "food-business-registration");
+    rerun_settles_by_check(&h, &sites, &config, "robots/food-business-registration.yaml", &keys);
+    assert_eq!(sites.lex.lock().unwrap().cases.len(), cases, "nothing entered twice");
 }
 
 #[test]
