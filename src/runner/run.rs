@@ -372,6 +372,10 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     /// Before a retry: a new browser session if the old one died, then setup again.
     async fn recover(&mut self) -> Result<(), StepError> {
+        // A dialog or popup the failed attempt left open would stop the first
+        // step of setup; a browser that cannot answer these is checked next.
+        let _ = self.browser.dialog(&DialogAnswer::Dismiss, std::time::Duration::ZERO).await;
+        let _ = self.browser.window(&WindowTarget::Main, std::time::Duration::ZERO).await;
         if self.browser.current_url().await.is_err() {
             self.browser
                 .restart()
@@ -989,6 +993,11 @@ mod tests {
         let (summary, _) = run(&r, &mut b).await;
         assert_eq!(summary.status, RunStatus::Succeeded);
         assert!(!b.calls.contains(&"restart".to_string()));
+        // Before setup runs again, a left-open dialog is dismissed and the
+        // main window is current again.
+        let second_login = b.calls.iter().rposition(|c| c == "goto http://x/login").unwrap();
+        let cleared: Vec<&str> = b.calls[..second_login].iter().rev().take(2).map(String::as_str).collect();
+        assert_eq!(cleared, ["window Main", "dialog Dismiss"], "{:?}", b.calls);
     }
 
     #[tokio::test(start_paused = true)]
