@@ -94,7 +94,7 @@ fn runnable_examples(markdown: &str) -> Vec<String> {
 fn the_runnable_examples_pass_against_the_stand_ins() {
     let markdown = std::fs::read_to_string(root().join("docs/robot-language.md")).unwrap();
     let examples = runnable_examples(&markdown);
-    assert!(examples.len() >= 3, "found {} runnable examples", examples.len());
+    assert!(examples.len() >= 4, "found {} runnable examples", examples.len());
     let h = Harness::new();
     let config = SiteConfig::four_flows();
     let sites = h.sites(config.clone());
