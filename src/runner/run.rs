@@ -469,7 +469,13 @@ impl<'a, B: Browser> Runner<'a, B> {
                 match result {
                     Ok(()) => {}
                     Err(StepError::Skip(m)) => return Err(StepError::Skip(m)),
-                    Err(StepError::System(m)) if self.quiet > 0 => return Err(StepError::System(m)),
+                    Err(StepError::System(_)) if self.quiet > 0 => {
+                        let (keyword, message) = (step.action.keyword(), error.unwrap_or_default());
+                        return Err(StepError::System(format!(
+                            "line {}: `{keyword}` failed: {message}",
+                            step.pos.line
+                        )));
+                    }
                     Err(e) => {
                         let mut label = match item {
                             Some(seq) => format!("item-{}", seq + 1),
@@ -1113,6 +1119,8 @@ mod tests {
         assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
         assert_eq!(summary.status, RunStatus::Succeeded);
         assert_eq!(logs(&events).iter().filter(|l| l.starts_with("try ")).count(), 2, "{:?}", logs(&events));
+        let first = logs(&events).into_iter().find(|l| l.starts_with("try 1 of 3")).unwrap();
+        assert!(first.contains(": line 17: `click` failed: no element matched"), "{first}");
         let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
         assert_eq!(evidence, 0);
         b.missing.push("#slow".into());
