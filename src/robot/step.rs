@@ -37,6 +37,7 @@ pub const ACTIONS: &[&str] = &[
     "read_csv",
     "read_json",
     "write_csv",
+    "write_json",
     "for_each",
     "retry",
     "use",
@@ -186,6 +187,11 @@ pub enum Action {
         row: Vec<(String, Template)>,
         separator: char,
     },
+    /// Writes a JSON document (replacing the file).
+    WriteJson {
+        file: Template,
+        json: JsonTemplate,
+    },
     /// Runs `steps` once for each element of the JSON list in variable `list`.
     ForEach {
         list: String,
@@ -327,6 +333,7 @@ impl Action {
             Action::ReadFile { format: FileFormat::Csv, .. } => "read_csv",
             Action::ReadFile { format: FileFormat::Json, .. } => "read_json",
             Action::WriteCsv { .. } => "write_csv",
+            Action::WriteJson { .. } => "write_json",
             Action::ForEach { .. } => "for_each",
             Action::Retry { .. } => "retry",
             Action::Use { .. } => "use",
@@ -375,7 +382,7 @@ impl Action {
             Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
             Action::Http { method, url, .. } => format!("{} {}", method.name().to_uppercase(), url.source()),
             Action::ReadFile { file, into, .. } => format!("{} -> {into}", file.source()),
-            Action::WriteCsv { file, .. } => file.source(),
+            Action::WriteCsv { file, .. } | Action::WriteJson { file, .. } => file.source(),
             Action::ForEach { list, name, .. } => format!("{name} in {list}"),
             Action::Retry { times, .. } => format!("{times} times"),
             Action::Use { file, .. } => file.display().to_string(),

@@ -705,6 +705,15 @@ impl<'a, B: Browser> Runner<'a, B> {
                 }
                 append_csv(&path, &values, *separator).map_err(StepError::System)
             }
+            Action::WriteJson { file, json } => {
+                let path = self.path(file)?;
+                let text = serde_json::to_string_pretty(&self.json(json)?).unwrap_or_default();
+                let written = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    Some(dir) => std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text + "\n")),
+                    None => std::fs::write(&path, text + "\n"),
+                };
+                written.map_err(|e| StepError::System(format!("failed to write `{}`: {e}", path.display())))
+            }
             Action::ForEach { list, name, steps } => {
                 let text = self.scope.vars.get(list).cloned().unwrap_or_default();
                 let elements: Vec<serde_json::Value> = serde_json::from_str(&text)
@@ -1129,6 +1138,22 @@ mod tests {
         // One screenshot and one page per try of the case, not per try of the block.
         let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { item: Some(0), .. })).count();
         assert_eq!(evidence, 2 * (1 + r.retry.max_retries as usize));
+    }
+
+    #[tokio::test]
+    async fn json_read_from_a_file_is_written_back_with_fields_filled_in() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("in.json"), r#"[{"id": "2026-1", "n": 3}, {"id": "2026-2", "n": 4}]"#).unwrap();
+        let source = "name: t\nsetup:\n  - read_json: {file: in.json, into: rows}\n  - write_json:\n      file: out/summary.json\n      json: {first: '${rows.0.id}', count: 2, all: '${rows}', tags: [a, '${rows.1.n}']}\n";
+        let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+        let (summary, _) = run(&r, &mut FakeBrowser::default()).await;
+        assert_eq!(summary.status, RunStatus::Succeeded, "{:?}", summary.error);
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+        assert_eq!(written["first"], "2026-1");
+        assert_eq!(written["count"], 2);
+        assert_eq!(written["tags"], serde_json::json!(["a", "4"]));
+        assert!(written["all"].as_str().unwrap().contains("2026-2"));
     }
 
     #[tokio::test]

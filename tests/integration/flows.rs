@@ -186,6 +186,11 @@ fn food_robot_searches_on_enter_uploads_the_plan_and_reports_over_http() {
             .unwrap();
     assert!(report.starts_with("Ärende,Diarienummer,Företag\r\n"), "{report}");
     assert!(report.contains(&format!("{},{},", new[0].errand, new[0].dnr)), "{report}");
+    let receipt =
+        h.state_dir().join("evidence").join(run["id"].to_string()).join(format!("lex/{}.json", new[0].errand));
+    let receipt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(receipt).unwrap()).unwrap();
+    assert_eq!(receipt["case"], new[0].dnr);
+    assert_eq!(receipt["activities"], serde_json::to_string(&new[0].activities).unwrap());
     let cases = lex.cases.len();
     drop((lex, eservice));
 

@@ -381,6 +381,13 @@ impl Validator<'_> {
                 };
                 Some(Action::WriteCsv { file: file?, row: row?, separator })
             }
+            "write_json" => {
+                let f = self.mapping(node, &["file", "json"], "a mapping with `file` and `json`")?;
+                let file =
+                    self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+                let json = self.required(node, &f, "json", keyword).map(|n| self.json_template(n, in_item));
+                Some(Action::WriteJson { file: file?, json: json? })
+            }
             "for_each" => {
                 let f = self.mapping(node, &["in", "as", "steps"], "a mapping with `in`, `as` and `steps`")?;
                 let list = self.required(node, &f, "in", keyword).and_then(|n| self.var_name(n));
