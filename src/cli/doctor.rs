@@ -94,9 +94,16 @@ fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>,
         Ok(robot) => robot,
         Err(e) => return report.line(false, format!("{}: invalid (run `nightshift check`)", e)),
     };
-    match load_secrets(&robot.secrets, env, settings.secrets_dir.as_deref()) {
-        Ok(_) => report.line(true, format!("{}: {} secret(s) set", robot.name, robot.secrets.len())),
-        Err(e) => report.line(false, format!("{}: {e}", robot.name)),
+    // Each secret on its own, so that one run of `doctor` names every missing one.
+    let mut missing = 0;
+    for name in &robot.secrets {
+        if let Err(e) = load_secrets(std::slice::from_ref(name), env, settings.secrets_dir.as_deref()) {
+            report.line(false, format!("{}: {e}", robot.name));
+            missing += 1;
+        }
+    }
+    if missing == 0 {
+        report.line(true, format!("{}: {} secret(s) set", robot.name, robot.secrets.len()));
     }
     let mut scope = RunScope { env: env.clone(), ..RunScope::default() };
     let mut unset = Vec::new();

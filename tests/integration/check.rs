@@ -54,3 +54,16 @@ fn run_refuses_an_invalid_robot_before_starting_a_browser() {
     assert!(text(&out.stderr).starts_with("tests/fixtures/bad.yaml:2:17: "));
     assert!(!h.state_dir().join("nightshift.db").exists(), "an invalid robot must not create a run");
 }
+
+#[test]
+fn doctor_names_every_missing_secret_of_every_robot() {
+    let h = Harness::new();
+    let out = h.run(&["doctor"], &[]);
+    assert_ne!(out.status.code(), Some(0));
+    let report = text(&out.stdout) + &text(&out.stderr);
+    for secret in ["ESERVICE_PASSWORD", "WASTE_PASSWORD"] {
+        let line = format!("FAIL bin-collection-pause: secret `{secret}` is not set");
+        assert!(report.contains(&line), "{line} missing from:\n{report}");
+    }
+    assert!(report.contains("FAIL food-business-registration: secret `LEX_PASSWORD` is not set"), "{report}");
+}
