@@ -79,16 +79,24 @@ impl<B: Browser> Runner<'_, B> {
         let selector = self.locate(click, timeout, item).await?;
         self.browser.click(&selector, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
         let deadline = Instant::now() + timeout;
+        // Chromium writes into a hidden file, then `*.crdownload`, and may put
+        // an empty file under the final name meanwhile (watched in Chromium
+        // 156): a download is done when no partial file is left and the new
+        // file's size held still for one poll.
+        let mut last_size = None;
         let (name, file) = loop {
-            let finished = list_dir(&dir).into_iter().find(|name| {
-                !before.contains(name)
-                    && !name.ends_with(".crdownload")
-                    && !name.ends_with(".tmp")
-                    && !name.starts_with('.')
-            });
-            if let Some(name) = finished {
+            let names = list_dir(&dir);
+            let partial = names.iter().any(|n| is_partial(n));
+            let finished = names.into_iter().find(|n| !before.contains(n) && !is_partial(n));
+            if let Some(name) = finished.filter(|_| !partial) {
                 let file = dir.join(&name);
-                break (name, file);
+                let size = std::fs::metadata(&file).map(|m| m.len()).ok();
+                if size.is_some() && size == last_size {
+                    break (name, file);
+                }
+                last_size = size;
+            } else {
+                last_size = None;
             }
             if Instant::now() >= deadline {
                 return Err(StepError::System(format!(
@@ -111,6 +119,12 @@ impl<B: Browser> Runner<'_, B> {
             .map_err(|e| StepError::System(format!("failed to save the download as `{}`: {e}", target.display())))?;
         Ok(target)
     }
+}
+
+/// A file Chromium is still writing: `x.csv.crdownload`, or the hidden
+/// `.org.chromium.Chromium.*` file a download starts in.
+fn is_partial(name: &str) -> bool {
+    name.ends_with(".crdownload") || name.ends_with(".tmp") || name.starts_with('.')
 }
 
 /// The names of the files in a folder (none if it cannot be read).
