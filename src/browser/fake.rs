@@ -26,6 +26,10 @@ pub struct FakeBrowser {
     pub dialog_text: String,
     /// What `run_script` returns.
     pub script_result: String,
+    /// Where downloads land, and the file a click there "downloads": written
+    /// as Chromium does, an empty placeholder and a partial file first.
+    pub downloads: Option<std::path::PathBuf>,
+    pub download: Option<(String, Vec<u8>)>,
 }
 
 fn css(s: &Selector) -> String {
@@ -62,6 +66,15 @@ impl Browser for FakeBrowser {
         Ok(())
     }
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        if let (Some(dir), Some((name, bytes))) = (self.downloads.clone(), self.download.clone()) {
+            std::fs::write(dir.join(&name), b"").ok();
+            std::fs::write(dir.join(format!("{name}.crdownload")), &bytes[..bytes.len() / 2]).ok();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                std::fs::write(dir.join(format!("{name}.crdownload")), &bytes).ok();
+                std::fs::rename(dir.join(format!("{name}.crdownload")), dir.join(&name)).ok();
+            });
+        }
         let result = self.check("click", target, timeout);
         self.dead |= self.die_on_failure && result.is_err();
         result
@@ -183,6 +196,6 @@ impl Browser for FakeBrowser {
         Ok(self.script_result.clone())
     }
     fn download_dir(&self) -> Option<std::path::PathBuf> {
-        None
+        self.downloads.clone()
     }
 }

@@ -1157,6 +1157,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_download_is_taken_only_once_the_browser_has_finished_writing_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let downloads = dir.path().join("Downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let mut b = FakeBrowser {
+            downloads: Some(downloads.clone()),
+            download: Some(("export.csv".into(), b"a;b\r\n1;2\r\n".to_vec())),
+            ..FakeBrowser::default()
+        };
+        let source = "name: t\nsetup:\n  - download: {click: '#export', save_as: out/export.csv, into: saved}\n  - log: saved ${saved}\n";
+        let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+        let (summary, events) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded, "{:?}", summary.error);
+        assert_eq!(std::fs::read(dir.path().join("out/export.csv")).unwrap(), b"a;b\r\n1;2\r\n");
+        assert!(std::fs::read_dir(&downloads).unwrap().next().is_none(), "moved out of the browser's folder");
+        let saved = format!("saved {}", dir.path().join("out/export.csv").display());
+        assert!(logs(&events).contains(&saved), "{:?}", logs(&events));
+    }
+
+    #[tokio::test]
     async fn a_locator_list_falls_back_and_logs_which_one_matched() {
         let r = robot("    - click: ['#old-save', 'text:Spara']\n");
         let mut b = browser(&["1"]);
