@@ -550,8 +550,17 @@ impl<'a, B: Browser> Runner<'a, B> {
                 let condition = match target {
                     WaitTarget::Element(l) => Condition::Element(self.locate(l, timeout, item).await?),
                     WaitTarget::Text(t) => Condition::Text(t.render(&self.scope)?),
-                    WaitTarget::Gone(l) => Condition::Gone(self.resolve(l)?),
                     WaitTarget::Url(t) => Condition::Url(t.render(&self.scope)?),
+                    // Gone means every entry of a list is gone, within the one timeout.
+                    WaitTarget::Gone(l) => {
+                        let deadline = Instant::now() + timeout;
+                        for candidate in l.candidates() {
+                            let gone = Condition::Gone(self.resolve(candidate)?);
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            self.browser.wait_for(&gone, left).await.map_err(system)?;
+                        }
+                        return Ok(());
+                    }
                 };
                 self.browser.wait_for(&condition, timeout).await.map_err(system)
             }
@@ -1174,6 +1183,16 @@ mod tests {
         assert!(std::fs::read_dir(&downloads).unwrap().next().is_none(), "moved out of the browser's folder");
         let saved = format!("saved {}", dir.path().join("out/export.csv").display());
         assert!(logs(&events).contains(&saved), "{:?}", logs(&events));
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_locator_list_to_be_gone_waits_for_every_entry() {
+        let r = robot("    - wait_for: { gone: ['#spinner', '#overlay'] }\n");
+        let mut b = browser(&["1"]);
+        let (summary, _) = run(&r, &mut b).await;
+        assert_eq!(summary.status, RunStatus::Succeeded);
+        let waits: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("wait ")).collect();
+        assert_eq!(waits, ["wait #spinner", "wait #overlay"]);
     }
 
     #[tokio::test]
