@@ -141,7 +141,10 @@ impl<'s> Validator<'s> {
             .into_iter()
             .map(|(s, _)| s)
             .collect();
-        let vars = fields.get("vars").map(|n| self.vars(n)).unwrap_or_default();
+        let vars = fields
+            .get("vars")
+            .map(|n| self.variables(n, "variables (a mapping of name: value)", false))
+            .unwrap_or_default();
         let browser = fields.get("browser").map(|n| self.browser(n)).unwrap_or_default();
         let timeouts = fields.get("timeouts").map(|n| self.timeouts(n)).unwrap_or_default();
         let retry = fields.get("retry").map(|n| self.retry(n)).unwrap_or_default();
@@ -168,15 +171,19 @@ impl<'s> Validator<'s> {
         })
     }
 
-    fn vars(&mut self, node: &Node) -> Vec<(String, Template)> {
+    /// A mapping of variable names to values (`vars:` and `set:`); a bad
+    /// name or value is reported and left out.
+    pub(crate) fn variables(&mut self, node: &Node, what: &str, in_item: bool) -> Vec<(String, Template)> {
         let Value::Map(entries) = &node.value else {
-            self.wrong_type(node, "variables (a mapping of name: value)");
+            self.wrong_type(node, what);
             return Vec::new();
         };
         let mut vars = Vec::new();
         for (key, value) in entries {
-            if let Some(t) = self.template(value, "a value", false) {
-                vars.push((key.name.clone(), t));
+            let name = self.var_name(&Node { value: Value::Str(key.name.clone()), pos: key.pos });
+            let value = self.template(value, "a value", in_item);
+            if let (Some(name), Some(value)) = (name, value) {
+                vars.push((name, value));
             }
         }
         vars
@@ -663,6 +670,32 @@ mod tests {
         std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fill: {'#u': '${user}'}\n").unwrap();
         let errs: Vec<String> = robot_from_str(&robot, source).unwrap_err().iter().map(|d| d.to_string()).collect();
         assert_eq!(errs[1], format!("{}:3:45: `login.yaml` has no parameter `pass`", robot.display()));
+    }
+
+    #[test]
+    fn vars_set_and_params_are_named_like_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.yaml"), "params: [ok, bad-name]\nsteps:\n  - log: ${ok}\n").unwrap();
+        let source = "name: x\nvars:\n  my-base: http://a\nsetup:\n  - set: {today: x}\n  - use: {file: s.yaml, with: {ok: a}}\n";
+        let errs: Vec<String> =
+            robot_from_str(&dir.path().join("r.yaml"), source).unwrap_err().iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            errs,
+            [
+                format!(
+                    "{}:1:14: `bad-name` is not a usable variable name: use letters, digits and `_`",
+                    dir.path().join("s.yaml").display()
+                ),
+                format!(
+                    "{}:3:3: `my-base` is not a usable variable name: use letters, digits and `_`",
+                    dir.path().join("r.yaml").display()
+                ),
+                format!(
+                    "{}:5:11: `today` is not a usable variable name: use letters, digits and `_`",
+                    dir.path().join("r.yaml").display()
+                ),
+            ]
+        );
     }
 
     #[test]

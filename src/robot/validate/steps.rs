@@ -312,20 +312,9 @@ impl Validator<'_> {
                 let into = f.get("into").and_then(|n| self.var_name(n));
                 Some(Action::Script { code: code?, args, into })
             }
-            "set" => {
-                let Value::Map(entries) = &node.value else {
-                    self.wrong_type(node, "variables to set (a mapping of name: value)");
-                    return None;
-                };
-                let mut values = Vec::new();
-                for (key, value) in entries {
-                    let key_node = Node { value: Value::Str(key.name.clone()), pos: key.pos };
-                    let name = self.var_name(&key_node);
-                    let value = self.template(value, "a value", in_item);
-                    values.push((name?, value?));
-                }
-                Some(Action::Set { values })
-            }
+            "set" => Some(Action::Set {
+                values: self.variables(node, "variables to set (a mapping of name: value)", in_item),
+            }),
             "http" => {
                 let mut keys: Vec<&str> = HttpMethod::ALL.iter().map(|(n, _)| *n).collect();
                 keys.extend(["json", "into"]);

@@ -89,12 +89,13 @@ impl Validator<'_> {
             &["description", "params", "steps"],
             "a steps file (a mapping with `params` and `steps`)",
         )?;
+        // Parameters become variables inside the file, so they are named like them.
         let params: Vec<String> = f
             .get("params")
             .map(|n| self.string_list(n, "parameter names"))
             .unwrap_or_default()
             .into_iter()
-            .map(|(s, _)| s)
+            .filter_map(|(name, pos)| self.var_name(&Node { value: Value::Str(name), pos }))
             .collect();
         let steps = match f.get("steps") {
             Some(n) => self.steps(n, false),
