@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::browser::fmt_duration;
+use crate::human::fmt_duration;
 use crate::runner::event::{EventSink, ItemStatus, RunEvent};
 
 pub struct ConsoleSink {

@@ -13,8 +13,8 @@ use thiserror::Error;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
+use crate::delivery::deliver_due;
 use crate::notify::policy::MailPolicy;
-use crate::notify::sender::deliver_due;
 use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
@@ -66,7 +66,7 @@ impl StopReason {
             StopReason::Signal => (RunStatus::Interrupted, "stopped by a signal before the run finished".into()),
             StopReason::TimedOut(limit) => (
                 RunStatus::TimedOut,
-                format!("stopped after running longer than its max_runtime of {}", crate::browser::fmt_duration(limit)),
+                format!("stopped after running longer than its max_runtime of {}", crate::human::fmt_duration(limit)),
             ),
             StopReason::Replaced => (RunStatus::Interrupted, "stopped: replaced by a newer run of its job".into()),
         }
@@ -103,7 +103,7 @@ pub async fn execute_recorded(
 ) -> Result<Outcome, ExecuteError> {
     let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env());
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
-        store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy, &robot.description)?;
+        store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
     };
     if let Some(other) = store.running_run(&robot.name)?.filter(|other| *other != run_id) {
@@ -147,7 +147,7 @@ pub async fn execute_recorded(
     };
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let finished = {
-        let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy.clone(), &robot.description);
+        let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy.clone());
         let sinks: Vec<&mut (dyn EventSink + Send)> = vec![&mut store_sink, &mut console];
         let mut fanout = Fanout(sinks);
         let runner = Runner::new(robot, &mut browser, context, &mut fanout);
@@ -161,7 +161,7 @@ pub async fn execute_recorded(
         Ok(summary) => summary,
         Err(reason) => {
             let (status, message) = reason.status_and_message();
-            store.finish_as_with_mail(run_id, status, &message, &policy, &robot.description)?;
+            store.finish_as_with_mail(run_id, status, &message, &policy)?;
             RunSummary { status, ..failed_summary(message) }
         }
     };

@@ -7,33 +7,17 @@ pub mod chromedriver;
 pub mod fake;
 pub mod webdriver;
 
-use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
 use serde::Serialize;
 use thiserror::Error;
 
+pub use crate::robot::locator::Selector;
+pub use crate::robot::step::KEYS;
+
 /// How often a wait looks again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
-
-/// A selector in one of the two forms WebDriver understands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum Selector {
-    #[serde(rename = "css")]
-    Css(String),
-    #[serde(rename = "xpath")]
-    XPath(String),
-}
-
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Selector::Css(s) => write!(f, "css `{s}`"),
-            Selector::XPath(s) => write!(f, "xpath `{s}`"),
-        }
-    }
-}
 
 /// What a `select` step picks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,24 +59,6 @@ pub enum DialogAnswer {
     Dismiss,
 }
 
-/// The keys a `press` step can send, by their names in robot files.
-pub const KEYS: &[&str] = &[
-    "Enter",
-    "Tab",
-    "Escape",
-    "Backspace",
-    "Delete",
-    "Space",
-    "ArrowUp",
-    "ArrowDown",
-    "ArrowLeft",
-    "ArrowRight",
-    "Home",
-    "End",
-    "PageUp",
-    "PageDown",
-];
-
 /// An HTML table read by header names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Table {
@@ -103,25 +69,14 @@ pub struct Table {
 /// A failure in the browser: always a system exception for the runner.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrowserError {
-    #[error("no element matched within {}", fmt_duration(*.after))]
+    #[error("no element matched within {}", crate::human::fmt_duration(*.after))]
     NotFound { after: Duration },
-    #[error("the condition was not met within {}", fmt_duration(*.after))]
+    #[error("the condition was not met within {}", crate::human::fmt_duration(*.after))]
     Timeout { after: Duration },
     #[error("{0}")]
     Page(String),
     #[error("the browser session is gone: {0}")]
     SessionLost(String),
-}
-
-/// `1.5s`, `200ms`: how durations read in messages.
-pub fn fmt_duration(d: Duration) -> String {
-    if d.as_millis() < 1000 {
-        format!("{}ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
 }
 
 /// One browser session. Every element method waits for its element up to

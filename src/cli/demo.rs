@@ -11,7 +11,6 @@ use crate::execute::{Request, deliver_now, execute, shutdown_signal};
 use crate::exit_code;
 use crate::robot;
 use crate::runner::event::RunStatus;
-use crate::store::Store;
 
 /// The sample robots and the steps files they use, built in so the demo runs
 /// from any folder.
@@ -60,7 +59,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
-    let mut store = match Store::open(&settings.state_dir) {
+    let mut store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);

@@ -6,11 +6,11 @@ use clap::{Args, Subcommand};
 
 use crate::cli::print_error;
 use crate::config::Settings;
+use crate::delivery::deliver_due;
 use crate::exit_code;
-use crate::notify::policy::{Mail, MailKind, MailPolicy};
-use crate::notify::sender::deliver_due;
+use crate::mail::{Mail, MailKind};
+use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct MailArgs {
@@ -33,7 +33,7 @@ pub async fn run(settings: &Settings, args: MailArgs) -> u8 {
         print_error("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL");
         return exit_code::USAGE;
     };
-    let (mut store, mailer) = match (Store::open(&settings.state_dir), Mailer::from_env(&settings.state_dir)) {
+    let (mut store, mailer) = match (crate::run_log::open(&settings.state_dir), Mailer::from_env(&settings.state_dir)) {
         (Ok(store), Ok(mailer)) => (store, mailer),
         (Err(e), _) => {
             print_error(e);
@@ -63,7 +63,7 @@ pub async fn run(settings: &Settings, args: MailArgs) -> u8 {
         print_error(e);
         return exit_code::ENVIRONMENT;
     }
-    match store.outbox(50).map(|rows| rows.into_iter().find(|r| r.message_id == mail.message_id)) {
+    match store.outbox(50).map(|rows| rows.into_iter().find(|r| r.mail.message_id == mail.message_id)) {
         Ok(Some(row)) if row.sent_at.is_some() => {
             println!("test mail to {to} handed to the {}", mailer.destination);
             exit_code::SUCCESS

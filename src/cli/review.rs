@@ -7,7 +7,6 @@ use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
 use crate::runner::event::LedgerState;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -24,7 +23,7 @@ pub struct ReviewArgs {
 }
 
 pub fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
-    let store = match Store::open(&settings.state_dir) {
+    let store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);

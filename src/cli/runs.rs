@@ -2,11 +2,11 @@
 
 use clap::Args;
 
-use crate::browser::fmt_duration;
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::{RunRow, Store};
+use crate::human::fmt_duration;
+use crate::store::RunRow;
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {
@@ -19,7 +19,7 @@ pub struct RunsArgs {
 }
 
 pub fn run(settings: &Settings, args: &RunsArgs) -> u8 {
-    let runs = match Store::open(&settings.state_dir).and_then(|s| s.runs(args.limit)) {
+    let runs = match crate::run_log::open(&settings.state_dir).and_then(|s| s.runs(args.limit)) {
         Ok(runs) => runs,
         Err(e) => {
             print_error(e);
@@ -42,7 +42,7 @@ pub fn table(runs: &[RunRow]) -> String {
         rows.push(vec![
             r.id.to_string(),
             r.robot.clone(),
-            r.status.clone(),
+            r.status.to_string(),
             r.started_at.chars().take(19).collect::<String>().replace('T', " "),
             r.duration_ms.map(|ms| fmt_duration(std::time::Duration::from_millis(ms as u64))).unwrap_or_default(),
             format!("{}/{}", r.items.done, r.items.total),

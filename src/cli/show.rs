@@ -5,7 +5,6 @@ use clap::Args;
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -17,7 +16,7 @@ pub struct ShowArgs {
 }
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> u8 {
-    let detail = match Store::open(&settings.state_dir).and_then(|s| s.run(args.run)) {
+    let detail = match crate::run_log::open(&settings.state_dir).and_then(|s| s.run(args.run)) {
         Ok(Some(detail)) => detail,
         Ok(None) => {
             print_error(format!("there is no run {}", args.run));

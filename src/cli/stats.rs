@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::{Grouping, StatsQuery, StatsRow, Store};
+use crate::store::{Grouping, StatsQuery, StatsRow};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -61,7 +61,7 @@ pub fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         By::Week => Grouping::Week,
         By::Robot => Grouping::Robot,
     };
-    let rows = match Store::open(&settings.state_dir).and_then(|s| s.stats(&query, grouping)) {
+    let rows = match crate::run_log::open(&settings.state_dir).and_then(|s| s.stats(&query, grouping)) {
         Ok(rows) => rows,
         Err(e) => {
             print_error(e);

@@ -1,6 +1,6 @@
 //! The daemon's decisions, pure and tested with a fixed clock: which slots
-//! are due, what an overlap does, which missed slot to catch up, and when a
-//! robot is overdue.
+//! are due, what an overlap does, and which missed slot to catch up (when a
+//! robot is overdue is `schedule::overdue`).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -49,57 +49,6 @@ pub fn missed(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
     }
     let window = chrono::Duration::from_std(job.missed_within).ok()?;
     job.fires(now - window, now).into_iter().filter(|f| f.skipped.is_none()).map(|f| f.at).next_back()
-}
-
-/// Whether a job's robot is overdue: no successful run for twice the job's
-/// period (the gap between its next two runs), counted from its last success
-/// or, if it never had one, from `since` (when the daemon started).
-pub fn overdue(
-    job: &Job,
-    last_success: Option<DateTime<Utc>>,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Option<Overdue> {
-    if !job.enabled {
-        return None;
-    }
-    let first = job.next_run(now)?;
-    let second = job.next_run(first.with_timezone(&Utc))?;
-    let period = second.with_timezone(&Utc) - first.with_timezone(&Utc);
-    let reference = last_success.unwrap_or(since);
-    let quiet = now - reference;
-    (quiet > period * 2).then(|| Overdue { robot: job.robot.clone(), quiet, period })
-}
-
-/// A robot with no successful run for too long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Overdue {
-    pub robot: String,
-    /// Since its last success (or since the daemon started).
-    pub quiet: chrono::Duration,
-    /// The gap between two of its runs.
-    pub period: chrono::Duration,
-}
-
-impl Overdue {
-    /// For the daemon's log and the alerts table.
-    pub fn message(&self) -> String {
-        format!(
-            "`{}` has had no successful run for {} (its period is {})",
-            self.robot,
-            human(self.quiet),
-            human(self.period)
-        )
-    }
-}
-
-/// `81 h`, `10 min`, `6 s`.
-pub fn human(d: chrono::Duration) -> String {
-    match d.num_minutes() {
-        m if m >= 120 => format!("{} h", d.num_hours()),
-        m if m >= 2 => format!("{m} min"),
-        _ => format!("{} s", d.num_seconds()),
-    }
 }
 
 #[cfg(test)]
@@ -155,14 +104,5 @@ mod tests {
         assert_eq!(missed(&j, at("2026-11-24T09:00:00+01:00")), None, "more than 6 h late");
         let skip = job("jobs:\n  - robot: r\n    cron: \"30 2 * * *\"\n");
         assert_eq!(missed(&skip, at("2026-11-24T07:00:00+01:00")), None, "missed: skip is the default");
-    }
-
-    #[test]
-    fn a_robot_is_overdue_after_twice_its_period_without_success() {
-        let j = job("jobs:\n  - robot: r\n    cron: \"0 2 * * *\"\n");
-        let now = at("2026-11-24T12:00:00+01:00");
-        assert_eq!(overdue(&j, Some(at("2026-11-23T02:10:00+01:00")), now, now), None);
-        let late = overdue(&j, Some(at("2026-11-21T02:10:00+01:00")), now, now).unwrap().message();
-        assert_eq!(late, "`r` has had no successful run for 81 h (its period is 24 h)");
     }
 }

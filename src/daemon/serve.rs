@@ -14,17 +14,19 @@ use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
 use crate::config::Settings;
 use crate::daemon::lock::{LockError, StateLock};
-use crate::daemon::policy::{Decision, decide, due, missed, overdue};
+use crate::daemon::policy::{Decision, decide, due, missed};
 use crate::daemon::watch::Watcher;
+use crate::delivery::deliver_due;
 use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
-use crate::notify::policy::{Mail, MailKind, MailPolicy};
+use crate::mail::{Mail, MailKind};
+use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_alert};
-use crate::notify::sender::deliver_due;
 use crate::notify::smtp::Mailer;
 use crate::robot::model::Language;
 use crate::robot::{self, model::Robot};
 use crate::runner::event::RunStatus;
 use crate::schedule::job::{Fire, Job};
+use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
 use crate::store::{ScheduledRun, Store, StoreError};
 
@@ -86,7 +88,7 @@ struct Daemon {
 /// Runs the daemon until SIGTERM or Ctrl-C.
 pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
     let _lock = StateLock::acquire(&settings.state_dir)?;
-    let store = Store::open(&settings.state_dir)?;
+    let store = crate::run_log::open(&settings.state_dir)?;
     let (done, mut done_rx) = mpsc::unbounded_channel();
     let now = Utc::now();
     let mut daemon = Daemon {
@@ -145,7 +147,7 @@ pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), Serv
 
 /// Delivers the outbox: at start, when a run finishes, and when a retry is due.
 async fn mail_sender(state_dir: PathBuf, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
-    let mut store = match Store::open(&state_dir) {
+    let mut store = match crate::run_log::open(&state_dir) {
         Ok(store) => store,
         Err(e) => return tracing::error!("mail sender: {e}"),
     };
@@ -393,7 +395,7 @@ impl Daemon {
         match self.store.run(done.run_id) {
             Ok(Some(detail)) => {
                 tracing::info!("{}: run {} ended {}", done.job, done.run_id, detail.run.status);
-                if matches!(detail.run.status.as_str(), "succeeded" | "succeeded_with_exceptions") {
+                if matches!(detail.run.status, RunStatus::Succeeded | RunStatus::SucceededWithExceptions) {
                     let _ = self.store.resolve_alerts(&detail.run.robot, "no_success");
                 }
             }
@@ -479,7 +481,7 @@ async fn run_task(
     graceful: Arc<AtomicBool>,
 ) {
     let Ok(_permit) = browsers.acquire_owned().await else { return };
-    let mut store = match Store::open(&settings.state_dir) {
+    let mut store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {
             tracing::error!("run {run_id}: failed to open the run log: {e}");

@@ -230,6 +230,32 @@ pub fn food_registrations(count: usize) -> Vec<Errand> {
         .collect()
 }
 
+// Built here rather than in `eservice` so that the site does not depend on
+// the demo's data.
+impl Errand {
+    /// A vaccination consent as the platform shows it.
+    pub fn consent(c: &ConsentErrand) -> Self {
+        let field = |id, label, value: &str| Field { id, label, value: value.to_string(), list: false };
+        Self {
+            id: c.id.clone(),
+            kind: ErrandKind::VaccinationConsent,
+            submitted: c.submitted.clone(),
+            applicant: c.guardian.clone(),
+            handler: c.handler.clone(),
+            fields: vec![
+                field("guardian", "Vårdnadshavare", &c.guardian),
+                field("pupil-name", "Elevens namn", &c.pupil.name),
+                field("pupil-pnr", "Elevens personnummer", &c.pupil.pnr),
+                field("school", "Skola", &c.pupil.school),
+                field("vaccine", "Vaccination", &c.vaccine),
+                field("consent", "Samtycke", if c.consent { "Ja" } else { "Nej" }),
+            ],
+            attachment: None,
+            handled: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

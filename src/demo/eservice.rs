@@ -10,7 +10,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::demo::data::ConsentErrand;
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
 pub const SITE: &str = "E-tjänsteplattformen";
@@ -89,28 +88,6 @@ pub struct Errand {
 }
 
 impl Errand {
-    /// A vaccination consent as the platform shows it.
-    pub fn consent(c: &ConsentErrand) -> Self {
-        let field = |id, label, value: &str| Field { id, label, value: value.to_string(), list: false };
-        Self {
-            id: c.id.clone(),
-            kind: ErrandKind::VaccinationConsent,
-            submitted: c.submitted.clone(),
-            applicant: c.guardian.clone(),
-            handler: c.handler.clone(),
-            fields: vec![
-                field("guardian", "Vårdnadshavare", &c.guardian),
-                field("pupil-name", "Elevens namn", &c.pupil.name),
-                field("pupil-pnr", "Elevens personnummer", &c.pupil.pnr),
-                field("school", "Skola", &c.pupil.school),
-                field("vaccine", "Vaccination", &c.vaccine),
-                field("consent", "Samtycke", if c.consent { "Ja" } else { "Nej" }),
-            ],
-            attachment: None,
-            handled: false,
-        }
-    }
-
     /// The value of a field, empty when the errand has none by that id.
     pub fn field(&self, id: &str) -> &str {
         self.fields.iter().find(|f| f.id == id).map_or("", |f| f.value.as_str())

@@ -1,9 +1,8 @@
 //! Exception mail: who is told what (`policy`), in which words (`render`),
-//! and how it leaves (`smtp`, the only file that imports lettre; `sender`).
+//! and how it leaves (`smtp`, the only file that imports lettre). The outbox
+//! between them is the store's; `delivery` (beside this module) joins the two.
 
 pub mod mask;
 pub mod policy;
 pub mod render;
-pub mod report;
-pub mod sender;
 pub mod smtp;

@@ -3,12 +3,13 @@
 //! by default; technical failures to operations. Pure.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
+use crate::mail::{Mail, MailKind, PlanMail};
 use crate::notify::mask::mask_personnummer;
 use crate::notify::render::{Texts, render_cases, render_ops};
-use crate::notify::report::{ItemReport, RunReport};
+use crate::report::{ItemReport, RunReport};
 use crate::robot::model::{Language, Robot};
+use crate::runner::event::{ItemStatus, RunStatus};
 
 /// How a robot's mail is addressed and written.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,8 @@ pub struct MailPolicy {
     pub language: Language,
     pub per_item: bool,
     pub mask_personnummer: bool,
+    /// The robot's description, to name it in mail.
+    pub description: String,
 }
 
 impl MailPolicy {
@@ -29,12 +32,20 @@ impl MailPolicy {
             language: robot.language,
             per_item: robot.notify.per_item,
             mask_personnummer: robot.notify.mask_personnummer,
+            description: robot.description.clone(),
         }
     }
 
     /// For runs whose robot is not at hand (a dead process found at start).
     pub fn ops_only(ops: Option<String>) -> Self {
-        Self { handlers: Vec::new(), ops, language: Language::Swedish, per_item: false, mask_personnummer: true }
+        Self {
+            handlers: Vec::new(),
+            ops,
+            language: Language::Swedish,
+            per_item: false,
+            mask_personnummer: true,
+            description: String::new(),
+        }
     }
 
     /// The operations address from `NIGHTSHIFT_OPS_EMAIL`.
@@ -43,48 +54,13 @@ impl MailPolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailKind {
-    /// Business exceptions of one run for one recipient.
-    Digest,
-    /// One business exception.
-    Item,
-    /// Technical failures, for operations.
-    Ops,
-    Test,
-}
-
-impl MailKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailKind::Digest => "digest",
-            MailKind::Item => "item",
-            MailKind::Ops => "ops",
-            MailKind::Test => "test",
-        }
-    }
-}
-
-/// One mail to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mail {
-    pub kind: MailKind,
-    pub to: Vec<String>,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub attachments: Vec<PathBuf>,
-    /// Stable for the notification: the same run never makes two different ids.
-    pub message_id: String,
-}
-
 /// The mail a finished run calls for.
 pub fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
-    let texts = Texts::new(policy.language);
+    let texts = Texts::new(policy.language).describing(&policy.description);
     let mut mails = Vec::new();
     let mut unaddressed: Vec<&ItemReport> = Vec::new();
     let mut groups: BTreeMap<Vec<String>, Vec<&ItemReport>> = BTreeMap::new();
-    for item in report.items.iter().filter(|i| i.status == "business_exception") {
+    for item in report.items.iter().filter(|i| i.status == ItemStatus::BusinessException) {
         let to = match &item.handler {
             Some(handler) => vec![handler.clone()],
             None => policy.handlers.clone(),
@@ -122,9 +98,12 @@ pub fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
             });
         }
     }
-    let technical: Vec<&ItemReport> =
-        report.items.iter().filter(|i| matches!(i.status.as_str(), "system_exception" | "needs_review")).collect();
-    let run_failed = matches!(report.status.as_str(), "failed" | "timed_out" | "interrupted");
+    let technical: Vec<&ItemReport> = report
+        .items
+        .iter()
+        .filter(|i| matches!(i.status, ItemStatus::SystemException | ItemStatus::NeedsReview))
+        .collect();
+    let run_failed = matches!(report.status, RunStatus::Failed | RunStatus::TimedOut | RunStatus::Interrupted);
     if let Some(ops) = &policy.ops
         && (run_failed || !technical.is_empty() || !unaddressed.is_empty())
     {
@@ -149,15 +128,23 @@ pub fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
     mails
 }
 
+impl PlanMail for MailPolicy {
+    fn plan(&self, report: &RunReport) -> Vec<Mail> {
+        plan(report, self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     fn item(seq: i64, key: &str, status: &str, message: &str, handler: Option<&str>) -> ItemReport {
         ItemReport {
             seq,
             key: key.into(),
-            status: status.into(),
+            status: ItemStatus::parse(status).unwrap(),
             message: Some(message.into()),
             handler: handler.map(String::from),
             steps_done: 9,
@@ -170,8 +157,7 @@ mod tests {
         RunReport {
             run_id: 12,
             robot: "vaccination-consent".into(),
-            description: "Samtycke till skolvaccination".into(),
-            status: "succeeded_with_exceptions".into(),
+            status: RunStatus::SucceededWithExceptions,
             started_at: "2026-11-24T01:30:02.000Z".into(),
             error: None,
             items: vec![
@@ -207,6 +193,7 @@ mod tests {
             language,
             per_item: false,
             mask_personnummer: false,
+            description: "Samtycke till skolvaccination".into(),
         }
     }
 
@@ -264,7 +251,7 @@ mod tests {
     fn a_clean_run_sends_nothing_and_failures_without_ops_address_go_nowhere() {
         let mut clean = report();
         clean.items.clear();
-        clean.status = "succeeded".into();
+        clean.status = RunStatus::Succeeded;
         assert!(plan(&clean, &policy(Language::Swedish)).is_empty());
         let mut p = policy(Language::Swedish);
         p.ops = None;

@@ -3,17 +3,35 @@
 
 use chrono::DateTime;
 
-use crate::notify::report::{ItemReport, RunReport};
+use crate::human::fmt_span;
+use crate::report::{ItemReport, RunReport};
 use crate::robot::model::Language;
+use crate::runner::event::RunStatus;
+use crate::schedule::overdue::Overdue;
 
 /// The phrases of one language.
 pub struct Texts {
     language: Language,
+    /// The robot's description, named beside the robot when there is one.
+    description: String,
 }
 
 impl Texts {
     pub fn new(language: Language) -> Self {
-        Self { language }
+        Self { language, description: String::new() }
+    }
+
+    pub fn describing(mut self, description: &str) -> Self {
+        self.description = description.to_string();
+        self
+    }
+
+    fn describe(&self, report: &RunReport) -> String {
+        if self.description.is_empty() {
+            format!("\"{}\"", report.robot)
+        } else {
+            format!("\"{}\" ({})", report.robot, self.description)
+        }
     }
 
     fn sv(&self) -> bool {
@@ -42,7 +60,7 @@ impl Texts {
     }
 
     fn cases_intro(&self, report: &RunReport, count: usize) -> String {
-        let what = describe(report);
+        let what = self.describe(report);
         let when = when(&report.started_at);
         match (self.sv(), count) {
             (true, 1) => format!(
@@ -67,14 +85,14 @@ impl Texts {
     fn ops_subject(&self, report: &RunReport, technical: usize) -> String {
         let robot = &report.robot;
         let run = report.run_id;
-        match (self.sv(), report.status.as_str()) {
-            (true, "failed") => format!("nightshift: körning {run} av {robot} misslyckades"),
-            (true, "timed_out") => format!("nightshift: körning {run} av {robot} stoppades efter sin maxtid"),
-            (true, "interrupted") => format!("nightshift: körning {run} av {robot} avbröts"),
+        match (self.sv(), report.status) {
+            (true, RunStatus::Failed) => format!("nightshift: körning {run} av {robot} misslyckades"),
+            (true, RunStatus::TimedOut) => format!("nightshift: körning {run} av {robot} stoppades efter sin maxtid"),
+            (true, RunStatus::Interrupted) => format!("nightshift: körning {run} av {robot} avbröts"),
             (true, _) => format!("nightshift: {technical} ärenden i körning {run} av {robot} behöver ses över"),
-            (false, "failed") => format!("nightshift: run {run} of {robot} failed"),
-            (false, "timed_out") => format!("nightshift: run {run} of {robot} was stopped at its time limit"),
-            (false, "interrupted") => format!("nightshift: run {run} of {robot} was interrupted"),
+            (false, RunStatus::Failed) => format!("nightshift: run {run} of {robot} failed"),
+            (false, RunStatus::TimedOut) => format!("nightshift: run {run} of {robot} was stopped at its time limit"),
+            (false, RunStatus::Interrupted) => format!("nightshift: run {run} of {robot} was interrupted"),
             (false, _) => format!("nightshift: {technical} cases in run {run} of {robot} need a look"),
         }
     }
@@ -106,14 +124,6 @@ impl Texts {
             lines.push(format!("{label} {}", name.to_string_lossy()));
         }
         lines
-    }
-}
-
-fn describe(report: &RunReport) -> String {
-    if report.description.is_empty() {
-        format!("\"{}\"", report.robot)
-    } else {
-        format!("\"{}\" ({})", report.robot, report.description)
     }
 }
 
@@ -180,17 +190,17 @@ pub fn render_ops(
 ) -> (String, String, String) {
     let subject = texts.ops_subject(report, technical.len());
     let mut paragraphs = Vec::new();
-    let status = match (texts.sv(), report.status.as_str()) {
-        (true, "failed") => "misslyckades",
-        (true, "timed_out") => "stoppades efter sin maxtid",
-        (true, "interrupted") => "avbröts",
+    let status = match (texts.sv(), report.status) {
+        (true, RunStatus::Failed) => "misslyckades",
+        (true, RunStatus::TimedOut) => "stoppades efter sin maxtid",
+        (true, RunStatus::Interrupted) => "avbröts",
         (true, _) => "blev klar, men med tekniska fel",
-        (false, "failed") => "failed",
-        (false, "timed_out") => "was stopped at its time limit",
-        (false, "interrupted") => "was interrupted",
+        (false, RunStatus::Failed) => "failed",
+        (false, RunStatus::TimedOut) => "was stopped at its time limit",
+        (false, RunStatus::Interrupted) => "was interrupted",
         (false, _) => "finished, with technical errors",
     };
-    let what = describe(report);
+    let what = texts.describe(report);
     let when = when(&report.started_at);
     paragraphs.push(if texts.sv() {
         format!("Körning {} av roboten {what} ({when}) {status}.", report.run_id)
@@ -226,27 +236,26 @@ pub fn render_ops(
 }
 
 /// Subject, text and HTML of the mail that says a robot is overdue.
-pub fn render_alert(texts: &Texts, job: &str, late: &crate::daemon::policy::Overdue) -> (String, String, String) {
-    use crate::daemon::policy::human;
+pub fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String, String, String) {
     let (subject, paragraph, advice) = if texts.sv() {
         (
-            format!("nightshift: {} har inte lyckats på {}", late.robot, human(late.quiet)),
+            format!("nightshift: {} har inte lyckats på {}", late.robot, fmt_span(late.quiet)),
             format!(
                 "Roboten \"{}\" (jobbet {job}) har inte haft någon lyckad körning på {}, fast den ska köras var {}.",
                 late.robot,
-                human(late.quiet),
-                human(late.period)
+                fmt_span(late.quiet),
+                fmt_span(late.period)
             ),
             "Se nightshift runs och nightshift doctor.".to_string(),
         )
     } else {
         (
-            format!("nightshift: {} has not succeeded for {}", late.robot, human(late.quiet)),
+            format!("nightshift: {} has not succeeded for {}", late.robot, fmt_span(late.quiet)),
             format!(
                 "The robot \"{}\" (job {job}) has had no successful run for {}, though it runs every {}.",
                 late.robot,
-                human(late.quiet),
-                human(late.period)
+                fmt_span(late.quiet),
+                fmt_span(late.period)
             ),
             "See nightshift runs and nightshift doctor.".to_string(),
         )
@@ -258,7 +267,6 @@ pub fn render_alert(texts: &Texts, job: &str, late: &crate::daemon::policy::Over
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::policy::Overdue;
 
     #[test]
     fn the_overdue_alert_in_swedish() {

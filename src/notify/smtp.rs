@@ -1,4 +1,4 @@
-//! Turning outbox rows into mail and handing them to SMTP, or, until SMTP is
+//! Turning planned mail into messages and handing them to SMTP, or, until SMTP is
 //! configured, to files in `<state-dir>/outbox/`. The only file that imports lettre.
 
 use std::path::Path;
@@ -9,7 +9,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use thiserror::Error;
 
-use crate::store::OutboxRow;
+use crate::mail::Mail;
 
 /// How long one SMTP conversation may take before it counts as failed.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -64,7 +64,7 @@ impl Mailer {
     }
 
     /// Sends one mail; the error says why not.
-    pub async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+    pub async fn send(&self, row: &Mail) -> Result<(), String> {
         let message = self.message(row)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
@@ -72,12 +72,12 @@ impl Mailer {
         }
     }
 
-    fn message(&self, row: &OutboxRow) -> Result<Message, String> {
+    fn message(&self, row: &Mail) -> Result<Message, String> {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(row.subject.clone())
             .message_id(Some(row.message_id.clone()));
-        for to in &row.recipients {
+        for to in &row.to {
             builder = builder.to(to.parse::<Mailbox>().map_err(|e| format!("bad recipient `{to}`: {e}"))?);
         }
         let mut body =

@@ -2,8 +2,29 @@
 //! `label:`, `id:`, `name:`; plain text is CSS) and their translation into the
 //! two selector kinds WebDriver understands.
 
-use crate::browser::Selector;
+use std::fmt;
+
+use serde::Serialize;
+
 use crate::robot::expr::{RenderError, Scope, Template};
+
+/// A selector in one of the two forms WebDriver understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Selector {
+    #[serde(rename = "css")]
+    Css(String),
+    #[serde(rename = "xpath")]
+    XPath(String),
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Css(s) => write!(f, "css `{s}`"),
+            Selector::XPath(s) => write!(f, "xpath `{s}`"),
+        }
+    }
+}
 
 /// How a locator finds its element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,6 +43,24 @@ pub const ACTIONS: &[&str] = &[
     "use",
 ];
 
+/// The keys a `press` step can send, by their names in robot files.
+pub const KEYS: &[&str] = &[
+    "Enter",
+    "Tab",
+    "Escape",
+    "Backspace",
+    "Delete",
+    "Space",
+    "ArrowUp",
+    "ArrowDown",
+    "ArrowLeft",
+    "ArrowRight",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+];
+
 /// Keys any step may carry beside its action.
 pub const COMMON_KEYS: &[&str] = &["timeout", "name"];
 

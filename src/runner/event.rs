@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 /// Which part of the robot a step belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,8 @@ impl Block {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     Running,
     Succeeded,
@@ -70,7 +72,8 @@ impl RunStatus {
 }
 
 /// How one case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Running,
     Done,
@@ -81,6 +84,19 @@ pub enum ItemStatus {
 }
 
 impl ItemStatus {
+    pub const ALL: [ItemStatus; 6] = [
+        ItemStatus::Running,
+        ItemStatus::Done,
+        ItemStatus::BusinessException,
+        ItemStatus::SystemException,
+        ItemStatus::Skipped,
+        ItemStatus::NeedsReview,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemStatus::Running => "running",
@@ -112,6 +128,25 @@ impl StepOutcome {
         }
     }
 }
+
+/// Statuses print as their names in the run log (`succeeded_with_exceptions`).
+macro_rules! status_text {
+    ($($status:ty),*) => {$(
+        impl std::fmt::Display for $status {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $status {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    )*};
+}
+
+status_text!(RunStatus, ItemStatus);
 
 /// Where a case stands in the robot's ledger, across runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

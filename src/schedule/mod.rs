@@ -5,6 +5,7 @@ pub mod cron_expr;
 pub mod file;
 pub mod holidays;
 pub mod job;
+pub mod overdue;
 
 use std::path::{Path, PathBuf};
 

@@ -8,8 +8,8 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
-use crate::notify::policy::MailPolicy;
-use crate::runner::event::{EventSink, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::mail::PlanMail;
+use crate::runner::event::{EventSink, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::{queue_run_mail, settle};
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
@@ -51,8 +51,9 @@ fn now() -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) the run log in `state_dir`, migrates it, and
-    /// marks runs left `running` by a process that is gone as `interrupted`.
+    /// Opens (creating if needed) the run log in `state_dir` and migrates it.
+    /// Runs left `running` by a process that is gone are settled by
+    /// `mark_dead_runs_interrupted` (see `run_log::open`, which every command uses).
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(state_dir)
             .map_err(|source| StoreError::StateDir { path: state_dir.to_path_buf(), source })?;
@@ -65,7 +66,6 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
         let mut store = Self { conn };
         store.migrate(&path)?;
-        store.mark_dead_runs_interrupted()?;
         Ok(store)
     }
 
@@ -84,17 +84,17 @@ impl Store {
         Ok(())
     }
 
-    /// Runs whose process is gone are `interrupted`; their open items need review.
-    pub fn mark_dead_runs_interrupted(&mut self) -> Result<usize, StoreError> {
+    /// Runs whose process is gone are `interrupted`; their open items need
+    /// review, and `planner` plans the mail that calls for.
+    pub fn mark_dead_runs_interrupted(&mut self, planner: &dyn PlanMail) -> Result<usize, StoreError> {
         let running: Vec<(i64, i64)> = {
             let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE status = 'running'")?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
         };
         let dead: Vec<i64> = running.into_iter().filter(|(_, pid)| !process_alive(*pid)).map(|(id, _)| id).collect();
-        let policy = MailPolicy::ops_only(MailPolicy::ops_from_env());
         for id in &dead {
             let error = "the process running it ended before the run finished";
-            self.finish_as_with_mail(*id, RunStatus::Interrupted, error, &policy, "")?;
+            self.finish_as_with_mail(*id, RunStatus::Interrupted, error, planner)?;
         }
         Ok(dead.len())
     }
@@ -233,7 +233,7 @@ impl Store {
                 Ok(ItemRow {
                     seq: r.get(1)?,
                     key: r.get(2)?,
-                    status: r.get(3)?,
+                    status: item_status(r.get(3)?),
                     started_at: r.get(4)?,
                     duration_ms: r.get(5)?,
                     message: r.get(6)?,
@@ -329,7 +329,7 @@ impl Store {
         &mut self,
         run_id: i64,
         robot: &str,
-        mail: Option<&(MailPolicy, String)>,
+        mail: Option<&dyn PlanMail>,
         item_ids: &mut HashMap<usize, i64>,
         event: &RunEvent,
     ) -> Result<(), StoreError> {
@@ -431,8 +431,8 @@ impl Store {
                     "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
                     params![status.as_str(), error, now(), duration.as_millis() as i64, run_id],
                 )?;
-                if let Some((policy, description)) = mail {
-                    queue_run_mail(&tx, run_id, policy, description)?;
+                if let Some(planner) = mail {
+                    queue_run_mail(&tx, run_id, planner)?;
                 }
                 tx.commit()?;
             }
@@ -468,7 +468,7 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         trigger: r.get(3)?,
         job: r.get(16)?,
         scheduled_for: r.get(17)?,
-        status: r.get(4)?,
+        status: run_status(r.get(4)?),
         started_at: r.get(5)?,
         finished_at: r.get(6)?,
         duration_ms: r.get(7)?,
@@ -477,6 +477,16 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         manual_minutes,
         error: r.get(15)?,
     })
+}
+
+/// A run's status column; a value this version does not know reads as failed.
+fn run_status(text: String) -> RunStatus {
+    RunStatus::parse(&text).unwrap_or(RunStatus::Failed)
+}
+
+/// A case's status column; a value this version does not know needs review.
+fn item_status(text: String) -> ItemStatus {
+    ItemStatus::parse(&text).unwrap_or(ItemStatus::NeedsReview)
 }
 
 fn process_alive(pid: i64) -> bool {
@@ -492,7 +502,7 @@ pub struct StoreSink<'a> {
     run_id: i64,
     robot: String,
     /// With a policy, the run's mail is queued as it finishes, in the same transaction.
-    mail: Option<(MailPolicy, String)>,
+    mail: Option<Box<dyn PlanMail>>,
     item_ids: HashMap<usize, i64>,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
@@ -503,16 +513,16 @@ impl<'a> StoreSink<'a> {
         Self { store, run_id, robot: robot.to_string(), mail: None, item_ids: HashMap::new(), error: None }
     }
 
-    /// Queue mail by `policy` when the run finishes; `description` is the robot's.
-    pub fn with_mail(mut self, policy: MailPolicy, description: &str) -> Self {
-        self.mail = Some((policy, description.to_string()));
+    /// Queue the mail `planner` plans when the run finishes.
+    pub fn with_mail(mut self, planner: impl PlanMail + 'static) -> Self {
+        self.mail = Some(Box::new(planner));
         self
     }
 }
 
 impl EventSink for StoreSink<'_> {
     fn emit(&mut self, event: &RunEvent) {
-        if let Err(e) = self.store.record(self.run_id, &self.robot, self.mail.as_ref(), &mut self.item_ids, event) {
+        if let Err(e) = self.store.record(self.run_id, &self.robot, self.mail.as_deref(), &mut self.item_ids, event) {
             tracing::error!("failed to write to the run log: {e}");
             self.error.get_or_insert(e);
         }
@@ -522,7 +532,18 @@ impl EventSink for StoreSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::event::{ItemStatus, StepOutcome};
+    use crate::mail::Mail;
+    use crate::report::RunReport;
+
+    /// A planner for runs whose mail is not under test.
+    struct NoMail;
+
+    impl PlanMail for NoMail {
+        fn plan(&self, _: &RunReport) -> Vec<Mail> {
+            Vec::new()
+        }
+    }
+    use crate::runner::event::StepOutcome;
 
     #[test]
     fn a_run_and_its_items_round_trip() {
@@ -580,7 +601,8 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.mark_dead_runs_interrupted(&NoMail).unwrap();
         let detail = store.run(id).unwrap().unwrap();
         assert_eq!(detail.run.status, "interrupted");
         assert_eq!(detail.item_list[0].status, "needs_review");

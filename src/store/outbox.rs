@@ -8,9 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::notify::policy::{Mail, MailKind, MailPolicy, plan};
-use crate::notify::report::{ItemReport, RunReport};
-use crate::runner::event::RunStatus;
+use crate::mail::{Mail, MailKind, PlanMail};
+use crate::report::{ItemReport, RunReport};
+use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{Store, StoreError};
 
 /// The first retry of a mail that failed waits this long; each further one twice as long.
@@ -24,14 +24,8 @@ pub const OPS_MAIL_INTERVAL: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     pub id: i64,
-    pub message_id: String,
     pub run_id: Option<i64>,
-    pub kind: String,
-    pub recipients: Vec<String>,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub attachments: Vec<PathBuf>,
+    pub mail: Mail,
     pub attempts: i64,
     pub sent_at: Option<String>,
     pub last_error: Option<String>,
@@ -70,7 +64,7 @@ pub(crate) fn settle(
 }
 
 /// What the run log knows about a run, for its mail.
-fn run_report(conn: &Connection, run_id: i64, description: &str) -> Result<Option<RunReport>, StoreError> {
+fn run_report(conn: &Connection, run_id: i64) -> Result<Option<RunReport>, StoreError> {
     let run = conn
         .query_row("SELECT robot, status, started_at, error FROM runs WHERE id = ?1", [run_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
@@ -90,10 +84,11 @@ fn run_report(conn: &Connection, run_id: i64, description: &str) -> Result<Optio
     let items = stmt
         .query_map([run_id], |r| {
             let stopped: Option<String> = r.get(7)?;
+            let status: String = r.get(3)?;
             Ok(ItemReport {
                 seq: r.get(1)?,
                 key: r.get(2)?,
-                status: r.get(3)?,
+                status: ItemStatus::parse(&status).unwrap_or(ItemStatus::NeedsReview),
                 message: r.get(4)?,
                 handler: r.get(5)?,
                 steps_done: r.get(6)?,
@@ -105,7 +100,8 @@ fn run_report(conn: &Connection, run_id: i64, description: &str) -> Result<Optio
             })
         })?
         .collect::<Result<_, _>>()?;
-    Ok(Some(RunReport { run_id, robot, description: description.to_string(), status, started_at, error, items }))
+    let status = RunStatus::parse(&status).unwrap_or(RunStatus::Failed);
+    Ok(Some(RunReport { run_id, robot, status, started_at, error, items }))
 }
 
 fn insert(conn: &Connection, robot: &str, run_id: Option<i64>, mail: &Mail) -> Result<(), StoreError> {
@@ -167,12 +163,10 @@ fn insert(conn: &Connection, robot: &str, run_id: Option<i64>, mail: &Mail) -> R
 fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
     let recipients: String = r.get(4)?;
     let attachments: String = r.get(8)?;
-    Ok(OutboxRow {
-        id: r.get(0)?,
-        message_id: r.get(1)?,
-        run_id: r.get(2)?,
-        kind: r.get(3)?,
-        recipients: recipients.split(", ").map(String::from).filter(|s| !s.is_empty()).collect(),
+    let kind: String = r.get(3)?;
+    let mail = Mail {
+        kind: MailKind::parse(&kind).unwrap_or(MailKind::Test),
+        to: recipients.split(", ").map(String::from).filter(|s| !s.is_empty()).collect(),
         subject: r.get(5)?,
         text: r.get(6)?,
         html: r.get(7)?,
@@ -181,6 +175,12 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
             .into_iter()
             .flatten()
             .collect(),
+        message_id: r.get(1)?,
+    };
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        run_id: r.get(2)?,
+        mail,
         attempts: r.get(9)?,
         sent_at: r.get(10)?,
         last_error: r.get(11)?,
@@ -197,12 +197,11 @@ impl Store {
         run_id: i64,
         status: RunStatus,
         error: &str,
-        policy: &MailPolicy,
-        description: &str,
+        planner: &dyn PlanMail,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         if settle(&tx, run_id, status, Some(error))? {
-            queue_run_mail(&tx, run_id, policy, description)?;
+            queue_run_mail(&tx, run_id, planner)?;
         }
         tx.commit()?;
         Ok(())
@@ -256,15 +255,10 @@ impl Store {
     }
 }
 
-/// Plans and queues the mail for a finished run.
-pub(crate) fn queue_run_mail(
-    conn: &Connection,
-    run_id: i64,
-    policy: &MailPolicy,
-    description: &str,
-) -> Result<usize, StoreError> {
-    let Some(report) = run_report(conn, run_id, description)? else { return Ok(0) };
-    let mails = plan(&report, policy);
+/// Plans (with `planner`) and queues the mail for a finished run.
+pub(crate) fn queue_run_mail(conn: &Connection, run_id: i64, planner: &dyn PlanMail) -> Result<usize, StoreError> {
+    let Some(report) = run_report(conn, run_id)? else { return Ok(0) };
+    let mails = planner.plan(&report);
     for mail in &mails {
         insert(conn, &report.robot, Some(run_id), mail)?;
     }
@@ -274,7 +268,6 @@ pub(crate) fn queue_run_mail(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::robot::model::Language;
 
     fn ops_mail(run: i64) -> Mail {
         Mail {
@@ -297,8 +290,8 @@ mod tests {
         }
         let waiting = store.due_mail(Utc::now()).unwrap();
         assert_eq!(waiting.len(), 1);
-        assert!(waiting[0].text.contains("run 1\n") && waiting[0].text.ends_with("run 50"));
-        assert_eq!(waiting[0].attachments.len(), 50);
+        assert!(waiting[0].mail.text.contains("run 1\n") && waiting[0].mail.text.ends_with("run 50"));
+        assert_eq!(waiting[0].mail.attachments.len(), 50);
         store.mark_mail_sent(waiting[0].id).unwrap();
         // Right after a sent one, the next waits for the interval.
         insert(&store.conn, "r", Some(51), &ops_mail(51)).unwrap();
@@ -324,6 +317,5 @@ mod tests {
         assert_eq!(retry_delay(0), Duration::from_secs(5));
         assert_eq!(retry_delay(3), Duration::from_secs(40));
         assert_eq!(retry_delay(30), RETRY_MAX);
-        let _ = Language::Swedish;
     }
 }

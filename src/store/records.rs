@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::runner::event::{ItemStatus, RunStatus};
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRow {
     pub id: i64,
@@ -12,7 +14,7 @@ pub struct RunRow {
     /// The schedule job that started it, and the slot it was for (scheduled runs only).
     pub job: Option<String>,
     pub scheduled_for: Option<String>,
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub duration_ms: Option<i64>,
@@ -37,7 +39,7 @@ pub struct ItemCounts {
 pub struct ItemRow {
     pub seq: i64,
     pub key: String,
-    pub status: String,
+    pub status: ItemStatus,
     pub started_at: String,
     pub duration_ms: Option<i64>,
     pub attempts: i64,

@@ -407,14 +407,14 @@ impl Validator<'_> {
         };
         let mut ok = !names.is_empty();
         for (name, pos) in &names {
-            if !crate::browser::KEYS.contains(&name.as_str()) {
-                let hint = did_you_mean(name, crate::browser::KEYS)
+            if !crate::robot::step::KEYS.contains(&name.as_str()) {
+                let hint = did_you_mean(name, crate::robot::step::KEYS)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 self.d.error(
                     *pos,
                     name.chars().count(),
-                    format!("`{name}` is not a key's name{hint} (known: {})", crate::browser::KEYS.join(", ")),
+                    format!("`{name}` is not a key's name{hint} (known: {})", crate::robot::step::KEYS.join(", ")),
                 );
                 ok = false;
             }

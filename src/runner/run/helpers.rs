@@ -101,7 +101,7 @@ impl<B: Browser> Runner<'_, B> {
             if Instant::now() >= deadline {
                 return Err(StepError::System(format!(
                     "no download finished within {}",
-                    crate::browser::fmt_duration(timeout)
+                    crate::human::fmt_duration(timeout)
                 )));
             }
             tokio::time::sleep(crate::browser::POLL_INTERVAL).await;

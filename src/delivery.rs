@@ -1,5 +1,7 @@
-//! Delivers what waits in the outbox: each mail once, failures retried later
-//! with a growing pause (the outbox row keeps when).
+//! Delivers what waits in the store's outbox through the mailer: each mail
+//! once, failures retried later with a growing pause (the outbox row keeps
+//! when). It sits above both, so that neither the store nor `notify` needs
+//! the other.
 
 use chrono::Utc;
 
@@ -17,7 +19,7 @@ pub struct Delivered {
 pub async fn deliver_due(store: &mut Store, mailer: &Mailer) -> Result<Delivered, StoreError> {
     let mut done = Delivered::default();
     for row in store.due_mail(Utc::now())? {
-        match mailer.send(&row).await {
+        match mailer.send(&row.mail).await {
             Ok(()) => {
                 store.mark_mail_sent(row.id)?;
                 done.sent += 1;
@@ -25,8 +27,8 @@ pub async fn deliver_due(store: &mut Store, mailer: &Mailer) -> Result<Delivered
             Err(error) => {
                 tracing::warn!(
                     "mail {} to {} not sent ({error}); will try again",
-                    row.message_id,
-                    row.recipients.join(", ")
+                    row.mail.message_id,
+                    row.mail.to.join(", ")
                 );
                 store.mark_mail_failed(row.id, &error)?;
                 done.failed += 1;

@@ -1,14 +1,16 @@
 //! What a mail is made from: a finished run and its cases, as read from the
-//! run log. Plain data; the store fills it in.
+//! run log. Plain data between the store, which fills it in, and the mail
+//! planner (`notify`), which reads it; neither knows the other.
 
 use std::path::PathBuf;
+
+use crate::runner::event::{ItemStatus, RunStatus};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
     pub run_id: i64,
     pub robot: String,
-    pub description: String,
-    pub status: String,
+    pub status: RunStatus,
     /// RFC 3339.
     pub started_at: String,
     pub error: Option<String>,
@@ -20,8 +22,8 @@ pub struct RunReport {
 pub struct ItemReport {
     pub seq: i64,
     pub key: String,
-    /// `business_exception`, `system_exception` or `needs_review`.
-    pub status: String,
+    /// A business or system exception, or a case that needs review.
+    pub status: ItemStatus,
     pub message: Option<String>,
     /// The officer responsible for this case, when the robot names one per case.
     pub handler: Option<String>,
