@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::redact::Secret;
+
 /// The settings every command shares.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -57,11 +59,11 @@ pub fn load_secrets(
     names: &[String],
     env: &HashMap<String, String>,
     secrets_dir: Option<&Path>,
-) -> Result<HashMap<String, String>, SecretError> {
+) -> Result<HashMap<String, Secret>, SecretError> {
     let mut secrets = HashMap::new();
     for name in names {
         if let Some(value) = env.get(&format!("NIGHTSHIFT_SECRET_{name}")) {
-            secrets.insert(name.clone(), value.clone());
+            secrets.insert(name.clone(), Secret::new(value.clone()));
             continue;
         }
         let Some(path) = secrets_dir.map(|d| d.join(name)).filter(|p| p.is_file()) else {
@@ -71,7 +73,7 @@ pub fn load_secrets(
         if std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
             tracing::warn!("secret file `{}` is readable by every user: chmod 600 it", path.display());
         }
-        secrets.insert(name.clone(), text.trim_end_matches(['\n', '\r']).to_string());
+        secrets.insert(name.clone(), Secret::new(text.trim_end_matches(['\n', '\r'])));
     }
     Ok(secrets)
 }

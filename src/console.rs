@@ -5,102 +5,174 @@ use std::io::{IsTerminal, Write};
 
 use crate::human::fmt_duration;
 use crate::runner::event::{EventSink, ItemStatus, RunEvent};
+use crate::runner::totals::Totals;
 
 pub struct ConsoleSink {
     robot: String,
-    total: usize,
-    finished: usize,
+    totals: Totals,
     current_key: String,
+    out: Box<dyn Write + Send>,
     tty: bool,
     quiet: bool,
 }
 
 impl ConsoleSink {
+    /// Writes to stderr; in place when it is a terminal.
     pub fn new(robot: &str, quiet: bool) -> Self {
-        Self {
-            robot: robot.to_string(),
-            total: 0,
-            finished: 0,
-            current_key: String::new(),
-            tty: std::io::stderr().is_terminal(),
-            quiet,
-        }
+        Self::to_writer(robot, Box::new(std::io::stderr()), std::io::stderr().is_terminal(), quiet)
     }
 
-    fn line(&self, text: &str) {
-        let mut err = std::io::stderr().lock();
+    /// Writes to `out`, as to a terminal when `tty`.
+    pub fn to_writer(robot: &str, out: Box<dyn Write + Send>, tty: bool, quiet: bool) -> Self {
+        Self { robot: robot.to_string(), totals: Totals::default(), current_key: String::new(), out, tty, quiet }
+    }
+
+    /// Shows `text` as the current line; `keep` ends it on a terminal, so
+    /// the next line does not overwrite it.
+    fn line(&mut self, text: &str, keep: bool) {
         if self.tty {
-            let _ = write!(err, "\r\x1b[2K{text}");
-        } else {
-            let _ = writeln!(err, "{text}");
-        }
-        let _ = err.flush();
-    }
-}
-
-impl EventSink for ConsoleSink {
-    fn emit(&mut self, event: &RunEvent) {
-        if self.quiet {
-            return;
-        }
-        match event {
-            RunEvent::ItemsFound { total } => {
-                self.total = *total;
-                self.line(&format!("{}: {total} case(s) to handle", self.robot));
+            let _ = write!(self.out, "\r\x1b[2K{text}");
+            if keep {
+                let _ = writeln!(self.out);
             }
+        } else {
+            let _ = writeln!(self.out, "{text}");
+        }
+        let _ = self.out.flush();
+    }
+
+    /// The line an event shows, if any, and whether it stays on a terminal.
+    fn text(&mut self, event: &RunEvent) -> Option<(String, bool)> {
+        let total = self.totals.items_total;
+        match event {
+            RunEvent::ItemsFound { total } => Some((format!("{}: {total} case(s) to handle", self.robot), false)),
             RunEvent::ItemStarted { seq, key, .. } => {
                 self.current_key = key.clone();
-                if self.tty {
-                    self.line(&format!("[{}/{}] {key} ...", seq + 1, self.total));
-                }
+                self.tty.then(|| (format!("[{}/{total}] {key} ...", seq + 1), false))
             }
             RunEvent::ItemFinished { status, message, duration, .. } => {
-                self.finished += 1;
                 let outcome = match (status, message) {
                     (ItemStatus::Done, _) => "done".to_string(),
                     (s, Some(m)) => format!("{}: {m}", s.as_str()),
                     (s, None) => s.as_str().to_string(),
                 };
-                let text = format!(
-                    "[{}/{}] {} {outcome} ({})",
-                    self.finished,
-                    self.total,
-                    self.current_key,
-                    fmt_duration(*duration)
-                );
-                if self.tty && *status != ItemStatus::Done {
-                    self.line(&text);
-                    eprintln!();
-                } else {
-                    self.line(&text);
-                }
+                let finished = self.totals.finished;
+                let text = format!("[{finished}/{total}] {} {outcome} ({})", self.current_key, fmt_duration(*duration));
+                Some((text, *status != ItemStatus::Done))
             }
             RunEvent::ItemRetry { attempt, error, .. } => {
-                self.line(&format!("  {} retry {attempt} after: {error}", self.current_key));
-                if self.tty {
-                    eprintln!();
-                }
+                Some((format!("  {} retry {attempt} after: {error}", self.current_key), true))
             }
-            RunEvent::Log { message, .. } => {
-                self.line(&format!("log: {message}"));
-                if self.tty {
-                    eprintln!();
-                }
-            }
-            RunEvent::Step(step) if step.error.is_some() && step.item.is_none() => {
-                self.line(&format!(
+            RunEvent::Log { message, .. } => Some((format!("log: {message}"), true)),
+            RunEvent::Step(step) if step.error.is_some() && step.item.is_none() => Some((
+                format!(
                     "{} step `{}` on line {} failed: {}",
                     step.block.as_str(),
                     step.keyword,
                     step.line,
                     step.error.as_deref().unwrap_or_default()
-                ));
-                if self.tty {
-                    eprintln!();
-                }
-            }
-            RunEvent::RunFinished { .. } if self.tty => eprintln!(),
-            _ => {}
+                ),
+                true,
+            )),
+            _ => None,
         }
+    }
+}
+
+impl EventSink for ConsoleSink {
+    fn emit(&mut self, event: &RunEvent) {
+        self.totals.record(event);
+        if self.quiet {
+            return;
+        }
+        if let Some((text, keep)) = self.text(event) {
+            self.line(&text, keep);
+        }
+        if self.tty && matches!(event, RunEvent::RunFinished { .. }) {
+            let _ = writeln!(self.out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::runner::event::{Block, RunStatus, StepOutcome, StepRecord};
+
+    /// A writer the test keeps a handle to.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn events() -> Vec<RunEvent> {
+        let finished = |seq, status, message: Option<&str>, ms| RunEvent::ItemFinished {
+            seq,
+            status,
+            message: message.map(String::from),
+            duration: Duration::from_millis(ms),
+            attempts: 1,
+        };
+        let started =
+            |seq, key: &str| RunEvent::ItemStarted { seq, key: key.into(), started_at: Utc::now(), handler: None };
+        vec![
+            RunEvent::RunStarted { robot: "vaccination-consent".into(), run_id: 7 },
+            RunEvent::ItemsFound { total: 3 },
+            started(0, "2026-1041"),
+            finished(0, ItemStatus::Done, None, 1200),
+            started(1, "2026-1042"),
+            RunEvent::ItemRetry { seq: 1, attempt: 1, error: "line 30: `click` failed: no element matched".into() },
+            RunEvent::Log { item: Some(1), message: "locator 2 of 2 matched: text:Spara".into() },
+            finished(1, ItemStatus::Done, None, 2400),
+            started(2, "2026-1043"),
+            finished(2, ItemStatus::BusinessException, Some("Eleven finns inte i journalen"), 800),
+            RunEvent::Step(StepRecord {
+                block: Block::Teardown,
+                item: None,
+                index: 0,
+                keyword: "click",
+                summary: "#logout".into(),
+                line: 41,
+                started_at: Utc::now(),
+                duration: Duration::from_millis(10),
+                outcome: StepOutcome::Failed,
+                error: Some("no element matched within 2s".into()),
+            }),
+            RunEvent::RunFinished { status: RunStatus::SucceededWithExceptions, error: None, duration: Duration::ZERO },
+        ]
+    }
+
+    fn shown(tty: bool) -> String {
+        let out = Shared::default();
+        let mut console = ConsoleSink::to_writer("vaccination-consent", Box::new(out.clone()), tty, false);
+        for event in events() {
+            console.emit(&event);
+        }
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn one_line_per_case_when_not_on_a_terminal() {
+        insta::assert_snapshot!("console_plain", shown(false));
+    }
+
+    #[test]
+    fn on_a_terminal_the_progress_line_is_rewritten_and_exceptions_stay() {
+        let text = shown(true).replace('\r', "<CR>").replace("\x1b[2K", "<EL>");
+        insta::assert_snapshot!("console_tty", text);
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
@@ -18,9 +19,16 @@ use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
-use crate::runner::event::{EventSink, Fanout, RunStatus};
+use crate::runner::event::{EventSink, Fanout, RunEvent, RunStatus};
 use crate::runner::run::{RunContext, RunSummary, Runner};
+pub use crate::runner::stop::StopReason;
+use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
+use crate::runner::totals::Totals;
 use crate::store::{Store, StoreError, StoreSink};
+
+/// How long past `TEARDOWN_LIMIT` a stopped run is waited for before it is
+/// dropped and recorded from here.
+pub const STOP_MARGIN: Duration = Duration::from_secs(2);
 
 /// What a run is started with besides the robot.
 #[derive(Debug, Clone, Default)]
@@ -47,30 +55,6 @@ pub struct Outcome {
 pub enum ExecuteError {
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Why a run was stopped from outside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// Ctrl-C or SIGTERM.
-    Signal,
-    /// It ran longer than its job's `max_runtime`.
-    TimedOut(std::time::Duration),
-    /// A newer run of the same job replaced it (`overlap: replace`).
-    Replaced,
-}
-
-impl StopReason {
-    fn status_and_message(self) -> (RunStatus, String) {
-        match self {
-            StopReason::Signal => (RunStatus::Interrupted, "stopped by a signal before the run finished".into()),
-            StopReason::TimedOut(limit) => (
-                RunStatus::TimedOut,
-                format!("stopped after running longer than its max_runtime of {}", crate::human::fmt_duration(limit)),
-            ),
-            StopReason::Replaced => (RunStatus::Interrupted, "stopped: replaced by a newer run of its job".into()),
-        }
-    }
 }
 
 /// Runs `robot` once; `stop` resolving (Ctrl-C, SIGTERM) interrupts it.
@@ -122,10 +106,23 @@ pub async fn execute_recorded(
         page_load_timeout: robot.timeouts.page_load,
         webdriver_url: settings.webdriver_url.clone(),
     };
-    let mut browser = match WebDriverBrowser::start(&options).await {
+    tokio::pin!(stop);
+    // A stop while the browser starts ends the run at once.
+    let started = tokio::select! {
+        started = WebDriverBrowser::start(&options) => started,
+        reason = &mut stop => {
+            store.finish_as_with_mail(run_id, reason.status(), &reason.message(), &policy)?;
+            let summary = RunSummary { status: reason.status(), ..failed_summary(reason.message()) };
+            return Ok(Outcome { run_id, summary, environment_error: false });
+        }
+    };
+    let mut browser = match started {
         Ok(browser) => browser,
         Err(e @ StartError::Driver(_)) => return failed(store, e.to_string()),
-        Err(e) => return failed(store, Redactor::new(secrets.values().cloned()).redact(&e.to_string())),
+        Err(e) => {
+            let redactor = Redactor::new(secrets.values().map(|s| s.expose().to_string()));
+            return failed(store, redactor.redact(&e.to_string()));
+        }
     };
     let ledger = match store.ledger(&robot.name) {
         Ok(ledger) => ledger,
@@ -135,6 +132,7 @@ pub async fn execute_recorded(
         Ok(cursor) => cursor,
         Err(e) => return failed(store, e.to_string()),
     };
+    let (stop_runner, stop_rx) = stop_channel();
     let context = RunContext {
         run_id,
         evidence_dir: settings.evidence_dir(run_id),
@@ -143,40 +141,42 @@ pub async fn execute_recorded(
         overrides: request.overrides,
         ledger,
         graceful,
+        stop: Some(stop_rx),
         cursor,
     };
+    let started_at = Instant::now();
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
+    let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy);
+    let mut fanout = Fanout(vec![&mut store_sink, &mut console]);
     let finished = {
-        let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy.clone());
-        let sinks: Vec<&mut (dyn EventSink + Send)> = vec![&mut store_sink, &mut console];
-        let mut fanout = Fanout(sinks);
-        let runner = Runner::new(robot, &mut browser, context, &mut fanout);
+        let run = Runner::new(robot, &mut browser, context, &mut fanout).run();
+        tokio::pin!(run);
         tokio::select! {
-            summary = runner.run() => Ok(summary),
-            reason = stop => Err(reason),
+            summary = &mut run => Ok(summary),
+            reason = &mut stop => {
+                // The runner abandons its step and runs teardown; one that
+                // does not end in time is dropped here.
+                let _ = stop_runner.send(Some(reason));
+                tokio::time::timeout(TEARDOWN_LIMIT + STOP_MARGIN, &mut run).await.map_err(|_| reason)
+            }
         }
     };
-    browser.close().await;
     let summary = match finished {
         Ok(summary) => summary,
         Err(reason) => {
-            let (status, message) = reason.status_and_message();
-            store.finish_as_with_mail(run_id, status, &message, &policy)?;
-            RunSummary { status, ..failed_summary(message) }
+            let error = format!("{}; teardown did not end in time", reason.message());
+            let status = reason.status();
+            fanout.emit(&RunEvent::RunFinished { status, error: Some(error.clone()), duration: started_at.elapsed() });
+            RunSummary { status, ..failed_summary(error) }
         }
     };
+    drop(fanout);
+    browser.close().await;
     Ok(Outcome { run_id, summary, environment_error: false })
 }
 
 fn failed_summary(message: String) -> RunSummary {
-    RunSummary {
-        status: RunStatus::Failed,
-        error: Some(message),
-        items_total: 0,
-        items_done: 0,
-        business_exceptions: 0,
-        system_exceptions: 0,
-    }
+    RunSummary { status: RunStatus::Failed, error: Some(message), totals: Totals::default() }
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is

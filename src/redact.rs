@@ -4,6 +4,40 @@
 /// What a redacted secret is replaced with.
 pub const MASK: &str = "***";
 
+/// A secret's value. Its `Debug` and `Display` show `***`, so a struct that
+/// holds one can derive `Debug` safely; `expose` is the one way to the text.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for typing it into a page or a request.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+impl PartialEq<&str> for Secret {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// Replaces every known secret value with `***`.
 #[derive(Clone, Default)]
 pub struct Redactor {
@@ -38,6 +72,13 @@ impl Redactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_never_prints_its_value() {
+        let secret = Secret::new("hemligt");
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        assert_eq!(secret.expose(), "hemligt");
+    }
 
     #[test]
     fn masks_every_occurrence_longest_first() {

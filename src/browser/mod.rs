@@ -36,6 +36,17 @@ pub enum Condition {
     Url(String),
 }
 
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Condition::Element(s) => write!(f, "the element {s}"),
+            Condition::Text(t) => write!(f, "text `{t}`"),
+            Condition::Gone(s) => write!(f, "gone {s}"),
+            Condition::Url(u) => write!(f, "url containing `{u}`"),
+        }
+    }
+}
+
 /// Which window a `window` step switches to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WindowTarget {

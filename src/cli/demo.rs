@@ -96,15 +96,15 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> u8 {
         };
         let s = &outcome.summary;
         let expected = s.status == RunStatus::SucceededWithExceptions
-            && s.items_done == *done
-            && s.business_exceptions == *exceptions
-            && s.system_exceptions == 0;
+            && s.totals.done == *done
+            && s.totals.business_exceptions == *exceptions
+            && s.totals.system_exceptions == 0;
         if !expected {
             println!(
                 "  {name} ended as {} with {} done and {} business exception(s); expected {done} and {exceptions}",
                 s.status.as_str(),
-                s.items_done,
-                s.business_exceptions
+                s.totals.done,
+                s.totals.business_exceptions
             );
         }
         as_expected &= expected;

@@ -7,41 +7,98 @@ use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::yaml::Pos;
 
-/// The step names, as written in robot files.
-pub const ACTIONS: &[&str] = &[
-    "goto",
-    "click",
-    "fill",
-    "type",
-    "select",
-    "wait_for",
-    "read_text",
-    "read_table",
-    "fail",
-    "screenshot",
-    "log",
-    "if",
-    "skip",
-    "validate",
-    "check",
-    "uncheck",
-    "press",
-    "frame",
-    "window",
-    "dialog",
-    "upload",
-    "download",
-    "script",
-    "set",
-    "http",
-    "read_csv",
-    "read_json",
-    "write_csv",
-    "write_json",
-    "for_each",
-    "retry",
-    "use",
-];
+/// Which part of the runner carries out a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Acts on the page through the browser.
+    Page,
+    /// Works on variables, files and APIs.
+    Data,
+    /// Holds other steps, or ends or marks a case.
+    Flow,
+}
+
+/// Declares the step keywords once: the enum, its names in robot files and
+/// each one's family. The validator's dispatch, the runner's and the docs'
+/// list all follow from this table.
+macro_rules! keywords {
+    ($($variant:ident => $name:literal, $family:ident;)*) => {
+        /// A step's keyword, as written in robot files.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Keyword {
+            $($variant,)*
+        }
+
+        impl Keyword {
+            /// Every keyword, in the order the reference documents them.
+            pub const ALL: &[Keyword] = &[$(Keyword::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Keyword::$variant => $name,)*
+                }
+            }
+
+            pub fn family(self) -> Family {
+                match self {
+                    $(Keyword::$variant => Family::$family,)*
+                }
+            }
+        }
+    };
+}
+
+keywords! {
+    Goto => "goto", Page;
+    Click => "click", Page;
+    Fill => "fill", Page;
+    Type => "type", Page;
+    Select => "select", Page;
+    WaitFor => "wait_for", Page;
+    ReadText => "read_text", Page;
+    ReadTable => "read_table", Page;
+    Fail => "fail", Flow;
+    Screenshot => "screenshot", Page;
+    Log => "log", Flow;
+    If => "if", Flow;
+    Skip => "skip", Flow;
+    Validate => "validate", Data;
+    Check => "check", Page;
+    Uncheck => "uncheck", Page;
+    Press => "press", Page;
+    Frame => "frame", Page;
+    Window => "window", Page;
+    Dialog => "dialog", Page;
+    Upload => "upload", Page;
+    Download => "download", Page;
+    Script => "script", Page;
+    Set => "set", Data;
+    Http => "http", Data;
+    ReadCsv => "read_csv", Data;
+    ReadJson => "read_json", Data;
+    WriteCsv => "write_csv", Data;
+    WriteJson => "write_json", Data;
+    ForEach => "for_each", Flow;
+    Retry => "retry", Flow;
+    Use => "use", Flow;
+}
+
+impl Keyword {
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// Every keyword's name, for suggestions.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|k| k.name()).collect()
+    }
+}
+
+impl std::fmt::Display for Keyword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The keys a `press` step can send, by their names in robot files.
 pub const KEYS: &[&str] = &[
@@ -320,42 +377,47 @@ pub enum WaitTarget {
 }
 
 impl Action {
-    /// The step's name in robot files.
-    pub fn keyword(&self) -> &'static str {
+    /// The step's keyword.
+    pub fn keyword(&self) -> Keyword {
         match self {
-            Action::Goto { .. } => "goto",
-            Action::Click { .. } => "click",
-            Action::Fill { .. } => "fill",
-            Action::Type { .. } => "type",
-            Action::Select { .. } => "select",
-            Action::WaitFor { .. } => "wait_for",
-            Action::ReadText { .. } => "read_text",
-            Action::ReadTable { .. } => "read_table",
-            Action::Fail { .. } => "fail",
-            Action::Screenshot { .. } => "screenshot",
-            Action::Log { .. } => "log",
-            Action::If { .. } => "if",
-            Action::Skip { .. } => "skip",
-            Action::Validate { .. } => "validate",
-            Action::SetChecked { checked: true, .. } => "check",
-            Action::SetChecked { checked: false, .. } => "uncheck",
-            Action::Press { .. } => "press",
-            Action::Frame { .. } => "frame",
-            Action::Window { .. } => "window",
-            Action::Dialog { .. } => "dialog",
-            Action::Upload { .. } => "upload",
-            Action::Download { .. } => "download",
-            Action::Script { .. } => "script",
-            Action::Set { .. } => "set",
-            Action::Http { .. } => "http",
-            Action::ReadFile { format: FileFormat::Csv, .. } => "read_csv",
-            Action::ReadFile { format: FileFormat::Json, .. } => "read_json",
-            Action::WriteCsv { .. } => "write_csv",
-            Action::WriteJson { .. } => "write_json",
-            Action::ForEach { .. } => "for_each",
-            Action::Retry { .. } => "retry",
-            Action::Use { .. } => "use",
+            Action::Goto { .. } => Keyword::Goto,
+            Action::Click { .. } => Keyword::Click,
+            Action::Fill { .. } => Keyword::Fill,
+            Action::Type { .. } => Keyword::Type,
+            Action::Select { .. } => Keyword::Select,
+            Action::WaitFor { .. } => Keyword::WaitFor,
+            Action::ReadText { .. } => Keyword::ReadText,
+            Action::ReadTable { .. } => Keyword::ReadTable,
+            Action::Fail { .. } => Keyword::Fail,
+            Action::Screenshot { .. } => Keyword::Screenshot,
+            Action::Log { .. } => Keyword::Log,
+            Action::If { .. } => Keyword::If,
+            Action::Skip { .. } => Keyword::Skip,
+            Action::Validate { .. } => Keyword::Validate,
+            Action::SetChecked { checked: true, .. } => Keyword::Check,
+            Action::SetChecked { checked: false, .. } => Keyword::Uncheck,
+            Action::Press { .. } => Keyword::Press,
+            Action::Frame { .. } => Keyword::Frame,
+            Action::Window { .. } => Keyword::Window,
+            Action::Dialog { .. } => Keyword::Dialog,
+            Action::Upload { .. } => Keyword::Upload,
+            Action::Download { .. } => Keyword::Download,
+            Action::Script { .. } => Keyword::Script,
+            Action::Set { .. } => Keyword::Set,
+            Action::Http { .. } => Keyword::Http,
+            Action::ReadFile { format: FileFormat::Csv, .. } => Keyword::ReadCsv,
+            Action::ReadFile { format: FileFormat::Json, .. } => Keyword::ReadJson,
+            Action::WriteCsv { .. } => Keyword::WriteCsv,
+            Action::WriteJson { .. } => Keyword::WriteJson,
+            Action::ForEach { .. } => Keyword::ForEach,
+            Action::Retry { .. } => Keyword::Retry,
+            Action::Use { .. } => Keyword::Use,
         }
+    }
+
+    /// Whether the step holds steps of its own (which report themselves).
+    pub fn holds_steps(&self) -> bool {
+        matches!(self, Action::If { .. } | Action::ForEach { .. } | Action::Retry { .. } | Action::Use { .. })
     }
 
     /// A one-line summary for the run log: templates as written, so no

@@ -59,6 +59,9 @@ struct SeenRef {
     in_item: bool,
 }
 
+mod data_steps;
+mod flow_steps;
+mod page_steps;
 mod steps;
 mod steps_file;
 

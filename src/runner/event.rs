@@ -219,6 +219,11 @@ pub struct StepRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
+    /// The first event of every run.
+    RunStarted {
+        robot: String,
+        run_id: i64,
+    },
     Step(StepRecord),
     ItemsFound {
         total: usize,
@@ -267,11 +272,37 @@ pub enum RunEvent {
     Cursor {
         value: String,
     },
+    /// The last event of every run, also of one stopped from outside.
     RunFinished {
         status: RunStatus,
         error: Option<String>,
         duration: Duration,
     },
+}
+
+impl RunEvent {
+    /// The event with `f` applied to every text that comes from pages, robot
+    /// files or errors (the runner masks secrets with it before any sink sees them).
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> Self {
+        let opt = |t: Option<String>| t.map(|t| f(&t));
+        match self {
+            RunEvent::Step(mut step) => {
+                step.summary = f(&step.summary);
+                step.error = opt(step.error);
+                RunEvent::Step(step)
+            }
+            RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
+                RunEvent::ItemFinished { seq, status, message: opt(message), duration, attempts }
+            }
+            RunEvent::ItemRetry { seq, attempt, error } => RunEvent::ItemRetry { seq, attempt, error: f(&error) },
+            RunEvent::Log { item, message } => RunEvent::Log { item, message: f(&message) },
+            RunEvent::FailedAt { item, url, step } => RunEvent::FailedAt { item, url: opt(url), step: f(&step) },
+            RunEvent::RunFinished { status, error, duration } => {
+                RunEvent::RunFinished { status, error: opt(error), duration }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Something that consumes run events.

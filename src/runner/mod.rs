@@ -1,9 +1,29 @@
 //! Executes a validated robot against a `Browser`, case by case, and reports
 //! what happens as `RunEvent`s.
+//!
+//! The seams: `run` (the run and its cases), `attempt` (one case through the
+//! ledger, its retries and recovery), `block` (a list of steps, evidence on
+//! failure), `steps` (one method per step, by family; the one place a new
+//! step is added), `failure` (typed failures), `stop` (stopping from outside)
+//! and `totals` (counts as a fold over events).
+//!
+//! A new consumer of a run (a console, a log, a dashboard feed) implements
+//! `event::EventSink` and is added to the `Fanout` in `execute`; it never
+//! reads the runner's state, only its events.
 
+mod attempt;
+mod block;
 pub mod event;
+mod evidence;
+pub mod failure;
+mod helpers;
 pub mod run;
 pub mod scope;
 pub mod source;
+mod steps;
+pub mod stop;
+#[cfg(test)]
+mod tests;
+pub mod totals;
 
-pub use run::{RunContext, Runner};
+pub use run::{RunContext, RunSummary, Runner};

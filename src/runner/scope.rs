@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::redact::Secret;
 use crate::robot::expr::{Namespace, RenderError, Scope};
 
 #[derive(Debug, Default)]
@@ -10,7 +11,7 @@ pub struct RunScope {
     /// The current item's fields, by header name.
     pub item: Option<Vec<(String, String)>>,
     pub env: HashMap<String, String>,
-    pub secrets: HashMap<String, String>,
+    pub secrets: HashMap<String, Secret>,
     pub builtins: HashMap<String, String>,
 }
 
@@ -30,7 +31,9 @@ impl Scope for RunScope {
                 None => Err(RenderError::NoItem(name.into())),
             },
             Namespace::Env => self.env.get(name).cloned().ok_or_else(|| RenderError::Env(name.into())),
-            Namespace::Secret => self.secrets.get(name).cloned().ok_or_else(|| RenderError::Secret(name.into())),
+            Namespace::Secret => {
+                self.secrets.get(name).map(|s| s.expose().to_string()).ok_or_else(|| RenderError::Secret(name.into()))
+            }
             Namespace::Builtin => self.builtins.get(name).cloned().ok_or_else(|| RenderError::Var(name.into())),
         }
     }

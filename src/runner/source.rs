@@ -1,19 +1,63 @@
 //! Reading cases from files: CSV (a header line, then one case per line) and
 //! JSON (an array of objects). Each case is a list of (field, text) pairs.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
 
 /// One case's fields, in the order of the source.
 pub type Row = Vec<(String, String)>;
 
+/// Why cases or data could not be read from a file or an API, or written to a file.
+#[derive(Debug, Error)]
+pub enum SourceError {
+    #[error("failed to {action} `{}`: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("`{}`: a quoted field is not closed (from line {line})", path.display())]
+    OpenQuote { path: PathBuf, line: usize },
+    #[error("a quoted field is not closed (from line {line})")]
+    OpenQuoteInText { line: usize },
+    #[error("`{}` record {record} has {found} fields, the header has {expected}", path.display())]
+    RecordWidth { path: PathBuf, record: usize, found: usize, expected: usize },
+    #[error("`{}` has other columns: {header}", path.display())]
+    OtherColumns { path: PathBuf, header: String },
+    #[error("`{}` is not valid JSON: {source}", path.display())]
+    Json { path: PathBuf, source: serde_json::Error },
+    #[error("`{}` must hold an array of objects", path.display())]
+    NotAList { path: PathBuf },
+    #[error("`{}` element {index} is not an object", path.display())]
+    NotAnObject { path: PathBuf, index: usize },
+    #[error("{method} failed: {source}")]
+    Request { method: String, source: Box<ureq::Error> },
+    #[error("failed to read the answer: {source}")]
+    Answer { source: Box<ureq::Error> },
+    #[error("{method} answered {status}: {body}")]
+    Status { method: String, status: u16, body: String },
+    #[error("the answer is not JSON: {source}")]
+    AnswerJson { source: serde_json::Error },
+    #[error("the answer has no `{field}`")]
+    NoField { field: String },
+    #[error("expected a list of cases at `{at}`")]
+    AnswerNotAList { at: String },
+    #[error("case {index} in the answer is not an object")]
+    AnswerNotAnObject { index: usize },
+}
+
+fn read_text(path: &Path) -> Result<String, SourceError> {
+    std::fs::read_to_string(path).map_err(|source| SourceError::Io { action: "read", path: path.into(), source })
+}
+
 /// Reads a CSV file; the separator is `,` or, when the header has more `;`
 /// than `,` (as Swedish spreadsheets export), `;`.
-pub fn read_csv(path: &Path) -> Result<Vec<Row>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("failed to read `{}`: {e}", path.display()))?;
+pub fn read_csv(path: &Path) -> Result<Vec<Row>, SourceError> {
+    let text = read_text(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let header_line = text.lines().next().unwrap_or_default();
     let separator = if header_line.matches(';').count() > header_line.matches(',').count() { ';' } else { ',' };
-    let mut records = parse_csv(text, separator).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let mut records = parse_csv(text, separator).map_err(|e| match e {
+        SourceError::OpenQuoteInText { line } => SourceError::OpenQuote { path: path.into(), line },
+        other => other,
+    })?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
@@ -24,13 +68,12 @@ pub fn read_csv(path: &Path) -> Result<Vec<Row>, String> {
             continue;
         }
         if record.len() != header.len() {
-            return Err(format!(
-                "`{}` record {} has {} fields, the header has {}",
-                path.display(),
-                n + 2,
-                record.len(),
-                header.len()
-            ));
+            return Err(SourceError::RecordWidth {
+                path: path.into(),
+                record: n + 2,
+                found: record.len(),
+                expected: header.len(),
+            });
         }
         rows.push(header.iter().cloned().zip(record).collect());
     }
@@ -39,7 +82,7 @@ pub fn read_csv(path: &Path) -> Result<Vec<Row>, String> {
 
 /// Splits CSV text into records (RFC 4180: quoted fields may hold the
 /// separator, newlines and doubled quotes).
-pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, String> {
+pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, SourceError> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -71,7 +114,7 @@ pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, String
         }
     }
     if quoted {
-        return Err(format!("a quoted field is not closed (from line {line})"));
+        return Err(SourceError::OpenQuoteInText { line });
     }
     if !field.is_empty() || !record.is_empty() {
         record.push(field);
@@ -81,19 +124,19 @@ pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, String
 }
 
 /// Reads a JSON file holding an array of objects; values become text.
-pub fn read_json(path: &Path) -> Result<Vec<Row>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("failed to read `{}`: {e}", path.display()))?;
+pub fn read_json(path: &Path) -> Result<Vec<Row>, SourceError> {
+    let text = read_text(path)?;
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|source| SourceError::Json { path: path.into(), source })?;
     let serde_json::Value::Array(items) = value else {
-        return Err(format!("`{}` must hold an array of objects", path.display()));
+        return Err(SourceError::NotAList { path: path.into() });
     };
     items
         .into_iter()
         .enumerate()
         .map(|(n, item)| match item {
             serde_json::Value::Object(fields) => Ok(fields.into_iter().map(|(k, v)| (k, json_text(v))).collect()),
-            _ => Err(format!("`{}` element {n} is not an object", path.display())),
+            _ => Err(SourceError::NotAnObject { path: path.into(), index: n }),
         })
         .collect()
 }
@@ -133,7 +176,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.csv");
         std::fs::write(&path, "a,b\n1,2\n3\n").unwrap();
-        assert!(read_csv(&path).unwrap_err().ends_with("record 3 has 1 fields, the header has 2"));
+        assert!(read_csv(&path).unwrap_err().to_string().ends_with("record 3 has 1 fields, the header has 2"));
     }
 
     #[test]
@@ -148,7 +191,7 @@ mod tests {
         assert_eq!(text, "Ärende;Notering\r\n1;enkel\r\n2;\"med ; och \"\"citat\"\"\"\r\n");
         assert_eq!(read_csv(&path).unwrap()[1][1].1, "med ; och \"citat\"");
         let other = vec![("Annat".to_string(), "x".to_string())];
-        assert!(append_csv(&path, &other, ';').unwrap_err().contains("has other columns"));
+        assert!(append_csv(&path, &other, ';').unwrap_err().to_string().contains("has other columns"));
     }
 
     #[test]
@@ -164,18 +207,21 @@ mod tests {
 
 /// GETs `url` and reads the cases from the JSON answer: the array at the dot
 /// path `items_at` (the whole answer without one), each object a case.
-pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duration) -> Result<Vec<Row>, String> {
+pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duration) -> Result<Vec<Row>, SourceError> {
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).build().into();
-    let mut answer =
-        agent.get(url).header("Accept", "application/json").call().map_err(|e| format!("GET failed: {e}"))?;
-    let text = answer.body_mut().read_to_string().map_err(|e| format!("failed to read the answer: {e}"))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    let mut answer = agent
+        .get(url)
+        .header("Accept", "application/json")
+        .call()
+        .map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
+    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|source| SourceError::AnswerJson { source })?;
     let mut list = &value;
     for part in items_at.into_iter().flat_map(|p| p.split('.')) {
-        list = list.get(part).ok_or_else(|| format!("the answer has no `{part}`"))?;
+        list = list.get(part).ok_or_else(|| SourceError::NoField { field: part.into() })?;
     }
     let serde_json::Value::Array(items) = list else {
-        return Err(format!("expected a list of cases at `{}`", items_at.unwrap_or("the top")));
+        return Err(SourceError::AnswerNotAList { at: items_at.unwrap_or("the top").into() });
     };
     items
         .iter()
@@ -184,7 +230,7 @@ pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duratio
             serde_json::Value::Object(fields) => {
                 Ok(fields.iter().map(|(k, v)| (k.clone(), json_text(v.clone()))).collect())
             }
-            _ => Err(format!("case {n} in the answer is not an object")),
+            _ => Err(SourceError::AnswerNotAnObject { index: n }),
         })
         .collect()
 }
@@ -196,7 +242,7 @@ pub fn http_json(
     url: &str,
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
-) -> Result<String, String> {
+) -> Result<String, SourceError> {
     let agent: ureq::Agent =
         ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
     let answer = match (method, body) {
@@ -207,12 +253,12 @@ pub fn http_json(
             request.header("Accept", "application/json").content_type("application/json").send(text.as_bytes())
         }
     };
-    let mut answer = answer.map_err(|e| format!("{} failed: {e}", method.to_uppercase()))?;
+    let mut answer = answer.map_err(|e| SourceError::Request { method: method.to_uppercase(), source: Box::new(e) })?;
     let status = answer.status().as_u16();
-    let text = answer.body_mut().read_to_string().map_err(|e| format!("failed to read the answer: {e}"))?;
+    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
     if status >= 400 {
-        let detail: String = text.chars().take(200).collect();
-        return Err(format!("{} answered {status}: {detail}", method.to_uppercase()));
+        let body: String = text.chars().take(200).collect();
+        return Err(SourceError::Status { method: method.to_uppercase(), status, body });
     }
     Ok(text)
 }
@@ -226,7 +272,7 @@ pub fn rows_json(rows: &[Row]) -> String {
 
 /// Appends one record to a CSV file, writing the header first when the file
 /// is new or empty. A file whose header differs is refused, not garbled.
-pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), String> {
+pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), SourceError> {
     use std::io::Write;
     let quote = |field: &str| {
         if field.contains([separator, '"', '\n', '\r']) {
@@ -242,19 +288,23 @@ pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Res
     if let Some(first) = existing.lines().next()
         && first.trim_start_matches('\u{feff}') != header.trim_end()
     {
-        return Err(format!("`{}` has other columns: {first}", path.display()));
+        return Err(SourceError::OtherColumns { path: path.into(), header: first.to_string() });
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("failed to create `{}`: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| SourceError::Io {
+            action: "create",
+            path: dir.into(),
+            source,
+        })?;
     }
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| format!("failed to open `{}`: {e}", path.display()))?;
+        .map_err(|source| SourceError::Io { action: "open", path: path.into(), source })?;
     let mut text = if existing.is_empty() { header } else { String::new() };
     text.push_str(&line(row.iter().map(|(_, v)| v.as_str()).collect()));
-    file.write_all(text.as_bytes()).map_err(|e| format!("failed to write `{}`: {e}", path.display()))
+    file.write_all(text.as_bytes()).map_err(|source| SourceError::Io { action: "write", path: path.into(), source })
 }
 
 /// The cursor to keep after a run: the largest `field` value such that every

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use thiserror::Error;
 
 use crate::mail::PlanMail;
 use crate::runner::event::{EventSink, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::runner::totals::Totals;
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::{queue_run_mail, settle};
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
@@ -61,7 +62,7 @@ impl Store {
         let open_err = |source| StoreError::Open { path: path.clone(), source };
         let conn = Connection::open(&path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        wal_mode(&conn).map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
         let mut store = Self { conn };
@@ -69,19 +70,22 @@ impl Store {
         Ok(store)
     }
 
+    /// Brings the schema up to date. Each migration runs in an immediate
+    /// transaction that reads the version again first, so two processes
+    /// opening a new state folder at once apply each migration once.
     fn migrate(&mut self, path: &Path) -> Result<(), StoreError> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
-        }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+        loop {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > known {
+                return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known });
+            }
+            let Some(sql) = MIGRATIONS.get(version as usize) else { return Ok(()) };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.pragma_update(None, "user_version", version + 1)?;
             tx.commit()?;
         }
-        Ok(())
     }
 
     /// Runs whose process is gone are `interrupted`; their open items need
@@ -331,10 +335,13 @@ impl Store {
         robot: &str,
         mail: Option<&dyn PlanMail>,
         item_ids: &mut HashMap<usize, i64>,
+        totals: &Totals,
         event: &RunEvent,
     ) -> Result<(), StoreError> {
         let item_id = |seq: &Option<usize>| seq.and_then(|s| item_ids.get(&s).copied());
         match event {
+            // The run's row is written before the runner starts.
+            RunEvent::RunStarted { .. } => {}
             RunEvent::Step(s) => {
                 self.conn.execute(
                     "INSERT INTO steps (run_id, item_id, block, idx, keyword, summary, line, started_at, duration_ms, outcome, error)
@@ -380,13 +387,16 @@ impl Store {
                         item_id(&Some(*seq))
                     ],
                 )?;
+                // The run's counters are the events' fold, as the console's are.
                 self.conn.execute(
-                    "UPDATE runs SET done_count = done_count + (?1 = 'done'),
-                     business_count = business_count + (?1 = 'business_exception'),
-                     system_count = system_count + (?1 = 'system_exception'),
-                     saved_minutes = saved_minutes + CASE WHEN ?1 = 'done' THEN manual_minutes ELSE 0 END
-                     WHERE id = ?2",
-                    params![status.as_str(), run_id],
+                    "UPDATE runs SET done_count = ?1, business_count = ?2, system_count = ?3,
+                     saved_minutes = ?1 * manual_minutes WHERE id = ?4",
+                    params![
+                        totals.done as i64,
+                        totals.business_exceptions as i64,
+                        totals.system_exceptions as i64,
+                        run_id
+                    ],
                 )?;
             }
             RunEvent::ItemRetry { seq, attempt, error } => {
@@ -427,6 +437,12 @@ impl Store {
             }
             RunEvent::RunFinished { status, error, duration } => {
                 let tx = self.conn.transaction()?;
+                // A case still open when the run ends (a run abandoned after
+                // a stop) was left half-done.
+                tx.execute(
+                    "UPDATE items SET status = 'needs_review', finished_at = ?1 WHERE run_id = ?2 AND status = 'running'",
+                    params![now(), run_id],
+                )?;
                 tx.execute(
                     "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
                     params![status.as_str(), error, now(), duration.as_millis() as i64, run_id],
@@ -479,6 +495,22 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     })
 }
 
+/// Switches a new run log to WAL. Another process doing the same at that
+/// moment makes SQLite answer "busy" at once; that is waited out, within `BUSY_TIMEOUT`.
+fn wal_mode(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A run's status column; a value this version does not know reads as failed.
 fn run_status(text: String) -> RunStatus {
     RunStatus::parse(&text).unwrap_or(RunStatus::Failed)
@@ -504,13 +536,22 @@ pub struct StoreSink<'a> {
     /// With a policy, the run's mail is queued as it finishes, in the same transaction.
     mail: Option<Box<dyn PlanMail>>,
     item_ids: HashMap<usize, i64>,
+    totals: Totals,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
 }
 
 impl<'a> StoreSink<'a> {
     pub fn new(store: &'a mut Store, run_id: i64, robot: &str) -> Self {
-        Self { store, run_id, robot: robot.to_string(), mail: None, item_ids: HashMap::new(), error: None }
+        Self {
+            store,
+            run_id,
+            robot: robot.to_string(),
+            mail: None,
+            item_ids: HashMap::new(),
+            totals: Totals::default(),
+            error: None,
+        }
     }
 
     /// Queue the mail `planner` plans when the run finishes.
@@ -522,7 +563,9 @@ impl<'a> StoreSink<'a> {
 
 impl EventSink for StoreSink<'_> {
     fn emit(&mut self, event: &RunEvent) {
-        if let Err(e) = self.store.record(self.run_id, &self.robot, self.mail.as_deref(), &mut self.item_ids, event) {
+        self.totals.record(event);
+        let (run_id, mail, totals) = (self.run_id, self.mail.as_deref(), &self.totals);
+        if let Err(e) = self.store.record(run_id, &self.robot, mail, &mut self.item_ids, totals, event) {
             tracing::error!("failed to write to the run log: {e}");
             self.error.get_or_insert(e);
         }
@@ -585,6 +628,22 @@ mod tests {
         assert_eq!(detail.run.items, ItemCounts { total: 2, done: 1, business_exceptions: 1, ..ItemCounts::default() });
         assert_eq!(detail.run.saved_minutes, 6.0);
         assert_eq!(detail.steps.iter().map(|s| s.item_seq).collect::<Vec<_>>(), [Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn processes_opening_a_new_state_folder_at_once_all_get_a_migrated_run_log() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let opened: Vec<Result<Store, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..6).map(|_| scope.spawn(|| Store::open(dir.path()))).collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for store in opened {
+                let store = store.unwrap();
+                let version: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+                assert_eq!(version, MIGRATIONS.len() as i64);
+            }
+        }
     }
 
     #[test]

@@ -190,3 +190,49 @@ fn the_daemon_skips_overlapping_fires_stops_overruns_reloads_and_shuts_down_clea
     let timed_out = hang.iter().find(|r| r["status"] == "timed_out").expect("the hanging run timed out");
     assert_eq!(timed_out["error"], "stopped after running longer than its max_runtime of 2s");
 }
+
+#[test]
+fn a_run_stopped_mid_case_after_the_grace_period_still_runs_its_teardown_and_is_recorded_interrupted() {
+    let h = Harness::new();
+    // One case whose page never shows what the case waits for; teardown
+    // leaves a file and a log line behind.
+    write(&h, "robots/cases.csv", "Id\n2026-7\n");
+    let robot = "name: stuck\nitems:\n  csv: cases.csv\n  key: Id\n  steps:\n    - goto: \"data:text/html,<p>never</p>\"\n    - wait_for: \"#never\"\n      timeout: 60s\nteardown:\n  - write_json: {file: teardown.json, json: {ran: 'yes'}}\n  - log: teardown ran\n";
+    write(&h, "robots/stuck.yaml", robot);
+    write(&h, "schedules/s.yaml", "jobs:\n  - robot: stuck\n    cron: \"* * * * * *\"\n");
+    let mut daemon =
+        in_dir(&h, &["serve", "--grace", "1s"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // Wait until the case is under way (its row is in the run log).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let running = runs(&h).into_iter().find(|r| r["status"] == "running" && r["items"]["total"] == 1);
+        if running.is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run never reached its case");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    sigterm(&daemon);
+    let started = Instant::now();
+    let status = daemon.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{log}");
+    assert!(started.elapsed() < Duration::from_secs(30), "the stop does not wait for the case's 60 s wait");
+
+    let run = runs(&h).into_iter().find(|r| r["status"] != "skipped").unwrap();
+    assert_eq!(run["status"], "interrupted", "{run:#}");
+    assert_eq!(run["error"], "stopped by a signal before the run finished");
+    let show = in_dir(&h, &["show", &run["id"].to_string(), "--json"]).output().unwrap();
+    let show: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let teardown: Vec<&serde_json::Value> =
+        show["steps"].as_array().unwrap().iter().filter(|s| s["block"] == "teardown").collect();
+    assert_eq!(teardown.len(), 2, "both teardown steps ran: {show:#}");
+    assert!(teardown.iter().all(|s| s["outcome"] == "ok"), "{teardown:#?}");
+    assert!(show["logs"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().contains("teardown ran")));
+    assert_eq!(show["item_list"][0]["status"], "needs_review", "the case was left half-done");
+    let written = std::fs::read_to_string(h.dir.path().join("robots/teardown.json")).unwrap();
+    assert!(written.contains("\"ran\": \"yes\""), "{written}");
+    assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new());
+}

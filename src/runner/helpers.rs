@@ -1,17 +1,17 @@
-//! The runner's helpers for steps that reach past the page: locator lists,
-//! paths from robot files, JSON bodies, and downloads.
+//! The runner's helpers shared by steps: locator lists, paths from robot
+//! files, JSON bodies, messages for people, and downloads.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, Selector};
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::step::JsonTemplate;
 use crate::runner::event::RunEvent;
-
-use super::{Runner, StepError};
+use crate::runner::failure::{Failure, SystemError};
+use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
     /// The selector of a locator; for a list, the first entry that finds an
@@ -21,30 +21,39 @@ impl<B: Browser> Runner<'_, B> {
         locator: &Locator,
         timeout: std::time::Duration,
         item: Option<usize>,
-    ) -> Result<crate::browser::Selector, StepError> {
+    ) -> Result<Selector, Failure> {
         if locator.fallbacks.is_empty() {
             return self.resolve(locator);
         }
         let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
-        let index =
-            self.browser.first_match(&candidates, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        let index = self.browser.first_match(&candidates, timeout).await?;
         let chosen = locator.candidates().nth(index).unwrap_or(locator);
-        self.sink.emit(&RunEvent::Log {
+        self.emit(RunEvent::Log {
             item,
             message: format!("locator {} of {} matched: {}", index + 1, candidates.len(), chosen.own_source()),
         });
         Ok(candidates[index].clone())
     }
 
+    /// The selector of one locator, its references filled in.
+    pub(super) fn resolve(&self, locator: &Locator) -> Result<Selector, Failure> {
+        Ok(locator.resolve(&self.scope)?)
+    }
+
+    /// A message for people: a reference that has no value is shown as written.
+    pub(super) fn render_message(&self, template: &Template) -> String {
+        template.render(&self.scope).unwrap_or_else(|_| template.source())
+    }
+
     /// A path from a robot file: relative ones start at the robot's folder.
-    pub(super) fn path(&self, template: &Template) -> Result<PathBuf, StepError> {
+    pub(super) fn path(&self, template: &Template) -> Result<PathBuf, Failure> {
         let text = template.render(&self.scope)?;
         let base = self.robot.path.parent().unwrap_or(std::path::Path::new(""));
         Ok(base.join(text))
     }
 
     /// A JSON body with its references filled in.
-    pub(super) fn json(&self, template: &JsonTemplate) -> Result<serde_json::Value, StepError> {
+    pub(super) fn json(&self, template: &JsonTemplate) -> Result<serde_json::Value, Failure> {
         Ok(match template {
             JsonTemplate::Null => serde_json::Value::Null,
             JsonTemplate::Bool(b) => (*b).into(),
@@ -69,15 +78,13 @@ impl<B: Browser> Runner<'_, B> {
         save_as: Option<&Template>,
         timeout: std::time::Duration,
         item: Option<usize>,
-    ) -> Result<PathBuf, StepError> {
+    ) -> Result<PathBuf, Failure> {
         let Some(dir) = self.browser.download_dir() else {
-            return Err(StepError::System(
-                "`download` needs the browser on this machine; a remote WebDriver keeps its files".into(),
-            ));
+            return Err(SystemError::RemoteDownload.into());
         };
         let before: std::collections::HashSet<_> = list_dir(&dir);
         let selector = self.locate(click, timeout, item).await?;
-        self.browser.click(&selector, timeout).await.map_err(|e| StepError::System(e.to_string()))?;
+        self.browser.click(&selector, timeout).await?;
         let deadline = Instant::now() + timeout;
         // Chromium writes into a hidden file, then `*.crdownload`, and may put
         // an empty file under the final name meanwhile (watched in Chromium
@@ -99,10 +106,7 @@ impl<B: Browser> Runner<'_, B> {
                 last_size = None;
             }
             if Instant::now() >= deadline {
-                return Err(StepError::System(format!(
-                    "no download finished within {}",
-                    crate::human::fmt_duration(timeout)
-                )));
+                return Err(SystemError::DownloadTimedOut { limit: timeout }.into());
             }
             tokio::time::sleep(crate::browser::POLL_INTERVAL).await;
         };
@@ -111,12 +115,17 @@ impl<B: Browser> Runner<'_, B> {
             None => self.evidence_dir.join("downloads").join(&name),
         };
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| StepError::System(format!("failed to create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|source| SystemError::Io {
+                action: "create",
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::copy(&file, &target)
-            .and_then(|_| std::fs::remove_file(&file))
-            .map_err(|e| StepError::System(format!("failed to save the download as `{}`: {e}", target.display())))?;
+        std::fs::copy(&file, &target).and_then(|_| std::fs::remove_file(&file)).map_err(|source| SystemError::Io {
+            action: "save the download as",
+            path: target.clone(),
+            source,
+        })?;
         Ok(target)
     }
 }

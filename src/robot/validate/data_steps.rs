@@ -1,0 +1,98 @@
+//! The keys of the steps that work on data, checked into their actions.
+
+use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier};
+use crate::robot::validate::Validator;
+use crate::robot::yaml::{Node, Value};
+
+impl Validator<'_> {
+    pub(super) fn validate_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let mut keys: Vec<&str> = Identifier::ALL.iter().map(|(n, _)| *n).collect();
+        keys.push("message");
+        let f = self.mapping(node, &keys, "a mapping such as `personnummer: ${pnr}`")?;
+        let given: Vec<(Identifier, &Node)> =
+            Identifier::ALL.iter().filter_map(|(n, k)| f.get(n).map(|node| (*k, node))).collect();
+        let message = f.get("message").and_then(|n| self.template(n, "a message for the case officer", in_item));
+        match given.as_slice() {
+            [(kind, value)] => Some(Action::Validate {
+                kind: *kind,
+                value: self.template(value, "the value to check", in_item)?,
+                message,
+            }),
+            _ => {
+                self.d.error(
+                    node.pos,
+                    1,
+                    "`validate` needs exactly one of `personnummer`, `organisationsnummer`, `email` or `date`",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn set_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::Set { values: self.variables(node, "variables to set (a mapping of name: value)", in_item) })
+    }
+
+    pub(super) fn http_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let mut keys: Vec<&str> = HttpMethod::ALL.iter().map(|(n, _)| *n).collect();
+        keys.extend(["json", "into"]);
+        let f = self.mapping(node, &keys, "a mapping such as `get: URL` with `into`")?;
+        let given: Vec<(HttpMethod, &Node)> =
+            HttpMethod::ALL.iter().filter_map(|(n, m)| f.get(n).map(|node| (*m, node))).collect();
+        let body = f.get("json").map(|n| self.json_template(n, in_item));
+        let into = f.get("into").and_then(|n| self.var_name(n));
+        match given.as_slice() {
+            [(method, url)] => {
+                Some(Action::Http { method: *method, url: self.template(url, "a URL", in_item)?, body, into })
+            }
+            _ => {
+                self.d.error(node.pos, 1, "`http` needs exactly one of `get`, `post` or `put` with the URL");
+                None
+            }
+        }
+    }
+
+    pub(super) fn read_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["file", "into"], "a mapping with `file` and `into`")?;
+        let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+        let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
+        let format = if keyword == "read_csv" { FileFormat::Csv } else { FileFormat::Json };
+        Some(Action::ReadFile { format, file: file?, into: into? })
+    }
+
+    pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["file", "row", "separator"], "a mapping with `file` and `row`")?;
+        let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+        let row = match self.required(node, &f, "row", keyword) {
+            Some(Node { value: Value::Map(entries), .. }) => {
+                let mut row = Vec::new();
+                for (key, value) in entries {
+                    row.extend(self.template(value, "a value", in_item).map(|t| (key.name.clone(), t)));
+                }
+                Some(row)
+            }
+            Some(n) => {
+                self.wrong_type(n, "the row (a mapping of column: value)");
+                None
+            }
+            None => None,
+        };
+        let separator = match f.get("separator").and_then(|n| self.string(n, "`,` or `;`")).as_deref() {
+            None | Some(",") => ',',
+            Some(";") => ';',
+            Some(_) => {
+                let pos = f.key_pos("separator").unwrap_or(node.pos);
+                self.d.error(pos, 9, "the separator is `,` or `;`");
+                ','
+            }
+        };
+        Some(Action::WriteCsv { file: file?, row: row?, separator })
+    }
+
+    pub(super) fn write_json_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["file", "json"], "a mapping with `file` and `json`")?;
+        let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+        let json = self.required(node, &f, "json", keyword).map(|n| self.json_template(n, in_item));
+        Some(Action::WriteJson { file: file?, json: json? })
+    }
+}

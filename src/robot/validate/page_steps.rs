@@ -1,0 +1,206 @@
+//! The keys of the steps that act on the page, checked into their actions.
+
+use crate::robot::step::{Action, Choice, WaitTarget, WindowSpec};
+use crate::robot::validate::{Fields, Validator};
+use crate::robot::yaml::{Node, Value};
+
+impl Validator<'_> {
+    pub(super) fn goto_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::Goto { url: self.template(node, "a URL", in_item)? })
+    }
+
+    pub(super) fn click_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::Click { target: self.locator(node, in_item)? })
+    }
+
+    pub(super) fn fill_step(&mut self, node: &Node, step: &Fields<'_>, in_item: bool) -> Option<Action> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, "fields to fill (a mapping of locator: value)");
+            return None;
+        };
+        let mut fields = Vec::new();
+        for (key, value) in entries {
+            let key_node = Node { value: Value::Str(key.name.clone()), pos: key.pos };
+            let locator = self.locator(&key_node, in_item);
+            let text = self.template(value, "a value to fill in", in_item);
+            fields.push((locator?, text?));
+        }
+        let submit = step.get("submit").and_then(|n| self.locator(n, in_item));
+        Some(Action::Fill { fields, submit })
+    }
+
+    pub(super) fn type_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["into", "text", "clear"], "a mapping with `into` and `text`")?;
+        let target = self.required(node, &f, "into", "type").and_then(|n| self.locator(n, in_item));
+        let text = self.required(node, &f, "text", "type").and_then(|n| self.template(n, "the text to type", in_item));
+        let clear = match f.get("clear") {
+            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(n) => {
+                self.wrong_type(n, "`true` or `false`");
+                true
+            }
+            None => true,
+        };
+        Some(Action::Type { target: target?, text: text?, clear })
+    }
+
+    pub(super) fn select_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["from", "label", "value"], "a mapping with `from` and `label` or `value`")?;
+        let target = self.required(node, &f, "from", "select").and_then(|n| self.locator(n, in_item));
+        let choice = match (f.get("label"), f.get("value")) {
+            (Some(n), None) => self.template(n, "an option's label", in_item).map(Choice::Label),
+            (None, Some(n)) => self.template(n, "an option's value", in_item).map(Choice::Value),
+            _ => {
+                self.d.error(node.pos, 1, "`select` needs exactly one of `label` or `value`");
+                None
+            }
+        };
+        Some(Action::Select { target: target?, choice: choice? })
+    }
+
+    pub(super) fn wait_for_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        if let Value::Str(_) | Value::Seq(_) = node.value {
+            return Some(Action::WaitFor { target: WaitTarget::Element(self.locator(node, in_item)?) });
+        }
+        let f = self.mapping(
+            node,
+            &["element", "text", "gone", "url"],
+            "a locator, or a mapping with `element`, `text`, `gone` or `url`",
+        )?;
+        let target = match (f.get("element"), f.get("text"), f.get("gone"), f.get("url")) {
+            (Some(n), None, None, None) => self.locator(n, in_item).map(WaitTarget::Element),
+            (None, Some(n), None, None) => self.template(n, "the text to wait for", in_item).map(WaitTarget::Text),
+            (None, None, Some(n), None) => self.locator(n, in_item).map(WaitTarget::Gone),
+            (None, None, None, Some(n)) => {
+                self.template(n, "part of the address to wait for", in_item).map(WaitTarget::Url)
+            }
+            _ => {
+                self.d.error(node.pos, 1, "`wait_for` needs exactly one of `element`, `text`, `gone` or `url`");
+                None
+            }
+        };
+        Some(Action::WaitFor { target: target? })
+    }
+
+    pub(super) fn read_text_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        let keys: &[&str] = if keyword == "read_text" { &["from", "into", "attribute"] } else { &["from", "into"] };
+        let f = self.mapping(node, keys, "a mapping with `from` and `into`")?;
+        let from = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
+        let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
+        let attribute = f.get("attribute").and_then(|n| self.string(n, "an attribute's name"));
+        if keyword == "read_text" {
+            Some(Action::ReadText { from: from?, into: into?, attribute })
+        } else {
+            Some(Action::ReadTable { from: from?, into: into? })
+        }
+    }
+
+    pub(super) fn screenshot_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        match node.value {
+            Value::Null => Some(Action::Screenshot { name: None }),
+            _ => Some(Action::Screenshot { name: Some(self.template(node, "a file name", in_item)?) }),
+        }
+    }
+
+    pub(super) fn check_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::SetChecked { target: self.locator(node, in_item)?, checked: keyword == "check" })
+    }
+
+    pub(super) fn press_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        if let Value::Str(_) | Value::Seq(_) = node.value {
+            return Some(Action::Press { keys: self.keys(node)?, target: None });
+        }
+        let f = self.mapping(node, &["keys", "in"], "a key, a list of keys, or a mapping with `keys` and `in`")?;
+        let keys = self.required(node, &f, "keys", "press").and_then(|n| self.keys(n));
+        let target = f.get("in").and_then(|n| self.locator(n, in_item));
+        Some(Action::Press { keys: keys?, target })
+    }
+
+    pub(super) fn frame_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        match &node.value {
+            Value::Str(s) if s == "top" => Some(Action::Frame { target: None }),
+            _ => Some(Action::Frame { target: Some(self.locator(node, in_item)?) }),
+        }
+    }
+
+    pub(super) fn window_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let target = match &node.value {
+            Value::Str(s) if s == "new" => WindowSpec::New,
+            Value::Str(s) if s == "main" => WindowSpec::Main,
+            Value::Str(s) if s == "close" => WindowSpec::Close,
+            Value::Map(_) => {
+                let f = self.mapping(node, &["title"], "`new`, `main`, `close` or a mapping with `title`")?;
+                let title = self.required(node, &f, "title", "window")?;
+                WindowSpec::Title(self.template(title, "part of the window's title", in_item)?)
+            }
+            _ => {
+                self.wrong_type(node, "`new`, `main`, `close` or a mapping with `title`");
+                return None;
+            }
+        };
+        Some(Action::Window { target })
+    }
+
+    pub(super) fn dialog_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        if let Value::Str(s) = &node.value {
+            return match s.as_str() {
+                "accept" | "dismiss" => Some(Action::Dialog { accept: s == "accept", prompt: None, into: None }),
+                _ => {
+                    self.d.error(node.pos, s.chars().count(), "expected `accept` or `dismiss`");
+                    None
+                }
+            };
+        }
+        let f = self.mapping(node, &["answer", "text", "into"], "`accept`, `dismiss` or a mapping with `answer`")?;
+        let accept =
+            match self.required(node, &f, "answer", "dialog").map(|n| (n, self.string(n, "`accept` or `dismiss`"))) {
+                Some((_, Some(a))) if a == "accept" || a == "dismiss" => Some(a == "accept"),
+                Some((n, _)) => {
+                    self.d.error(n.pos, 1, "expected `accept` or `dismiss`");
+                    None
+                }
+                None => None,
+            };
+        let prompt = f.get("text").and_then(|n| self.template(n, "the text to type into a prompt", in_item));
+        let into = f.get("into").and_then(|n| self.var_name(n));
+        Some(Action::Dialog { accept: accept?, prompt, into })
+    }
+
+    pub(super) fn upload_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["into", "file"], "a mapping with `into` and `file`")?;
+        let target = self.required(node, &f, "into", keyword).and_then(|n| self.locator(n, in_item));
+        let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
+        Some(Action::Upload { target: target?, file: file? })
+    }
+
+    pub(super) fn download_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        if let Value::Str(_) | Value::Seq(_) = node.value {
+            return Some(Action::Download { click: self.locator(node, in_item)?, save_as: None, into: None });
+        }
+        let f = self.mapping(node, &["click", "save_as", "into"], "a locator, or a mapping with `click`")?;
+        let click = self.required(node, &f, "click", keyword).and_then(|n| self.locator(n, in_item));
+        let save_as = f.get("save_as").and_then(|n| self.template(n, "where to save the file", in_item));
+        let into = f.get("into").and_then(|n| self.var_name(n));
+        Some(Action::Download { click: click?, save_as, into })
+    }
+
+    pub(super) fn script_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
+        if let Value::Str(code) = &node.value {
+            return Some(Action::Script { code: code.clone(), args: Vec::new(), into: None });
+        }
+        let f = self.mapping(node, &["code", "args", "into"], "JavaScript, or a mapping with `code`")?;
+        let code = self.required(node, &f, "code", keyword).and_then(|n| self.string(n, "JavaScript"));
+        let args = match f.get("args") {
+            Some(Node { value: Value::Seq(list), .. }) => {
+                list.iter().filter_map(|n| self.template(n, "an argument", in_item)).collect()
+            }
+            Some(n) => {
+                self.wrong_type(n, "a list of arguments");
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let into = f.get("into").and_then(|n| self.var_name(n));
+        Some(Action::Script { code: code?, args, into })
+    }
+}

@@ -1,0 +1,167 @@
+//! One case through the robot's ledger: skipped when already done, held back
+//! when a dead run left it half-done, else tried until it is done, a business
+//! exception, or out of retries.
+//!
+//! The ledger says `in_progress` before a case's first step and `done` after
+//! its last. A case found `in_progress` is settled by the robot's `check`
+//! steps, or else marked `needs_review`: never entered again blindly. Before a
+//! retry the session is brought back to a known state (dialogs dismissed, the
+//! main window current, the browser restarted if it died) and setup runs again.
+
+use std::time::Duration;
+
+use crate::browser::{Browser, DialogAnswer, WindowTarget};
+use crate::robot::step::Step;
+use crate::runner::event::{Block, ItemStatus, LedgerEntry, LedgerState, RunEvent};
+use crate::runner::failure::{Failure, SystemError};
+use crate::runner::run::Runner;
+use crate::runner::stop::{StopReason, stopped};
+
+/// How one case ended.
+#[derive(Debug)]
+pub(super) struct CaseEnd {
+    pub(super) status: ItemStatus,
+    pub(super) message: Option<String>,
+    pub(super) attempts: u32,
+    /// The run was stopped while the case was under way.
+    pub(super) stopped: Option<StopReason>,
+}
+
+impl CaseEnd {
+    fn new(status: ItemStatus, message: Option<String>, attempts: u32) -> Self {
+        Self { status, message, attempts, stopped: None }
+    }
+
+    /// Whether the case is settled for the cursor: not to be tried again.
+    pub(super) fn settled(&self) -> bool {
+        !matches!(self.status, ItemStatus::SystemException | ItemStatus::NeedsReview)
+    }
+
+    pub(super) fn is_system_exception(&self) -> bool {
+        self.status == ItemStatus::SystemException
+    }
+}
+
+impl<B: Browser> Runner<'_, B> {
+    /// One case, through the ledger.
+    pub(super) async fn item(&mut self, seq: usize, key: &str) -> CaseEnd {
+        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
+        let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
+        match self.ledger.get(key).copied() {
+            Some(LedgerEntry { state: LedgerState::Done, run_id }) => {
+                CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
+            }
+            Some(LedgerEntry { state: LedgerState::NeedsReview, run_id }) => {
+                CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
+            }
+            Some(LedgerEntry { state: LedgerState::InProgress, run_id }) if !has_check => {
+                self.ledger_update(key, Some(LedgerState::NeedsReview));
+                CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
+            }
+            Some(LedgerEntry { state: LedgerState::InProgress | LedgerState::Failed, .. }) => {
+                self.attempts(seq, key, has_check).await
+            }
+            None => self.attempts(seq, key, false).await,
+        }
+    }
+
+    /// Tries a case until it is done, skipped, a business exception, or out of retries.
+    async fn attempts(&mut self, seq: usize, key: &str, check_first: bool) -> CaseEnd {
+        let Some(items) = self.robot.items.as_ref() else { return CaseEnd::new(ItemStatus::Skipped, None, 0) };
+        let policy = self.robot.retry;
+        let mut check = check_first;
+        self.attempt = 0;
+        loop {
+            let result = self.attempt_once(seq, key, items.check.as_deref().filter(|_| check), &items.steps).await;
+            let attempts = self.attempt + 1;
+            let failure = match result {
+                Ok(()) => {
+                    self.ledger_update(key, Some(LedgerState::Done));
+                    return CaseEnd::new(ItemStatus::Done, None, attempts);
+                }
+                Err(failure) => failure,
+            };
+            match failure {
+                Failure::Skip(message) => {
+                    self.ledger_update(key, Some(LedgerState::Done));
+                    return CaseEnd::new(ItemStatus::Skipped, Some(message), attempts);
+                }
+                Failure::Business(message) => {
+                    self.ledger_update(key, None);
+                    return CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts);
+                }
+                Failure::Stopped(reason) => return stopped_mid_case(reason, attempts),
+                Failure::System(error) if self.attempt >= policy.max_retries => {
+                    self.ledger_update(key, Some(LedgerState::Failed));
+                    return CaseEnd::new(ItemStatus::SystemException, Some(error.to_string()), attempts);
+                }
+                Failure::System(error) => {
+                    self.attempt += 1;
+                    self.emit(RunEvent::ItemRetry { seq, attempt: self.attempt, error: error.to_string() });
+                    let pause = policy.backoff * 2u32.saturating_pow(self.attempt - 1);
+                    if let Some(reason) = self.pause(pause).await {
+                        return stopped_mid_case(reason, attempts);
+                    }
+                    check = true;
+                }
+            }
+        }
+    }
+
+    /// Waits `pause`, unless the run is stopped first.
+    pub(super) async fn pause(&mut self, pause: Duration) -> Option<StopReason> {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            biased;
+            reason = stopped(stop.as_mut()) => Some(reason),
+            () = tokio::time::sleep(pause) => None,
+        }
+    }
+
+    /// One attempt: recover the session if this is a retry, run `check` when
+    /// asked, then the case's steps.
+    async fn attempt_once(
+        &mut self,
+        seq: usize,
+        key: &str,
+        check: Option<&[Step]>,
+        steps: &[Step],
+    ) -> Result<(), Failure> {
+        if self.attempt > 0 {
+            self.recover().await?;
+        }
+        if let Some(check) = check {
+            self.block(Block::Check, check, Some(seq)).await?;
+        }
+        self.ledger_update(key, Some(LedgerState::InProgress));
+        self.block(Block::Item, steps, Some(seq)).await
+    }
+
+    /// Before a retry: a new browser session if the old one died, then setup again.
+    async fn recover(&mut self) -> Result<(), Failure> {
+        // A dialog or popup the failed attempt left open would stop the first
+        // step of setup; a browser that cannot answer these is checked next.
+        let _ = self.browser.dialog(&DialogAnswer::Dismiss, Duration::ZERO).await;
+        let _ = self.browser.window(&WindowTarget::Main, Duration::ZERO).await;
+        if self.browser.current_url().await.is_err() {
+            self.browser.restart().await.map_err(SystemError::Restart)?;
+        }
+        let robot = self.robot;
+        match self.block(Block::Setup, &robot.setup, None).await {
+            Err(Failure::Stopped(reason)) => Err(Failure::Stopped(reason)),
+            Err(failure) => Err(SystemError::SetupBeforeRetry(Box::new(failure)).into()),
+            Ok(()) => Ok(()),
+        }
+    }
+
+    pub(super) fn ledger_update(&mut self, key: &str, state: Option<LedgerState>) {
+        self.emit(RunEvent::Ledger { key: key.to_string(), state });
+    }
+}
+
+/// A case the run was stopped in: its ledger entry stays `in_progress`, so
+/// the next run checks it (or holds it for review) before entering it again.
+fn stopped_mid_case(reason: StopReason, attempts: u32) -> CaseEnd {
+    let message = format!("{}, in the middle of this case; check it by hand", reason.message());
+    CaseEnd { status: ItemStatus::NeedsReview, message: Some(message), attempts, stopped: Some(reason) }
+}

@@ -1,0 +1,143 @@
+//! Why a step, a case or a run did not finish. Typed all the way from the
+//! step that failed to the sink that shows it; text is made only there.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::browser::BrowserError;
+use crate::human::fmt_duration;
+use crate::robot::expr::RenderError;
+use crate::runner::source::SourceError;
+use crate::runner::stop::StopReason;
+
+/// How a case's steps ended, when they did not simply finish.
+#[derive(Debug, Error)]
+pub enum Failure {
+    /// A `skip` step: the case is already done.
+    #[error("{0}")]
+    Skip(String),
+    /// A `fail` or `validate` step: the case needs a person. Not retried.
+    #[error("{0}")]
+    Business(String),
+    /// Something technical failed. Retried.
+    #[error(transparent)]
+    System(#[from] SystemError),
+    /// The run was stopped from outside while a step was under way.
+    #[error("{}", .0.message())]
+    Stopped(StopReason),
+}
+
+/// A technical failure, with its cause as data.
+#[derive(Debug, Error)]
+pub enum SystemError {
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+    /// A wait ran out: what was waited for, and the limit.
+    #[error("{waited_for} was not met within {}", fmt_duration(*limit))]
+    TimedOut { waited_for: String, limit: Duration },
+    /// A `${...}` reference had no value.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("failed to {action} `{}`: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("there is no file `{}` to upload", path.display())]
+    NoSuchFile { path: PathBuf },
+    #[error("`download` needs the browser on this machine; a remote WebDriver keeps its files")]
+    RemoteDownload,
+    #[error("no download finished within {}", fmt_duration(*limit))]
+    DownloadTimedOut { limit: Duration },
+    #[error("`for_each` needs a JSON list in `{list}`")]
+    NotAList { list: String },
+    /// A blocking task (an HTTP call) ended without an answer.
+    #[error("the {what} could not finish: {source}")]
+    Task { what: &'static str, source: tokio::task::JoinError },
+    /// A step that failed, with where it stands in the robot file.
+    #[error("line {line}: `{keyword}` failed: {cause}")]
+    Step { line: u32, keyword: &'static str, cause: Box<Failure> },
+    #[error("restarting the browser failed: {0}")]
+    Restart(BrowserError),
+    #[error("setup failed before the retry: {0}")]
+    SetupBeforeRetry(Box<Failure>),
+}
+
+impl SystemError {
+    /// Whether the failure is a wait that ran out (an element that never
+    /// showed up, a condition never met, a download never finished).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            SystemError::TimedOut { .. } | SystemError::DownloadTimedOut { .. } => true,
+            SystemError::Browser(e) => matches!(e, BrowserError::NotFound { .. } | BrowserError::Timeout { .. }),
+            SystemError::Step { cause, .. } => matches!(&**cause, Failure::System(e) if e.is_timeout()),
+            _ => false,
+        }
+    }
+}
+
+impl From<RenderError> for Failure {
+    fn from(e: RenderError) -> Self {
+        Failure::System(SystemError::Render(e))
+    }
+}
+
+impl From<BrowserError> for Failure {
+    fn from(e: BrowserError) -> Self {
+        Failure::System(SystemError::Browser(e))
+    }
+}
+
+impl From<SourceError> for Failure {
+    fn from(e: SourceError) -> Self {
+        Failure::System(SystemError::Source(e))
+    }
+}
+
+/// Why a run ended other than with every case tried.
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error("variable `{name}`: {source}")]
+    Variable { name: String, source: RenderError },
+    #[error("setup failed: {0}")]
+    Setup(Failure),
+    #[error("reading the items failed: {0}")]
+    Items(Failure),
+    #[error("the items have no field `{key}` (they have: {})", columns.join(", "))]
+    NoKeyField { key: String, columns: Vec<String> },
+    #[error("stopped after {0} system exceptions in a row; the target system may be down")]
+    FailuresInARow(u32),
+    #[error("stopped for shutdown after {done} of {total} case(s)")]
+    Shutdown { done: usize, total: usize },
+    #[error("{}", .0.message())]
+    Stopped(StopReason),
+}
+
+impl RunError {
+    /// The run's status for this ending.
+    pub fn status(&self) -> crate::runner::event::RunStatus {
+        use crate::runner::event::RunStatus;
+        match self {
+            RunError::Shutdown { .. } => RunStatus::Interrupted,
+            RunError::Stopped(reason) => reason.status(),
+            _ => RunStatus::Failed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_step_names_its_line_and_keyword_and_keeps_its_cause_typed() {
+        let wait = SystemError::TimedOut { waited_for: "wait_for text `Sparat`".into(), limit: Duration::from_secs(5) };
+        assert!(wait.is_timeout());
+        let step = SystemError::Step { line: 12, keyword: "wait_for", cause: Box::new(Failure::System(wait)) };
+        assert!(step.is_timeout());
+        assert_eq!(step.to_string(), "line 12: `wait_for` failed: wait_for text `Sparat` was not met within 5s");
+        let page = SystemError::Browser(BrowserError::Page("boom".into()));
+        assert!(!page.is_timeout());
+    }
+}

@@ -1,0 +1,96 @@
+//! Steps that work on data: variables, files, JSON APIs, and the checks of
+//! Swedish identifiers.
+
+use chrono::Local;
+
+use crate::browser::Browser;
+use crate::robot::checks;
+use crate::robot::expr::Template;
+use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate};
+use crate::runner::failure::{Failure, SystemError};
+use crate::runner::run::Runner;
+use crate::runner::source::{append_csv, http_json, read_csv, read_json, rows_json};
+
+impl<B: Browser> Runner<'_, B> {
+    pub(super) fn set(&mut self, values: &[(String, Template)]) -> Result<(), Failure> {
+        for (name, value) in values {
+            let value = value.render(&self.scope)?;
+            self.scope.vars.insert(name.clone(), value);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn http(
+        &mut self,
+        method: HttpMethod,
+        url: &Template,
+        body: Option<&JsonTemplate>,
+        into: Option<&String>,
+    ) -> Result<(), Failure> {
+        let url = url.render(&self.scope)?;
+        let body = body.map(|b| self.json(b)).transpose()?;
+        let wait = self.robot.timeouts.page_load;
+        let answer = tokio::task::spawn_blocking(move || http_json(method.name(), &url, body.as_ref(), wait))
+            .await
+            .map_err(|source| SystemError::Task { what: "HTTP request", source })??;
+        if let Some(into) = into {
+            self.scope.vars.insert(into.clone(), answer);
+        }
+        Ok(())
+    }
+
+    pub(super) fn read_file(&mut self, format: FileFormat, file: &Template, into: &str) -> Result<(), Failure> {
+        let path = self.path(file)?;
+        let rows = match format {
+            FileFormat::Csv => read_csv(&path),
+            FileFormat::Json => read_json(&path),
+        }?;
+        self.scope.vars.insert(into.to_string(), rows_json(&rows));
+        Ok(())
+    }
+
+    pub(super) fn write_csv(
+        &mut self,
+        file: &Template,
+        row: &[(String, Template)],
+        separator: char,
+    ) -> Result<(), Failure> {
+        let path = self.path(file)?;
+        let mut values = Vec::with_capacity(row.len());
+        for (column, value) in row {
+            values.push((column.clone(), value.render(&self.scope)?));
+        }
+        Ok(append_csv(&path, &values, separator)?)
+    }
+
+    pub(super) fn write_json(&mut self, file: &Template, json: &JsonTemplate) -> Result<(), Failure> {
+        let path = self.path(file)?;
+        let text = serde_json::to_string_pretty(&self.json(json)?).unwrap_or_default();
+        let written = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, text + "\n")),
+            None => std::fs::write(&path, text + "\n"),
+        };
+        written.map_err(|source| SystemError::Io { action: "write", path, source }.into())
+    }
+
+    /// A business exception unless `value` is a valid identifier of its kind.
+    pub(super) fn validate(
+        &mut self,
+        kind: Identifier,
+        value: &Template,
+        message: Option<&Template>,
+    ) -> Result<(), Failure> {
+        let text = value.render(&self.scope)?;
+        let checked = match kind {
+            Identifier::Personnummer => checks::personnummer(&text, Local::now().date_naive()),
+            Identifier::Organisationsnummer => checks::organisationsnummer(&text),
+            Identifier::Email => checks::email(&text),
+            Identifier::Date => checks::date(&text),
+        };
+        match (checked, message) {
+            (Ok(_), _) => Ok(()),
+            (Err(_), Some(message)) => Err(Failure::Business(self.render_message(message))),
+            (Err(reason), None) => Err(Failure::Business(format!("`{text}` is not a valid {}: {reason}", kind.name()))),
+        }
+    }
+}

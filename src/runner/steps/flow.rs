@@ -1,0 +1,139 @@
+//! Steps that hold other steps or end a case: `if`, `for_each`, `retry`,
+//! `use`, and `log`.
+
+use std::time::Duration;
+
+use crate::browser::{Browser, BrowserError, Condition};
+use crate::robot::expr::Template;
+use crate::robot::step::{Check, Step};
+use crate::runner::event::{Block, RunEvent};
+use crate::runner::failure::Failure;
+use crate::runner::helpers::restore;
+use crate::runner::run::Runner;
+
+impl<B: Browser> Runner<'_, B> {
+    pub(super) fn log(&mut self, message: &Template, item: Option<usize>) -> Result<(), Failure> {
+        let message = self.render_message(message);
+        self.emit(RunEvent::Log { item, message });
+        Ok(())
+    }
+
+    pub(super) async fn if_step(
+        &mut self,
+        condition: &Check,
+        then: &[Step],
+        otherwise: &[Step],
+        block: Block,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let holds = self.holds(condition).await?;
+        self.block(block, if holds { then } else { otherwise }, item).await
+    }
+
+    pub(super) async fn for_each(
+        &mut self,
+        list: &str,
+        name: &str,
+        steps: &[Step],
+        block: Block,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let text = self.scope.vars.get(list).cloned().unwrap_or_default();
+        let elements: Vec<serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|_| crate::runner::failure::SystemError::NotAList { list: list.to_string() })?;
+        let before = self.scope.vars.get(name).cloned();
+        let mut result = Ok(());
+        for element in elements {
+            let value = match element {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            self.scope.vars.insert(name.to_string(), value);
+            result = self.block(block, steps, item).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        restore(&mut self.scope.vars, name, before);
+        result
+    }
+
+    /// Runs `steps` again after a system exception, `times` times in all;
+    /// tries before the last leave no evidence.
+    pub(super) async fn retry(
+        &mut self,
+        times: u32,
+        pause: Duration,
+        steps: &[Step],
+        block: Block,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let last = tries >= times;
+            if !last {
+                self.quiet += 1;
+            }
+            let result = self.block(block, steps, item).await;
+            if !last {
+                self.quiet -= 1;
+            }
+            match result {
+                Err(Failure::System(error)) if !last => {
+                    let message = format!("try {tries} of {times} failed, trying again: {error}");
+                    self.emit(RunEvent::Log { item, message });
+                    if let Some(reason) = self.pause(pause).await {
+                        return Err(Failure::Stopped(reason));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs another file's steps with its parameters set, and puts the
+    /// variables they shadowed back afterwards.
+    pub(super) async fn use_steps(
+        &mut self,
+        args: &[(String, Template)],
+        steps: &[Step],
+        block: Block,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let mut saved = Vec::with_capacity(args.len());
+        for (name, value) in args {
+            let value = value.render(&self.scope)?;
+            saved.push((name.clone(), self.scope.vars.insert(name.clone(), value)));
+        }
+        let result = self.block(block, steps, item).await;
+        for (name, before) in saved {
+            restore(&mut self.scope.vars, &name, before);
+        }
+        result
+    }
+
+    /// Tests an `if` condition once, now.
+    async fn holds(&mut self, condition: &Check) -> Result<bool, Failure> {
+        match condition {
+            Check::Exists(l) => {
+                for candidate in l.candidates() {
+                    let selector = self.resolve(candidate)?;
+                    if self.browser.exists(&selector).await? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Check::Text(t) => {
+                let text = t.render(&self.scope)?;
+                match self.browser.wait_for(&Condition::Text(text), Duration::ZERO).await {
+                    Ok(()) => Ok(true),
+                    Err(BrowserError::NotFound { .. } | BrowserError::Timeout { .. }) => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Check::Equals(a, b) => Ok(a.render(&self.scope)? == b.render(&self.scope)?),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The steps, one method each, by family: `page` (the browser), `data`
+//! (variables, files, HTTP, checks of identifiers) and `flow` (conditions,
+//! loops, retries, other files' steps, ending a case). `step` below is the one
+//! dispatch; a new step gets an arm here and a method in its family's file.
+
+mod data;
+mod flow;
+mod page;
+
+use crate::browser::Browser;
+use crate::robot::step::{Action, Step};
+use crate::runner::event::Block;
+use crate::runner::failure::Failure;
+use crate::runner::run::Runner;
+
+impl<B: Browser> Runner<'_, B> {
+    /// Runs one step.
+    pub(super) async fn step(&mut self, step: &Step, block: Block, item: Option<usize>) -> Result<(), Failure> {
+        let timeout = step.timeout.unwrap_or(self.robot.timeouts.step);
+        match &step.action {
+            Action::Goto { url } => self.goto(url).await,
+            Action::Click { target } => self.click(target, timeout, item).await,
+            Action::Fill { fields, submit } => self.fill(fields, submit.as_ref(), timeout, item).await,
+            Action::Type { target, text, clear } => self.type_text(target, text, *clear, timeout, item).await,
+            Action::Select { target, choice } => self.select(target, choice, timeout, item).await,
+            Action::WaitFor { target } => self.wait_for(target, timeout, item).await,
+            Action::ReadText { from, into, attribute } => {
+                self.read_text(from, into, attribute.as_deref(), timeout, item).await
+            }
+            Action::ReadTable { from, into } => self.read_table(from, into, timeout, item).await,
+            Action::SetChecked { target, checked } => self.set_checked(target, *checked, timeout, item).await,
+            Action::Press { keys, target } => self.press(keys, target.as_ref(), timeout, item).await,
+            Action::Frame { target } => self.frame(target.as_ref(), timeout, item).await,
+            Action::Window { target } => self.window(target, timeout).await,
+            Action::Dialog { accept, prompt, into } => {
+                self.dialog(*accept, prompt.as_ref(), into.as_ref(), timeout).await
+            }
+            Action::Upload { target, file } => self.upload(target, file, timeout, item).await,
+            Action::Download { click, save_as, into } => {
+                self.download_step(click, save_as.as_ref(), into.as_ref(), timeout, item).await
+            }
+            Action::Script { code, args, into } => self.script(code, args, into.as_ref()).await,
+            Action::Screenshot { name } => self.screenshot(name.as_ref(), item).await,
+            Action::Set { values } => self.set(values),
+            Action::Http { method, url, body, into } => self.http(*method, url, body.as_ref(), into.as_ref()).await,
+            Action::ReadFile { format, file, into } => self.read_file(*format, file, into),
+            Action::WriteCsv { file, row, separator } => self.write_csv(file, row, *separator),
+            Action::WriteJson { file, json } => self.write_json(file, json),
+            Action::Validate { kind, value, message } => self.validate(*kind, value, message.as_ref()),
+            Action::Fail { message } => Err(Failure::Business(self.render_message(message))),
+            Action::Skip { message } => Err(Failure::Skip(self.render_message(message))),
+            Action::Log { message } => self.log(message, item),
+            Action::If { condition, then, otherwise } => self.if_step(condition, then, otherwise, block, item).await,
+            Action::ForEach { list, name, steps } => self.for_each(list, name, steps, block, item).await,
+            Action::Retry { times, pause, steps } => self.retry(*times, *pause, steps, block, item).await,
+            Action::Use { args, steps, .. } => self.use_steps(args, steps, block, item).await,
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Steps that act on the page: navigation, fields, waits, reading, frames,
+//! windows, dialogs, files and JavaScript.
+
+use std::time::{Duration, Instant};
+
+use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, WindowTarget};
+use crate::robot::expr::Template;
+use crate::robot::locator::Locator;
+use crate::robot::step::{Choice, WaitTarget, WindowSpec};
+use crate::runner::event::{EvidenceKind, RunEvent};
+use crate::runner::evidence::sanitize;
+use crate::runner::failure::{Failure, SystemError};
+use crate::runner::run::Runner;
+
+impl<B: Browser> Runner<'_, B> {
+    pub(super) async fn goto(&mut self, url: &Template) -> Result<(), Failure> {
+        let url = url.render(&self.scope)?;
+        Ok(self.browser.goto(&url).await?)
+    }
+
+    pub(super) async fn click(
+        &mut self,
+        target: &Locator,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        Ok(self.browser.click(&selector, timeout).await?)
+    }
+
+    pub(super) async fn fill(
+        &mut self,
+        fields: &[(Locator, Template)],
+        submit: Option<&Locator>,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let mut resolved = Vec::with_capacity(fields.len());
+        for (locator, value) in fields {
+            let selector = self.locate(locator, timeout, item).await?;
+            resolved.push((selector, value.render(&self.scope)?));
+        }
+        let submit = match submit {
+            Some(l) => Some(self.locate(l, timeout, item).await?),
+            None => None,
+        };
+        Ok(self.browser.fill(&resolved, submit.as_ref(), timeout).await?)
+    }
+
+    pub(super) async fn type_text(
+        &mut self,
+        target: &Locator,
+        text: &Template,
+        clear: bool,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        let text = text.render(&self.scope)?;
+        Ok(self.browser.type_text(&selector, &text, clear, timeout).await?)
+    }
+
+    pub(super) async fn select(
+        &mut self,
+        target: &Locator,
+        choice: &Choice,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        let choice = match choice {
+            Choice::Label(t) => SelectBy::Label(t.render(&self.scope)?),
+            Choice::Value(t) => SelectBy::Value(t.render(&self.scope)?),
+        };
+        Ok(self.browser.select(&selector, &choice, timeout).await?)
+    }
+
+    pub(super) async fn wait_for(
+        &mut self,
+        target: &WaitTarget,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let condition = match target {
+            WaitTarget::Element(l) => Condition::Element(self.locate(l, timeout, item).await?),
+            WaitTarget::Text(t) => Condition::Text(t.render(&self.scope)?),
+            WaitTarget::Url(t) => Condition::Url(t.render(&self.scope)?),
+            // Gone means every entry of a list is gone, within the one timeout.
+            WaitTarget::Gone(l) => {
+                let deadline = Instant::now() + timeout;
+                for candidate in l.candidates() {
+                    let gone = Condition::Gone(self.resolve(candidate)?);
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    self.browser.wait_for(&gone, left).await.map_err(|e| timed_out(e, &gone, timeout))?;
+                }
+                return Ok(());
+            }
+        };
+        self.browser.wait_for(&condition, timeout).await.map_err(|e| timed_out(e, &condition, timeout))?;
+        Ok(())
+    }
+
+    pub(super) async fn read_text(
+        &mut self,
+        from: &Locator,
+        into: &str,
+        attribute: Option<&str>,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(from, timeout, item).await?;
+        let text = match attribute {
+            Some(name) => self.browser.read_attribute(&selector, name, timeout).await?,
+            None => self.browser.read_text(&selector, timeout).await?,
+        };
+        self.scope.vars.insert(into.to_string(), text);
+        Ok(())
+    }
+
+    pub(super) async fn read_table(
+        &mut self,
+        from: &Locator,
+        into: &str,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(from, timeout, item).await?;
+        let table = self.browser.read_table(&selector, timeout).await?;
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
+            .rows
+            .iter()
+            .map(|cells| table.headers.iter().cloned().zip(cells.iter().map(|c| c.clone().into())).collect())
+            .collect();
+        self.scope.vars.insert(into.to_string(), serde_json::to_string(&rows).unwrap_or_default());
+        Ok(())
+    }
+
+    pub(super) async fn set_checked(
+        &mut self,
+        target: &Locator,
+        checked: bool,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        Ok(self.browser.set_checked(&selector, checked, timeout).await?)
+    }
+
+    pub(super) async fn press(
+        &mut self,
+        keys: &[String],
+        target: Option<&Locator>,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = match target {
+            Some(l) => Some(self.locate(l, timeout, item).await?),
+            None => None,
+        };
+        Ok(self.browser.press(selector.as_ref(), keys, timeout).await?)
+    }
+
+    pub(super) async fn frame(
+        &mut self,
+        target: Option<&Locator>,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = match target {
+            Some(l) => Some(self.locate(l, timeout, item).await?),
+            None => None,
+        };
+        Ok(self.browser.frame(selector.as_ref(), timeout).await?)
+    }
+
+    pub(super) async fn window(&mut self, target: &WindowSpec, timeout: Duration) -> Result<(), Failure> {
+        let target = match target {
+            WindowSpec::New => WindowTarget::New,
+            WindowSpec::Main => WindowTarget::Main,
+            WindowSpec::Close => WindowTarget::Close,
+            WindowSpec::Title(t) => WindowTarget::Title(t.render(&self.scope)?),
+        };
+        Ok(self.browser.window(&target, timeout).await?)
+    }
+
+    pub(super) async fn dialog(
+        &mut self,
+        accept: bool,
+        prompt: Option<&Template>,
+        into: Option<&String>,
+        timeout: Duration,
+    ) -> Result<(), Failure> {
+        let answer = match (accept, prompt) {
+            (true, Some(t)) => DialogAnswer::Accept(Some(t.render(&self.scope)?)),
+            (true, None) => DialogAnswer::Accept(None),
+            (false, _) => DialogAnswer::Dismiss,
+        };
+        let text = self.browser.dialog(&answer, timeout).await?;
+        if let Some(into) = into {
+            self.scope.vars.insert(into.clone(), text);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn upload(
+        &mut self,
+        target: &Locator,
+        file: &Template,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let path = self.path(file)?;
+        if !path.is_file() {
+            return Err(SystemError::NoSuchFile { path }.into());
+        }
+        let path = path.canonicalize().unwrap_or(path);
+        let selector = self.locate(target, timeout, item).await?;
+        Ok(self.browser.upload(&selector, &path, timeout).await?)
+    }
+
+    pub(super) async fn download_step(
+        &mut self,
+        click: &Locator,
+        save_as: Option<&Template>,
+        into: Option<&String>,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let saved = self.download(click, save_as, timeout, item).await?;
+        self.emit(RunEvent::Log { item, message: format!("downloaded `{}`", saved.display()) });
+        if let Some(into) = into {
+            self.scope.vars.insert(into.clone(), saved.display().to_string());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn script(&mut self, code: &str, args: &[Template], into: Option<&String>) -> Result<(), Failure> {
+        let args = args.iter().map(|a| a.render(&self.scope)).collect::<Result<Vec<_>, _>>()?;
+        let result = self.browser.run_script(code, &args).await?;
+        if let Some(into) = into {
+            self.scope.vars.insert(into.clone(), result);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn screenshot(&mut self, name: Option<&Template>, item: Option<usize>) -> Result<(), Failure> {
+        let name = match name {
+            Some(t) => sanitize(&t.render(&self.scope)?),
+            None => {
+                self.screenshots += 1;
+                format!("screenshot-{}", self.screenshots)
+            }
+        };
+        let png = self.browser.screenshot().await?;
+        let path = self.write_evidence(&format!("{name}.png"), &png)?;
+        self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
+        Ok(())
+    }
+}
+
+/// A wait that ran out becomes a timeout that names what it waited for.
+fn timed_out(error: BrowserError, condition: &Condition, limit: Duration) -> Failure {
+    match error {
+        BrowserError::Timeout { .. } => {
+            Failure::System(SystemError::TimedOut { waited_for: format!("wait_for {condition}"), limit })
+        }
+        other => other.into(),
+    }
+}

@@ -1,0 +1,364 @@
+//! The runner's logic against a fake browser: ledger, retries, evidence,
+//! blocks, locator lists, files and stops.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::browser::Table;
+use crate::browser::fake::FakeBrowser;
+use crate::redact::Secret;
+use crate::robot::model::Robot;
+use crate::robot::validate::robot_from_str;
+use crate::runner::event::{ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::runner::run::{RunContext, RunSummary, Runner};
+
+fn robot(steps: &str) -> Robot {
+    let source = format!(
+        "name: t\nmanual_minutes: 5\nsecrets: [PW]\nvars:\n  base: http://x\nsetup:\n  - goto: ${{base}}/login\n  - fill: {{\"#pw\": \"${{secrets.PW}}\"}}\nitems:\n  table: \"#inbox\"\n  key: Id\n  steps:\n{steps}"
+    );
+    robot_from_str(Path::new("t.yaml"), &source).unwrap()
+}
+
+fn browser(ids: &[&str]) -> FakeBrowser {
+    FakeBrowser {
+        table: Table {
+            headers: vec!["Id".into(), "Name".into()],
+            rows: ids.iter().map(|id| vec![id.to_string(), format!("name {id}")]).collect(),
+        },
+        ..FakeBrowser::default()
+    }
+}
+
+async fn run(robot: &Robot, browser: &mut FakeBrowser) -> (RunSummary, Vec<RunEvent>) {
+    run_with_ledger(robot, browser, HashMap::new()).await
+}
+
+async fn run_with_ledger(
+    robot: &Robot,
+    browser: &mut FakeBrowser,
+    ledger: HashMap<String, LedgerEntry>,
+) -> (RunSummary, Vec<RunEvent>) {
+    let dir = tempfile::tempdir().unwrap();
+    let context = RunContext {
+        run_id: 1,
+        evidence_dir: dir.path().to_path_buf(),
+        secrets: [("PW".to_string(), Secret::new("s3cret-value"))].into(),
+        ledger,
+        ..RunContext::default()
+    };
+    let mut events: Vec<RunEvent> = Vec::new();
+    let summary = Runner::new(robot, browser, context, &mut events).run().await;
+    (summary, events)
+}
+
+fn statuses(events: &[RunEvent]) -> Vec<ItemStatus> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::ItemFinished { status, .. } => Some(*status),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_business_exception_ends_the_case_but_not_the_run() {
+    let r = robot(
+        "    - goto: ${base}/e/${item.Id}\n    - fail: \"no pupil ${item.Name}\"\n    - click: \"#never-reached\"\n",
+    );
+    let mut b = browser(&["1", "2"]);
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::SucceededWithExceptions);
+    assert_eq!(statuses(&events), [ItemStatus::BusinessException, ItemStatus::BusinessException]);
+    assert!(!b.calls.iter().any(|c| c.contains("never-reached")));
+    let last_message = events.iter().rev().find_map(|e| match e {
+        RunEvent::ItemFinished { message, .. } => message.clone(),
+        _ => None,
+    });
+    assert_eq!(last_message.as_deref(), Some("no pupil name 2"));
+    assert_eq!(b.urls, ["http://x/login", "http://x/e/1", "http://x/e/2"]);
+}
+
+#[tokio::test]
+async fn three_system_exceptions_in_a_row_stop_the_run() {
+    let mut r = robot("    - click: \"#broken\"\n");
+    r.retry.max_retries = 0;
+    let mut b = browser(&["1", "2", "3", "4", "5"]);
+    b.missing.push("#broken".into());
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Failed);
+    assert_eq!(statuses(&events), [ItemStatus::SystemException; 3]);
+    assert_eq!(
+        summary.error.as_deref(),
+        Some("stopped after 3 system exceptions in a row; the target system may be down")
+    );
+    let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
+    assert_eq!(evidence, 6, "a screenshot and the html for each failed case");
+}
+
+#[tokio::test]
+async fn secrets_are_typed_but_never_reported() {
+    let r = robot("    - log: \"pw=${secrets.PW}\"\n");
+    let mut b = browser(&["1"]);
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert!(b.calls.contains(&"fill=s3cret-value #pw".to_string()), "{:?}", b.calls);
+    let reported = format!("{events:?}");
+    assert!(!reported.contains("s3cret-value"));
+    assert!(reported.contains("pw=***"));
+}
+
+#[tokio::test]
+async fn a_missing_key_column_fails_the_run_naming_the_columns() {
+    let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Ärende\n  steps: []\n";
+    let r = robot_from_str(Path::new("t.yaml"), source).unwrap();
+    let mut b = browser(&["1"]);
+    let (summary, _) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Failed);
+    assert_eq!(summary.error.as_deref(), Some("the items have no field `Ärende` (they have: Id, Name)"));
+}
+
+fn ledger_changes(events: &[RunEvent]) -> Vec<(String, Option<LedgerState>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Ledger { key, state } => Some((key.clone(), *state)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_flaky_case_is_retried_after_logging_in_again_and_then_done() {
+    let r = robot("    - click: \"#save\"\n");
+    let mut b = browser(&["1"]);
+    b.flaky.insert("#save".into(), 2);
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert_eq!(b.urls, ["http://x/login", "http://x/login", "http://x/login"], "setup before each retry");
+    let retries = events.iter().filter(|e| matches!(e, RunEvent::ItemRetry { .. })).count();
+    assert_eq!(retries, 2);
+    assert!(events.iter().any(|e| matches!(e, RunEvent::ItemFinished { attempts: 3, status: ItemStatus::Done, .. })));
+    assert_eq!(
+        ledger_changes(&events),
+        [
+            ("1".into(), Some(LedgerState::InProgress)),
+            ("1".into(), Some(LedgerState::InProgress)),
+            ("1".into(), Some(LedgerState::InProgress)),
+            ("1".into(), Some(LedgerState::Done)),
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_session_is_not_restarted_for_a_retry() {
+    let r = robot("    - click: \"#save\"\n");
+    let mut b = browser(&["1"]);
+    b.flaky.insert("#save".into(), 1);
+    let (summary, _) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert!(!b.calls.contains(&"restart".to_string()));
+    // Before setup runs again, a left-open dialog is dismissed and the
+    // main window is current again.
+    let second_login = b.calls.iter().rposition(|c| c == "goto http://x/login").unwrap();
+    let cleared: Vec<&str> = b.calls[..second_login].iter().rev().take(2).map(String::as_str).collect();
+    assert_eq!(cleared, ["window Main", "dialog Dismiss"], "{:?}", b.calls);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_that_dies_mid_case_is_restarted() {
+    let r = robot("    - click: \"#save\"\n");
+    let mut runner_browser = browser(&["1"]);
+    // The first click fails and takes the session with it.
+    runner_browser.flaky.insert("#save".into(), 1);
+    runner_browser.die_on_failure = true;
+    let (summary, _) = {
+        let dir = tempfile::tempdir().unwrap();
+        let context = RunContext {
+            evidence_dir: dir.path().to_path_buf(),
+            secrets: [("PW".to_string(), Secret::new("x"))].into(),
+            ..RunContext::default()
+        };
+        let mut events: Vec<RunEvent> = Vec::new();
+        let summary = Runner::new(&r, &mut runner_browser, context, &mut events).run().await;
+        (summary, events)
+    };
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert!(runner_browser.calls.contains(&"restart".to_string()), "{:?}", runner_browser.calls);
+}
+
+#[tokio::test]
+async fn the_ledger_skips_done_cases_and_holds_back_half_done_ones() {
+    let r = robot("    - click: \"#save\"\n");
+    let mut b = browser(&["1", "2", "3"]);
+    let ledger: HashMap<String, LedgerEntry> = [
+        ("1".to_string(), LedgerEntry { state: LedgerState::Done, run_id: 7 }),
+        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+    ]
+    .into();
+    let (summary, events) = run_with_ledger(&r, &mut b, ledger).await;
+    assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::NeedsReview, ItemStatus::Done]);
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 1, "only case 3 is entered");
+    assert!(ledger_changes(&events).contains(&("2".into(), Some(LedgerState::NeedsReview))));
+}
+
+#[tokio::test]
+async fn a_check_that_skips_settles_a_half_done_case_without_entering_it() {
+    let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Id\n  steps:\n    - click: \"#save\"\n  check:\n    - if: { exists: \"#already-there\" }\n      then:\n        - skip: found\n";
+    let r = robot_from_str(Path::new("t.yaml"), source).unwrap();
+    let ledger: HashMap<String, LedgerEntry> = [
+        ("1".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+    ]
+    .into();
+    // Case 1 is found in the target; case 2 is not and is redone.
+    let mut b = browser(&["1", "2"]);
+    let (_, events) = run_with_ledger(&r, &mut b, ledger.clone()).await;
+    assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::Skipped]);
+    let mut b = browser(&["1", "2"]);
+    b.missing.push("#already-there".into());
+    let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
+    assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
+    assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 2);
+}
+
+#[tokio::test]
+async fn validate_makes_a_bad_identifier_a_business_exception() {
+    let r = robot(
+        "    - validate: { personnummer: \"${item.Name}\" }\n    - validate:\n        email: nobody\n        message: Fel e-post för ${item.Id}\n",
+    );
+    let mut b = browser(&["1"]);
+    b.table.rows[0][1] = "811218-9876".into();
+    let (_, events) = run(&r, &mut b).await;
+    let message = events.iter().find_map(|e| match e {
+        RunEvent::ItemFinished { message, .. } => message.clone(),
+        _ => None,
+    });
+    assert_eq!(message.as_deref(), Some("Fel e-post för 1"), "the personnummer passed, the email did not");
+    let mut b = browser(&["2"]);
+    b.table.rows[0][1] = "811218-9875".into();
+    let (_, events) = run(&r, &mut b).await;
+    assert!(events.iter().any(|e| matches!(e, RunEvent::ItemFinished { message: Some(m), .. }
+        if m == "`811218-9875` is not a valid personnummer: its check digit is wrong")));
+}
+
+fn logs(events: &[RunEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Log { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn for_each_walks_a_list_and_restores_the_name_afterwards() {
+    let r = robot(concat!(
+        "    - set: {courses: '[{\"Kurs\":\"Gitarr\"},{\"Kurs\":\"Piano\"}]'}\n",
+        "    - for_each:\n        in: courses\n        as: c\n        steps:\n          - click: \"text:${c.Kurs}\"\n",
+    ));
+    let mut b = browser(&["1"]);
+    let (summary, _) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    let clicks: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("click")).collect();
+    assert_eq!(clicks.len(), 2, "{:?}", b.calls);
+    assert!(clicks[0].contains("Gitarr") && clicks[1].contains("Piano"), "{clicks:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_block_tries_again_and_saves_evidence_only_for_the_last_failure() {
+    let r = robot("    - retry:\n        times: 3\n        pause: 1s\n        steps:\n          - click: \"#slow\"\n");
+    let mut b = browser(&["1", "2"]);
+    // Case 1's click fails twice then works; case 2's never shows up.
+    b.flaky.insert("#slow".into(), 2);
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert_eq!(logs(&events).iter().filter(|l| l.starts_with("try ")).count(), 2, "{:?}", logs(&events));
+    let first = logs(&events).into_iter().find(|l| l.starts_with("try 1 of 3")).unwrap();
+    assert!(first.contains(": line 17: `click` failed: no element matched"), "{first}");
+    let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
+    assert_eq!(evidence, 0);
+    b.missing.push("#slow".into());
+    let (_, events) = run(&r, &mut b).await;
+    assert!(statuses(&events).iter().all(|s| *s == ItemStatus::SystemException), "{:?}", statuses(&events));
+    // One screenshot and one page per try of the case, not per try of the block.
+    let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { item: Some(0), .. })).count();
+    assert_eq!(evidence, 2 * (1 + r.retry.max_retries as usize));
+}
+
+#[tokio::test]
+async fn json_read_from_a_file_is_written_back_with_fields_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.json"), r#"[{"id": "2026-1", "n": 3}, {"id": "2026-2", "n": 4}]"#).unwrap();
+    let source = "name: t\nsetup:\n  - read_json: {file: in.json, into: rows}\n  - write_json:\n      file: out/summary.json\n      json: {first: '${rows.0.id}', count: 2, all: '${rows}', tags: [a, '${rows.1.n}']}\n";
+    let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+    let (summary, _) = run(&r, &mut FakeBrowser::default()).await;
+    assert_eq!(summary.status, RunStatus::Succeeded, "{:?}", summary.error);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(written["first"], "2026-1");
+    assert_eq!(written["count"], 2);
+    assert_eq!(written["tags"], serde_json::json!(["a", "4"]));
+    assert!(written["all"].as_str().unwrap().contains("2026-2"));
+}
+
+#[tokio::test]
+async fn a_download_is_taken_only_once_the_browser_has_finished_writing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = dir.path().join("Downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let mut b = FakeBrowser {
+        downloads: Some(downloads.clone()),
+        download: Some(("export.csv".into(), b"a;b\r\n1;2\r\n".to_vec())),
+        ..FakeBrowser::default()
+    };
+    let source = "name: t\nsetup:\n  - download: {click: '#export', save_as: out/export.csv, into: saved}\n  - log: saved ${saved}\n";
+    let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded, "{:?}", summary.error);
+    assert_eq!(std::fs::read(dir.path().join("out/export.csv")).unwrap(), b"a;b\r\n1;2\r\n");
+    assert!(std::fs::read_dir(&downloads).unwrap().next().is_none(), "moved out of the browser's folder");
+    let saved = format!("saved {}", dir.path().join("out/export.csv").display());
+    assert!(logs(&events).contains(&saved), "{:?}", logs(&events));
+}
+
+#[tokio::test]
+async fn waiting_for_a_locator_list_to_be_gone_waits_for_every_entry() {
+    let r = robot("    - wait_for: { gone: ['#spinner', '#overlay'] }\n");
+    let mut b = browser(&["1"]);
+    let (summary, _) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    let waits: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("wait ")).collect();
+    assert_eq!(waits, ["wait #spinner", "wait #overlay"]);
+}
+
+#[tokio::test]
+async fn a_locator_list_falls_back_and_logs_which_one_matched() {
+    let r = robot("    - click: ['#old-save', 'text:Spara']\n");
+    let mut b = browser(&["1"]);
+    b.missing.push("#old-save".into());
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert!(logs(&events).contains(&"locator 2 of 2 matched: text:Spara".to_string()), "{:?}", logs(&events));
+    assert!(b.calls.iter().any(|c| c.starts_with("click //")), "{:?}", b.calls);
+}
+
+#[tokio::test]
+async fn a_steps_file_runs_with_its_parameters_and_leaves_them_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fill: {'#user': '${user}'}\n").unwrap();
+    let source = "name: t\nsetup:\n  - use: {file: login.yaml, with: {user: robot}}\n  - log: done\n";
+    let r = robot_from_str(&dir.path().join("r.yaml"), source).unwrap();
+    let mut b = FakeBrowser::default();
+    let (summary, _) = run(&r, &mut b).await;
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert!(b.calls.contains(&"fill=robot #user".to_string()), "{:?}", b.calls);
+    let missing = robot_from_str(&dir.path().join("r.yaml"), "name: t\nsetup:\n  - use: login.yaml\n").unwrap_err();
+    assert_eq!(
+        missing[0].to_string(),
+        format!("{}:3:10: `login.yaml` needs the parameter `user` under `with:`", dir.path().join("r.yaml").display())
+    );
+}
