@@ -9,10 +9,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use thiserror::Error;
 
 use crate::mail::PlanMail;
-use crate::runner::event::{EventSink, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
-use crate::runner::totals::Totals;
+use crate::runner::event::{ItemStatus, LedgerEntry, LedgerState, RunStatus};
 use crate::store::migrations::MIGRATIONS;
-use crate::store::outbox::{queue_run_mail, settle};
+use crate::store::outbox::settle;
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
@@ -328,133 +327,6 @@ impl Store {
             stmt.query_map([robot], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         Ok(rows.into_iter().find(|(_, pid)| process_alive(*pid)).map(|(id, _)| id))
     }
-
-    fn record(
-        &mut self,
-        run_id: i64,
-        robot: &str,
-        mail: Option<&dyn PlanMail>,
-        item_ids: &mut HashMap<usize, i64>,
-        totals: &Totals,
-        event: &RunEvent,
-    ) -> Result<(), StoreError> {
-        let item_id = |seq: &Option<usize>| seq.and_then(|s| item_ids.get(&s).copied());
-        match event {
-            // The run's row is written before the runner starts.
-            RunEvent::RunStarted { .. } => {}
-            RunEvent::Step(s) => {
-                self.conn.execute(
-                    "INSERT INTO steps (run_id, item_id, block, idx, keyword, summary, line, started_at, duration_ms, outcome, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![
-                        run_id,
-                        item_id(&s.item),
-                        s.block.as_str(),
-                        s.index as i64,
-                        s.keyword,
-                        s.summary,
-                        s.line,
-                        s.started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                        s.duration.as_secs_f64() * 1000.0,
-                        s.outcome.as_str(),
-                        s.error,
-                    ],
-                )?;
-            }
-            RunEvent::ItemsFound { total } => {
-                self.conn.execute("UPDATE runs SET items_total = ?1 WHERE id = ?2", params![*total as i64, run_id])?;
-            }
-            RunEvent::ItemStarted { seq, key, started_at, handler } => {
-                self.conn.execute(
-                    "INSERT INTO items (run_id, seq, key, status, started_at, handler) VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
-                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true), handler],
-                )?;
-                item_ids.insert(*seq, self.conn.last_insert_rowid());
-            }
-            RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
-                // Saved time is the robot's minutes per case in force when the case was done.
-                self.conn.execute(
-                    "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4, attempts = ?5,
-                     saved_minutes = CASE WHEN ?1 = 'done' THEN (SELECT manual_minutes FROM runs WHERE id = ?6) ELSE 0 END
-                     WHERE id = ?7",
-                    params![
-                        status.as_str(),
-                        message,
-                        now(),
-                        duration.as_millis() as i64,
-                        attempts,
-                        run_id,
-                        item_id(&Some(*seq))
-                    ],
-                )?;
-                // The run's counters are the events' fold, as the console's are.
-                self.conn.execute(
-                    "UPDATE runs SET done_count = ?1, business_count = ?2, system_count = ?3,
-                     saved_minutes = ?1 * manual_minutes WHERE id = ?4",
-                    params![
-                        totals.done as i64,
-                        totals.business_exceptions as i64,
-                        totals.system_exceptions as i64,
-                        run_id
-                    ],
-                )?;
-            }
-            RunEvent::ItemRetry { seq, attempt, error } => {
-                self.conn.execute(
-                    "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
-                    params![run_id, item_id(&Some(*seq)), now(), format!("retry {attempt} after: {error}")],
-                )?;
-            }
-            RunEvent::FailedAt { item, url, step } => {
-                if let Some(id) = item_id(item) {
-                    self.conn.execute(
-                        "UPDATE items SET error_url = ?1, error_step = ?2 WHERE id = ?3",
-                        params![url, step, id],
-                    )?;
-                }
-            }
-            RunEvent::Cursor { value } => {
-                self.conn.execute(
-                    "INSERT INTO cursors (robot, value, run_id, updated_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (robot) DO UPDATE SET value = ?2, run_id = ?3, updated_at = ?4",
-                    params![robot, value, run_id, now()],
-                )?;
-            }
-            RunEvent::Ledger { key, state } => {
-                self.set_ledger(robot, key, *state, run_id)?;
-            }
-            RunEvent::Evidence { item, kind, path } => {
-                self.conn.execute(
-                    "INSERT INTO evidence (run_id, item_id, kind, path, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![run_id, item_id(item), kind.as_str(), path.display().to_string(), now()],
-                )?;
-            }
-            RunEvent::Log { item, message } => {
-                self.conn.execute(
-                    "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
-                    params![run_id, item_id(item), now(), message],
-                )?;
-            }
-            RunEvent::RunFinished { status, error, duration } => {
-                let tx = self.conn.transaction()?;
-                // A case still open when the run ends (a run abandoned after
-                // a stop) was left half-done.
-                tx.execute(
-                    "UPDATE items SET status = 'needs_review', finished_at = ?1 WHERE run_id = ?2 AND status = 'running'",
-                    params![now(), run_id],
-                )?;
-                tx.execute(
-                    "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
-                    params![status.as_str(), error, now(), duration.as_millis() as i64, run_id],
-                )?;
-                if let Some(planner) = mail {
-                    queue_run_mail(&tx, run_id, planner)?;
-                }
-                tx.commit()?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Done and exception counts are the ones each run keeps (as `stats` reads them).
@@ -528,50 +400,6 @@ fn process_alive(pid: i64) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Writes one run's events into the store as they arrive.
-pub struct StoreSink<'a> {
-    store: &'a mut Store,
-    run_id: i64,
-    robot: String,
-    /// With a policy, the run's mail is queued as it finishes, in the same transaction.
-    mail: Option<Box<dyn PlanMail>>,
-    item_ids: HashMap<usize, i64>,
-    totals: Totals,
-    /// The first write error; the run goes on, the caller reports it.
-    pub error: Option<StoreError>,
-}
-
-impl<'a> StoreSink<'a> {
-    pub fn new(store: &'a mut Store, run_id: i64, robot: &str) -> Self {
-        Self {
-            store,
-            run_id,
-            robot: robot.to_string(),
-            mail: None,
-            item_ids: HashMap::new(),
-            totals: Totals::default(),
-            error: None,
-        }
-    }
-
-    /// Queue the mail `planner` plans when the run finishes.
-    pub fn with_mail(mut self, planner: impl PlanMail + 'static) -> Self {
-        self.mail = Some(Box::new(planner));
-        self
-    }
-}
-
-impl EventSink for StoreSink<'_> {
-    fn emit(&mut self, event: &RunEvent) {
-        self.totals.record(event);
-        let (run_id, mail, totals) = (self.run_id, self.mail.as_deref(), &self.totals);
-        if let Err(e) = self.store.record(run_id, &self.robot, mail, &mut self.item_ids, totals, event) {
-            tracing::error!("failed to write to the run log: {e}");
-            self.error.get_or_insert(e);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,7 +414,8 @@ mod tests {
             Vec::new()
         }
     }
-    use crate::runner::event::StepOutcome;
+    use crate::runner::event::{EventSink, RunEvent, StepOutcome};
+    use crate::store::StoreSink;
 
     #[test]
     fn a_run_and_its_items_round_trip() {

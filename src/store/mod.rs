@@ -4,9 +4,11 @@ pub mod db;
 pub mod migrations;
 pub mod outbox;
 pub mod records;
+pub mod sink;
 pub mod stats;
 
-pub use db::{ScheduledRun, Store, StoreError, StoreSink};
+pub use db::{ScheduledRun, Store, StoreError};
+pub use sink::StoreSink;
 pub use outbox::OutboxRow;
 pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 pub use stats::{Grouping, StatsQuery, StatsRow};

@@ -1,0 +1,154 @@
+//! The validator's diagnostics, tested to the byte.
+
+use super::*;
+use crate::robot::step::Action;
+
+fn errors(source: &str) -> Vec<String> {
+    robot_from_str(Path::new("r.yaml"), source).unwrap_err().iter().map(|d| d.to_string()).collect()
+}
+
+#[test]
+fn a_minimal_robot_is_valid() {
+    let robot = robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - goto: http://a\n").unwrap();
+    assert_eq!(robot.name, "x");
+    assert_eq!(robot.setup.len(), 1);
+    assert_eq!(robot.setup[0].pos, Pos::new(3, 5));
+}
+
+#[test]
+fn every_error_is_reported_in_one_pass() {
+    let errs = errors(
+        "name: x\nmanual_minutes: many\nsetup:\n  - gotoo: http://a\n  - click: {a: b}\n  - wait_for: \"#x\"\n    timeout: soon\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:2:17: expected a number (minutes per case), found a string",
+            "r.yaml:4:5: unknown step `gotoo`; did you mean `goto`?",
+            "r.yaml:5:12: expected a locator (a string such as `#id`, `text:Spara` or `label:Namn`), found a mapping",
+            "r.yaml:7:14: expected a duration such as `500ms`, `10s` or `2m`, found `soon`",
+        ]
+    );
+}
+
+#[test]
+fn references_are_checked_against_declarations() {
+    let errs = errors(
+        "name: x\nvars:\n  base: http://a\nsetup:\n  - goto: \"${bsae}/x\"\n  - log: ${secrets.PW}\n  - log: ${item.id}\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:5:12: unknown variable `bsae`; did you mean `base`?",
+            "r.yaml:6:10: secret `PW` is not declared under `secrets:`",
+            "r.yaml:7:10: `${item.id}` can only be used in `items.steps`",
+        ]
+    );
+}
+
+#[test]
+fn dotted_names_need_a_known_variable() {
+    let errs = errors(
+        "name: x\nsetup:\n  - log: ${itme.Namn}\n  - read_json: {file: a.json, into: answer}\n  - log: ${answer.id}\n",
+    );
+    assert_eq!(errs, ["r.yaml:3:10: unknown variable `itme`; did you mean `item`?"]);
+}
+
+#[test]
+fn new_steps_report_their_mistakes() {
+    let errs = errors(
+        "name: x\nsetup:\n  - press: Entr\n  - dialog: maybe\n  - window: {titel: x}\n  - http: {get: http://a, post: http://b}\n  - for_each: {in: rows, as: row, steps: []}\n  - retry: {times: 0, steps: []}\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:3:12: `Entr` is not a key's name; did you mean `Enter`? (known: Enter, Tab, Escape, Backspace, \
+             Delete, Space, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, Home, End, PageUp, PageDown)",
+            "r.yaml:4:13: expected `accept` or `dismiss`",
+            "r.yaml:5:13: `window` needs `title`",
+            "r.yaml:5:14: unknown key `titel`; did you mean `title`? (expected one of `title`)",
+            "r.yaml:6:11: `http` needs exactly one of `get`, `post` or `put` with the URL",
+            "r.yaml:7:20: unknown variable `rows`; did you mean `row`?",
+            "r.yaml:8:20: expected a whole number of at least 1 (tries in all), found `0`",
+        ]
+    );
+}
+
+#[test]
+fn errors_in_a_steps_file_point_into_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fil: {'#u': '${usr}'}\n").unwrap();
+    std::fs::write(dir.path().join("loop.yaml"), "steps:\n  - use: loop.yaml\n").unwrap();
+    let robot = dir.path().join("r.yaml");
+    let source = "name: x\nsetup:\n  - use: {file: login.yaml, with: {user: a, pass: b}}\n  - use: loop.yaml\n";
+    let errs: Vec<String> = robot_from_str(&robot, source).unwrap_err().iter().map(|d| d.to_string()).collect();
+    let login = dir.path().join("login.yaml").display().to_string();
+    let looped = dir.path().join("loop.yaml").display().to_string();
+    // Parameters are matched once the steps file itself is valid.
+    assert_eq!(
+        errs,
+        [
+            format!("{looped}:2:10: `loop.yaml` is already being used here: a file cannot use itself"),
+            format!("{login}:3:5: unknown step `fil`; did you mean `fill`?"),
+        ]
+    );
+    std::fs::write(dir.path().join("login.yaml"), "params: [user]\nsteps:\n  - fill: {'#u': '${user}'}\n").unwrap();
+    let errs: Vec<String> = robot_from_str(&robot, source).unwrap_err().iter().map(|d| d.to_string()).collect();
+    assert_eq!(errs[1], format!("{}:3:45: `login.yaml` has no parameter `pass`", robot.display()));
+}
+
+#[test]
+fn vars_set_and_params_are_named_like_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.yaml"), "params: [ok, bad-name]\nsteps:\n  - log: ${ok}\n").unwrap();
+    let source = "name: x\nvars:\n  my-base: http://a\nsetup:\n  - set: {today: x}\n  - use: {file: s.yaml, with: {ok: a}}\n";
+    let errs: Vec<String> =
+        robot_from_str(&dir.path().join("r.yaml"), source).unwrap_err().iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        errs,
+        [
+            format!(
+                "{}:1:14: `bad-name` is not a usable variable name: use letters, digits and `_`",
+                dir.path().join("s.yaml").display()
+            ),
+            format!(
+                "{}:3:3: `my-base` is not a usable variable name: use letters, digits and `_`",
+                dir.path().join("r.yaml").display()
+            ),
+            format!(
+                "{}:5:11: `today` is not a usable variable name: use letters, digits and `_`",
+                dir.path().join("r.yaml").display()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_locator_list_keeps_its_fallbacks_in_order() {
+    let robot =
+        robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - click: ['#save', 'text:Spara']\n").unwrap();
+    let Action::Click { target } = &robot.setup[0].action else { panic!("not a click") };
+    assert_eq!(target.source(), "[#save, text:Spara]");
+    assert_eq!(target.candidates().count(), 2);
+}
+
+#[test]
+fn unknown_keys_get_suggestions() {
+    let errs = errors("name: x\nitems:\n  tabel: \"#t\"\n  key: id\n");
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json` or `http`",
+            "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
+             (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`)",
+        ]
+    );
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+    assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+    assert_eq!(parse_duration("1.5"), Some(Duration::from_millis(1500)));
+    assert_eq!(parse_duration("soon"), None);
+}

@@ -1,0 +1,193 @@
+//! Writes one run's events into the run log as they arrive: a row per step,
+//! case, log line and evidence file, the run's counters from the events'
+//! fold, and at the end the outcome with its mail in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::params;
+
+use crate::mail::PlanMail;
+use crate::runner::event::{EventSink, ItemStatus, RunEvent, RunStatus, StepRecord};
+use crate::runner::totals::Totals;
+use crate::store::outbox::queue_run_mail;
+use crate::store::{Store, StoreError};
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Writes one run's events into the store as they arrive.
+pub struct StoreSink<'a> {
+    store: &'a mut Store,
+    run_id: i64,
+    robot: String,
+    /// With a planner, the run's mail is queued as it finishes, in the same transaction.
+    mail: Option<Box<dyn PlanMail>>,
+    /// Case rows by their place in the run.
+    item_ids: HashMap<usize, i64>,
+    totals: Totals,
+    /// The first write error; the run goes on, the caller reports it.
+    pub error: Option<StoreError>,
+}
+
+impl<'a> StoreSink<'a> {
+    pub fn new(store: &'a mut Store, run_id: i64, robot: &str) -> Self {
+        Self {
+            store,
+            run_id,
+            robot: robot.to_string(),
+            mail: None,
+            item_ids: HashMap::new(),
+            totals: Totals::default(),
+            error: None,
+        }
+    }
+
+    /// Queue the mail `planner` plans when the run finishes.
+    pub fn with_mail(mut self, planner: impl PlanMail + 'static) -> Self {
+        self.mail = Some(Box::new(planner));
+        self
+    }
+
+    fn item_id(&self, seq: Option<usize>) -> Option<i64> {
+        seq.and_then(|s| self.item_ids.get(&s).copied())
+    }
+
+    fn write(&mut self, event: &RunEvent) -> Result<(), StoreError> {
+        let run_id = self.run_id;
+        match event {
+            // The run's row is written before the runner starts.
+            RunEvent::RunStarted { .. } => {}
+            RunEvent::Step(step) => self.step(step)?,
+            RunEvent::ItemsFound { total } => {
+                let sql = "UPDATE runs SET items_total = ?1 WHERE id = ?2";
+                self.store.conn.execute(sql, params![*total as i64, run_id])?;
+            }
+            RunEvent::ItemStarted { seq, key, started_at, handler } => {
+                self.store.conn.execute(
+                    "INSERT INTO items (run_id, seq, key, status, started_at, handler) VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
+                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true), handler],
+                )?;
+                self.item_ids.insert(*seq, self.store.conn.last_insert_rowid());
+            }
+            RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
+                self.item_finished(*seq, *status, message.as_deref(), duration.as_millis() as i64, *attempts)?;
+            }
+            RunEvent::ItemRetry { seq, attempt, error } => {
+                self.log(Some(*seq), &format!("retry {attempt} after: {error}"))?;
+            }
+            RunEvent::FailedAt { item, url, step } => {
+                if let Some(id) = self.item_id(*item) {
+                    let sql = "UPDATE items SET error_url = ?1, error_step = ?2 WHERE id = ?3";
+                    self.store.conn.execute(sql, params![url, step, id])?;
+                }
+            }
+            RunEvent::Cursor { value } => {
+                self.store.conn.execute(
+                    "INSERT INTO cursors (robot, value, run_id, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (robot) DO UPDATE SET value = ?2, run_id = ?3, updated_at = ?4",
+                    params![self.robot, value, run_id, now()],
+                )?;
+            }
+            RunEvent::Ledger { key, state } => {
+                self.store.set_ledger(&self.robot, key, *state, run_id)?;
+            }
+            RunEvent::Evidence { item, kind, path } => {
+                self.store.conn.execute(
+                    "INSERT INTO evidence (run_id, item_id, kind, path, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![run_id, self.item_id(*item), kind.as_str(), path.display().to_string(), now()],
+                )?;
+            }
+            RunEvent::Log { item, message } => self.log(*item, message)?,
+            RunEvent::RunFinished { status, error, duration } => {
+                self.run_finished(*status, error.as_deref(), duration.as_millis() as i64)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, s: &StepRecord) -> Result<(), StoreError> {
+        self.store.conn.execute(
+            "INSERT INTO steps (run_id, item_id, block, idx, keyword, summary, line, started_at, duration_ms, outcome, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                self.run_id,
+                self.item_id(s.item),
+                s.block.as_str(),
+                s.index as i64,
+                s.keyword,
+                s.summary,
+                s.line,
+                s.started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                s.duration.as_secs_f64() * 1000.0,
+                s.outcome.as_str(),
+                s.error,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn item_finished(
+        &mut self,
+        seq: usize,
+        status: ItemStatus,
+        message: Option<&str>,
+        duration_ms: i64,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        // Saved time is the robot's minutes per case in force when the case was done.
+        self.store.conn.execute(
+            "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4, attempts = ?5,
+             saved_minutes = CASE WHEN ?1 = 'done' THEN (SELECT manual_minutes FROM runs WHERE id = ?6) ELSE 0 END
+             WHERE id = ?7",
+            params![status.as_str(), message, now(), duration_ms, attempts, self.run_id, self.item_id(Some(seq))],
+        )?;
+        // The run's counters are the events' fold, as the console's are.
+        let t = &self.totals;
+        self.store.conn.execute(
+            "UPDATE runs SET done_count = ?1, business_count = ?2, system_count = ?3,
+             saved_minutes = ?1 * manual_minutes WHERE id = ?4",
+            params![t.done as i64, t.business_exceptions as i64, t.system_exceptions as i64, self.run_id],
+        )?;
+        Ok(())
+    }
+
+    fn log(&mut self, item: Option<usize>, message: &str) -> Result<(), StoreError> {
+        self.store.conn.execute(
+            "INSERT INTO logs (run_id, item_id, at, message) VALUES (?1, ?2, ?3, ?4)",
+            params![self.run_id, self.item_id(item), now(), message],
+        )?;
+        Ok(())
+    }
+
+    fn run_finished(&mut self, status: RunStatus, error: Option<&str>, duration_ms: i64) -> Result<(), StoreError> {
+        let run_id = self.run_id;
+        let tx = self.store.conn.transaction()?;
+        // A case still open when the run ends (a run abandoned after a stop)
+        // was left half-done.
+        tx.execute(
+            "UPDATE items SET status = 'needs_review', finished_at = ?1 WHERE run_id = ?2 AND status = 'running'",
+            params![now(), run_id],
+        )?;
+        tx.execute(
+            "UPDATE runs SET status = ?1, error = ?2, finished_at = ?3, duration_ms = ?4 WHERE id = ?5",
+            params![status.as_str(), error, now(), duration_ms, run_id],
+        )?;
+        if let Some(planner) = self.mail.as_deref() {
+            queue_run_mail(&tx, run_id, planner)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl EventSink for StoreSink<'_> {
+    fn emit(&mut self, event: &RunEvent) {
+        self.totals.record(event);
+        if let Err(e) = self.write(event) {
+            tracing::error!("failed to write to the run log: {e}");
+            self.error.get_or_insert(e);
+        }
+    }
+}
