@@ -10,7 +10,7 @@ use crate::redact::Secret;
 
 /// The settings every command shares.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Absolute, so evidence paths in the run log stay valid from anywhere.
     pub state_dir: PathBuf,
     pub robots_dir: PathBuf,
@@ -21,7 +21,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(state_dir: &Path, robots_dir: &Path, schedules_dir: &Path, secrets_dir: Option<&Path>) -> Self {
+    pub(crate) fn new(state_dir: &Path, robots_dir: &Path, schedules_dir: &Path, secrets_dir: Option<&Path>) -> Self {
         Self {
             state_dir: absolute(state_dir),
             robots_dir: robots_dir.to_path_buf(),
@@ -31,7 +31,7 @@ impl Settings {
         }
     }
 
-    pub fn evidence_dir(&self, run_id: i64) -> PathBuf {
+    pub(crate) fn evidence_dir(&self, run_id: i64) -> PathBuf {
         self.state_dir.join("evidence").join(run_id.to_string())
     }
 }
@@ -44,7 +44,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 #[derive(Debug, Error)]
-pub enum SecretError {
+pub(crate) enum SecretError {
     #[error(
         "secret `{name}` is not set: set NIGHTSHIFT_SECRET_{name} or put a file `{name}` in the secrets folder (--secrets-dir)"
     )]
@@ -55,7 +55,7 @@ pub enum SecretError {
 
 /// Reads each declared secret from `NIGHTSHIFT_SECRET_<NAME>` or `<secrets_dir>/<NAME>`.
 /// A secret file others can read is used, with a warning.
-pub fn load_secrets(
+pub(crate) fn load_secrets(
     names: &[String],
     env: &HashMap<String, String>,
     secrets_dir: Option<&Path>,

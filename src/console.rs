@@ -7,7 +7,7 @@ use crate::human::fmt_duration;
 use crate::runner::event::{EventSink, ItemStatus, RunEvent};
 use crate::runner::totals::Totals;
 
-pub struct ConsoleSink {
+pub(crate) struct ConsoleSink {
     robot: String,
     totals: Totals,
     current_key: String,
@@ -18,12 +18,12 @@ pub struct ConsoleSink {
 
 impl ConsoleSink {
     /// Writes to stderr; in place when it is a terminal.
-    pub fn new(robot: &str, quiet: bool) -> Self {
+    pub(crate) fn new(robot: &str, quiet: bool) -> Self {
         Self::to_writer(robot, Box::new(std::io::stderr()), std::io::stderr().is_terminal(), quiet)
     }
 
     /// Writes to `out`, as to a terminal when `tty`.
-    pub fn to_writer(robot: &str, out: Box<dyn Write + Send>, tty: bool, quiet: bool) -> Self {
+    pub(crate) fn to_writer(robot: &str, out: Box<dyn Write + Send>, tty: bool, quiet: bool) -> Self {
         Self { robot: robot.to_string(), totals: Totals::default(), current_key: String::new(), out, tty, quiet }
     }
 

@@ -10,13 +10,13 @@ use crate::store::{Store, StoreError};
 
 /// What one delivery round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Delivered {
+pub(crate) struct Delivered {
     pub sent: usize,
     pub failed: usize,
 }
 
 /// Sends every mail that is due; marks each sent the moment the server took it.
-pub async fn deliver_due(store: &mut Store, mailer: &Mailer) -> Result<Delivered, StoreError> {
+pub(crate) async fn deliver_due(store: &mut Store, mailer: &Mailer) -> Result<Delivered, StoreError> {
     let mut done = Delivered::default();
     for row in store.due_mail(Utc::now())? {
         match mailer.send(&row.mail).await {

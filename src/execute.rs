@@ -21,18 +21,18 @@ use crate::redact::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{EventSink, Fanout, RunEvent, RunStatus};
 use crate::runner::run::{RunContext, RunSummary, Runner};
-pub use crate::runner::stop::StopReason;
+pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
 use crate::store::{Store, StoreError, StoreSink};
 
 /// How long past `TEARDOWN_LIMIT` a stopped run is waited for before it is
 /// dropped and recorded from here.
-pub const STOP_MARGIN: Duration = Duration::from_secs(2);
+pub(crate) const STOP_MARGIN: Duration = Duration::from_secs(2);
 
 /// What a run is started with besides the robot.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     pub trigger: String,
     /// The environment `${env.X}` and secrets are read from.
     pub env: HashMap<String, String>,
@@ -44,7 +44,7 @@ pub struct Request {
 
 /// How a run ended, for the command that started it.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub run_id: i64,
     pub summary: RunSummary,
     /// The run could not start because the machine lacks something (browser, secret).
@@ -52,13 +52,13 @@ pub struct Outcome {
 }
 
 #[derive(Debug, Error)]
-pub enum ExecuteError {
+pub(crate) enum ExecuteError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// Runs `robot` once; `stop` resolving (Ctrl-C, SIGTERM) interrupts it.
-pub async fn execute(
+pub(crate) async fn execute(
     store: &mut Store,
     settings: &Settings,
     robot: &Robot,
@@ -76,7 +76,7 @@ pub async fn execute(
 
 /// Runs `robot` as the already recorded run `run_id`. `stop` resolving stops
 /// it at once; `graceful` set makes it stop after the current case.
-pub async fn execute_recorded(
+pub(crate) async fn execute_recorded(
     store: &mut Store,
     settings: &Settings,
     robot: &Robot,
@@ -182,7 +182,7 @@ fn failed_summary(message: String) -> RunSummary {
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is
 /// called, not when the future is first polled, so a signal that arrives while
 /// the browser is still starting is not lost (nor kills the process outright).
-pub fn shutdown_signal() -> impl Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
     let interrupt = signal(SignalKind::interrupt());
     let terminate = signal(SignalKind::terminate());
@@ -202,11 +202,11 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
 }
 
 /// How long a one-off command waits for its mail to go out.
-pub const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Sends what waits in the outbox now, for commands that run once; what
 /// cannot go stays for the daemon or the next command. Returns a line for people.
-pub async fn deliver_now(store: &mut Store, settings: &Settings) -> Option<String> {
+pub(crate) async fn deliver_now(store: &mut Store, settings: &Settings) -> Option<String> {
     let mailer = match Mailer::from_env(&settings.state_dir) {
         Ok(mailer) => mailer,
         Err(e) => return Some(format!("mail: {e}")),

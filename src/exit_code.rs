@@ -1,22 +1,22 @@
 //! Exit codes: a documented API for scripts and schedulers (docs/cli.md).
 
 /// The command did what was asked; a run succeeded.
-pub const SUCCESS: u8 = 0;
+pub(crate) const SUCCESS: u8 = 0;
 /// A run failed, timed out or was interrupted.
-pub const RUN_FAILED: u8 = 1;
+pub(crate) const RUN_FAILED: u8 = 1;
 /// The command line was wrong (clap's own code).
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// A robot or schedule file is invalid.
-pub const INVALID_INPUT: u8 = 3;
+pub(crate) const INVALID_INPUT: u8 = 3;
 /// A run finished but some cases ended as exceptions.
-pub const RUN_WITH_EXCEPTIONS: u8 = 4;
+pub(crate) const RUN_WITH_EXCEPTIONS: u8 = 4;
 /// The environment is not usable: no browser, state folder not writable, a secret missing.
-pub const ENVIRONMENT: u8 = 5;
+pub(crate) const ENVIRONMENT: u8 = 5;
 /// Asked for something that does not exist (an unknown run id).
-pub const NOT_FOUND: u8 = 6;
+pub(crate) const NOT_FOUND: u8 = 6;
 /// The run was skipped: the robot was already running.
-pub const SKIPPED: u8 = 7;
+pub(crate) const SKIPPED: u8 = 7;
 /// A bug in nightshift.
-pub const INTERNAL: u8 = 70;
+pub(crate) const INTERNAL: u8 = 70;
 /// Stopped by Ctrl-C or SIGTERM.
-pub const INTERRUPTED: u8 = 130;
+pub(crate) const INTERRUPTED: u8 = 130;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// `1.5s`, `200ms`: how durations read in messages.
-pub fn fmt_duration(d: Duration) -> String {
+pub(crate) fn fmt_duration(d: Duration) -> String {
     if d.as_millis() < 1000 {
         format!("{}ms", d.as_millis())
     } else if d.subsec_millis() == 0 {
@@ -15,7 +15,7 @@ pub fn fmt_duration(d: Duration) -> String {
 }
 
 /// `81 h`, `10 min`, `6 s`.
-pub fn fmt_span(d: chrono::Duration) -> String {
+pub(crate) fn fmt_span(d: chrono::Duration) -> String {
     match d.num_minutes() {
         m if m >= 120 => format!("{} h", d.num_hours()),
         m if m >= 2 => format!("{m} min"),

@@ -2,7 +2,7 @@
 //! console, JSON output and saved page HTML.
 
 /// What a redacted secret is replaced with.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// A secret's value. Its `Debug` and `Display` show `***`, so a struct that
 /// holds one can derive `Debug` safely; `expose` is the one way to the text.
@@ -40,7 +40,7 @@ impl PartialEq<&str> for Secret {
 
 /// Replaces every known secret value with `***`.
 #[derive(Clone, Default)]
-pub struct Redactor {
+pub(crate) struct Redactor {
     secrets: Vec<String>,
 }
 
@@ -51,14 +51,14 @@ impl std::fmt::Debug for Redactor {
 }
 
 impl Redactor {
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn new(secrets: impl IntoIterator<Item = String>) -> Self {
         let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
         // Longest first, so a secret that contains another is masked whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Self { secrets }
     }
 
-    pub fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {

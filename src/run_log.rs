@@ -8,7 +8,7 @@ use crate::notify::policy::MailPolicy;
 use crate::store::{Store, StoreError};
 
 /// Opens `<state_dir>/nightshift.db` and settles the runs of dead processes.
-pub fn open(state_dir: &Path) -> Result<Store, StoreError> {
+pub(crate) fn open(state_dir: &Path) -> Result<Store, StoreError> {
     let mut store = Store::open(state_dir)?;
     store.mark_dead_runs_interrupted(&MailPolicy::ops_only(MailPolicy::ops_from_env()))?;
     Ok(store)

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// How long chromedriver may take to start listening.
-pub const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(15);
 
 const WATCHDOG: &str = r#""$0" --port="$1" </dev/null >/dev/null 2>&1 &
 read _ignored
@@ -38,14 +38,14 @@ pub enum DriverError {
 
 /// The chromium and chromedriver binaries to use.
 #[derive(Debug, Clone)]
-pub struct Binaries {
+pub(crate) struct Binaries {
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
 }
 
 impl Binaries {
     /// `NIGHTSHIFT_CHROMIUM` / `NIGHTSHIFT_CHROMEDRIVER` when set, else PATH, else /usr/bin.
-    pub fn locate() -> Result<Self, DriverError> {
+    pub(crate) fn locate() -> Result<Self, DriverError> {
         let chromium = locate("NIGHTSHIFT_CHROMIUM", &["chromium", "chromium-browser"], "chromium", "chromium")?;
         let chromedriver = locate("NIGHTSHIFT_CHROMEDRIVER", &["chromedriver"], "chromedriver", "chromium-driver")?;
         Ok(Self { chromium, chromedriver })
@@ -72,14 +72,14 @@ fn locate(env: &str, names: &[&str], what: &'static str, package: &'static str) 
 
 /// A running chromedriver on a free loopback port.
 #[derive(Debug)]
-pub struct ManagedDriver {
+pub(crate) struct ManagedDriver {
     watchdog: Child,
     pipe: Option<ChildStdin>,
     port: u16,
 }
 
 impl ManagedDriver {
-    pub fn start(chromedriver: &Path) -> Result<Self, DriverError> {
+    pub(crate) fn start(chromedriver: &Path) -> Result<Self, DriverError> {
         let port = free_port().map_err(DriverError::Spawn)?;
         let mut command = Command::new("/bin/sh");
         command
@@ -112,7 +112,7 @@ impl ManagedDriver {
         Ok(driver)
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, Selector, Table, WindowTarget};
 
 #[derive(Debug, Default)]
-pub struct FakeBrowser {
+pub(crate) struct FakeBrowser {
     pub table: Table,
     /// Selectors that are never found, as CSS text.
     pub missing: Vec<String>,

@@ -2,9 +2,9 @@
 //! action. `webdriver` is the real implementation (and the only file that
 //! imports fantoccini); tests of the runner's logic use a fake.
 
-pub mod chromedriver;
+pub(crate) mod chromedriver;
 #[cfg(test)]
-pub mod fake;
+pub(crate) mod fake;
 pub mod webdriver;
 
 use std::future::Future;

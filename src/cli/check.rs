@@ -16,7 +16,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 }
 
-pub fn run(settings: &Settings, args: &CheckArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
     let roots = if args.paths.is_empty() {
         vec![settings.robots_dir.clone(), settings.schedules_dir.clone()]
     } else {

@@ -27,7 +27,7 @@ const SAMPLE_FILES: &[(&str, &str)] = &[
 /// The four flows in the order the demo runs them, with how many of the
 /// demo's errands each must finish and hand to a person
 /// (`SiteConfig::four_flows` plants two business exceptions in each batch).
-pub const DEMO_FLOWS: &[(&str, usize, usize)] = &[
+pub(crate) const DEMO_FLOWS: &[(&str, usize, usize)] = &[
     ("vaccination-consent", 6, 2),
     ("culture-school-application", 5, 2),
     ("bin-collection-pause", 4, 2),
@@ -41,7 +41,7 @@ pub struct DemoArgs {
     pub serve: bool,
 }
 
-pub async fn run(settings: &Settings, args: DemoArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
     let sites = match Sites::start(SiteConfig::four_flows()).await {
         Ok(sites) => sites,
         Err(e) => {

@@ -19,7 +19,7 @@ use crate::runner::scope::RunScope;
 use crate::schedule::yaml_files;
 
 /// How long a reachability check waits for a connection.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {}
@@ -37,7 +37,7 @@ impl Report {
     }
 }
 
-pub fn run(settings: &Settings, _: &DoctorArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, _: &DoctorArgs) -> u8 {
     let mut report = Report { failures: 0 };
     browser(settings, &mut report);
     let env: HashMap<String, String> = std::env::vars().collect();

@@ -27,7 +27,7 @@ pub enum MailCommand {
     },
 }
 
-pub async fn run(settings: &Settings, args: MailArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
     let MailCommand::Test { to } = args.command;
     let Some(to) = to.or_else(MailPolicy::ops_from_env) else {
         print_error("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL");

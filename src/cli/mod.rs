@@ -1,17 +1,17 @@
 //! The command line: clap definitions and one file per subcommand.
 
-pub mod check;
-pub mod demo;
-pub mod doctor;
-pub mod mail;
-pub mod next;
-pub mod review;
-pub mod run;
-pub mod runs;
-pub mod serve;
-pub mod show;
-pub mod stats;
-pub mod table;
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod doctor;
+pub(crate) mod mail;
+pub(crate) mod next;
+pub(crate) mod review;
+pub(crate) mod run;
+pub(crate) mod runs;
+pub(crate) mod serve;
+pub(crate) mod show;
+pub(crate) mod stats;
+pub(crate) mod table;
 
 use std::path::PathBuf;
 

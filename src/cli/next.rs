@@ -25,7 +25,7 @@ pub struct NextArgs {
 
 /// One upcoming fire. Field names are part of `next --json`.
 #[derive(Debug, Serialize)]
-pub struct Upcoming {
+pub(crate) struct Upcoming {
     /// RFC 3339 in the job's timezone.
     pub at: String,
     pub robot: String,
@@ -35,7 +35,7 @@ pub struct Upcoming {
     pub enabled: bool,
 }
 
-pub fn run(settings: &Settings, args: &NextArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &NextArgs) -> u8 {
     let (jobs, invalid) = load_dir(&settings.schedules_dir, &robot_names(&settings.robots_dir));
     for file in &invalid {
         eprint!("{}", file.render());

@@ -22,7 +22,7 @@ pub struct ReviewArgs {
     pub redo: bool,
 }
 
-pub fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
     let store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {

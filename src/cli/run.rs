@@ -32,7 +32,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected NAME=VALUE, found `{text}`"))
 }
 
-pub async fn run(settings: &Settings, args: RunArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
     let path = robot::find(&settings.robots_dir, &args.robot);
     let robot = match robot::load(&path) {
         Ok(robot) => robot,
@@ -74,7 +74,7 @@ pub async fn run(settings: &Settings, args: RunArgs) -> u8 {
 }
 
 /// Prints the finished run and maps its outcome to an exit code.
-pub fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
+pub(crate) fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
     match store.run(outcome.run_id) {
         Ok(Some(detail)) if json => println!("{}", serde_json::to_string_pretty(&detail.run).unwrap_or_default()),
         Ok(Some(detail)) => {
@@ -100,7 +100,7 @@ pub fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
     exit_for(outcome)
 }
 
-pub fn exit_for(outcome: &Outcome) -> u8 {
+pub(crate) fn exit_for(outcome: &Outcome) -> u8 {
     if outcome.environment_error {
         return exit_code::ENVIRONMENT;
     }

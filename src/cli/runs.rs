@@ -18,7 +18,7 @@ pub struct RunsArgs {
     pub json: bool,
 }
 
-pub fn run(settings: &Settings, args: &RunsArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &RunsArgs) -> u8 {
     let runs = match crate::run_log::open(&settings.state_dir).and_then(|s| s.runs(args.limit)) {
         Ok(runs) => runs,
         Err(e) => {
@@ -35,7 +35,7 @@ pub fn run(settings: &Settings, args: &RunsArgs) -> u8 {
 }
 
 /// The runs as an aligned text table.
-pub fn table(runs: &[RunRow]) -> String {
+pub(crate) fn table(runs: &[RunRow]) -> String {
     let mut rows =
         vec![["RUN", "ROBOT", "STATUS", "STARTED", "TIME", "DONE", "EXCEPTIONS", "SAVED"].map(String::from).to_vec()];
     for r in runs {

@@ -24,7 +24,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("expected a duration such as 30s, found `{text}`"))
 }
 
-pub async fn run(settings: &Settings, args: ServeArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: ServeArgs) -> u8 {
     let options = ServeOptions { max_browsers: args.max_browsers, grace: args.grace };
     match serve(settings.clone(), options).await {
         Ok(()) => exit_code::SUCCESS,

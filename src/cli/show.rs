@@ -15,7 +15,7 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-pub fn run(settings: &Settings, args: &ShowArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
     let detail = match crate::run_log::open(&settings.state_dir).and_then(|s| s.run(args.run)) {
         Ok(Some(detail)) => detail,
         Ok(None) => {

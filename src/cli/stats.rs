@@ -50,7 +50,7 @@ fn start_of(date: NaiveDate) -> Option<String> {
     Some(local.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-pub fn run(settings: &Settings, args: &StatsArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
     let query = StatsQuery {
         from: args.from.and_then(start_of),
         to: args.to.and_then(|d| d.succ_opt()).and_then(start_of),

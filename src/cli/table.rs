@@ -1,7 +1,7 @@
 //! Plain aligned text tables for the terminal.
 
 /// Left-aligned columns two spaces apart; the first row is the header.
-pub fn render(rows: &[Vec<String>]) -> String {
+pub(crate) fn render(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error("another `nightshift serve` (pid {pid}) is already using the state folder `{}`", dir.display())]
     Held { pid: String, dir: PathBuf },
     #[error("failed to lock `{}`: {source}", path.display())]
@@ -18,12 +18,12 @@ pub enum LockError {
 
 /// Held while the daemon runs.
 #[derive(Debug)]
-pub struct StateLock {
+pub(crate) struct StateLock {
     _file: File,
 }
 
 impl StateLock {
-    pub fn acquire(state_dir: &Path) -> Result<Self, LockError> {
+    pub(crate) fn acquire(state_dir: &Path) -> Result<Self, LockError> {
         let path = state_dir.join("serve.lock");
         let io = |source| LockError::Io { path: path.clone(), source };
         std::fs::create_dir_all(state_dir).map_err(io)?;

@@ -1,6 +1,6 @@
 //! `nightshift serve`: the scheduler daemon.
 
-pub mod lock;
-pub mod policy;
-pub mod serve;
-pub mod watch;
+pub(crate) mod lock;
+pub(crate) mod policy;
+pub(crate) mod serve;
+pub(crate) mod watch;

@@ -9,7 +9,7 @@ use crate::schedule::job::{Fire, Job, Missed, Overlap};
 
 /// What to do with a slot that has come.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     Start,
     /// Record the slot as skipped, with why.
     Skip(String),
@@ -20,7 +20,7 @@ pub enum Decision {
 }
 
 /// The slots of `job` in `(since, now]`.
-pub fn due(job: &Job, since: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Fire> {
+pub(crate) fn due(job: &Job, since: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Fire> {
     if !job.enabled {
         return Vec::new();
     }
@@ -29,7 +29,7 @@ pub fn due(job: &Job, since: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Fire> {
 
 /// What a slot that is not skipped by the calendar does, given the job's
 /// current run (its id) and whether a slot already waits.
-pub fn decide(overlap: Overlap, running: Option<i64>, queued: bool) -> Decision {
+pub(crate) fn decide(overlap: Overlap, running: Option<i64>, queued: bool) -> Decision {
     match (running, overlap) {
         (None, _) => Decision::Start,
         (Some(run), Overlap::Skip) => Decision::Skip(format!("the previous run {run} was still running")),
@@ -43,7 +43,7 @@ pub fn decide(overlap: Overlap, running: Option<i64>, queued: bool) -> Decision 
 
 /// The slot to catch up when the daemon starts at `now`: the last one within
 /// `missed_within` that the calendar does not skip, for `missed: run_once`.
-pub fn missed(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
+pub(crate) fn missed(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
     if !job.enabled || job.missed != Missed::RunOnce {
         return None;
     }

@@ -32,14 +32,14 @@ use crate::store::{ScheduledRun, Store, StoreError};
 
 /// The longest the daemon sleeps before it looks at the clock again, in case
 /// the wall clock was set.
-pub const MAX_SLEEP: Duration = Duration::from_secs(3600);
+pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(3600);
 /// How long file changes are let settle before reloading.
-pub const RELOAD_SETTLE: Duration = Duration::from_millis(200);
+pub(crate) const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 /// How long runs get to stop after a hard stop at shutdown.
-pub const STOP_WAIT: Duration = Duration::from_secs(20);
+pub(crate) const STOP_WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// Browsers (so runs) at the same time.
     pub max_browsers: usize,
     /// At SIGTERM, how long running runs get to finish their current case.
@@ -47,7 +47,7 @@ pub struct ServeOptions {
 }
 
 #[derive(Debug, Error)]
-pub enum ServeError {
+pub(crate) enum ServeError {
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
@@ -86,7 +86,7 @@ struct Daemon {
 }
 
 /// Runs the daemon until SIGTERM or Ctrl-C.
-pub async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
+pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
     let _lock = StateLock::acquire(&settings.state_dir)?;
     let store = crate::run_log::open(&settings.state_dir)?;
     let (done, mut done_rx) = mpsc::unbounded_channel();
@@ -469,7 +469,7 @@ impl Daemon {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "a run task owns each of these; bundling them would only move the list")]
 async fn run_task(
     settings: Settings,
     robot: Robot,

@@ -8,13 +8,13 @@ use std::path::Path;
 use tokio::io::unix::AsyncFd;
 
 /// An inotify instance watching some folders.
-pub struct Watcher {
+pub(crate) struct Watcher {
     fd: AsyncFd<OwnedFd>,
 }
 
 impl Watcher {
     /// Watches `dirs` (folders that do not exist are left out).
-    pub fn new(dirs: &[&Path]) -> std::io::Result<Self> {
+    pub(crate) fn new(dirs: &[&Path]) -> std::io::Result<Self> {
         // SAFETY: inotify_init1 returns a new descriptor or -1.
         let raw = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         if raw < 0 {
@@ -37,7 +37,7 @@ impl Watcher {
     }
 
     /// Waits for the next batch of changes.
-    pub async fn changed(&self) -> std::io::Result<()> {
+    pub(crate) async fn changed(&self) -> std::io::Result<()> {
         let mut buffer = [0u8; 4096];
         loop {
             let mut guard = self.fd.readable().await?;

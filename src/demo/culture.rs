@@ -14,7 +14,7 @@ use serde::Deserialize;
 use crate::demo::data::COURSES;
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
-pub const SITE: &str = "Kulturskolan Admin";
+pub(crate) const SITE: &str = "Kulturskolan Admin";
 const COOKIE: &str = "ks_session";
 const STYLE: &str = "body{font-family:Verdana,sans-serif;font-size:13px;margin:0}header{background:#6b2c68;color:#fff;padding:6px 12px}\
     main{padding:12px}table{border-collapse:collapse}td,th{border:1px solid #999;padding:3px 6px}.error{color:#b00}";
@@ -65,7 +65,7 @@ impl Culture {
 
 type Shared = Arc<Mutex<Culture>>;
 
-pub fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/applications/new") }))
         .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 /// Escapes text for HTML element content and attribute values.
-pub fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -22,7 +22,7 @@ pub fn esc(text: &str) -> String {
 }
 
 /// A whole page with a title, a site banner and `body`.
-pub fn page(site: &str, title: &str, style: &str, body: &str) -> Html<String> {
+pub(crate) fn page(site: &str, title: &str, style: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{} – {}</title><style>{style}</style></head>\
          <body><header><b>{}</b></header><main><h1>{}</h1>\n{body}\n</main></body></html>",
@@ -35,13 +35,13 @@ pub fn page(site: &str, title: &str, style: &str, body: &str) -> Html<String> {
 
 /// Cookie-based sessions: random tokens that the site hands out at login.
 #[derive(Debug, Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     tokens: HashSet<String>,
     counter: u64,
 }
 
 impl Sessions {
-    pub fn open(&mut self) -> String {
+    pub(crate) fn open(&mut self) -> String {
         self.counter += 1;
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let token = format!("{:x}{:x}", nanos, self.counter);
@@ -49,17 +49,17 @@ impl Sessions {
         token
     }
 
-    pub fn valid(&self, headers: &HeaderMap, cookie: &str) -> bool {
+    pub(crate) fn valid(&self, headers: &HeaderMap, cookie: &str) -> bool {
         self.token(headers, cookie).is_some()
     }
 
     /// The request's session token, if it is one this site handed out.
-    pub fn token(&self, headers: &HeaderMap, cookie: &str) -> Option<String> {
+    pub(crate) fn token(&self, headers: &HeaderMap, cookie: &str) -> Option<String> {
         cookie_value(headers, cookie).filter(|t| self.tokens.contains(t))
     }
 
     /// Ends a session (it timed out).
-    pub fn close(&mut self, token: &str) {
+    pub(crate) fn close(&mut self, token: &str) {
         self.tokens.remove(token);
     }
 }
@@ -73,13 +73,13 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// What the login forms post.
 #[derive(serde::Deserialize)]
-pub struct Login {
+pub(crate) struct Login {
     pub username: String,
     pub password: String,
 }
 
 /// How a site looks and keeps its session: used by the shared login.
-pub struct SiteLook {
+pub(crate) struct SiteLook {
     pub name: &'static str,
     pub style: &'static str,
     pub cookie: &'static str,
@@ -87,7 +87,13 @@ pub struct SiteLook {
 
 /// Answers a login form: a new session and a redirect to `home` when the
 /// account matches, else the form again with `refusal`.
-pub fn answer_login(sessions: &mut Sessions, accepted: bool, look: &SiteLook, home: &str, refusal: &str) -> Response {
+pub(crate) fn answer_login(
+    sessions: &mut Sessions,
+    accepted: bool,
+    look: &SiteLook,
+    home: &str,
+    refusal: &str,
+) -> Response {
     if accepted {
         let token = sessions.open();
         login_redirect(look.cookie, &token, home)
@@ -97,7 +103,7 @@ pub fn answer_login(sessions: &mut Sessions, accepted: bool, look: &SiteLook, ho
 }
 
 /// A redirect that also sets the session cookie.
-pub fn login_redirect(cookie: &str, token: &str, to: &str) -> Response {
+pub(crate) fn login_redirect(cookie: &str, token: &str, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     if let Ok(value) = HeaderValue::from_str(&format!("{cookie}={token}; Path=/; HttpOnly; SameSite=Lax")) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -106,7 +112,7 @@ pub fn login_redirect(cookie: &str, token: &str, to: &str) -> Response {
 }
 
 /// The login form both sites show, in their own words.
-pub fn login_form(site: &str, style: &str, error: Option<&str>) -> Html<String> {
+pub(crate) fn login_form(site: &str, style: &str, error: Option<&str>) -> Html<String> {
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
     page(
         site,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::demo::data::{Pupil, VACCINES};
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
-pub const SITE: &str = "Elevhälsans journalsystem";
+pub(crate) const SITE: &str = "Elevhälsans journalsystem";
 const COOKIE: &str = "JSESSIONID";
 const STYLE: &str = "body{font-family:Verdana,sans-serif;font-size:13px;background:#eef;margin:0}\
     header{background:#556;color:#fff;padding:6px}main{padding:12px}table{border-collapse:collapse}\
@@ -51,7 +51,7 @@ impl Journal {
 
 type Shared = Arc<Mutex<Journal>>;
 
-pub fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(frameset))
         .route("/menu", get(menu))

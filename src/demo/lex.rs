@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::demo::data::ACTIVITIES;
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
 
-pub const SITE: &str = "Lex – miljö- och byggnämndens diarium";
+pub(crate) const SITE: &str = "Lex – miljö- och byggnämndens diarium";
 const COOKIE: &str = "lex_session";
 const STYLE: &str = "body{font-family:Arial,sans-serif;margin:0}header{background:#2d5f2e;color:#fff;padding:6px 12px}\
     main{padding:12px}table{border-collapse:collapse}td,th{border:1px solid #aaa;padding:3px 6px}.error{color:#b00}";
@@ -52,7 +52,7 @@ impl Lex {
 
 type Shared = Arc<Mutex<Lex>>;
 
-pub fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/search") }))
         .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))

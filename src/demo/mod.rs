@@ -1,10 +1,10 @@
 //! The stand-in e-service and legacy sites, and `nightshift demo`.
 
-pub mod culture;
+pub(crate) mod culture;
 pub mod data;
 pub mod eservice;
-pub mod html;
-pub mod journal;
-pub mod lex;
+pub(crate) mod html;
+pub(crate) mod journal;
+pub(crate) mod lex;
 pub mod sites;
-pub mod waste;
+pub(crate) mod waste;

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::demo::data::WasteCustomer;
 use crate::demo::html::{Sessions, esc, login_redirect};
 
-pub const SITE: &str = "Avfallsregistret";
+pub(crate) const SITE: &str = "Avfallsregistret";
 const COOKIE: &str = "AVFSESSID";
 
 /// A pause of bin collection as the billing system keeps it.
@@ -95,7 +95,7 @@ impl Waste {
 
 type Shared = Arc<Mutex<Waste>>;
 
-pub fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/kunder") }))
         .route("/login", get(login_page).post(login))

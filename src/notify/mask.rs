@@ -3,7 +3,7 @@
 //! becomes `19121212****`.
 
 /// Replaces the last four digits of every personnummer-shaped number.
-pub fn mask_personnummer(text: &str) -> String {
+pub(crate) fn mask_personnummer(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;

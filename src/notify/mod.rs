@@ -2,7 +2,7 @@
 //! and how it leaves (`smtp`, the only file that imports lettre). The outbox
 //! between them is the store's; `delivery` (beside this module) joins the two.
 
-pub mod mask;
-pub mod policy;
-pub mod render;
-pub mod smtp;
+pub(crate) mod mask;
+pub(crate) mod policy;
+pub(crate) mod render;
+pub(crate) mod smtp;

@@ -13,7 +13,7 @@ use crate::runner::event::{ItemStatus, RunStatus};
 
 /// How a robot's mail is addressed and written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MailPolicy {
+pub(crate) struct MailPolicy {
     pub handlers: Vec<String>,
     /// `NIGHTSHIFT_OPS_EMAIL`: where technical failures go.
     pub ops: Option<String>,
@@ -25,7 +25,7 @@ pub struct MailPolicy {
 }
 
 impl MailPolicy {
-    pub fn for_robot(robot: &Robot, ops: Option<String>) -> Self {
+    pub(crate) fn for_robot(robot: &Robot, ops: Option<String>) -> Self {
         Self {
             handlers: robot.handlers.clone(),
             ops,
@@ -37,7 +37,7 @@ impl MailPolicy {
     }
 
     /// For runs whose robot is not at hand (a dead process found at start).
-    pub fn ops_only(ops: Option<String>) -> Self {
+    pub(crate) fn ops_only(ops: Option<String>) -> Self {
         Self {
             handlers: Vec::new(),
             ops,
@@ -49,13 +49,13 @@ impl MailPolicy {
     }
 
     /// The operations address from `NIGHTSHIFT_OPS_EMAIL`.
-    pub fn ops_from_env() -> Option<String> {
+    pub(crate) fn ops_from_env() -> Option<String> {
         std::env::var("NIGHTSHIFT_OPS_EMAIL").ok().filter(|s| s.contains('@'))
     }
 }
 
 /// The mail a finished run calls for.
-pub fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
+pub(crate) fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
     let texts = Texts::new(policy.language).describing(&policy.description);
     let mut mails = Vec::new();
     let mut unaddressed: Vec<&ItemReport> = Vec::new();

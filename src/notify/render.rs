@@ -10,18 +10,18 @@ use crate::runner::event::RunStatus;
 use crate::schedule::overdue::Overdue;
 
 /// The phrases of one language.
-pub struct Texts {
+pub(crate) struct Texts {
     language: Language,
     /// The robot's description, named beside the robot when there is one.
     description: String,
 }
 
 impl Texts {
-    pub fn new(language: Language) -> Self {
+    pub(crate) fn new(language: Language) -> Self {
         Self { language, description: String::new() }
     }
 
-    pub fn describing(mut self, description: &str) -> Self {
+    pub(crate) fn describing(mut self, description: &str) -> Self {
         self.description = description.to_string();
         self
     }
@@ -174,7 +174,7 @@ fn assemble(texts: &Texts, before: &[String], cases: &[Vec<String>], after: &[St
 }
 
 /// Subject, text and HTML of a mail about business exceptions.
-pub fn render_cases(texts: &Texts, report: &RunReport, items: &[&ItemReport]) -> (String, String, String) {
+pub(crate) fn render_cases(texts: &Texts, report: &RunReport, items: &[&ItemReport]) -> (String, String, String) {
     let subject = texts.cases_subject(&report.robot, items);
     let cases: Vec<Vec<String>> = items.iter().map(|i| texts.case_lines(i)).collect();
     let (text, html) = assemble(texts, &[texts.cases_intro(report, items.len())], &cases, &[]);
@@ -182,7 +182,7 @@ pub fn render_cases(texts: &Texts, report: &RunReport, items: &[&ItemReport]) ->
 }
 
 /// Subject, text and HTML of the mail to operations.
-pub fn render_ops(
+pub(crate) fn render_ops(
     texts: &Texts,
     report: &RunReport,
     technical: &[&ItemReport],
@@ -236,7 +236,7 @@ pub fn render_ops(
 }
 
 /// Subject, text and HTML of the mail that says a robot is overdue.
-pub fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String, String, String) {
+pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String, String, String) {
     let (subject, paragraph, advice) = if texts.sv() {
         (
             format!("nightshift: {} har inte lyckats på {}", late.robot, fmt_span(late.quiet)),

@@ -12,12 +12,12 @@ use thiserror::Error;
 use crate::mail::Mail;
 
 /// How long one SMTP conversation may take before it counts as failed.
-pub const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 /// The sender address unless `NIGHTSHIFT_MAIL_FROM` says otherwise.
-pub const DEFAULT_FROM: &str = "nightshift <nightshift@localhost>";
+pub(crate) const DEFAULT_FROM: &str = "nightshift <nightshift@localhost>";
 
 #[derive(Debug, Error)]
-pub enum MailerError {
+pub(crate) enum MailerError {
     #[error("NIGHTSHIFT_SMTP_URL is not a usable SMTP URL: {0}")]
     Url(String),
     #[error("NIGHTSHIFT_MAIL_FROM `{0}` is not an address")]
@@ -27,7 +27,7 @@ pub enum MailerError {
 }
 
 /// Where mail goes.
-pub struct Mailer {
+pub(crate) struct Mailer {
     transport: Transport,
     from: Mailbox,
     /// Where it goes, for messages (never the URL: it may hold a password).
@@ -41,7 +41,7 @@ enum Transport {
 
 impl Mailer {
     /// SMTP when `NIGHTSHIFT_SMTP_URL` is set, else the outbox folder.
-    pub fn from_env(state_dir: &Path) -> Result<Self, MailerError> {
+    pub(crate) fn from_env(state_dir: &Path) -> Result<Self, MailerError> {
         let from_text = std::env::var("NIGHTSHIFT_MAIL_FROM").unwrap_or_else(|_| DEFAULT_FROM.to_string());
         let from: Mailbox = from_text.parse().map_err(|_| MailerError::From(from_text.clone()))?;
         match std::env::var("NIGHTSHIFT_SMTP_URL").ok().filter(|u| !u.is_empty()) {
@@ -64,7 +64,7 @@ impl Mailer {
     }
 
     /// Sends one mail; the error says why not.
-    pub async fn send(&self, row: &Mail) -> Result<(), String> {
+    pub(crate) async fn send(&self, row: &Mail) -> Result<(), String> {
         let message = self.message(row)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),

@@ -26,7 +26,7 @@ fn digits_of(text: &str) -> Vec<u32> {
 /// A valid personnummer or samordningsnummer in the 12-digit form
 /// `YYYYMMDD-NNNC`, or why it is not one. Ten digits get their century from
 /// `today`'s year (a `+` separator means over a hundred years old).
-pub fn personnummer(text: &str, today: NaiveDate) -> Result<String, &'static str> {
+pub(crate) fn personnummer(text: &str, today: NaiveDate) -> Result<String, &'static str> {
     let trimmed = text.trim();
     if trimmed.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')) {
         return Err("it holds characters other than digits, `-` and `+`");
@@ -68,7 +68,7 @@ pub fn personnummer(text: &str, today: NaiveDate) -> Result<String, &'static str
 }
 
 /// A valid organisationsnummer (`NNNNNN-NNNN`), or why not.
-pub fn organisationsnummer(text: &str) -> Result<String, &'static str> {
+pub(crate) fn organisationsnummer(text: &str) -> Result<String, &'static str> {
     let digits = digits_of(text);
     let digits = match digits.len() {
         10 => digits,
@@ -86,7 +86,7 @@ pub fn organisationsnummer(text: &str) -> Result<String, &'static str> {
 }
 
 /// A plausible email address: one `@`, a dot in the domain, no spaces.
-pub fn email(text: &str) -> Result<String, &'static str> {
+pub(crate) fn email(text: &str) -> Result<String, &'static str> {
     let text = text.trim();
     let Some((local, domain)) = text.split_once('@') else { return Err("it has no `@`") };
     let sane = !local.is_empty()
@@ -99,7 +99,7 @@ pub fn email(text: &str) -> Result<String, &'static str> {
 }
 
 /// A date that exists, written `YYYY-MM-DD`.
-pub fn date(text: &str) -> Result<String, &'static str> {
+pub(crate) fn date(text: &str) -> Result<String, &'static str> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(|d| d.format("%Y-%m-%d").to_string())
         .map_err(|_| "it is not a date of the form YYYY-MM-DD that exists")

@@ -48,33 +48,33 @@ fn display_path(path: &Path) -> String {
 
 /// Collects diagnostics for one file while it is validated.
 #[derive(Debug)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     file: PathBuf,
     pub list: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
-    pub fn new(file: &Path) -> Self {
+    pub(crate) fn new(file: &Path) -> Self {
         Self { file: file.to_path_buf(), list: Vec::new() }
     }
 
-    pub fn error(&mut self, pos: Pos, width: usize, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, pos: Pos, width: usize, message: impl Into<String>) {
         self.list.push(Diagnostic { file: self.file.clone(), pos, width, message: message.into() });
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
     /// The diagnostics sorted by position, as they are reported.
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.list.sort_by_key(|d| d.pos);
         self.list
     }
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (strsim::jaro_winkler(word, c), *c))

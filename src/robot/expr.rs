@@ -7,13 +7,11 @@
 //! built in. `${row.Field}` reads a field of a variable holding JSON (a table
 //! row, an HTTP answer). `$${` writes a literal `${`.
 
-use std::collections::HashMap;
-
 use thiserror::Error;
 
 /// Transforms a reference may pass its value through, `${pnr | trim | personnummer}`,
 /// with how many quoted arguments each takes (least, most).
-pub const TRANSFORMS: &[(&str, usize, usize)] = &[
+pub(crate) const TRANSFORMS: &[(&str, usize, usize)] = &[
     ("trim", 0, 0),
     ("upper", 0, 0),
     ("lower", 0, 0),
@@ -25,7 +23,7 @@ pub const TRANSFORMS: &[(&str, usize, usize)] = &[
 ];
 
 /// The built-in names, usable as `${today}` and so on.
-pub const BUILTINS: &[&str] = &["today", "now", "run.id", "run.dir", "robot.name", "cursor"];
+pub(crate) const BUILTINS: &[&str] = &["today", "now", "run.id", "run.dir", "robot.name", "cursor"];
 
 /// Date forms the `date` transform reads when it is given only the form to write.
 const DATE_INPUTS: &[&str] = &["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y"];
@@ -387,35 +385,37 @@ pub enum RenderError {
     Secret(String),
 }
 
-/// A plain scope over maps, used by tests and by `check`.
-#[derive(Debug, Default)]
-pub struct MapScope {
-    pub vars: HashMap<String, String>,
-    pub item: Option<HashMap<String, String>>,
-    pub env: HashMap<String, String>,
-    pub secrets: HashMap<String, String>,
-    pub builtins: HashMap<String, String>,
-}
-
-impl Scope for MapScope {
-    fn lookup(&self, namespace: Namespace, name: &str) -> Result<String, RenderError> {
-        let found = match namespace {
-            Namespace::Var => self.vars.get(name).ok_or_else(|| RenderError::Var(name.into())),
-            Namespace::Item => match &self.item {
-                Some(item) => item.get(name).ok_or_else(|| RenderError::ItemField(name.into())),
-                None => Err(RenderError::NoItem(name.into())),
-            },
-            Namespace::Env => self.env.get(name).ok_or_else(|| RenderError::Env(name.into())),
-            Namespace::Secret => self.secrets.get(name).ok_or_else(|| RenderError::Secret(name.into())),
-            Namespace::Builtin => self.builtins.get(name).ok_or_else(|| RenderError::Var(name.into())),
-        };
-        found.cloned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
+
+    /// A plain scope over maps.
+    #[derive(Debug, Default)]
+    pub(super) struct MapScope {
+        pub vars: HashMap<String, String>,
+        pub item: Option<HashMap<String, String>>,
+        pub env: HashMap<String, String>,
+        pub secrets: HashMap<String, String>,
+        pub builtins: HashMap<String, String>,
+    }
+
+    impl Scope for MapScope {
+        fn lookup(&self, namespace: Namespace, name: &str) -> Result<String, RenderError> {
+            let found = match namespace {
+                Namespace::Var => self.vars.get(name).ok_or_else(|| RenderError::Var(name.into())),
+                Namespace::Item => match &self.item {
+                    Some(item) => item.get(name).ok_or_else(|| RenderError::ItemField(name.into())),
+                    None => Err(RenderError::NoItem(name.into())),
+                },
+                Namespace::Env => self.env.get(name).ok_or_else(|| RenderError::Env(name.into())),
+                Namespace::Secret => self.secrets.get(name).ok_or_else(|| RenderError::Secret(name.into())),
+                Namespace::Builtin => self.builtins.get(name).ok_or_else(|| RenderError::Var(name.into())),
+            };
+            found.cloned()
+        }
+    }
 
     #[test]
     fn renders_each_namespace() {

@@ -42,7 +42,7 @@ pub enum Strategy {
 }
 
 /// The prefixes a locator may start with, in the form `prefix:value`.
-pub const PREFIXES: &[(&str, Strategy)] = &[
+pub(crate) const PREFIXES: &[(&str, Strategy)] = &[
     ("css", Strategy::Css),
     ("xpath", Strategy::XPath),
     ("text", Strategy::Text),
@@ -107,7 +107,7 @@ impl Locator {
 }
 
 /// Translates a resolved locator into a CSS or XPath selector.
-pub fn selector(strategy: Strategy, value: &str) -> Selector {
+pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
     let lit = xpath_literal(value);
     const FIELD: &str = "self::input or self::select or self::textarea";
     match strategy {

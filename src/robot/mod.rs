@@ -1,14 +1,14 @@
 //! The robot language: reading, validating and modelling robot files. Pure and
 //! sync: no IO beyond reading the file.
 
-pub mod checks;
-pub mod diagnostic;
-pub mod expr;
-pub mod locator;
-pub mod model;
-pub mod step;
+pub(crate) mod checks;
+pub(crate) mod diagnostic;
+pub(crate) mod expr;
+pub(crate) mod locator;
+pub(crate) mod model;
+pub(crate) mod step;
 pub mod validate;
-pub mod yaml;
+pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 

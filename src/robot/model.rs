@@ -8,9 +8,9 @@ use crate::robot::locator::Locator;
 use crate::robot::step::Step;
 
 /// How long an element step waits for its element unless told otherwise.
-pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a page may take to load before the step fails.
-pub const DEFAULT_PAGE_LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_PAGE_LOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Robot {

@@ -119,12 +119,12 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// Keys any step may carry beside its action.
-pub const COMMON_KEYS: &[&str] = &["timeout", "name"];
+pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name"];
 
 /// Keys only an `if` step has.
-pub const IF_KEYS: &[&str] = &["then", "else"];
+pub(crate) const IF_KEYS: &[&str] = &["then", "else"];
 /// The key only a `fill` step has: what to click once the fields are set.
-pub const FILL_KEYS: &[&str] = &["submit"];
+pub(crate) const FILL_KEYS: &[&str] = &["submit"];
 
 /// One step with where it was written and its own options.
 #[derive(Debug, Clone, PartialEq)]
@@ -480,7 +480,7 @@ impl Action {
 
 /// Calls `f` on every step, including those inside `if`, `for_each` and
 /// `retry` blocks (not those of a `use`d file, which has its own names).
-pub fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
+pub(crate) fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
     for step in steps {
         f(step);
         match &step.action {
@@ -509,5 +509,22 @@ impl Action {
             Action::ForEach { name, .. } => vec![name.as_str()],
             _ => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_keyword_has_its_section_in_the_reference() {
+        let reference = include_str!("../../docs/robot-language.md");
+        let headings: Vec<&str> = reference.lines().filter_map(|l| l.strip_prefix("### ")).collect();
+        for keyword in Keyword::ALL {
+            let documented = headings.iter().any(|h| h.split([' ', ',']).any(|word| word == keyword.name()));
+            assert!(documented, "docs/robot-language.md has no `### {keyword}` section");
+        }
+        assert_eq!(Keyword::parse("wait_for"), Some(Keyword::WaitFor));
+        assert_eq!(Keyword::parse("gotoo"), None);
     }
 }

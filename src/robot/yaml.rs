@@ -30,14 +30,14 @@ impl Pos {
 
 /// A node of the tree with its position (where the value starts).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     pub value: Value,
     pub pos: Pos,
 }
 
 /// The value of a node. Map keys are always strings in robot files.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -49,14 +49,14 @@ pub enum Value {
 
 /// A map key and where it stands.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
+pub(crate) struct Key {
     pub name: String,
     pub pos: Pos,
 }
 
 impl Value {
     /// What kind of value this is, as a user would call it in an error message.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Null => "nothing",
             Value::Bool(_) => "a boolean",
@@ -69,7 +69,7 @@ impl Value {
 
     /// The scalar as text (numbers and booleans as written), or `None` for
     /// null, lists and mappings.
-    pub fn as_text(&self) -> Option<String> {
+    pub(crate) fn as_text(&self) -> Option<String> {
         match self {
             Value::Str(s) => Some(s.clone()),
             Value::Int(i) => Some(i.to_string()),
@@ -82,13 +82,13 @@ impl Value {
 
 /// A YAML syntax error with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub pos: Pos,
     pub message: String,
 }
 
 /// Reads a whole document into a tree. An empty document is `Value::Null`.
-pub fn parse(source: &str) -> Result<Node, SyntaxError> {
+pub(crate) fn parse(source: &str) -> Result<Node, SyntaxError> {
     if source.trim().is_empty() {
         return Ok(Node { value: Value::Null, pos: Pos::new(1, 1) });
     }

@@ -14,7 +14,7 @@ use crate::runner::stop::StopReason;
 
 /// How a case's steps ended, when they did not simply finish.
 #[derive(Debug, Error)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// A `skip` step: the case is already done.
     #[error("{0}")]
     Skip(String),
@@ -31,7 +31,7 @@ pub enum Failure {
 
 /// A technical failure, with its cause as data.
 #[derive(Debug, Error)]
-pub enum SystemError {
+pub(crate) enum SystemError {
     #[error(transparent)]
     Browser(#[from] BrowserError),
     /// A wait ran out: what was waited for, and the limit.
@@ -64,19 +64,6 @@ pub enum SystemError {
     SetupBeforeRetry(Box<Failure>),
 }
 
-impl SystemError {
-    /// Whether the failure is a wait that ran out (an element that never
-    /// showed up, a condition never met, a download never finished).
-    pub fn is_timeout(&self) -> bool {
-        match self {
-            SystemError::TimedOut { .. } | SystemError::DownloadTimedOut { .. } => true,
-            SystemError::Browser(e) => matches!(e, BrowserError::NotFound { .. } | BrowserError::Timeout { .. }),
-            SystemError::Step { cause, .. } => matches!(&**cause, Failure::System(e) if e.is_timeout()),
-            _ => false,
-        }
-    }
-}
-
 impl From<RenderError> for Failure {
     fn from(e: RenderError) -> Self {
         Failure::System(SystemError::Render(e))
@@ -97,7 +84,7 @@ impl From<SourceError> for Failure {
 
 /// Why a run ended other than with every case tried.
 #[derive(Debug, Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error("variable `{name}`: {source}")]
     Variable { name: String, source: RenderError },
     #[error("setup failed: {0}")]
@@ -116,7 +103,7 @@ pub enum RunError {
 
 impl RunError {
     /// The run's status for this ending.
-    pub fn status(&self) -> crate::runner::event::RunStatus {
+    pub(crate) fn status(&self) -> crate::runner::event::RunStatus {
         use crate::runner::event::RunStatus;
         match self {
             RunError::Shutdown { .. } => RunStatus::Interrupted,
@@ -133,11 +120,11 @@ mod tests {
     #[test]
     fn a_failed_step_names_its_line_and_keyword_and_keeps_its_cause_typed() {
         let wait = SystemError::TimedOut { waited_for: "wait_for text `Sparat`".into(), limit: Duration::from_secs(5) };
-        assert!(wait.is_timeout());
         let step = SystemError::Step { line: 12, keyword: "wait_for", cause: Box::new(Failure::System(wait)) };
-        assert!(step.is_timeout());
         assert_eq!(step.to_string(), "line 12: `wait_for` failed: wait_for text `Sparat` was not met within 5s");
-        let page = SystemError::Browser(BrowserError::Page("boom".into()));
-        assert!(!page.is_timeout());
+        let Failure::System(SystemError::Step { cause, .. }) = Failure::System(step) else { unreachable!() };
+        assert!(
+            matches!(*cause, Failure::System(SystemError::TimedOut { limit, .. }) if limit == Duration::from_secs(5))
+        );
     }
 }

@@ -15,15 +15,15 @@ mod attempt;
 mod block;
 pub mod event;
 mod evidence;
-pub mod failure;
+pub(crate) mod failure;
 mod helpers;
-pub mod run;
-pub mod scope;
-pub mod source;
+pub(crate) mod run;
+pub(crate) mod scope;
+pub(crate) mod source;
 mod steps;
-pub mod stop;
+pub(crate) mod stop;
 #[cfg(test)]
 mod tests;
-pub mod totals;
+pub(crate) mod totals;
 
 pub use run::{RunContext, RunSummary, Runner};

@@ -26,7 +26,7 @@ use crate::runner::stop::{StopReceiver, TEARDOWN_LIMIT, stopped};
 use crate::runner::totals::Totals;
 
 /// How many pages of an item table are followed at most.
-pub const MAX_TABLE_PAGES: usize = 500;
+pub(crate) const MAX_TABLE_PAGES: usize = 500;
 
 /// Everything a run needs besides the robot and the browser.
 #[derive(Debug, Default)]

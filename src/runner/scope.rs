@@ -6,7 +6,7 @@ use crate::redact::Secret;
 use crate::robot::expr::{Namespace, RenderError, Scope};
 
 #[derive(Debug, Default)]
-pub struct RunScope {
+pub(crate) struct RunScope {
     pub vars: HashMap<String, String>,
     /// The current item's fields, by header name.
     pub item: Option<Vec<(String, String)>>,

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// One case's fields, in the order of the source.
-pub type Row = Vec<(String, String)>;
+pub(crate) type Row = Vec<(String, String)>;
 
 /// Why cases or data could not be read from a file or an API, or written to a file.
 #[derive(Debug, Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     #[error("failed to {action} `{}`: {source}", path.display())]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("`{}`: a quoted field is not closed (from line {line})", path.display())]
@@ -49,7 +49,7 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
 
 /// Reads a CSV file; the separator is `,` or, when the header has more `;`
 /// than `,` (as Swedish spreadsheets export), `;`.
-pub fn read_csv(path: &Path) -> Result<Vec<Row>, SourceError> {
+pub(crate) fn read_csv(path: &Path) -> Result<Vec<Row>, SourceError> {
     let text = read_text(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let header_line = text.lines().next().unwrap_or_default();
@@ -82,7 +82,7 @@ pub fn read_csv(path: &Path) -> Result<Vec<Row>, SourceError> {
 
 /// Splits CSV text into records (RFC 4180: quoted fields may hold the
 /// separator, newlines and doubled quotes).
-pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, SourceError> {
+pub(crate) fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, SourceError> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
@@ -124,7 +124,7 @@ pub fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, Source
 }
 
 /// Reads a JSON file holding an array of objects; values become text.
-pub fn read_json(path: &Path) -> Result<Vec<Row>, SourceError> {
+pub(crate) fn read_json(path: &Path) -> Result<Vec<Row>, SourceError> {
     let text = read_text(path)?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|source| SourceError::Json { path: path.into(), source })?;
@@ -207,7 +207,11 @@ mod tests {
 
 /// GETs `url` and reads the cases from the JSON answer: the array at the dot
 /// path `items_at` (the whole answer without one), each object a case.
-pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duration) -> Result<Vec<Row>, SourceError> {
+pub(crate) fn fetch_json(
+    url: &str,
+    items_at: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<Vec<Row>, SourceError> {
     let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).build().into();
     let mut answer = agent
         .get(url)
@@ -237,7 +241,7 @@ pub fn fetch_json(url: &str, items_at: Option<&str>, timeout: std::time::Duratio
 
 /// Sends one JSON request and returns the answer's body (for an `http` step).
 /// A status of 400 or more is an error that names the status.
-pub fn http_json(
+pub(crate) fn http_json(
     method: &str,
     url: &str,
     body: Option<&serde_json::Value>,
@@ -264,7 +268,7 @@ pub fn http_json(
 }
 
 /// Rows as a JSON list of objects, the form `for_each` walks.
-pub fn rows_json(rows: &[Row]) -> String {
+pub(crate) fn rows_json(rows: &[Row]) -> String {
     let list: Vec<serde_json::Map<String, serde_json::Value>> =
         rows.iter().map(|row| row.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect()).collect();
     serde_json::to_string(&list).unwrap_or_default()
@@ -272,7 +276,7 @@ pub fn rows_json(rows: &[Row]) -> String {
 
 /// Appends one record to a CSV file, writing the header first when the file
 /// is new or empty. A file whose header differs is refused, not garbled.
-pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), SourceError> {
+pub(crate) fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), SourceError> {
     use std::io::Write;
     let quote = |field: &str| {
         if field.contains([separator, '"', '\n', '\r']) {
@@ -310,7 +314,7 @@ pub fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Res
 /// The cursor to keep after a run: the largest `field` value such that every
 /// case up to it is settled. Cases are ordered by that value; a case that
 /// failed technically (or needs review) holds the cursor before it.
-pub fn next_cursor(start: &str, mut seen: Vec<(String, bool)>) -> String {
+pub(crate) fn next_cursor(start: &str, mut seen: Vec<(String, bool)>) -> String {
     seen.sort();
     let mut cursor = start.to_string();
     for (value, settled) in seen {

@@ -10,7 +10,7 @@ use crate::runner::event::RunStatus;
 
 /// How long `teardown` may take after a run was stopped; then it is cut short
 /// too. The daemon waits a little longer than this before it gives up on a run.
-pub const TEARDOWN_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const TEARDOWN_LIMIT: Duration = Duration::from_secs(10);
 
 /// Why a run was stopped from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,18 +43,18 @@ impl StopReason {
 }
 
 /// Sends the stop to a run.
-pub type StopSender = watch::Sender<Option<StopReason>>;
+pub(crate) type StopSender = watch::Sender<Option<StopReason>>;
 /// What a run watches for a stop.
-pub type StopReceiver = watch::Receiver<Option<StopReason>>;
+pub(crate) type StopReceiver = watch::Receiver<Option<StopReason>>;
 
 /// A channel to stop one run with.
-pub fn stop_channel() -> (StopSender, StopReceiver) {
+pub(crate) fn stop_channel() -> (StopSender, StopReceiver) {
     watch::channel(None)
 }
 
 /// Resolves when a stop has been sent (at once if it already was); never
 /// without a receiver, or once every sender is gone without sending.
-pub async fn stopped(stop: Option<&mut StopReceiver>) -> StopReason {
+pub(crate) async fn stopped(stop: Option<&mut StopReceiver>) -> StopReason {
     let Some(stop) = stop else { return std::future::pending().await };
     let reason = stop.wait_for(Option::is_some).await.ok().map(|r| (*r).unwrap_or(StopReason::Signal));
     match reason {

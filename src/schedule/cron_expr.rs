@@ -19,25 +19,24 @@ use thiserror::Error;
 const FIELDS: [&str; 7] = ["second", "minute", "hour", "day-of-month", "month", "day-of-week", "year"];
 
 #[derive(Debug, Clone)]
-pub struct CronExpr {
+pub(crate) struct CronExpr {
     /// Matches local wall-clock times (evaluated as if they were UTC).
     schedule: cron::Schedule,
     /// The hour field starts with `*`: the job follows the clock across DST.
     follows_clock: bool,
-    pub source: String,
 }
 
 /// A cron expression that does not parse, and which field is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{message}")]
-pub struct CronError {
+pub(crate) struct CronError {
     /// The wrong field's index among the fields as written, if one is to blame.
     pub field_index: Option<usize>,
     pub message: String,
 }
 
 impl CronExpr {
-    pub fn parse(text: &str) -> Result<Self, CronError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, CronError> {
         let written: Vec<&str> = text.split_whitespace().collect();
         let (fields, names): (Vec<String>, &[&str]) = match written.len() {
             5 => {
@@ -86,11 +85,11 @@ impl CronExpr {
         let schedule = cron::Schedule::from_str(&fields.join(" "))
             .map_err(|e| CronError { field_index: None, message: format!("invalid cron expression: {e}") })?;
         let follows_clock = fields[2].starts_with('*');
-        Ok(Self { schedule, follows_clock, source: text.to_string() })
+        Ok(Self { schedule, follows_clock })
     }
 
     /// Every fire time in `(after, until]`, in order.
-    pub fn fires_between(&self, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Tz>> {
+    pub(crate) fn fires_between(&self, tz: Tz, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Tz>> {
         // Near a change of offset, a wall-clock time a little before `after`
         // can land after it (pushed out of a spring gap, or the second pass
         // of an autumn hour): walk from three hours back then. Elsewhere wall
@@ -125,7 +124,7 @@ impl CronExpr {
     }
 
     /// The first fire time after `after`, looking at most `horizon_days` ahead.
-    pub fn next_after(&self, tz: Tz, after: DateTime<Utc>, horizon_days: i64) -> Option<DateTime<Tz>> {
+    pub(crate) fn next_after(&self, tz: Tz, after: DateTime<Utc>, horizon_days: i64) -> Option<DateTime<Tz>> {
         // Windows that grow from a minute, so a job every few seconds costs
         // as little as a yearly one.
         let horizon = Duration::days(horizon_days);

@@ -1,7 +1,7 @@
 //! Reading and validating schedule files (`schedules/*.yaml`), with every
 //! error pointing into the file, like robot files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
@@ -30,7 +30,11 @@ const JOB_KEYS: &[&str] = &[
 
 /// Reads a schedule file. `robots` are the names a job may refer to; `None`
 /// skips that check.
-pub fn schedule_from_str(path: &Path, source: &str, robots: Option<&[String]>) -> Result<Vec<Job>, Vec<Diagnostic>> {
+pub(crate) fn schedule_from_str(
+    path: &Path,
+    source: &str,
+    robots: Option<&[String]>,
+) -> Result<Vec<Job>, Vec<Diagnostic>> {
     let tree = match yaml::parse(source) {
         Ok(tree) => tree,
         Err(e) => {
@@ -155,8 +159,6 @@ fn job(v: &mut Validator, path: &Path, node: &Node, file_timezone: Tz, robots: O
         missed_within,
         max_runtime,
         enabled,
-        file: PathBuf::from(path),
-        pos: node.pos,
     })
 }
 

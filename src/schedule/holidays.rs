@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 /// The holiday on `date`, by its Swedish name, if it is one.
-pub fn swedish_holiday(date: NaiveDate) -> Option<&'static str> {
+pub(crate) fn swedish_holiday(date: NaiveDate) -> Option<&'static str> {
     let year = date.year();
     let easter = easter_sunday(year)?;
     let fixed = |m, d| NaiveDate::from_ymd_opt(year, m, d);
@@ -34,7 +34,7 @@ pub fn swedish_holiday(date: NaiveDate) -> Option<&'static str> {
 }
 
 /// Easter Sunday (the anonymous Gregorian algorithm).
-pub fn easter_sunday(year: i32) -> Option<NaiveDate> {
+pub(crate) fn easter_sunday(year: i32) -> Option<NaiveDate> {
     let a = year % 19;
     let b = year / 100;
     let c = year % 100;

@@ -1,26 +1,24 @@
 //! A scheduled job: a robot, when it runs, and what happens on overlap,
 //! downtime and overrun. `fires` gives its fire times with calendar skips.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::robot::yaml::Pos;
 use crate::schedule::cron_expr::CronExpr;
 use crate::schedule::holidays::swedish_holiday;
 
 /// The timezone jobs run in unless a schedule says otherwise.
-pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Stockholm;
+pub(crate) const DEFAULT_TIMEZONE: Tz = chrono_tz::Europe::Stockholm;
 /// How old a missed slot may be and still be caught up (`missed: run_once`).
-pub const DEFAULT_MISSED_WITHIN: Duration = Duration::from_secs(12 * 3600);
+pub(crate) const DEFAULT_MISSED_WITHIN: Duration = Duration::from_secs(12 * 3600);
 /// How far ahead a schedule must fire at least once to be valid.
-pub const HORIZON_DAYS: i64 = 366;
+pub(crate) const HORIZON_DAYS: i64 = 366;
 
 /// Which days a job runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Calendar {
+pub(crate) enum Calendar {
     /// Every day the cron expression names.
     AnyDay,
     /// Monday to Friday, except Swedish public holidays and their eves.
@@ -31,7 +29,7 @@ pub enum Calendar {
 
 /// What to do when a job fires while its previous run is still going.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlap {
+pub(crate) enum Overlap {
     /// Record the fire as skipped (the default).
     Skip,
     /// Run once the previous run ends (at most one waits).
@@ -42,14 +40,14 @@ pub enum Overlap {
 
 /// What to do, when the daemon starts, about a slot it missed while down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Missed {
+pub(crate) enum Missed {
     Skip,
     /// Run once if the last missed slot is within `missed_within`.
     RunOnce,
 }
 
 #[derive(Debug, Clone)]
-pub struct Job {
+pub(crate) struct Job {
     /// `FILE-STEM/NAME`: unique among all schedules.
     pub id: String,
     pub robot: String,
@@ -62,20 +60,18 @@ pub struct Job {
     pub missed_within: Duration,
     pub max_runtime: Option<Duration>,
     pub enabled: bool,
-    pub file: PathBuf,
-    pub pos: Pos,
 }
 
 /// One fire time of a job; `skipped` says why it will not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fire {
+pub(crate) struct Fire {
     pub at: DateTime<Tz>,
     pub skipped: Option<String>,
 }
 
 impl Job {
     /// Why the job does not run on `date`, if it does not.
-    pub fn skip_reason(&self, date: NaiveDate) -> Option<String> {
+    pub(crate) fn skip_reason(&self, date: NaiveDate) -> Option<String> {
         if self.skip_dates.contains(&date) {
             return Some("skip date".into());
         }
@@ -88,7 +84,7 @@ impl Job {
     }
 
     /// Fire times in `(after, until]`, each with its skip reason.
-    pub fn fires(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Fire> {
+    pub(crate) fn fires(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Fire> {
         self.cron
             .fires_between(self.timezone, after, until)
             .into_iter()
@@ -97,7 +93,7 @@ impl Job {
     }
 
     /// The next `count` fire times after `after` (skipped ones included), within the horizon.
-    pub fn upcoming(&self, after: DateTime<Utc>, count: usize) -> Vec<Fire> {
+    pub(crate) fn upcoming(&self, after: DateTime<Utc>, count: usize) -> Vec<Fire> {
         let mut out = Vec::new();
         let mut from = after;
         while out.len() < count {
@@ -109,7 +105,7 @@ impl Job {
     }
 
     /// The next fire time that is not skipped.
-    pub fn next_run(&self, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
+    pub(crate) fn next_run(&self, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
         let mut from = after;
         for _ in 0..1000 {
             let next = self.cron.next_after(self.timezone, from, HORIZON_DAYS)?;

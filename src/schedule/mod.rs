@@ -1,11 +1,11 @@
 //! Schedules: which robot runs when, in which timezone, on which days.
 //! Pure: next-fire computation and calendars are tested with fixed clocks.
 
-pub mod cron_expr;
-pub mod file;
-pub mod holidays;
-pub mod job;
-pub mod overdue;
+pub(crate) mod cron_expr;
+pub(crate) mod file;
+pub(crate) mod holidays;
+pub(crate) mod job;
+pub(crate) mod overdue;
 
 use std::path::{Path, PathBuf};
 
@@ -14,20 +14,19 @@ use crate::schedule::job::Job;
 
 /// A schedule file that did not validate, with its text for rendering.
 #[derive(Debug)]
-pub struct Invalid {
-    pub path: PathBuf,
+pub(crate) struct Invalid {
     pub source: String,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Invalid {
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         self.diagnostics.iter().map(|d| d.render(&self.source)).collect()
     }
 }
 
 /// The `.yaml`/`.yml` files directly in `dir`, in name order (none if it does not exist).
-pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -38,14 +37,13 @@ pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The names robots are run by: the file stems in the robots folder.
-pub fn robot_names(robots_dir: &Path) -> Vec<String> {
+pub(crate) fn robot_names(robots_dir: &Path) -> Vec<String> {
     yaml_files(robots_dir).iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect()
 }
 
 /// Reads one schedule file against the known robot names.
-pub fn load_file(path: &Path, robots: &[String]) -> Result<Vec<Job>, Invalid> {
+pub(crate) fn load_file(path: &Path, robots: &[String]) -> Result<Vec<Job>, Invalid> {
     let source = std::fs::read_to_string(path).map_err(|e| Invalid {
-        path: path.to_path_buf(),
         source: String::new(),
         diagnostics: vec![Diagnostic {
             file: path.to_path_buf(),
@@ -54,15 +52,11 @@ pub fn load_file(path: &Path, robots: &[String]) -> Result<Vec<Job>, Invalid> {
             message: format!("failed to read the file: {e}"),
         }],
     })?;
-    file::schedule_from_str(path, &source, Some(robots)).map_err(|diagnostics| Invalid {
-        path: path.to_path_buf(),
-        source,
-        diagnostics,
-    })
+    file::schedule_from_str(path, &source, Some(robots)).map_err(|diagnostics| Invalid { source, diagnostics })
 }
 
 /// Every job of every valid schedule file in `dir`, and the files that are not valid.
-pub fn load_dir(dir: &Path, robots: &[String]) -> (Vec<Job>, Vec<Invalid>) {
+pub(crate) fn load_dir(dir: &Path, robots: &[String]) -> (Vec<Job>, Vec<Invalid>) {
     let mut jobs = Vec::new();
     let mut invalid = Vec::new();
     for path in yaml_files(dir) {
@@ -75,7 +69,7 @@ pub fn load_dir(dir: &Path, robots: &[String]) -> (Vec<Job>, Vec<Invalid>) {
 }
 
 /// Whether a YAML text is a schedule (its top level has `jobs`) rather than a robot.
-pub fn looks_like_schedule(source: &str) -> bool {
+pub(crate) fn looks_like_schedule(source: &str) -> bool {
     match crate::robot::yaml::parse(source) {
         Ok(tree) => match tree.value {
             crate::robot::yaml::Value::Map(entries) => {

@@ -9,7 +9,7 @@ use crate::schedule::job::Job;
 /// Whether a job's robot is overdue: no successful run for twice the job's
 /// period (the gap between its next two runs), counted from its last success
 /// or, if it never had one, from `since` (when the daemon started).
-pub fn overdue(
+pub(crate) fn overdue(
     job: &Job,
     last_success: Option<DateTime<Utc>>,
     since: DateTime<Utc>,
@@ -28,7 +28,7 @@ pub fn overdue(
 
 /// A robot with no successful run for too long.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Overdue {
+pub(crate) struct Overdue {
     pub robot: String,
     /// Since its last success (or since the daemon started).
     pub quiet: chrono::Duration,
@@ -38,7 +38,7 @@ pub struct Overdue {
 
 impl Overdue {
     /// For the daemon's log and the alerts table.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         format!(
             "`{}` has had no successful run for {} (its period is {})",
             self.robot,

@@ -15,7 +15,7 @@ use crate::store::outbox::settle;
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -2,7 +2,7 @@
 //! added, never edited: a database at version N runs N+1.. on open.
 
 /// Each entry moves the schema from version `index` to `index + 1`.
-pub const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: runs, their items, steps, evidence files and log messages.
     "
     CREATE TABLE runs (

@@ -14,11 +14,11 @@ use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{Store, StoreError};
 
 /// The first retry of a mail that failed waits this long; each further one twice as long.
-pub const RETRY_BASE: Duration = Duration::from_secs(5);
+pub(crate) const RETRY_BASE: Duration = Duration::from_secs(5);
 /// The longest wait between two tries.
-pub const RETRY_MAX: Duration = Duration::from_secs(600);
+pub(crate) const RETRY_MAX: Duration = Duration::from_secs(600);
 /// At most one mail to operations per robot in this time; later failures join it.
-pub const OPS_MAIL_INTERVAL: Duration = Duration::from_secs(3600);
+pub(crate) const OPS_MAIL_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// A mail waiting in (or sent from) the outbox.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +36,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 }
 
 /// The wait before try number `attempts + 1`.
-pub fn retry_delay(attempts: i64) -> Duration {
+pub(crate) fn retry_delay(attempts: i64) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.max(0)).unwrap_or(u32::MAX).min(16));
     (RETRY_BASE * factor).min(RETRY_MAX)
 }

@@ -7,40 +7,40 @@ use std::process::{Command, Output};
 use nightshift::demo::sites::{SiteConfig, Sites};
 use serde_json::Value;
 
-pub const ROBOT: &str = "robots/vaccination-consent.yaml";
+pub(crate) const ROBOT: &str = "robots/vaccination-consent.yaml";
 
 /// The project folder (where `robots/` is).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A test's own state folder, a marker value for its processes, and a runtime
 /// that keeps the stand-in sites serving while the test blocks on the binary.
-pub struct Harness {
+pub(crate) struct Harness {
     pub dir: tempfile::TempDir,
     pub marker: String,
     pub runtime: tokio::runtime::Runtime,
 }
 
 impl Harness {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let marker = format!("nightshift-test-{}", dir.path().file_name().unwrap().to_string_lossy());
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         Self { dir, marker, runtime }
     }
 
-    pub fn state_dir(&self) -> PathBuf {
+    pub(crate) fn state_dir(&self) -> PathBuf {
         self.dir.path().join("state")
     }
 
-    pub fn sites(&self, config: SiteConfig) -> Sites {
+    pub(crate) fn sites(&self, config: SiteConfig) -> Sites {
         self.runtime.block_on(Sites::start(config)).unwrap()
     }
 
     /// The binary in the project folder with this test's state folder, and with
     /// the marker in its environment (children inherit it).
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_nightshift"));
         for (key, _) in std::env::vars() {
             if key.starts_with("NIGHTSHIFT_") {
@@ -54,25 +54,25 @@ impl Harness {
         cmd
     }
 
-    pub fn run(&self, args: &[&str], env: &[(String, String)]) -> Output {
+    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Output {
         let mut cmd = self.command(args);
         cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         cmd.output().unwrap()
     }
 
-    pub fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let out = self.run(args, &[]);
         assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
     /// Processes whose environment carries this test's marker.
-    pub fn leftover_processes(&self) -> Vec<String> {
+    pub(crate) fn leftover_processes(&self) -> Vec<String> {
         processes_with(&self.marker)
     }
 
     /// Waits up to `seconds` for every marked process to go.
-    pub fn wait_for_no_processes(&self, seconds: u64) -> Vec<String> {
+    pub(crate) fn wait_for_no_processes(&self, seconds: u64) -> Vec<String> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
         loop {
             let left = self.leftover_processes();
@@ -85,7 +85,7 @@ impl Harness {
 }
 
 /// The environment the sample robots need to reach `sites`, with their passwords.
-pub fn robot_env(sites: &Sites, config: &SiteConfig) -> Vec<(String, String)> {
+pub(crate) fn robot_env(sites: &Sites, config: &SiteConfig) -> Vec<(String, String)> {
     let mut env = sites.env();
     env.push(("NIGHTSHIFT_SECRET_ESERVICE_PASSWORD".into(), config.eservice_password.clone()));
     env.push(("NIGHTSHIFT_SECRET_JOURNAL_PASSWORD".into(), config.journal_password.clone()));
@@ -96,7 +96,7 @@ pub fn robot_env(sites: &Sites, config: &SiteConfig) -> Vec<(String, String)> {
 }
 
 /// `pid command` of every live process whose environment contains `marker`.
-pub fn processes_with(marker: &str) -> Vec<String> {
+pub(crate) fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else { return found };
     for entry in entries.flatten() {
@@ -119,7 +119,7 @@ pub fn processes_with(marker: &str) -> Vec<String> {
 }
 
 /// Every file below `dir`, recursively.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return files };
     for entry in entries.flatten() {
@@ -133,13 +133,13 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-pub fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The tests' SMTP server (Python's aiosmtpd, installed by scripts/setup) on
 /// a loopback port, saving what it receives into a folder.
-pub struct SmtpServer {
+pub(crate) struct SmtpServer {
     pub port: u16,
     pub folder: tempfile::TempDir,
     child: std::process::Child,
@@ -147,7 +147,7 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     /// Starts on `port`, or on a free port.
-    pub fn start(port: Option<u16>) -> Self {
+    pub(crate) fn start(port: Option<u16>) -> Self {
         let python = root().join("target/test-venv/bin/python");
         assert!(
             python.exists(),
@@ -172,12 +172,12 @@ impl SmtpServer {
         Self { port, folder, child }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Every message received so far: (summary, raw bytes).
-    pub fn received(&self) -> Vec<(serde_json::Value, Vec<u8>)> {
+    pub(crate) fn received(&self) -> Vec<(serde_json::Value, Vec<u8>)> {
         let mut names: Vec<std::path::PathBuf> = std::fs::read_dir(self.folder.path())
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -195,7 +195,7 @@ impl SmtpServer {
     }
 
     /// Waits up to `seconds` for at least `count` messages.
-    pub fn wait_for(&self, count: usize, seconds: u64) -> Vec<(serde_json::Value, Vec<u8>)> {
+    pub(crate) fn wait_for(&self, count: usize, seconds: u64) -> Vec<(serde_json::Value, Vec<u8>)> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
         loop {
             let received = self.received();
@@ -214,6 +214,6 @@ impl Drop for SmtpServer {
     }
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, a real headless Chromium through
 //! chromedriver, the stand-in sites over HTTP and a real SQLite file.
 
+mod architecture;
 mod browser_cleanup;
 mod check;
 mod common;

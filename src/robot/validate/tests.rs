@@ -101,7 +101,8 @@ fn errors_in_a_steps_file_point_into_that_file() {
 fn vars_set_and_params_are_named_like_variables() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.yaml"), "params: [ok, bad-name]\nsteps:\n  - log: ${ok}\n").unwrap();
-    let source = "name: x\nvars:\n  my-base: http://a\nsetup:\n  - set: {today: x}\n  - use: {file: s.yaml, with: {ok: a}}\n";
+    let source =
+        "name: x\nvars:\n  my-base: http://a\nsetup:\n  - set: {today: x}\n  - use: {file: s.yaml, with: {ok: a}}\n";
     let errs: Vec<String> =
         robot_from_str(&dir.path().join("r.yaml"), source).unwrap_err().iter().map(|d| d.to_string()).collect();
     assert_eq!(
@@ -125,8 +126,7 @@ fn vars_set_and_params_are_named_like_variables() {
 
 #[test]
 fn a_locator_list_keeps_its_fallbacks_in_order() {
-    let robot =
-        robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - click: ['#save', 'text:Spara']\n").unwrap();
+    let robot = robot_from_str(Path::new("r.yaml"), "name: x\nsetup:\n  - click: ['#save', 'text:Spara']\n").unwrap();
     let Action::Click { target } = &robot.setup[0].action else { panic!("not a click") };
     assert_eq!(target.source(), "[#save, text:Spara]");
     assert_eq!(target.candidates().count(), 2);

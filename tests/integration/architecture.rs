@@ -1,0 +1,207 @@
+//! The layout rules the code keeps (docs/architecture.md), checked on the
+//! source itself so that a change that breaks one fails here.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{files_below, root};
+
+/// Rust files below `src/<dir>`, with their text.
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+    let mut files: Vec<(PathBuf, String)> = files_below(&root().join("src").join(dir))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap().display().to_string()
+}
+
+/// Lines that import from one of `modules` (`crate::x`).
+fn imports_from(dir: &str, modules: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, text) in sources(dir) {
+        for (n, line) in text.lines().enumerate() {
+            if modules.iter().any(|m| line.contains(&format!("crate::{m}::")) || line.contains(&format!("crate::{m};")))
+            {
+                found.push(format!("{}:{}: {}", relative(&path), n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_store_mail_and_the_language_do_not_reach_up_or_across() {
+    assert_eq!(imports_from("store", &["notify", "daemon"]), Vec::<String>::new());
+    assert_eq!(imports_from("notify", &["store", "daemon"]), Vec::<String>::new());
+    assert_eq!(imports_from("robot", &["browser", "runner", "store"]), Vec::<String>::new());
+    assert_eq!(imports_from("runner", &["store", "notify", "daemon", "execute"]), Vec::<String>::new());
+}
+
+#[test]
+fn the_demo_sites_import_each_other_in_one_direction() {
+    // Which demo module imports which; a cycle would show as a pair both ways.
+    let mut edges = Vec::new();
+    for (path, text) in sources("demo") {
+        let from = path.file_stem().unwrap().to_string_lossy().into_owned();
+        for line in text.lines() {
+            for (at, _) in line.match_indices("crate::demo::") {
+                let rest = &line[at + "crate::demo::".len()..];
+                let to: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if to != from && !edges.contains(&(from.clone(), to.clone())) {
+                    edges.push((from.clone(), to));
+                }
+            }
+        }
+    }
+    let cycles: Vec<&(String, String)> =
+        edges.iter().filter(|(a, b)| edges.contains(&(b.clone(), a.clone()))).collect();
+    assert!(!edges.is_empty());
+    assert_eq!(cycles, Vec::<&(String, String)>::new());
+}
+
+#[test]
+fn runner_and_store_errors_are_typed() {
+    for dir in ["runner", "store"] {
+        for (path, text) in sources(dir) {
+            for (n, line) in text.lines().enumerate() {
+                let stringly = string_errors(line) || line.contains("map_err(|e| e.to_string())");
+                assert!(!stringly, "{}:{}: {}", relative(&path), n + 1, line.trim());
+            }
+        }
+    }
+}
+
+/// Whether a line names a `Result` whose error type is `String`.
+fn string_errors(line: &str) -> bool {
+    line.match_indices("Result<").any(|(at, _)| {
+        let rest = &line[at + "Result<".len()..];
+        let (mut depth, mut last_comma, mut end) = (0, None, None);
+        for (i, c) in rest.char_indices() {
+            match c {
+                '<' | '(' => depth += 1,
+                ')' => depth -= 1,
+                '>' if depth == 0 => {
+                    end = Some(i);
+                    break;
+                }
+                '>' => depth -= 1,
+                ',' if depth == 0 => last_comma = Some(i),
+                _ => {}
+            }
+        }
+        matches!((last_comma, end), (Some(c), Some(e)) if rest[c + 1..e].trim() == "String")
+    })
+}
+
+#[test]
+fn a_string_error_type_is_told_from_a_string_in_another_place() {
+    assert!(string_errors("fn f() -> Result<Vec<u8>, String> {"));
+    assert!(!string_errors("fn f(v: &HashMap<String, String>) -> Result<String, RenderError> {"));
+    assert!(!string_errors("fn f() -> Result<HashMap<String, String>, Error> {"));
+}
+
+/// The length of each function in `text` (from its `fn` line to its closing brace).
+fn function_lengths(text: &str) -> Vec<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i].trim_start();
+        let is_fn = [
+            "fn ",
+            "pub fn ",
+            "pub(crate) fn ",
+            "pub(super) fn ",
+            "async fn ",
+            "pub(crate) async fn ",
+            "pub(super) async fn ",
+            "pub async fn ",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
+        if line.starts_with("#[cfg(test)]") {
+            break;
+        }
+        if !is_fn || line.ends_with(';') {
+            i += 1;
+            continue;
+        }
+        let (mut depth, mut opened, mut j) = (0i64, false, i);
+        while j < lines.len() {
+            let code = lines[j].split("//").next().unwrap_or_default();
+            let code: String = strip_literals(code);
+            depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            opened |= code.contains('{');
+            if code.trim_end().ends_with(';') && !opened {
+                break;
+            }
+            if opened && depth <= 0 {
+                found.push((i + 1, j - i + 1));
+                break;
+            }
+            j += 1;
+        }
+        i = j + 1;
+    }
+    found
+}
+
+/// A line with its string and char literals emptied, so braces in them do not count.
+fn strip_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                out.push('"');
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                out.push('"');
+            }
+            '\'' if chars.clone().nth(1) == Some('\'') => {
+                chars.next();
+                chars.next();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_too_long_and_no_runner_or_language_file_too_big() {
+    let mut long = Vec::new();
+    for (path, text) in sources("") {
+        for (line, length) in function_lengths(&text) {
+            if length > 120 {
+                long.push(format!("{}:{line} is {length} lines", relative(&path)));
+            }
+        }
+    }
+    assert_eq!(long, Vec::<String>::new(), "functions over 120 lines");
+    for dir in ["runner", "robot"] {
+        for (path, text) in sources(dir) {
+            let lines = text.lines().count();
+            assert!(lines <= 600, "{} has {lines} lines", relative(&path));
+        }
+    }
+}
+
+#[test]
+fn the_length_check_counts_a_function_to_its_closing_brace() {
+    let text = "fn a() {\n    let s = \"}\";\n    if x { y }\n}\n\nfn b(\n    x: u8,\n) -> u8;\n";
+    assert_eq!(function_lengths(text), [(1, 4)]);
+}
