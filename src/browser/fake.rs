@@ -30,6 +30,8 @@ pub(crate) struct FakeBrowser {
     /// as Chromium does, an empty placeholder and a partial file first.
     pub downloads: Option<std::path::PathBuf>,
     pub download: Option<(String, Vec<u8>)>,
+    /// The HTTP status every page answers with.
+    pub status: Option<u16>,
 }
 
 fn css(s: &Selector) -> String {
@@ -60,10 +62,10 @@ impl FakeBrowser {
 }
 
 impl Browser for FakeBrowser {
-    async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
+    async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
         self.calls.push(format!("goto {url}"));
         self.urls.push(url.to_string());
-        Ok(())
+        Ok(self.status)
     }
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         if let (Some(dir), Some((name, bytes))) = (self.downloads.clone(), self.download.clone()) {
@@ -191,9 +193,13 @@ impl Browser for FakeBrowser {
     ) -> Result<(), BrowserError> {
         self.check(&format!("upload={}", file.display()), target, timeout)
     }
-    async fn run_script(&mut self, script: &str, args: &[String]) -> Result<String, BrowserError> {
+    async fn run_script(&mut self, script: &str, args: &[String], _: Duration) -> Result<String, BrowserError> {
         self.record(format!("script {script} {args:?}"))?;
         Ok(self.script_result.clone())
+    }
+    async fn reset(&mut self) -> Result<(), BrowserError> {
+        self.record("dialog Dismiss".into())?;
+        self.record("window Main".into())
     }
     fn download_dir(&self) -> Option<std::path::PathBuf> {
         self.downloads.clone()

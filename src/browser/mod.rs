@@ -88,12 +88,20 @@ pub enum BrowserError {
     Page(String),
     #[error("the browser session is gone: {0}")]
     SessionLost(String),
+    /// The browser showed its own error page instead of the page.
+    #[error("the page `{url}` did not load: {reason}")]
+    NotLoaded { url: String, reason: String },
+    #[error("the script did not return within {}", crate::human::fmt_duration(*.after))]
+    ScriptTimedOut { after: Duration },
 }
 
 /// One browser session. Every element method waits for its element up to
 /// `timeout`, polling every `POLL_INTERVAL`.
 pub trait Browser: Send {
-    fn goto(&mut self, url: &str) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Loads a page; the HTTP status it answered with, when the browser tells.
+    /// A page that did not load at all (refused, unknown host, a port the
+    /// browser will not open) is `NotLoaded`.
+    fn goto(&mut self, url: &str) -> impl Future<Output = Result<Option<u16>, BrowserError>> + Send;
     fn click(&mut self, target: &Selector, timeout: Duration) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Sets every field (value plus input/change events), in one call when all are present.
     fn fill(
@@ -193,11 +201,17 @@ pub trait Browser: Send {
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Runs JavaScript in the page with string arguments (`arguments[0]`, ...)
     /// and returns what it returns as text (JSON for anything but a string).
+    /// A script still running after `timeout` is `ScriptTimedOut`.
     fn run_script(
         &mut self,
         script: &str,
         args: &[String],
+        timeout: Duration,
     ) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Brings the session back to a known state: a dialog left open
+    /// dismissed, every window but the first closed, the first window and its
+    /// top document current.
+    fn reset(&mut self) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Where the browser saves downloads, when it is on this machine.
     fn download_dir(&self) -> Option<std::path::PathBuf>;
 }

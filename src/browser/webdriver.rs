@@ -34,6 +34,10 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--password-store=basic",
 ];
 
+/// How long creating a session may take, from the first request to a
+/// usable browser: a WebDriver server that never answers fails after this.
+pub(crate) const SESSION_START_LIMIT: Duration = Duration::from_secs(60);
+
 /// How often removing a killed browser's profile folder is tried, 20 ms apart.
 const PROFILE_REMOVE_TRIES: usize = 25;
 
@@ -53,6 +57,11 @@ pub enum StartError {
     Driver(#[from] DriverError),
     #[error("failed to create a browser session at {url}: {message}")]
     Session { url: String, message: String },
+    #[error(
+        "the WebDriver server at {url} did not create a session within {}",
+        crate::human::fmt_duration(SESSION_START_LIMIT)
+    )]
+    SessionTimedOut { url: String },
     #[error("failed to create the browser profile folder: {0}")]
     Profile(std::io::Error),
 }
@@ -114,22 +123,28 @@ impl WebDriverBrowser {
         caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
-        let connected = ClientBuilder::new(connector).capabilities(caps).connect(&url).await;
-        let client = match connected {
-            Ok(client) => client,
-            Err(e) => {
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps);
+        let connecting = builder.connect(&url);
+        let client = match tokio::time::timeout(SESSION_START_LIMIT, connecting).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => {
                 let _ = std::fs::remove_dir_all(&profile);
                 return Err(StartError::Session { url, message: e.to_string() });
+            }
+            Err(_) => {
+                let _ = std::fs::remove_dir_all(&profile);
+                return Err(StartError::SessionTimedOut { url });
             }
         };
         let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
         let mut browser =
             Self { client, options: options.clone(), driver, profile: Some(profile), main_window: None, downloads };
-        browser
-            .client
-            .update_timeouts(timeouts)
-            .await
-            .map_err(|e| StartError::Session { url: url.clone(), message: e.to_string() })?;
+        match tokio::time::timeout(SESSION_START_LIMIT, browser.client.update_timeouts(timeouts)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(StartError::Session { url, message: e.to_string() }),
+            Err(_) => return Err(StartError::SessionTimedOut { url }),
+        }
         browser.main_window = browser.client.window().await.ok();
         Ok(browser)
     }
@@ -311,6 +326,15 @@ if (submit) submit.click();
 return { ok: true };
 "#;
 
+/// Whether the browser shows its own error page (and its error code), and the
+/// HTTP status of the page's navigation where the browser reports it.
+const NAVIGATION: &str = r#"
+const nav = (performance.getEntriesByType('navigation') || [])[0];
+const errorPage = location.href.startsWith('chrome-error:');
+const code = errorPage ? ((document.querySelector('.error-code') || {}).textContent || '').trim() : '';
+return { error_page: errorPage, code: code, status: nav && nav.responseStatus ? nav.responseStatus : 0 };
+"#;
+
 pub const READ_TEXT: &str = r#"
 const el = find(arguments[0]);
 if (!el) return null;
@@ -366,11 +390,32 @@ pub fn script(body: &str) -> String {
 }
 
 impl Browser for WebDriverBrowser {
-    async fn goto(&mut self, url: &str) -> Result<(), BrowserError> {
+    async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
         self.client.goto(url).await.map_err(|e| match &e {
             e if e.is_timeout() => BrowserError::Page("the page did not finish loading in time".into()),
+            e if e.to_string().contains("net::ERR_") => {
+                let reason = e
+                    .to_string()
+                    .split("net::")
+                    .nth(1)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                BrowserError::NotLoaded { url: url.to_string(), reason }
+            }
             _ => error(e),
-        })
+        })?;
+        // Chromium shows its own error page, at an address of its own, for a
+        // page it would not or could not load, and tells WebDriver nothing.
+        let loaded = self.client.execute(NAVIGATION, Vec::new()).await.map_err(error)?;
+        if loaded["error_page"].as_bool() == Some(true) {
+            let reason =
+                loaded["code"].as_str().filter(|c| !c.is_empty()).unwrap_or("the browser showed its error page");
+            return Err(BrowserError::NotLoaded { url: url.to_string(), reason: reason.to_string() });
+        }
+        Ok(loaded["status"].as_u64().and_then(|s| u16::try_from(s).ok()).filter(|s| *s > 0))
     }
 
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
@@ -649,13 +694,37 @@ impl Browser for WebDriverBrowser {
         .await
     }
 
-    async fn run_script(&mut self, script: &str, args: &[String]) -> Result<String, BrowserError> {
+    async fn run_script(&mut self, script: &str, args: &[String], timeout: Duration) -> Result<String, BrowserError> {
         let args = args.iter().map(|a| json!(a)).collect();
-        match self.client.execute(script, args).await.map_err(error)? {
+        let answer = tokio::time::timeout(timeout, self.client.execute(script, args))
+            .await
+            .map_err(|_| BrowserError::ScriptTimedOut { after: timeout })?;
+        match answer.map_err(|e| match &e {
+            e if e.is_timeout() || e.to_string().contains("script timeout") => {
+                BrowserError::ScriptTimedOut { after: timeout }
+            }
+            _ => error(e),
+        })? {
             Json::String(s) => Ok(s),
             Json::Null => Ok(String::new()),
             other => Ok(other.to_string()),
         }
+    }
+
+    async fn reset(&mut self) -> Result<(), BrowserError> {
+        // An open dialog stops every other command; none open is no error.
+        let _ = self.client.dismiss_alert().await;
+        let main = match &self.main_window {
+            Some(main) => main.clone(),
+            None => self.client.window().await.map_err(error)?,
+        };
+        for handle in self.client.windows().await.map_err(error)? {
+            if handle != main && self.client.switch_to_window(handle).await.is_ok() {
+                let _ = self.client.close_window().await;
+            }
+        }
+        // Switching to a window leaves every frame.
+        self.client.switch_to_window(main).await.map_err(error)
     }
 
     fn download_dir(&self) -> Option<PathBuf> {

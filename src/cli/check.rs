@@ -37,7 +37,7 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
     let mut errors = 0;
     let mut bad_files = 0;
     for file in &files {
-        let found = check_file(file, &robots);
+        let found = check_file(file, &robots, &settings.robots_dir);
         if found > 0 {
             bad_files += 1;
             errors += found;
@@ -52,8 +52,8 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
 }
 
 /// Checks one file, prints its diagnostics, and returns how many there were.
-fn check_file(file: &Path, robots: &[String]) -> usize {
-    let is_schedule = std::fs::read_to_string(file).is_ok_and(|s| looks_like_schedule(&s));
+fn check_file(file: &Path, robots: &[String], robots_dir: &Path) -> usize {
+    let is_schedule = crate::robot::source_file::read_source(file).is_ok_and(|s| looks_like_schedule(&s));
     if is_schedule {
         return match schedule::load_file(file, robots) {
             Ok(_) => 0,
@@ -63,13 +63,13 @@ fn check_file(file: &Path, robots: &[String]) -> usize {
             }
         };
     }
-    match robot::load(file) {
+    match robot::load(file, robots_dir) {
         Ok(_) => 0,
         Err(e) => {
             eprint!("{}", e.render());
             match &e {
                 LoadError::Invalid { diagnostics, .. } => diagnostics.len(),
-                LoadError::Read { .. } => 1,
+                LoadError::Read(_) => 1,
             }
         }
     }

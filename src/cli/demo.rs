@@ -78,7 +78,7 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
     let mut as_expected = true;
     let mut run_ids = Vec::new();
     for (name, done, exceptions) in DEMO_FLOWS {
-        let robot = match robot::load(&robot::find(&robots_dir, name)) {
+        let robot = match robot::load(&robot::find(&robots_dir, name), &robots_dir) {
             Ok(robot) => robot,
             Err(e) => {
                 eprint!("{}", e.render());

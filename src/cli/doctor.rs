@@ -90,7 +90,7 @@ fn version(binary: &Path) -> Option<String> {
 
 /// The robot's secrets, and the systems its setup opens.
 fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>, report: &mut Report) {
-    let robot = match robot::load(path) {
+    let robot = match robot::load(path, &settings.robots_dir) {
         Ok(robot) => robot,
         Err(e) => return report.line(false, format!("{}: invalid (run `nightshift check`)", e)),
     };
@@ -120,7 +120,7 @@ fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>,
         }
     }
     for step in &robot.setup {
-        let Action::Goto { url } = &step.action else { continue };
+        let Action::Goto { url, .. } = &step.action else { continue };
         let unknowable = url
             .references()
             .any(|r| r.namespace == Namespace::Secret || (r.namespace == Namespace::Var && unset.contains(&r.name)));

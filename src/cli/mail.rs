@@ -49,7 +49,7 @@ pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
         kind: MailKind::Test,
         to: vec![to.clone()],
         subject: "nightshift: testmeddelande".into(),
-        text: "Hej!\\n\\nDet här är ett testmeddelande från nightshift. Exception mail reaches this address.\\n".into(),
+        text: "Hej!\n\nDet här är ett testmeddelande från nightshift. Exception mail reaches this address.\n".into(),
         html: "<p>Hej!</p><p>Det här är ett testmeddelande från nightshift. Exception mail reaches this address.</p>"
             .into(),
         attachments: Vec::new(),

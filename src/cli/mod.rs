@@ -66,8 +66,50 @@ pub enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// Runs the parsed command line and returns the process exit code.
+/// Runs the parsed command line and returns the process exit code: 70 with
+/// one line that calls it a bug if nightshift panics.
 pub fn run(cli: Cli) -> u8 {
+    std::panic::set_hook(Box::new(|info| print_error(bug_report(info))));
+    guarded(|| run_command(cli))
+}
+
+/// Runs `command`, turning a panic into the documented exit code for a bug.
+fn guarded(command: impl FnOnce() -> u8) -> u8 {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(command)).unwrap_or(exit_code::INTERNAL)
+}
+
+/// The one line a panic prints.
+fn bug_report(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let what = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+    format!("nightshift bug: {what}{at}; please report it")
+}
+
+/// Commands that only print: a closed stdout (`| head`) ends them quietly, as
+/// it ends any Unix tool. The others keep SIGPIPE ignored, as Rust sets it,
+/// so that a peer closing a socket or pipe is an error, not the end.
+fn print_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Check(_)
+            | Command::Runs(_)
+            | Command::Show(_)
+            | Command::Stats(_)
+            | Command::Next(_)
+            | Command::Review(_)
+    )
+}
+
+fn run_command(cli: Cli) -> u8 {
+    if print_only(&cli.command) {
+        // SAFETY: restoring the default action of one signal before any thread starts.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let settings = Settings::new(&cli.state_dir, &cli.robots_dir, &cli.schedules_dir, cli.secrets_dir.as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
@@ -94,4 +136,15 @@ pub fn run(cli: Cli) -> u8 {
 /// Prints an error the way every command does.
 pub fn print_error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_the_exit_code_for_a_bug() {
+        assert_eq!(guarded(|| panic!("boom")), exit_code::INTERNAL);
+        assert_eq!(guarded(|| exit_code::SUCCESS), exit_code::SUCCESS);
+    }
 }

@@ -34,7 +34,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 
 pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
     let path = robot::find(&settings.robots_dir, &args.robot);
-    let robot = match robot::load(&path) {
+    let robot = match robot::load(&path, &settings.robots_dir) {
         Ok(robot) => robot,
         Err(e @ LoadError::Invalid { .. }) => {
             eprint!("{}", e.render());

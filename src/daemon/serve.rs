@@ -190,7 +190,7 @@ impl Daemon {
         let names = robot_names(&self.settings.robots_dir);
         for name in &names {
             let path = robot::find(&self.settings.robots_dir, name);
-            match robot::load(&path) {
+            match robot::load(&path, &self.settings.robots_dir) {
                 Ok(robot) => {
                     self.robots.insert(name.clone(), robot);
                 }
@@ -304,7 +304,7 @@ impl Daemon {
 
     /// The robot as its file is now, or its last good version if the file is broken.
     fn robot(&mut self, name: &str) -> Result<Robot, String> {
-        match robot::load(&robot::find(&self.settings.robots_dir, name)) {
+        match robot::load(&robot::find(&self.settings.robots_dir, name), &self.settings.robots_dir) {
             Ok(robot) => {
                 self.robots.insert(name.to_string(), robot.clone());
                 Ok(robot)

@@ -11,8 +11,11 @@ use thiserror::Error;
 
 use crate::mail::Mail;
 
-/// How long one SMTP conversation may take before it counts as failed.
+/// How long connecting and each read or write of an SMTP conversation may take.
 pub(crate) const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long handing over one mail may take in all, greeting included: a
+/// server that accepts and then never answers fails the mail after this.
+pub(crate) const SEND_LIMIT: Duration = Duration::from_secs(30);
 /// The sender address unless `NIGHTSHIFT_MAIL_FROM` says otherwise.
 pub(crate) const DEFAULT_FROM: &str = "nightshift <nightshift@localhost>";
 
@@ -66,9 +69,19 @@ impl Mailer {
     /// Sends one mail; the error says why not.
     pub(crate) async fn send(&self, row: &Mail) -> Result<(), String> {
         let message = self.message(row)?;
-        match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Folder(folder) => folder.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        let sent = async {
+            match &self.transport {
+                Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+                Transport::Folder(folder) => folder.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            }
+        };
+        match tokio::time::timeout(SEND_LIMIT, sent).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "the {} did not finish taking the mail within {}",
+                self.destination,
+                crate::human::fmt_duration(SEND_LIMIT)
+            )),
         }
     }
 

@@ -6,6 +6,7 @@ pub(crate) mod diagnostic;
 pub(crate) mod expr;
 pub(crate) mod locator;
 pub(crate) mod model;
+pub(crate) mod source_file;
 pub(crate) mod step;
 pub mod validate;
 pub(crate) mod yaml;
@@ -18,8 +19,8 @@ use crate::robot::model::Robot;
 /// Why a robot could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("failed to read `{}`: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Read(#[from] source_file::SourceFileError),
     #[error("`{}` has {} error(s)", path.display(), diagnostics.len())]
     Invalid { path: PathBuf, source_text: String, diagnostics: Vec<Diagnostic> },
 }
@@ -28,7 +29,7 @@ impl LoadError {
     /// Every diagnostic rendered with its source line, or the read error.
     pub fn render(&self) -> String {
         match self {
-            LoadError::Read { .. } => format!("{self}\n"),
+            LoadError::Read(_) => format!("{self}\n"),
             // An error in a `use`d steps file shows that file's line.
             LoadError::Invalid { path, source_text, diagnostics } => diagnostics
                 .iter()
@@ -36,7 +37,7 @@ impl LoadError {
                     if d.file == *path {
                         d.render(source_text)
                     } else {
-                        d.render(&std::fs::read_to_string(&d.file).unwrap_or_default())
+                        d.render(&source_file::read_source(&d.file).unwrap_or_default())
                     }
                 })
                 .collect::<Vec<_>>()
@@ -45,11 +46,11 @@ impl LoadError {
     }
 }
 
-/// Reads and validates a robot file.
-pub fn load(path: &Path) -> Result<Robot, LoadError> {
-    let source =
-        std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.to_path_buf(), source })?;
-    validate::robot_from_str(path, &source).map_err(|diagnostics| LoadError::Invalid {
+/// Reads and validates a robot file; its `use:` steps files must lie in its
+/// own folder or in `robots_dir`.
+pub fn load(path: &Path, robots_dir: &Path) -> Result<Robot, LoadError> {
+    let source = source_file::read_source(path)?;
+    validate::robot_from_str_in(path, &source, robots_dir).map_err(|diagnostics| LoadError::Invalid {
         path: path.to_path_buf(),
         source_text: source,
         diagnostics,
@@ -68,3 +69,6 @@ pub fn find(robots_dir: &Path, name_or_path: &str) -> PathBuf {
     }
     robots_dir.join(format!("{name_or_path}.yaml"))
 }
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -141,6 +141,8 @@ pub struct Step {
 pub enum Action {
     Goto {
         url: Template,
+        /// HTTP statuses of 500 and up that this page may answer with.
+        accept_status: Vec<u16>,
     },
     Click {
         target: Locator,
@@ -424,7 +426,7 @@ impl Action {
     /// secret or personal value is ever rendered into it.
     pub fn summary(&self) -> String {
         match self {
-            Action::Goto { url } => url.source(),
+            Action::Goto { url, .. } => url.source(),
             Action::Click { target } => target.source(),
             Action::Fill { fields, submit } => {
                 let mut text = fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", ");

@@ -34,6 +34,11 @@ const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
 /// Parses and validates one robot file's text.
 pub fn robot_from_str(path: &Path, source: &str) -> Result<Robot, Vec<Diagnostic>> {
+    robot_from_str_in(path, source, Path::new("robots"))
+}
+
+/// Validates a robot whose `use:` steps files must lie in its own folder or in `robots_dir`.
+pub(crate) fn robot_from_str_in(path: &Path, source: &str, robots_dir: &Path) -> Result<Robot, Vec<Diagnostic>> {
     let tree = match yaml::parse(source) {
         Ok(tree) => tree,
         Err(e) => {
@@ -43,6 +48,7 @@ pub fn robot_from_str(path: &Path, source: &str) -> Result<Robot, Vec<Diagnostic
         }
     };
     let mut v = Validator::new(path, source);
+    v.roots.push(robots_dir.to_path_buf());
     let robot = v.robot(path, &tree);
     v.check_references(robot.as_ref());
     match robot {
@@ -74,6 +80,8 @@ pub(crate) struct Validator<'s> {
     refs: Vec<SeenRef>,
     /// The folder relative `use:` paths start from: the file's own.
     base_dir: PathBuf,
+    /// The folders `use:` may take steps files from.
+    roots: Vec<PathBuf>,
     /// The `use:` files this one is inside of, to catch a file that uses itself.
     using: Vec<PathBuf>,
 }
@@ -100,6 +108,7 @@ impl<'s> Validator<'s> {
             lines: source.lines().collect(),
             refs: Vec::new(),
             base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            roots: vec![path.parent().map(Path::to_path_buf).unwrap_or_default()],
             using: vec![path.to_path_buf()],
         }
     }
@@ -417,12 +426,22 @@ impl<'s> Validator<'s> {
     }
 
     pub(crate) fn duration(&mut self, node: &Node) -> Option<Duration> {
-        let parsed = match &node.value {
-            Value::Int(i) if *i >= 0 => Some(Duration::from_secs(*i as u64)),
-            Value::Float(f) if *f >= 0.0 => Some(Duration::from_secs_f64(*f)),
-            Value::Str(s) => parse_duration(s),
+        let seconds = match &node.value {
+            Value::Int(i) if *i >= 0 => Some(*i as f64),
+            Value::Float(f) if *f >= 0.0 => Some(*f),
+            Value::Str(s) => duration_seconds(s),
             _ => None,
         };
+        if let Some(seconds) = seconds.filter(|s| s.is_nan() || *s > MAX_DURATION.as_secs_f64()) {
+            let width = node.value.as_text().map_or(1, |s| s.chars().count());
+            let message = format!(
+                "a duration of {seconds} seconds is longer than the longest allowed ({} days)",
+                MAX_DURATION.as_secs() / 86400
+            );
+            self.d.error(node.pos, width, message);
+            return None;
+        }
+        let parsed = seconds.and_then(|s| Duration::try_from_secs_f64(s).ok());
         if parsed.is_none() {
             let found = match &node.value {
                 Value::Str(s) => format!("`{s}`"),
@@ -560,8 +579,18 @@ impl<'s> Validator<'s> {
     }
 }
 
-/// Parses `500ms`, `10s`, `2m`, `1h` or a bare number of seconds.
+/// The longest wait, pause or run time a robot or schedule file may give.
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Parses `500ms`, `10s`, `2m`, `1h` or a bare number of seconds, up to `MAX_DURATION`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
+    duration_seconds(text)
+        .filter(|s| *s <= MAX_DURATION.as_secs_f64())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+/// The seconds a duration's text stands for, however many.
+fn duration_seconds(text: &str) -> Option<f64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
@@ -573,7 +602,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "h" => number * 3600.0,
         _ => return None,
     };
-    Some(Duration::from_secs_f64(seconds))
+    seconds.is_finite().then_some(seconds)
 }
 
 #[cfg(test)]

@@ -10,12 +10,16 @@
 
 use std::time::Duration;
 
-use crate::browser::{Browser, DialogAnswer, WindowTarget};
+use crate::browser::Browser;
 use crate::robot::step::Step;
 use crate::runner::event::{Block, ItemStatus, LedgerEntry, LedgerState, RunEvent};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 use crate::runner::stop::{StopReason, stopped};
+
+/// How long bringing the browser to a known state (or asking where it is)
+/// may take before it counts as wedged and is replaced.
+pub(super) const PROBE_LIMIT: Duration = Duration::from_secs(10);
 
 /// How one case ended.
 #[derive(Debug)]
@@ -127,8 +131,11 @@ impl<B: Browser> Runner<'_, B> {
         check: Option<&[Step]>,
         steps: &[Step],
     ) -> Result<(), Failure> {
-        if self.attempt > 0 {
-            self.recover().await?;
+        // Whatever the last case left open (a dialog, a popup, a frame) is
+        // closed first; a new browser is logged out, so setup runs again.
+        let restarted = self.known_state().await?;
+        if self.attempt > 0 || restarted {
+            self.setup_again().await?;
         }
         if let Some(check) = check {
             self.block(Block::Check, check, Some(seq)).await?;
@@ -137,15 +144,34 @@ impl<B: Browser> Runner<'_, B> {
         self.block(Block::Item, steps, Some(seq)).await
     }
 
-    /// Before a retry: a new browser session if the old one died, then setup again.
-    async fn recover(&mut self) -> Result<(), Failure> {
-        // A dialog or popup the failed attempt left open would stop the first
-        // step of setup; a browser that cannot answer these is checked next.
-        let _ = self.browser.dialog(&DialogAnswer::Dismiss, Duration::ZERO).await;
-        let _ = self.browser.window(&WindowTarget::Main, Duration::ZERO).await;
-        if self.browser.current_url().await.is_err() {
-            self.browser.restart().await.map_err(SystemError::Restart)?;
+    /// Brings the browser to a known state, or replaces it when it does not
+    /// answer within `PROBE_LIMIT` or its session is gone. True when replaced.
+    pub(super) async fn known_state(&mut self) -> Result<bool, Failure> {
+        if let Ok(Ok(())) = tokio::time::timeout(PROBE_LIMIT, self.browser.reset()).await {
+            return Ok(false);
         }
+        self.restart_browser().await?;
+        Ok(true)
+    }
+
+    /// After a command the browser may still be busy with (a script that
+    /// never returned): a browser that no longer answers is replaced.
+    pub(super) async fn revive(&mut self) {
+        let answered = tokio::time::timeout(PROBE_LIMIT, self.browser.current_url()).await;
+        if !matches!(answered, Ok(Ok(_))) {
+            let _ = self.restart_browser().await;
+        }
+    }
+
+    async fn restart_browser(&mut self) -> Result<(), Failure> {
+        let message = "the browser did not answer or its session was gone; starting a new one".to_string();
+        self.emit(RunEvent::Log { item: None, message });
+        self.browser.restart().await.map_err(SystemError::Restart)?;
+        Ok(())
+    }
+
+    /// Setup once more, in a fresh or recovered session.
+    async fn setup_again(&mut self) -> Result<(), Failure> {
         let robot = self.robot;
         match self.block(Block::Setup, &robot.setup, None).await {
             Err(Failure::Stopped(reason)) => Err(Failure::Stopped(reason)),

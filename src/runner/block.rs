@@ -4,16 +4,20 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use crate::browser::Browser;
 use crate::robot::step::Step;
+use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 use crate::runner::stop::stopped;
+
+/// What a step gets beyond its own waits before it counts as hung.
+pub(super) const STEP_MARGIN: Duration = Duration::from_secs(10);
 
 pub(super) type BoxFuture<'f, T> = Pin<Box<dyn Future<Output = T> + Send + 'f>>;
 
@@ -30,10 +34,15 @@ impl<B: Browser> Runner<'_, B> {
                 let started_at = Utc::now();
                 let started = Instant::now();
                 let mut stop = self.stop.clone();
+                let limit = self.step_limit(step);
                 let result = tokio::select! {
                     biased;
                     reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),
                     result = self.step(step, block, item) => result,
+                    () = sleep_for(limit) => {
+                        let keyword = step.action.keyword().name();
+                        Err(SystemError::Unresponsive { keyword, limit: limit.unwrap_or_default() }.into())
+                    }
                 };
                 // A step holding steps reports those itself; a failure inside
                 // it is reported there, not again here.
@@ -66,6 +75,18 @@ impl<B: Browser> Runner<'_, B> {
         })
     }
 
+    /// The longest a step may take before the browser counts as not
+    /// answering: three times its timeout (its element waits, and a
+    /// `download`'s wait for the file), the page-load limit and `STEP_MARGIN`.
+    /// None for a step that holds steps; those are bounded by their own.
+    fn step_limit(&self, step: &Step) -> Option<Duration> {
+        if step.action.holds_steps() {
+            return None;
+        }
+        let timeout = step.timeout.unwrap_or(self.robot.timeouts.step);
+        Some(timeout.saturating_mul(3).saturating_add(self.robot.timeouts.page_load).saturating_add(STEP_MARGIN))
+    }
+
     /// What a failed step hands up: evidence saved (unless a `retry` block
     /// will try again, or the run was stopped), and a technical failure
     /// located at its line.
@@ -82,7 +103,7 @@ impl<B: Browser> Runner<'_, B> {
                 label.push_str(&format!("-retry-{}", self.attempt));
             }
             self.save_evidence(item, &label).await;
-            let url = self.browser.current_url().await.ok();
+            let url = tokio::time::timeout(PROBE_LIMIT, self.browser.current_url()).await.ok().and_then(Result::ok);
             let step_text = format!("line {} `{}` {}", step.pos.line, step.action.keyword(), step.action.summary());
             self.emit(RunEvent::FailedAt { item, url, step: step_text });
         }
@@ -94,5 +115,13 @@ impl<B: Browser> Runner<'_, B> {
                 cause: Box::new(other),
             }),
         }
+    }
+}
+
+/// Sleeps for `limit`, or for ever without one.
+async fn sleep_for(limit: Option<Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::browser::Browser;
+use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::failure::SystemError;
 use crate::runner::run::Runner;
@@ -12,12 +13,12 @@ impl<B: Browser> Runner<'_, B> {
     /// Saves a screenshot and the page's HTML for a failed step. Best effort:
     /// a browser that is gone cannot give either.
     pub(super) async fn save_evidence(&mut self, item: Option<usize>, label: &str) {
-        if let Ok(png) = self.browser.screenshot().await
+        if let Ok(Ok(png)) = tokio::time::timeout(PROBE_LIMIT, self.browser.screenshot()).await
             && let Ok(path) = self.write_evidence(&format!("{label}.png"), &png)
         {
             self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
         }
-        if let Ok(html) = self.browser.page_source().await {
+        if let Ok(Ok(html)) = tokio::time::timeout(PROBE_LIMIT, self.browser.page_source()).await {
             let html = self.redact(&html);
             if let Ok(path) = self.write_evidence(&format!("{label}.html"), html.as_bytes()) {
                 self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Html, path });

@@ -50,6 +50,11 @@ pub(crate) enum SystemError {
     RemoteDownload,
     #[error("no download finished within {}", fmt_duration(*limit))]
     DownloadTimedOut { limit: Duration },
+    #[error("`{url}` answered HTTP {status}")]
+    ServerError { url: String, status: u16 },
+    /// A browser command that never came back.
+    #[error("the browser did not answer `{keyword}` within {}", fmt_duration(*limit))]
+    Unresponsive { keyword: &'static str, limit: Duration },
     #[error("`for_each` needs a JSON list in `{list}`")]
     NotAList { list: String },
     /// A blocking task (an HTTP call) ended without an answer.

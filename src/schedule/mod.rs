@@ -43,13 +43,13 @@ pub(crate) fn robot_names(robots_dir: &Path) -> Vec<String> {
 
 /// Reads one schedule file against the known robot names.
 pub(crate) fn load_file(path: &Path, robots: &[String]) -> Result<Vec<Job>, Invalid> {
-    let source = std::fs::read_to_string(path).map_err(|e| Invalid {
+    let source = crate::robot::source_file::read_source(path).map_err(|e| Invalid {
         source: String::new(),
         diagnostics: vec![Diagnostic {
             file: path.to_path_buf(),
             pos: crate::robot::yaml::Pos::new(1, 1),
             width: 1,
-            message: format!("failed to read the file: {e}"),
+            message: e.to_string(),
         }],
     })?;
     file::schedule_from_str(path, &source, Some(robots)).map_err(|diagnostics| Invalid { source, diagnostics })

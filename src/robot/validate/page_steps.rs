@@ -6,7 +6,35 @@ use crate::robot::yaml::{Node, Value};
 
 impl Validator<'_> {
     pub(super) fn goto_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
-        Some(Action::Goto { url: self.template(node, "a URL", in_item)? })
+        let Value::Map(_) = node.value else {
+            return Some(Action::Goto { url: self.template(node, "a URL", in_item)?, accept_status: Vec::new() });
+        };
+        let f = self.mapping(node, &["url", "accept_status"], "a URL, or a mapping with `url` and `accept_status`")?;
+        let url = self.required(node, &f, "url", "goto").and_then(|n| self.template(n, "a URL", in_item));
+        let accept_status = match f.get("accept_status") {
+            Some(n) => self.statuses(n)?,
+            None => Vec::new(),
+        };
+        Some(Action::Goto { url: url?, accept_status })
+    }
+
+    /// HTTP statuses: one number or a list of them, each from 100 to 599.
+    fn statuses(&mut self, node: &Node) -> Option<Vec<u16>> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(list) => list.iter().collect(),
+            _ => vec![node],
+        };
+        let mut statuses = Vec::new();
+        for item in items {
+            match item.value {
+                Value::Int(i) if (100..=599).contains(&i) => statuses.push(i as u16),
+                _ => {
+                    self.wrong_type(item, "an HTTP status from 100 to 599");
+                    return None;
+                }
+            }
+        }
+        Some(statuses)
     }
 
     pub(super) fn click_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {

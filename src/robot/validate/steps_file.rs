@@ -1,6 +1,7 @@
 //! `use:` steps files: another file's steps with parameters, validated as
 //! part of the robot that uses them, errors pointing into that file.
 
+use crate::robot::source_file::{inside, read_source};
 use std::path::{Path, PathBuf};
 
 use crate::robot::diagnostic::did_you_mean;
@@ -32,10 +33,17 @@ impl Validator<'_> {
             );
             return None;
         }
-        let source = match std::fs::read_to_string(&path) {
+        if path.exists() && !inside(&path, &self.roots) {
+            let message = format!(
+                "`{relative}` is outside the robot's folder and the robots folder; steps files must be in one of them"
+            );
+            self.d.error(file_node.pos, width, message);
+            return None;
+        }
+        let source = match read_source(&path) {
             Ok(source) => source,
             Err(e) => {
-                self.d.error(file_node.pos, width, format!("cannot read `{}`: {e}", path.display()));
+                self.d.error(file_node.pos, width, format!("cannot use it: {e}"));
                 return None;
             }
         };
@@ -69,6 +77,7 @@ impl Validator<'_> {
     /// Validates a steps file (`params:` and `steps:`) with its own names.
     fn steps_file(&mut self, path: &Path, source: &str) -> Option<(Vec<String>, Vec<Step>)> {
         let mut sub = Validator::new(path, source);
+        sub.roots = self.roots.clone();
         sub.using = self.using.clone();
         sub.using.push(path.to_path_buf());
         let parsed = match yaml::parse(source) {

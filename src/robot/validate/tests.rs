@@ -152,3 +152,52 @@ fn durations() {
     assert_eq!(parse_duration("1.5"), Some(Duration::from_millis(1500)));
     assert_eq!(parse_duration("soon"), None);
 }
+
+#[test]
+fn a_duration_too_long_to_wait_for_is_a_located_error_not_a_panic() {
+    let errs = errors(
+        "name: x\nsetup:\n  - wait_for: \"#x\"\n    timeout: 1e20\n  - retry: {times: 2, pause: 18446744073709551615, steps: []}\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:4:14: a duration of 100000000000000000000 seconds is longer than the longest allowed (30 days)",
+            "r.yaml:5:30: a duration of 18446744073709552000 seconds is longer than the longest allowed (30 days)",
+        ]
+    );
+    assert_eq!(parse_duration("1e20"), None);
+    assert_eq!(parse_duration("999999999999h"), None);
+    assert_eq!(parse_duration("30d"), None);
+    assert_eq!(parse_duration("720h"), Some(MAX_DURATION));
+}
+
+#[test]
+fn use_takes_only_regular_steps_files_inside_the_robots_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let robot_dir = dir.path().join("robots");
+    std::fs::create_dir_all(&robot_dir).unwrap();
+    let secret_file = dir.path().join("outside.yaml");
+    std::fs::write(&secret_file, "root:x:0:0:the first line\n").unwrap();
+    let fifo = robot_dir.join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let source = "name: x\nsetup:\n  - use: ../outside.yaml\n  - use: /dev/zero\n  - use: pipe.yaml\n";
+    let path = robot_dir.join("r.yaml");
+    let errs: Vec<String> =
+        robot_from_str_in(&path, source, &robot_dir).unwrap_err().iter().map(|d| d.to_string()).collect();
+    let at = |line: u32| format!("{}:{line}:10: ", path.display());
+    assert_eq!(
+        errs,
+        [
+            format!(
+                "{}`../outside.yaml` is outside the robot's folder and the robots folder; steps files must be in one of them",
+                at(3)
+            ),
+            format!(
+                "{}`/dev/zero` is outside the robot's folder and the robots folder; steps files must be in one of them",
+                at(4)
+            ),
+            format!("{}cannot use it: `{}` is not a regular file but a named pipe", at(5), fifo.display()),
+        ]
+    );
+    assert!(!errs.concat().contains("the first line"));
+}

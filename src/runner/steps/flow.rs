@@ -86,6 +86,8 @@ impl<B: Browser> Runner<'_, B> {
                     if let Some(reason) = self.pause(pause).await {
                         return Err(Failure::Stopped(reason));
                     }
+                    // The next try starts from a known state, as a case does.
+                    self.known_state().await?;
                 }
                 other => return other,
             }

@@ -18,7 +18,7 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn step(&mut self, step: &Step, block: Block, item: Option<usize>) -> Result<(), Failure> {
         let timeout = step.timeout.unwrap_or(self.robot.timeouts.step);
         match &step.action {
-            Action::Goto { url } => self.goto(url).await,
+            Action::Goto { url, accept_status } => self.goto(url, accept_status).await,
             Action::Click { target } => self.click(target, timeout, item).await,
             Action::Fill { fields, submit } => self.fill(fields, submit.as_ref(), timeout, item).await,
             Action::Type { target, text, clear } => self.type_text(target, text, *clear, timeout, item).await,
@@ -39,7 +39,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Download { click, save_as, into } => {
                 self.download_step(click, save_as.as_ref(), into.as_ref(), timeout, item).await
             }
-            Action::Script { code, args, into } => self.script(code, args, into.as_ref()).await,
+            Action::Script { code, args, into } => self.script(code, args, into.as_ref(), timeout).await,
             Action::Screenshot { name } => self.screenshot(name.as_ref(), item).await,
             Action::Set { values } => self.set(values),
             Action::Http { method, url, body, into } => self.http(*method, url, body.as_ref(), into.as_ref()).await,

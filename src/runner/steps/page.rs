@@ -13,9 +13,16 @@ use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
-    pub(super) async fn goto(&mut self, url: &Template) -> Result<(), Failure> {
+    /// Loads a page; one that answers 500 or more is a system exception
+    /// unless the step accepts that status.
+    pub(super) async fn goto(&mut self, url: &Template, accept_status: &[u16]) -> Result<(), Failure> {
         let url = url.render(&self.scope)?;
-        Ok(self.browser.goto(&url).await?)
+        match self.browser.goto(&url).await? {
+            Some(status) if status >= 500 && !accept_status.contains(&status) => {
+                Err(SystemError::ServerError { url, status }.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     pub(super) async fn click(
@@ -234,9 +241,23 @@ impl<B: Browser> Runner<'_, B> {
         Ok(())
     }
 
-    pub(super) async fn script(&mut self, code: &str, args: &[Template], into: Option<&String>) -> Result<(), Failure> {
+    /// Runs JavaScript within the step's timeout; a page still busy with it
+    /// after that gets a new browser, as after a crash.
+    pub(super) async fn script(
+        &mut self,
+        code: &str,
+        args: &[Template],
+        into: Option<&String>,
+        timeout: Duration,
+    ) -> Result<(), Failure> {
         let args = args.iter().map(|a| a.render(&self.scope)).collect::<Result<Vec<_>, _>>()?;
-        let result = self.browser.run_script(code, &args).await?;
+        let result = match self.browser.run_script(code, &args, timeout).await {
+            Err(e @ BrowserError::ScriptTimedOut { .. }) => {
+                self.revive().await;
+                return Err(e.into());
+            }
+            other => other?,
+        };
         if let Some(into) = into {
             self.scope.vars.insert(into.clone(), result);
         }
