@@ -17,6 +17,7 @@ pub(crate) mod exit_code;
 pub(crate) mod human;
 pub(crate) mod mail;
 pub(crate) mod notify;
+pub(crate) mod process;
 pub(crate) mod redact;
 pub(crate) mod report;
 pub mod robot;

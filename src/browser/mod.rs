@@ -93,6 +93,9 @@ pub enum BrowserError {
     NotLoaded { url: String, reason: String },
     #[error("the script did not return within {}", crate::human::fmt_duration(*.after))]
     ScriptTimedOut { after: Duration },
+    /// A field, box or list that cannot be changed: nothing was changed.
+    #[error("{target} is {state}: nothing was changed")]
+    NotEditable { target: String, state: String },
 }
 
 /// One browser session. Every element method waits for its element up to

@@ -90,8 +90,9 @@ impl WebDriverBrowser {
                 (Some(driver), url, Some(binaries.chromium))
             }
         };
+        reclaim_dead_profiles(&std::env::temp_dir());
         let profile = std::env::temp_dir().join(format!(
-            "nightshift-chromium-{}-{}",
+            "{PROFILE_PREFIX}{}-{}",
             std::process::id(),
             Instant::now().elapsed().as_nanos() ^ (rand_seed() as u128)
         ));
@@ -240,6 +241,22 @@ impl Drop for WebDriverBrowser {
     }
 }
 
+/// Browser profile folders are `<temp>/nightshift-chromium-<pid>-<n>`.
+const PROFILE_PREFIX: &str = "nightshift-chromium-";
+
+/// Removes the profile folders of nightshift processes that are gone (killed
+/// before they could remove their own).
+fn reclaim_dead_profiles(temp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(PROFILE_PREFIX).and_then(|rest| rest.split('-').next()) else { continue };
+        if pid.parse::<i64>().is_ok_and(|pid| !crate::process::alive(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn rand_seed() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
 }
@@ -304,6 +321,11 @@ const fields = arguments[0], submitSel = arguments[1];
 const els = fields.map(f => find(f.sel));
 const submit = submitSel ? find(submitSel) : null;
 if (els.some(e => !e) || (submitSel && !submit)) return null;
+for (let i = 0; i < els.length; i++) {
+  const el = els[i], tag = el.tagName.toLowerCase();
+  const state = el.disabled ? 'disabled' : ((tag === 'input' || tag === 'textarea') && el.readOnly ? 'read-only' : '');
+  if (state) return { not_editable: i, state: state };
+}
 const truthy = ['true', 'yes', 'ja', 'on', '1', 'x'];
 for (let i = 0; i < els.length; i++) {
   const el = els[i], v = fields[i].value, tag = el.tagName.toLowerCase();
@@ -349,14 +371,26 @@ if (!t) return null;
 if (t.tagName.toLowerCase() !== 'table') t = t.querySelector('table');
 if (!t) return { error: 'the element is not a table' };
 const cells = r => Array.from(r.cells).map(c => c.innerText.trim());
-const rows = Array.from(t.rows);
+const rows = Array.from(t.rows).filter(r => r.cells.length);
 let header = t.tHead && t.tHead.rows.length ? t.tHead.rows[0]
-  : rows.find(r => r.cells.length && Array.from(r.cells).every(c => c.tagName === 'TH'));
+  : rows.find(r => Array.from(r.cells).every(c => c.tagName === 'TH'));
 if (!header) header = rows[0];
 if (!header) return { headers: [], rows: [] };
-const headers = cells(header);
-const body = rows.filter(r => r !== header && !(t.tHead && t.tHead.contains(r)) && r.cells.length === headers.length);
-return { headers, rows: body.map(cells) };
+// A row that is one cell spanning the table ("no errands") is a note, not a case.
+const note = r => r.cells.length === 1 && r.cells[0].colSpan > 1;
+const body = rows.filter(r => r !== header && !(t.tHead && t.tHead.contains(r)) && !note(r)).map(cells);
+// Columns by position: a missing or repeated header gets a name of its own,
+// and a row wider than the header adds columns, so that none is lost.
+const names = cells(header);
+const width = Math.max(names.length, ...body.map(r => r.length));
+const headers = [], seen = new Set();
+for (let i = 0; i < width; i++) {
+  let name = names[i] || ('column ' + (i + 1)), n = 2;
+  while (seen.has(name)) name = (names[i] || 'column') + ' ' + n++;
+  seen.add(name);
+  headers.push(name);
+}
+return { headers, rows: body.map(r => headers.map((_, i) => r[i] || '')) };
 "#;
 
 const CONDITION: &str = r#"
@@ -376,7 +410,12 @@ return i < 0 ? null : i;
 
 const IS_CHECKED: &str = r#"
 const el = find(arguments[0]);
-return el ? !!el.checked : null;
+return el ? { checked: !!el.checked, disabled: !!el.disabled } : null;
+"#;
+
+const IS_DISABLED: &str = r#"
+const el = find(arguments[0]);
+return el ? !!el.disabled : null;
 "#;
 
 const ATTRIBUTE: &str = r#"
@@ -435,6 +474,11 @@ impl Browser for WebDriverBrowser {
             Some(Json::Object(o)) if o.contains_key("error") => {
                 Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))
             }
+            Some(Json::Object(o)) if o.contains_key("not_editable") => {
+                let index = o["not_editable"].as_u64().unwrap_or(0) as usize;
+                let target = fields.get(index).map(|(s, _)| s.to_string()).unwrap_or_default();
+                Err(BrowserError::NotEditable { target, state: o["state"].as_str().unwrap_or("disabled").to_string() })
+            }
             Some(_) => Ok(()),
         }
     }
@@ -460,6 +504,12 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn select(&mut self, target: &Selector, choice: &SelectBy, timeout: Duration) -> Result<(), BrowserError> {
+        let Some(disabled) = self.poll_script(&script(IS_DISABLED), vec![selector_json(target)], timeout).await? else {
+            return Err(BrowserError::NotFound { after: timeout });
+        };
+        if disabled.as_bool() == Some(true) {
+            return Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() });
+        }
         let choice = choice.clone();
         let result = self
             .with_element(target, timeout, move |e| {
@@ -566,7 +616,10 @@ impl Browser for WebDriverBrowser {
         let Some(now) = self.poll_script(&script(IS_CHECKED), vec![selector_json(target)], timeout).await? else {
             return Err(BrowserError::NotFound { after: timeout });
         };
-        if now.as_bool() == Some(checked) {
+        if now["disabled"].as_bool() == Some(true) {
+            return Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() });
+        }
+        if now["checked"].as_bool() == Some(checked) {
             return Ok(());
         }
         self.click(target, timeout).await
@@ -729,5 +782,24 @@ impl Browser for WebDriverBrowser {
 
     fn download_dir(&self) -> Option<PathBuf> {
         self.downloads.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_of_dead_processes_are_reclaimed_and_live_ones_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let dead = temp.path().join(format!("{PROFILE_PREFIX}999999999-17"));
+        let live = temp.path().join(format!("{PROFILE_PREFIX}{}-18", std::process::id()));
+        let other = temp.path().join("nightshift-chromium-notes");
+        for dir in [&dead, &live, &other] {
+            std::fs::create_dir_all(dir.join("Default")).unwrap();
+        }
+        reclaim_dead_profiles(temp.path());
+        assert!(!dead.exists());
+        assert!(live.exists() && other.exists());
     }
 }

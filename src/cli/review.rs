@@ -6,7 +6,6 @@ use clap::Args;
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::runner::event::LedgerState;
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -30,8 +29,24 @@ pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
+    let robot_file = crate::robot::find(&settings.robots_dir, &args.robot);
+    match store.knows_robot(&args.robot) {
+        Ok(false) if !robot_file.is_file() => {
+            print_error(format!(
+                "there is no robot `{}`: no file `{}` and no run of it in the run log",
+                args.robot,
+                robot_file.display()
+            ));
+            return exit_code::NOT_FOUND;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            print_error(e);
+            return exit_code::ENVIRONMENT;
+        }
+    }
     let Some(key) = &args.key else {
-        return match store.ledger_in_state(&args.robot, LedgerState::NeedsReview) {
+        return match store.cases_to_review(&args.robot) {
             Ok(cases) => {
                 for (key, run_id, since) in &cases {
                     println!("{key}  (run {run_id}, since {since})");
@@ -49,8 +64,7 @@ pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
         print_error("say what the case is: --done (it is in the target system) or --redo (it is not)");
         return exit_code::USAGE;
     }
-    let state = if args.done { Some(LedgerState::Done) } else { None };
-    match store.set_ledger(&args.robot, key, state, 0) {
+    match store.settle_case(&args.robot, key, args.done) {
         Ok(true) => {
             println!("{key}: {}", if args.done { "marked done" } else { "will be entered by the next run" });
             exit_code::SUCCESS

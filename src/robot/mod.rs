@@ -6,6 +6,7 @@ pub(crate) mod diagnostic;
 pub(crate) mod expr;
 pub(crate) mod locator;
 pub(crate) mod model;
+pub(crate) mod selector_check;
 pub(crate) mod source_file;
 pub(crate) mod step;
 pub mod validate;

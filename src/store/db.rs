@@ -94,7 +94,8 @@ impl Store {
             let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE status = 'running'")?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?
         };
-        let dead: Vec<i64> = running.into_iter().filter(|(_, pid)| !process_alive(*pid)).map(|(id, _)| id).collect();
+        let dead: Vec<i64> =
+            running.into_iter().filter(|(_, pid)| !crate::process::alive(*pid)).map(|(id, _)| id).collect();
         for id in &dead {
             let error = "the process running it ended before the run finished";
             self.finish_as_with_mail(*id, RunStatus::Interrupted, error, planner)?;
@@ -287,13 +288,42 @@ impl Store {
         Ok(ledger)
     }
 
-    /// Cases of `robot` whose state is `state`, with the run that left them so.
-    pub fn ledger_in_state(&self, robot: &str, state: LedgerState) -> Result<Vec<(String, i64, String)>, StoreError> {
+    /// The cases of `robot` a person must look at: marked `needs_review`, or
+    /// left `in_progress` by a run that is no longer running (the same cases
+    /// `show` lists as `needs_review`). Key, run and since when.
+    pub fn cases_to_review(&self, robot: &str) -> Result<Vec<(String, i64, String)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT key, run_id, updated_at FROM ledger WHERE robot = ?1 AND state = ?2 ORDER BY updated_at",
+            "SELECT l.key, l.run_id, l.updated_at FROM ledger l LEFT JOIN runs r ON r.id = l.run_id
+             WHERE l.robot = ?1 AND (l.state = 'needs_review' OR (l.state = 'in_progress' AND COALESCE(r.status, '') != 'running'))
+             ORDER BY l.updated_at",
         )?;
-        let rows = stmt.query_map(params![robot, state.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map(params![robot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether the run log knows `robot` at all (a run or a ledger entry).
+    pub fn knows_robot(&self, robot: &str) -> Result<bool, StoreError> {
+        let known: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM runs WHERE robot = ?1) OR EXISTS (SELECT 1 FROM ledger WHERE robot = ?1)",
+            [robot],
+            |r| r.get(0),
+        )?;
+        Ok(known)
+    }
+
+    /// A person's word on a case already in the ledger: done (never enter it
+    /// again) or to be entered again (the entry removed). False when the
+    /// ledger has no such case; a case it never saw is not made up.
+    pub fn settle_case(&self, robot: &str, key: &str, done: bool) -> Result<bool, StoreError> {
+        let changed = if done {
+            self.conn.execute(
+                "UPDATE ledger SET state = 'done', updated_at = ?3 WHERE robot = ?1 AND key = ?2",
+                params![robot, key, now()],
+            )?
+        } else {
+            self.conn.execute("DELETE FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key])?
+        };
+        Ok(changed > 0)
     }
 
     /// Sets (or with `None` removes) a case's ledger entry; returns whether it existed.
@@ -325,7 +355,7 @@ impl Store {
         let mut stmt = self.conn.prepare("SELECT id, pid FROM runs WHERE robot = ?1 AND status = 'running'")?;
         let rows: Vec<(i64, i64)> =
             stmt.query_map([robot], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        Ok(rows.into_iter().find(|(_, pid)| process_alive(*pid)).map(|(id, _)| id))
+        Ok(rows.into_iter().find(|(_, pid)| crate::process::alive(*pid)).map(|(id, _)| id))
     }
 }
 
@@ -391,13 +421,6 @@ fn run_status(text: String) -> RunStatus {
 /// A case's status column; a value this version does not know needs review.
 fn item_status(text: String) -> ItemStatus {
     ItemStatus::parse(&text).unwrap_or(ItemStatus::NeedsReview)
-}
-
-fn process_alive(pid: i64) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
-    // SAFETY: signal 0 only checks that the process exists.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 #[cfg(test)]
@@ -473,6 +496,49 @@ mod tests {
                 assert_eq!(version, MIGRATIONS.len() as i64);
             }
         }
+    }
+
+    #[test]
+    fn a_case_a_dead_run_left_half_done_is_one_to_review_and_only_a_known_case_can_be_settled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        store.set_ledger("r", "2026-1", Some(LedgerState::InProgress), id).unwrap();
+        store.set_ledger("r", "2026-2", Some(LedgerState::Done), id).unwrap();
+        assert!(store.cases_to_review("r").unwrap().is_empty(), "its run is still going");
+        store.conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?1", [id]).unwrap();
+        store.mark_dead_runs_interrupted(&NoMail).unwrap();
+        let keys: Vec<String> = store.cases_to_review("r").unwrap().into_iter().map(|(k, _, _)| k).collect();
+        assert_eq!(keys, ["2026-1"]);
+        assert!(!store.settle_case("r", "2026-9", true).unwrap(), "an unknown case is not created");
+        assert!(!store.ledger("r").unwrap().contains_key("2026-9"));
+        assert!(store.settle_case("r", "2026-1", true).unwrap());
+        assert!(store.cases_to_review("r").unwrap().is_empty());
+        assert!(store.knows_robot("r").unwrap());
+        assert!(!store.knows_robot("okänd").unwrap());
+    }
+
+    #[test]
+    fn a_dead_run_ends_at_its_last_sign_of_life() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        store
+            .conn
+            .execute("UPDATE runs SET pid = 999999999, started_at = '2026-11-24T02:00:00.000Z' WHERE id = ?1", [id])
+            .unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO steps (run_id, block, idx, keyword, summary, line, started_at, duration_ms, outcome)
+                 VALUES (?1, 'setup', 0, 'goto', 'x', 3, '2026-11-24T02:00:50.000Z', 2000, 'ok')",
+                [id],
+            )
+            .unwrap();
+        store.mark_dead_runs_interrupted(&NoMail).unwrap();
+        let run = store.run(id).unwrap().unwrap().run;
+        assert_eq!(run.finished_at.as_deref(), Some("2026-11-24T02:00:52.000Z"));
+        assert_eq!(run.duration_ms, Some(52_000));
     }
 
     #[test]

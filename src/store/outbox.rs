@@ -54,13 +54,32 @@ pub(crate) fn settle(
         "UPDATE items SET status = 'needs_review', finished_at = ?1 WHERE run_id = ?2 AND status = 'running'",
         params![at, run_id],
     )?;
+    // A run whose process died ends at its last sign of life (the end of its
+    // last recorded step, case or log line), not when somebody noticed.
+    let ended = if status == RunStatus::Interrupted { last_sign_of_life(conn, run_id)?.unwrap_or(at) } else { at };
     let changed = conn.execute(
         "UPDATE runs SET status = ?1, finished_at = ?2, error = COALESCE(error, ?3),
-         duration_ms = COALESCE(duration_ms, CAST((julianday(?2) - julianday(started_at)) * 86400000 AS INTEGER))
+         duration_ms = COALESCE(duration_ms, CAST(ROUND((julianday(?2) - julianday(started_at)) * 86400000) AS INTEGER))
          WHERE id = ?4 AND status = 'running'",
-        params![status.as_str(), at, error, run_id],
+        params![status.as_str(), ended, error, run_id],
     )?;
     Ok(changed > 0)
+}
+
+/// The latest moment a run is known to have been alive, RFC 3339.
+fn last_sign_of_life(conn: &Connection, run_id: i64) -> Result<Option<String>, StoreError> {
+    let last = conn.query_row(
+        "SELECT MAX(t) FROM (
+             SELECT started_at AS t FROM runs WHERE id = ?1
+             UNION ALL SELECT strftime('%Y-%m-%dT%H:%M:%fZ', julianday(started_at) + duration_ms / 86400000.0)
+                 FROM steps WHERE run_id = ?1
+             UNION ALL SELECT started_at FROM items WHERE run_id = ?1
+             UNION ALL SELECT finished_at FROM items WHERE run_id = ?1 AND finished_at IS NOT NULL
+             UNION ALL SELECT at FROM logs WHERE run_id = ?1)",
+        [run_id],
+        |r| r.get(0),
+    )?;
+    Ok(last)
 }
 
 /// What the run log knows about a run, for its mail.

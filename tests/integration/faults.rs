@@ -230,3 +230,17 @@ fn the_test_mail_has_line_breaks_not_backslashes() {
     assert!(mail.contains("Hej!"), "{mail}");
     assert!(!mail.contains("\\n"), "{mail}");
 }
+
+#[test]
+fn review_refuses_an_unknown_robot_or_a_case_its_ledger_never_saw() {
+    let h = Harness::new();
+    let out = h.run(&["review", "no-such-robot"], &[]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("there is no robot `no-such-robot`"), "{}", text(&out.stderr));
+    let out = h.run(&["review", "vaccination-consent", "2026-9999", "--done"], &[]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("has no case `2026-9999` in its ledger"), "{}", text(&out.stderr));
+    let out = h.run(&["review", "vaccination-consent"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0 case(s) of vaccination-consent need review"), "{}", text(&out.stdout));
+}

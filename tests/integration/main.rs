@@ -10,6 +10,7 @@ mod end_to_end;
 mod faults;
 mod flows;
 mod mail;
+mod pages;
 mod scheduler;
 mod secrets;
 mod transactions;

@@ -147,6 +147,8 @@ impl Validator<'_> {
     pub(super) fn frame_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
         match &node.value {
             Value::Str(s) if s == "top" => Some(Action::Frame { target: None }),
+            Value::Int(_) => self.frame_by_number(node),
+            Value::Str(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => self.frame_by_number(node),
             _ => Some(Action::Frame { target: Some(self.locator(node, in_item)?) }),
         }
     }
@@ -230,5 +232,13 @@ impl Validator<'_> {
         };
         let into = f.get("into").and_then(|n| self.var_name(n));
         Some(Action::Script { code: code?, args, into })
+    }
+
+    fn frame_by_number(&mut self, node: &Node) -> Option<Action> {
+        let width = node.value.as_text().map_or(1, |s| s.chars().count());
+        let message = "a frame is found by a locator, not by its number: write `frame[name=main]`, \
+                       or `iframe:nth-of-type(2)` for the second iframe";
+        self.d.error(node.pos, width, message);
+        None
     }
 }

@@ -1,5 +1,8 @@
 //! The validator's diagnostics, tested to the byte.
 
+use std::time::Duration;
+
+use super::values::MAX_DURATION;
 use super::*;
 use crate::robot::step::Action;
 
@@ -200,4 +203,28 @@ fn use_takes_only_regular_steps_files_inside_the_robots_folders() {
         ]
     );
     assert!(!errs.concat().contains("the first line"));
+}
+
+#[test]
+fn locators_that_can_never_work_are_reported_where_they_stand() {
+    let errs = errors(concat!(
+        "name: x\nsetup:\n",
+        "  - click: \"##bad\"\n",
+        "  - click: \"xpath://a[\"\n",
+        "  - click: \"partial:Spara\"\n",
+        "  - click: \"lable:Namn\"\n",
+        "  - frame: \"1\"\n",
+        "  - click: \"#ok-${x}\"\n",
+        "vars:\n  x: y\n",
+    ));
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:3:12: `##bad` is not a valid CSS selector: `#` must be followed by a name",
+            "r.yaml:4:12: `//a[` is not a valid XPath expression: `[` is not closed",
+            "r.yaml:5:12: `partial:` is not a locator prefix (they are css, xpath, text, link, label, id, name)",
+            "r.yaml:6:12: `lable:` is not a locator prefix (they are css, xpath, text, link, label, id, name); did you mean `label:`?",
+            "r.yaml:7:12: a frame is found by a locator, not by its number: write `frame[name=main]`, or `iframe:nth-of-type(2)` for the second iframe",
+        ]
+    );
 }
