@@ -67,6 +67,9 @@ impl Browser for FakeBrowser {
         self.urls.push(url.to_string());
         Ok(self.status)
     }
+    async fn click_only(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.click(target, timeout).await
+    }
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         if let (Some(dir), Some((name, bytes))) = (self.downloads.clone(), self.download.clone()) {
             std::fs::write(dir.join(&name), b"").ok();

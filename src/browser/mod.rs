@@ -105,7 +105,16 @@ pub trait Browser: Send {
     /// A page that did not load at all (refused, unknown host, a port the
     /// browser will not open) is `NotLoaded`.
     fn goto(&mut self, url: &str) -> impl Future<Output = Result<Option<u16>, BrowserError>> + Send;
+    /// Clicks; when the click starts loading another page, returns once that
+    /// page has replaced the old one.
     fn click(&mut self, target: &Selector, timeout: Duration) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Clicks and returns at once: for a link whose answer is a file to
+    /// download, which starts a navigation that never replaces the page.
+    fn click_only(
+        &mut self,
+        target: &Selector,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Sets every field (value plus input/change events), in one call when all are present.
     fn fill(
         &mut self,

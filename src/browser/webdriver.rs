@@ -174,6 +174,59 @@ impl WebDriverBrowser {
         }
     }
 
+    /// Marks the current document, before an action that may navigate.
+    async fn watch_navigation(&self) -> Result<(), BrowserError> {
+        self.client.execute(WATCH_NAVIGATION, Vec::new()).await.map(|_| ()).map_err(error)
+    }
+
+    /// After an action that may navigate: when it started a navigation to
+    /// another document, waits (within the page-load limit) until the new
+    /// page has replaced the old one, so that the next step cannot be
+    /// overtaken by a navigation still under way.
+    async fn settle_navigation(&self) -> Result<(), BrowserError> {
+        let state = match self.client.execute_async(LEAVING, Vec::new()).await {
+            Ok(state) => state,
+            // The page was replaced while the check ran: it has arrived.
+            Err(e) if !matches!(e, CmdError::Lost(_)) && !e.is_invalid_session_id() => return Ok(()),
+            Err(e) => return Err(error(e)),
+        };
+        if state.as_str() == Some("leaving") {
+            self.arrive().await;
+        }
+        Ok(())
+    }
+
+    /// Waits until a page that started to leave has been replaced and has
+    /// loaded. A navigation that never replaces the page (a 204 answer, one
+    /// the page cancels) ends the wait at the page-load limit, without error.
+    async fn arrive(&self) {
+        let _ = self.poll_script(ARRIVED_OR_NULL, Vec::new(), self.options.page_load_timeout).await;
+    }
+
+    /// `poll_script` for an asynchronous script (one that calls its callback).
+    /// A page replaced while the script waited counts as the navigation it
+    /// announced: the new page is waited for.
+    async fn poll_async(&self, script: &str, args: Vec<Json>, timeout: Duration) -> Result<Option<Json>, BrowserError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = match self.client.execute_async(script, args.clone()).await {
+                Ok(value) => value,
+                Err(e) if e.to_string().contains("unloaded") => {
+                    self.arrive().await;
+                    return Ok(Some(json!({ "ok": true })));
+                }
+                Err(e) => return Err(error(e)),
+            };
+            if !value.is_null() {
+                return Ok(Some(value));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     /// Runs `script` until it returns something other than `null`, or `timeout` passes.
     async fn poll_script(
         &self,
@@ -316,7 +369,13 @@ const find = (s) => s.css !== undefined
   : document.evaluate(s.xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
 "#;
 
+/// Sets every field and clicks `submit`, as one asynchronous script: after
+/// the click it lets the tasks the click queued run, and says whether the
+/// page started to leave for another document (so no round trip is spent
+/// asking afterwards).
 const FILL: &str = r#"
+const done = arguments[arguments.length - 1];
+const result = (() => {
 const fields = arguments[0], submitSel = arguments[1];
 const els = fields.map(f => find(f.sel));
 const submit = submitSel ? find(submitSel) : null;
@@ -344,9 +403,43 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('input', { bubbles: true }));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
-if (submit) submit.click();
-return { ok: true };
+if (submit) {
+  window.__nightshiftLeaving = false;
+  if (window.navigation) navigation.addEventListener('navigate', e => {
+    if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
+  }, { once: true });
+  submit.click();
+}
+return { ok: true, submitted: !!submit };
+})();
+if (result && result.submitted) {
+  setTimeout(() => setTimeout(() => done(Object.assign(result, { leaving: window.__nightshiftLeaving === true })), 0), 0);
+} else {
+  done(result);
+}
 "#;
+
+/// Before an action that may load another page: a flag that the Navigation
+/// API raises when the page starts to leave for another document.
+const WATCH_NAVIGATION: &str = r#"
+window.__nightshiftLeaving = false;
+if (window.navigation) navigation.addEventListener('navigate', e => {
+  if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
+}, { once: true });
+return true;
+"#;
+
+/// After it, once the tasks the action queued have run: whether the page
+/// stays, is leaving, or was already replaced (the flag is gone with it).
+const LEAVING: &str = r#"
+const done = arguments[arguments.length - 1];
+const state = () => window.__nightshiftLeaving === undefined ? 'new' : (window.__nightshiftLeaving ? 'leaving' : 'stay');
+setTimeout(() => setTimeout(() => done(state()), 0), 0);
+"#;
+
+/// True once the page that was left has been replaced and has loaded (null before).
+const ARRIVED_OR_NULL: &str =
+    "return window.__nightshiftLeaving === undefined && document.readyState === 'complete' ? true : null;";
 
 /// Whether the browser shows its own error page (and its error code), and the
 /// HTTP status of the page's navigation where the browser reports it.
@@ -457,8 +550,14 @@ impl Browser for WebDriverBrowser {
         Ok(loaded["status"].as_u64().and_then(|s| u16::try_from(s).ok()).filter(|s| *s > 0))
     }
 
-    async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+    async fn click_only(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         self.with_element(target, timeout, |e| async move { e.click().await }).await
+    }
+
+    async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.watch_navigation().await?;
+        self.with_element(target, timeout, |e| async move { e.click().await }).await?;
+        self.settle_navigation().await
     }
 
     async fn fill(
@@ -469,8 +568,13 @@ impl Browser for WebDriverBrowser {
     ) -> Result<(), BrowserError> {
         let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
         let submit = submit.map(selector_json).unwrap_or(Json::Null);
-        match self.poll_script(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
+        match self.poll_async(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
             None => Err(BrowserError::NotFound { after: timeout }),
+            // The submit started a navigation: the next step waits for its page.
+            Some(Json::Object(o)) if o.get("leaving").and_then(Json::as_bool) == Some(true) => {
+                self.arrive().await;
+                Ok(())
+            }
             Some(Json::Object(o)) if o.contains_key("error") => {
                 Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))
             }
@@ -632,7 +736,8 @@ impl Browser for WebDriverBrowser {
         timeout: Duration,
     ) -> Result<(), BrowserError> {
         let text: String = keys.iter().map(|k| key_char(k)).collect::<Result<_, _>>()?;
-        match target {
+        self.watch_navigation().await?;
+        let pressed = match target {
             Some(target) => {
                 self.with_element(target, timeout, move |e| {
                     let text = text.clone();
@@ -644,7 +749,9 @@ impl Browser for WebDriverBrowser {
                 let element = self.client.active_element().await.map_err(error)?;
                 element.send_keys(&text).await.map_err(error)
             }
-        }
+        };
+        pressed?;
+        self.settle_navigation().await
     }
 
     async fn read_attribute(

@@ -84,7 +84,8 @@ impl<B: Browser> Runner<'_, B> {
         };
         let before: std::collections::HashSet<_> = list_dir(&dir);
         let selector = self.locate(click, timeout, item).await?;
-        self.browser.click(&selector, timeout).await?;
+        // The file's answer never replaces the page: nothing to wait for.
+        self.browser.click_only(&selector, timeout).await?;
         let deadline = Instant::now() + timeout;
         // Chromium writes into a hidden file, then `*.crdownload`, and may put
         // an empty file under the final name meanwhile (watched in Chromium

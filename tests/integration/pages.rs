@@ -70,3 +70,79 @@ fn a_dialog_one_case_leaves_open_does_not_spoil_the_next() {
     let runs = h.json(&["runs", "--json"]);
     assert_eq!(runs[0]["items"]["done"], 3, "{runs:#}");
 }
+
+/// A login that answers after a varying 0-200 ms and sends the browser to
+/// the unfiltered inbox, as the e-service does; the filtered inbox says so.
+/// Serves on loopback for five minutes at most.
+fn slow_login_site() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        let mut seed: u64 = 0x2026_1124;
+        for stream in listener.incoming() {
+            if std::time::Instant::now() > until {
+                break;
+            }
+            let Ok(mut stream) = stream else { continue };
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let delay = (seed >> 33) % 201;
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                reader.read_line(&mut first).unwrap_or_default();
+                let mut length = 0;
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let answer = if first.starts_with("POST /login") {
+                    std::thread::sleep(std::time::Duration::from_millis(delay));
+                    "HTTP/1.1 303 See Other\r\nLocation: /inbox\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    let page = if first.starts_with("GET /login") {
+                        "<form method=post action=/login><input name=u><button id=go>Logga in</button></form>"
+                    } else if first.starts_with("GET /inbox?type=x") {
+                        "<p id=page>filtered</p>"
+                    } else {
+                        "<p id=page>all</p>"
+                    };
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                        page.len()
+                    )
+                };
+                let _ = stream.write_all(answer.as_bytes());
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_goto_right_after_a_submit_lands_where_it_was_sent_every_time() {
+    let h = Harness::new();
+    let site = slow_login_site();
+    let cases: String =
+        std::iter::once("n".to_string()).chain((1..=200).map(|n| n.to_string())).collect::<Vec<_>>().join("\n");
+    write(&h, "cases.csv", &(cases + "\n"));
+    let variants =
+        [("click", "    - click: '#go'\n"), ("fill", "    - fill: {'input[name=u]': robot}\n      submit: '#go'\n")];
+    for (name, submit) in variants {
+        let robot = format!(
+            "name: nav-{name}\nretry: {{max_retries: 0, stop_after: 1000}}\nitems:\n  csv: cases.csv\n  key: n\n  steps:\n    - goto: {site}/login\n{submit}    - goto: \"{site}/inbox?type=x\"\n    - read_text: {{from: '#page', into: page}}\n    - if: {{value: '${{page}}', equals: all}}\n      then:\n        - fail: the unfiltered inbox\n"
+        );
+        let robot = write(&h, &format!("nav-{name}.yaml"), &robot);
+        let out = h.run(&["run", &robot], &[]);
+        let runs = h.json(&["runs", "--json"]);
+        assert_eq!(runs[0]["items"]["done"], 200, "{submit}{}\n{runs:#}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{submit}{}", text(&out.stderr));
+    }
+}
