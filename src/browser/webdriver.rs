@@ -403,17 +403,18 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('input', { bubbles: true }));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
-if (submit) {
-  window.__nightshiftLeaving = false;
-  if (window.navigation) navigation.addEventListener('navigate', e => {
-    if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
-  }, { once: true });
-  submit.click();
-}
-return { ok: true, submitted: !!submit };
+return { ok: true, submit: submit };
 })();
-if (result && result.submitted) {
-  setTimeout(() => setTimeout(() => done(Object.assign(result, { leaving: window.__nightshiftLeaving === true })), 0), 0);
+if (result && result.submit) {
+  // Answered when the page starts to leave (before it is gone), or else once
+  // the tasks the click queued have run.
+  let answered = false;
+  const answer = leaving => { if (!answered) { answered = true; done({ ok: true, leaving: leaving }); } };
+  if (window.navigation) navigation.addEventListener('navigate', e => {
+    if (!e.destination.sameDocument && !e.downloadRequest) answer(true);
+  }, { once: true });
+  result.submit.click();
+  setTimeout(() => setTimeout(() => answer(false), 0), 0);
 } else {
   done(result);
 }
