@@ -15,6 +15,7 @@ pub mod demo;
 pub(crate) mod execute;
 pub(crate) mod exit_code;
 pub(crate) mod human;
+pub mod logging;
 pub(crate) mod mail;
 pub(crate) mod notify;
 pub(crate) mod process;

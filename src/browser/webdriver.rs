@@ -183,8 +183,13 @@ impl WebDriverBrowser {
     /// another document, waits (within the page-load limit) until the new
     /// page has replaced the old one, so that the next step cannot be
     /// overtaken by a navigation still under way.
-    async fn settle_navigation(&self) -> Result<(), BrowserError> {
-        let state = match self.client.execute_async(LEAVING, Vec::new()).await {
+    async fn settle_navigation(&self, clicked: bool) -> Result<(), BrowserError> {
+        let asked = if clicked {
+            self.client.execute_async(LEAVING_AFTER_CLICK, Vec::new()).await
+        } else {
+            self.client.execute(LEAVING, Vec::new()).await
+        };
+        let state = match asked {
             Ok(state) => state,
             // The page was replaced while the check ran: it has arrived.
             Err(e) if !matches!(e, CmdError::Lost(_)) && !e.is_invalid_session_id() => return Ok(()),
@@ -201,30 +206,6 @@ impl WebDriverBrowser {
     /// the page cancels) ends the wait at the page-load limit, without error.
     async fn arrive(&self) {
         let _ = self.poll_script(ARRIVED_OR_NULL, Vec::new(), self.options.page_load_timeout).await;
-    }
-
-    /// `poll_script` for an asynchronous script (one that calls its callback).
-    /// A page replaced while the script waited counts as the navigation it
-    /// announced: the new page is waited for.
-    async fn poll_async(&self, script: &str, args: Vec<Json>, timeout: Duration) -> Result<Option<Json>, BrowserError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let value = match self.client.execute_async(script, args.clone()).await {
-                Ok(value) => value,
-                Err(e) if e.to_string().contains("unloaded") => {
-                    self.arrive().await;
-                    return Ok(Some(json!({ "ok": true })));
-                }
-                Err(e) => return Err(error(e)),
-            };
-            if !value.is_null() {
-                return Ok(Some(value));
-            }
-            if Instant::now() >= deadline {
-                return Ok(None);
-            }
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
     }
 
     /// Runs `script` until it returns something other than `null`, or `timeout` passes.
@@ -369,13 +350,9 @@ const find = (s) => s.css !== undefined
   : document.evaluate(s.xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
 "#;
 
-/// Sets every field and clicks `submit`, as one asynchronous script: after
-/// the click it lets the tasks the click queued run, and says whether the
-/// page started to leave for another document (so no round trip is spent
-/// asking afterwards).
+/// Sets every field and clicks `submit` (watching, as `WATCH_NAVIGATION`
+/// does, for the page it may load).
 const FILL: &str = r#"
-const done = arguments[arguments.length - 1];
-const result = (() => {
 const fields = arguments[0], submitSel = arguments[1];
 const els = fields.map(f => find(f.sel));
 const submit = submitSel ? find(submitSel) : null;
@@ -403,21 +380,14 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('input', { bubbles: true }));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
-return { ok: true, submit: submit };
-})();
-if (result && result.submit) {
-  // Answered when the page starts to leave (before it is gone), or else once
-  // the tasks the click queued have run.
-  let answered = false;
-  const answer = leaving => { if (!answered) { answered = true; done({ ok: true, leaving: leaving }); } };
+if (submit) {
+  window.__nightshiftLeaving = false;
   if (window.navigation) navigation.addEventListener('navigate', e => {
-    if (!e.destination.sameDocument && !e.downloadRequest) answer(true);
+    if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
   }, { once: true });
-  result.submit.click();
-  setTimeout(() => setTimeout(() => answer(false), 0), 0);
-} else {
-  done(result);
+  submit.click();
 }
+return { ok: true, submitted: !!submit };
 "#;
 
 /// Before an action that may load another page: a flag that the Navigation
@@ -430,12 +400,18 @@ if (window.navigation) navigation.addEventListener('navigate', e => {
 return true;
 "#;
 
-/// After it, once the tasks the action queued have run: whether the page
-/// stays, is leaving, or was already replaced (the flag is gone with it).
-const LEAVING: &str = r#"
+/// After a submit clicked by script: whether the page stays, is leaving, or
+/// was already replaced (the flag is gone with it). The check runs in the
+/// page's task queue after the task the click queued, so it knows.
+const LEAVING: &str =
+    "return window.__nightshiftLeaving === undefined ? 'new' : (window.__nightshiftLeaving ? 'leaving' : 'stay');";
+
+/// The same after a WebDriver click, whose navigation may begin a little
+/// later (measured: 9 of 200 were missed without the wait): it answers once
+/// the tasks queued meanwhile have run.
+const LEAVING_AFTER_CLICK: &str = r#"
 const done = arguments[arguments.length - 1];
-const state = () => window.__nightshiftLeaving === undefined ? 'new' : (window.__nightshiftLeaving ? 'leaving' : 'stay');
-setTimeout(() => setTimeout(() => done(state()), 0), 0);
+setTimeout(() => setTimeout(() => done(window.__nightshiftLeaving === undefined ? 'new' : (window.__nightshiftLeaving ? 'leaving' : 'stay')), 0), 0);
 "#;
 
 /// True once the page that was left has been replaced and has loaded (null before).
@@ -558,7 +534,7 @@ impl Browser for WebDriverBrowser {
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         self.watch_navigation().await?;
         self.with_element(target, timeout, |e| async move { e.click().await }).await?;
-        self.settle_navigation().await
+        self.settle_navigation(true).await
     }
 
     async fn fill(
@@ -569,12 +545,10 @@ impl Browser for WebDriverBrowser {
     ) -> Result<(), BrowserError> {
         let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
         let submit = submit.map(selector_json).unwrap_or(Json::Null);
-        match self.poll_async(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
+        match self.poll_script(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
             None => Err(BrowserError::NotFound { after: timeout }),
-            // The submit started a navigation: the next step waits for its page.
-            Some(Json::Object(o)) if o.get("leaving").and_then(Json::as_bool) == Some(true) => {
-                self.arrive().await;
-                Ok(())
+            Some(Json::Object(o)) if o.get("submitted").and_then(Json::as_bool) == Some(true) => {
+                self.settle_navigation(false).await
             }
             Some(Json::Object(o)) if o.contains_key("error") => {
                 Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))
@@ -752,7 +726,7 @@ impl Browser for WebDriverBrowser {
             }
         };
         pressed?;
-        self.settle_navigation().await
+        self.settle_navigation(true).await
     }
 
     async fn read_attribute(

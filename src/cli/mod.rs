@@ -36,6 +36,12 @@ pub struct Cli {
     /// Folder with one file per secret, named after the secret.
     #[arg(long, global = true, env = "NIGHTSHIFT_SECRETS_DIR")]
     pub secrets_dir: Option<PathBuf>,
+    /// Log more (`-v` info and up for one-off commands, `-vv` debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log less (`-q` errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -118,6 +118,8 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
     };
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
+    // `systemctl reload` (ExecReload=kill -HUP) reloads as a changed file does.
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     tracing::info!("serving {} job(s); state in `{}`", daemon.jobs().len(), daemon.settings.state_dir.display());
     daemon.catch_up(now);
     loop {
@@ -130,6 +132,10 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
             Some(done) = done_rx.recv() => daemon.finished(done, true),
             Ok(()) = changed(watcher.as_ref()) => {
                 tokio::time::sleep(RELOAD_SETTLE).await;
+                daemon.reload();
+            }
+            Some(()) = hung_up(hangup.as_mut()) => {
+                tracing::info!("SIGHUP: reloading robots and schedules");
                 daemon.reload();
             }
             () = &mut shutdown => break,
@@ -170,6 +176,14 @@ async fn mail_sender(state_dir: PathBuf, wake: Arc<Notify>, stop: Arc<AtomicBool
             () = tokio::time::sleep(wait) => {}
             () = wake.notified() => {}
         }
+    }
+}
+
+/// The next SIGHUP; never when it could not be listened for.
+async fn hung_up(hangup: Option<&mut tokio::signal::unix::Signal>) -> Option<()> {
+    match hangup {
+        Some(signal) => signal.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -37,6 +37,7 @@ pub(crate) struct CronError {
 
 impl CronExpr {
     pub(crate) fn parse(text: &str) -> Result<Self, CronError> {
+        let text = shorthand(text)?;
         let written: Vec<&str> = text.split_whitespace().collect();
         let (fields, names): (Vec<String>, &[&str]) = match written.len() {
             5 => {
@@ -200,6 +201,29 @@ fn crontab_day_of_week(field: &str) -> String {
     days.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// The crontab shorthands (`@daily`, ...) as five fields; other text as it is.
+fn shorthand(text: &str) -> Result<&str, CronError> {
+    let word = text.trim();
+    if !word.starts_with('@') {
+        return Ok(text);
+    }
+    Ok(match word {
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        "@monthly" => "0 0 1 * *",
+        "@weekly" => "0 0 * * 0",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@hourly" => "0 * * * *",
+        other => {
+            return Err(CronError {
+                field_index: None,
+                message: format!(
+                    "`{other}` is not a shorthand nightshift knows: use @hourly, @daily, @weekly, @monthly or @yearly, or five fields"
+                ),
+            });
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +243,24 @@ mod tests {
             .iter()
             .map(|t| t.to_rfc3339())
             .collect()
+    }
+
+    #[test]
+    fn crontab_shorthands_read_as_their_five_fields_and_others_are_named() {
+        assert_eq!(
+            fires("@daily", "2027-03-27T12:00:00+01:00", "2027-03-29T12:00:00+02:00"),
+            ["2027-03-28T00:00:00+01:00", "2027-03-29T00:00:00+02:00"]
+        );
+        assert_eq!(
+            fires("@weekly", "2026-11-23T00:00:00+01:00", "2026-12-01T00:00:00+01:00"),
+            ["2026-11-29T00:00:00+01:00"]
+        );
+        assert_eq!(fires("@hourly", "2026-11-24T10:30:00+01:00", "2026-11-24T12:30:00+01:00").len(), 2);
+        let err = CronExpr::parse("@reboot").unwrap_err();
+        assert_eq!(
+            err.message,
+            "`@reboot` is not a shorthand nightshift knows: use @hourly, @daily, @weekly, @monthly or @yearly, or five fields"
+        );
     }
 
     #[test]

@@ -244,3 +244,22 @@ fn review_refuses_an_unknown_robot_or_a_case_its_ledger_never_saw() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("0 case(s) of vaccination-consent need review"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn the_log_has_no_colour_codes_when_piped_and_journal_priorities_under_systemd() {
+    let h = Harness::new();
+    // A mail that cannot be sent logs a warning through the log.
+    let dead = format!("smtp://127.0.0.1:{}", free_port());
+    let piped = h.run(&["mail", "test", "--to", "it@example.se"], &[("NIGHTSHIFT_SMTP_URL".into(), dead.clone())]);
+    let stderr = text(&piped.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(!piped.stderr.contains(&0x1b), "an escape byte in piped stderr: {stderr:?}");
+    let journal = h.run(
+        &["mail", "test", "--to", "it@example.se"],
+        &[("NIGHTSHIFT_SMTP_URL".into(), dead), ("JOURNAL_STREAM".into(), "8:12345".into())],
+    );
+    let stderr = text(&journal.stderr);
+    let warning = stderr.lines().find(|l| l.contains("not sent")).unwrap_or_default();
+    assert!(warning.starts_with("<4>mail <test-"), "{stderr}");
+    assert!(!journal.stderr.contains(&0x1b), "{stderr:?}");
+}

@@ -236,3 +236,23 @@ fn a_run_stopped_mid_case_after_the_grace_period_still_runs_its_teardown_and_is_
     assert!(written.contains("\"ran\": \"yes\""), "{written}");
     assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new());
 }
+
+#[test]
+fn sighup_makes_the_daemon_reload_its_files_and_go_on() {
+    let h = Harness::new();
+    write(&h, "robots/r.yaml", "name: r\n");
+    write(&h, "schedules/s.yaml", "jobs:\n  - robot: r\n    cron: \"@daily\"\n");
+    let mut daemon = in_dir(&h, &["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(daemon.try_wait().unwrap().is_none(), "the daemon is still running after SIGHUP");
+    sigterm(&daemon);
+    let status = daemon.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{log}");
+    assert!(log.contains("SIGHUP: reloading robots and schedules"), "{log}");
+    assert!(log.contains("serving 1 job(s)"), "{log}");
+}

@@ -1,0 +1,53 @@
+//! Where the log goes and how it looks: colour only on a terminal (and not
+//! with `NO_COLOR`); under systemd (`JOURNAL_STREAM`) plain lines with the
+//! journal's priority prefixes, so `journalctl -p warning` works; the level
+//! from `NIGHTSHIFT_LOG`, else `RUST_LOG`, else the command's own, moved by
+//! `-v` and `-q`.
+
+use std::io::IsTerminal;
+
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// The levels `-v` and `-q` step through, quietest first.
+const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+/// Sets up the log for a command whose own level is `default` (an index
+/// into `LEVELS`), moved by `verbose` and `quiet` steps.
+pub fn init(default: usize, verbose: u8, quiet: u8) {
+    let level = (default + usize::from(verbose)).saturating_sub(usize::from(quiet)).min(LEVELS.len() - 1);
+    let filter = EnvFilter::try_from_env("NIGHTSHIFT_LOG")
+        .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
+        .unwrap_or_else(|_| EnvFilter::new(LEVELS[level]));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var_os("JOURNAL_STREAM").is_some() {
+        builder.with_ansi(false).event_format(Journal).init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(colour).init();
+    }
+}
+
+/// One line per event, `<N>` first: the journal's priority for the level.
+struct Journal;
+
+impl<S, N> FormatEvent<S, N> for Journal
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+        let priority = match *event.metadata().level() {
+            Level::ERROR => 3,
+            Level::WARN => 4,
+            Level::INFO => 6,
+            Level::DEBUG | Level::TRACE => 7,
+        };
+        write!(writer, "<{priority}>")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
