@@ -35,6 +35,19 @@ impl<B: Browser> Runner<'_, B> {
         Ok(candidates[index].clone())
     }
 
+    /// `locate` for a step whose locator may be left out.
+    pub(super) async fn locate_optional(
+        &mut self,
+        locator: Option<&Locator>,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+    ) -> Result<Option<Selector>, Failure> {
+        match locator {
+            Some(locator) => Ok(Some(self.locate(locator, timeout, item).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The selector of one locator, its references filled in.
     pub(super) fn resolve(&self, locator: &Locator) -> Result<Selector, Failure> {
         Ok(locator.resolve(&self.scope)?)

@@ -47,10 +47,7 @@ impl<B: Browser> Runner<'_, B> {
             let selector = self.locate(locator, timeout, item).await?;
             resolved.push((selector, value.render(&self.scope)?));
         }
-        let submit = match submit {
-            Some(l) => Some(self.locate(l, timeout, item).await?),
-            None => None,
-        };
+        let submit = self.locate_optional(submit, timeout, item).await?;
         Ok(self.browser.fill(&resolved, submit.as_ref(), timeout).await?)
     }
 
@@ -160,10 +157,7 @@ impl<B: Browser> Runner<'_, B> {
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
-        let selector = match target {
-            Some(l) => Some(self.locate(l, timeout, item).await?),
-            None => None,
-        };
+        let selector = self.locate_optional(target, timeout, item).await?;
         Ok(self.browser.press(selector.as_ref(), keys, timeout).await?)
     }
 
@@ -173,10 +167,7 @@ impl<B: Browser> Runner<'_, B> {
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
-        let selector = match target {
-            Some(l) => Some(self.locate(l, timeout, item).await?),
-            None => None,
-        };
+        let selector = self.locate_optional(target, timeout, item).await?;
         Ok(self.browser.frame(selector.as_ref(), timeout).await?)
     }
 
