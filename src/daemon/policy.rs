@@ -53,18 +53,8 @@ pub(crate) fn missed(job: &Job, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::schedule::file::schedule_from_str;
-
-    fn job(yaml: &str) -> Job {
-        schedule_from_str(Path::new("s.yaml"), yaml, None).unwrap().remove(0)
-    }
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
-    }
+    use crate::schedule::test_support::{at, job};
 
     #[test]
     fn slots_due_since_the_last_wake_with_calendar_reasons() {

@@ -6,6 +6,8 @@ pub(crate) mod file;
 pub(crate) mod holidays;
 pub(crate) mod job;
 pub(crate) mod overdue;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use std::path::{Path, PathBuf};
 

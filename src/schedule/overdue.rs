@@ -50,18 +50,8 @@ impl Overdue {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::schedule::file::schedule_from_str;
-
-    fn job(yaml: &str) -> Job {
-        schedule_from_str(Path::new("s.yaml"), yaml, None).unwrap().remove(0)
-    }
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
-    }
+    use crate::schedule::test_support::{at, job};
 
     #[test]
     fn a_robot_is_overdue_after_twice_its_period_without_success() {
