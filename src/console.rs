@@ -1,6 +1,7 @@
 //! What a person at a terminal sees while a robot runs: one progress line
 //! that updates in place on a terminal, one line per case otherwise.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 
 use crate::human::fmt_duration;
@@ -14,6 +15,8 @@ pub(crate) struct ConsoleSink {
     out: Box<dyn Write + Send>,
     tty: bool,
     quiet: bool,
+    /// Locator fallbacks used in the run: how often each, by line, first entry and entry used.
+    fallbacks: BTreeMap<(u32, String, String), usize>,
 }
 
 impl ConsoleSink {
@@ -24,7 +27,8 @@ impl ConsoleSink {
 
     /// Writes to `out`, as to a terminal when `tty`.
     pub(crate) fn to_writer(robot: &str, out: Box<dyn Write + Send>, tty: bool, quiet: bool) -> Self {
-        Self { robot: robot.to_string(), totals: Totals::default(), current_key: String::new(), out, tty, quiet }
+        let (robot, totals, current_key) = (robot.to_string(), Totals::default(), String::new());
+        Self { robot, totals, current_key, out, tty, quiet, fallbacks: BTreeMap::new() }
     }
 
     /// Shows `text` as the current line; `keep` ends it on a terminal, so
@@ -64,6 +68,22 @@ impl ConsoleSink {
                 Some((format!("  {} retry {attempt} after: {error}", self.current_key), true))
             }
             RunEvent::Log { message, .. } => Some((format!("log: {message}"), true)),
+            RunEvent::Fallback { line, wanted, used, .. } => {
+                *self.fallbacks.entry((*line, wanted.clone(), used.clone())).or_default() += 1;
+                let text = format!(
+                    "  {} line {line}: `{wanted}` found nothing, fallback `{used}` matched: has the page changed?",
+                    self.current_key
+                );
+                Some((text, true))
+            }
+            RunEvent::RunFinished { .. } if !self.fallbacks.is_empty() => {
+                let used: Vec<String> = self
+                    .fallbacks
+                    .iter()
+                    .map(|((line, wanted, used), n)| format!("line {line} `{wanted}` -> `{used}` {n}x"))
+                    .collect();
+                Some((format!("{}: locator fallbacks used: {}", self.robot, used.join("; ")), true))
+            }
             RunEvent::Step(step) if step.error.is_some() && step.item.is_none() => Some((
                 format!(
                     "{} step `{}` on line {} failed: {}",
@@ -131,15 +151,18 @@ mod tests {
             |seq, key: &str| RunEvent::ItemStarted { seq, key: key.into(), started_at: Utc::now(), handler: None };
         vec![
             RunEvent::RunStarted { robot: "vaccination-consent".into(), run_id: 7 },
-            RunEvent::ItemsFound { total: 3 },
+            RunEvent::ItemsFound { total: 4 },
             started(0, "2026-1041"),
             finished(0, ItemStatus::Done, None, 1200),
             started(1, "2026-1042"),
             RunEvent::ItemRetry { seq: 1, attempt: 1, error: "line 30: `click` failed: no element matched".into() },
-            RunEvent::Log { item: Some(1), message: "locator 2 of 2 matched: text:Spara".into() },
+            RunEvent::Fallback { item: Some(1), line: 30, wanted: "#save".into(), used: "text:Spara".into() },
+            RunEvent::Log { item: Some(1), message: "the journal answered slowly".into() },
             finished(1, ItemStatus::Done, None, 2400),
             started(2, "2026-1043"),
             finished(2, ItemStatus::BusinessException, Some("Eleven finns inte i journalen"), 800),
+            started(3, "2026-1040"),
+            finished(3, ItemStatus::AwaitingOfficer, Some("the exception run 5 opened is not settled yet"), 0),
             RunEvent::Step(StepRecord {
                 block: Block::Teardown,
                 item: None,

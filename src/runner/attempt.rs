@@ -3,7 +3,9 @@
 //! exception, or out of retries.
 //!
 //! The ledger says `in_progress` before a case's first step and `done` after
-//! its last. A case found `in_progress` is settled by the robot's `check`
+//! its last. A business exception is `open` until its officer settles it
+//! (`handled`, or `retry` for the next run); an open case is not taken
+//! again unless its fields have changed since. A case found `in_progress` is settled by the robot's `check`
 //! steps, or else marked `needs_review`: never entered again blindly. Before a
 //! retry the session is brought back to a known state (dialogs dismissed, the
 //! main window current, the browser restarted if it died) and setup runs again.
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use crate::browser::Browser;
 use crate::robot::step::Step;
-use crate::runner::event::{Block, ItemStatus, LedgerEntry, LedgerState, RunEvent};
+use crate::runner::event::{Block, ItemStatus, LedgerState, RunEvent};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 use crate::runner::stop::{StopReason, stopped};
@@ -47,30 +49,43 @@ impl CaseEnd {
 }
 
 impl<B: Browser> Runner<'_, B> {
-    /// One case, through the ledger.
-    pub(super) async fn item(&mut self, seq: usize, key: &str) -> CaseEnd {
+    /// One case, through the ledger. `fingerprint` sums up the case's fields
+    /// as its source gives them now.
+    pub(super) async fn item(&mut self, seq: usize, key: &str, fingerprint: u64) -> CaseEnd {
         let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
         let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
-        match self.ledger.get(key).copied() {
-            Some(LedgerEntry { state: LedgerState::Done, run_id }) => {
+        let Some(entry) = self.ledger.get(key).copied() else { return self.attempts(seq, key, fingerprint, false).await };
+        let run_id = entry.run_id;
+        match entry.state {
+            LedgerState::Done => {
                 CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
             }
-            Some(LedgerEntry { state: LedgerState::NeedsReview, run_id }) => {
-                CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
+            LedgerState::Handled => {
+                CaseEnd::new(ItemStatus::Skipped, Some("settled by hand by its officer".to_string()), 0)
             }
-            Some(LedgerEntry { state: LedgerState::InProgress, run_id }) if !has_check => {
+            LedgerState::Open if entry.fingerprint.is_none_or(|f| f == fingerprint) => {
+                let message = format!("the exception run {run_id} opened is not settled yet");
+                CaseEnd::new(ItemStatus::AwaitingOfficer, Some(message), 0)
+            }
+            LedgerState::Open => {
+                let message = "the case's data changed since its exception opened; trying it again".to_string();
+                self.emit(RunEvent::Log { item: Some(seq), message });
+                self.ledger_update(key, Some(LedgerState::Retry));
+                self.attempts(seq, key, fingerprint, has_check).await
+            }
+            LedgerState::NeedsReview => CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0),
+            LedgerState::InProgress if !has_check => {
                 self.ledger_update(key, Some(LedgerState::NeedsReview));
                 CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
             }
-            Some(LedgerEntry { state: LedgerState::InProgress | LedgerState::Failed, .. }) => {
-                self.attempts(seq, key, has_check).await
+            LedgerState::InProgress | LedgerState::Failed | LedgerState::Retry => {
+                self.attempts(seq, key, fingerprint, has_check).await
             }
-            None => self.attempts(seq, key, false).await,
         }
     }
 
     /// Tries a case until it is done, skipped, a business exception, or out of retries.
-    async fn attempts(&mut self, seq: usize, key: &str, check_first: bool) -> CaseEnd {
+    async fn attempts(&mut self, seq: usize, key: &str, fingerprint: u64, check_first: bool) -> CaseEnd {
         let Some(items) = self.robot.items.as_ref() else { return CaseEnd::new(ItemStatus::Skipped, None, 0) };
         let policy = self.robot.retry;
         let mut check = check_first;
@@ -79,9 +94,16 @@ impl<B: Browser> Runner<'_, B> {
             let result = self.attempt_once(seq, key, items.check.as_deref().filter(|_| check), &items.steps).await;
             let attempts = self.attempt + 1;
             let failure = match result {
-                Ok(()) => {
+                Ok(Entered::Now) => {
                     self.ledger_update(key, Some(LedgerState::Done));
                     return CaseEnd::new(ItemStatus::Done, None, attempts);
+                }
+                // The robot's own earlier attempt had entered it: done by the
+                // robot, once (the ledger now says so).
+                Ok(Entered::Before(message)) => {
+                    self.ledger_update(key, Some(LedgerState::Done));
+                    let message = format!("an earlier attempt had entered it; `check` found it: {message}");
+                    return CaseEnd::new(ItemStatus::Done, Some(message), attempts);
                 }
                 Err(failure) => failure,
             };
@@ -91,7 +113,11 @@ impl<B: Browser> Runner<'_, B> {
                     return CaseEnd::new(ItemStatus::Skipped, Some(message), attempts);
                 }
                 Failure::Business(message) => {
-                    self.ledger_update(key, None);
+                    self.emit(RunEvent::Ledger {
+                        key: key.to_string(),
+                        state: Some(LedgerState::Open),
+                        fingerprint: Some(fingerprint),
+                    });
                     return CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts);
                 }
                 Failure::Stopped(reason) => return stopped_mid_case(reason, attempts),
@@ -130,7 +156,7 @@ impl<B: Browser> Runner<'_, B> {
         key: &str,
         check: Option<&[Step]>,
         steps: &[Step],
-    ) -> Result<(), Failure> {
+    ) -> Result<Entered, Failure> {
         // Whatever the last case left open (a dialog, a popup, a frame) is
         // closed first; a new browser is logged out, so setup runs again.
         let restarted = self.known_state().await?;
@@ -138,10 +164,14 @@ impl<B: Browser> Runner<'_, B> {
             self.setup_again().await?;
         }
         if let Some(check) = check {
-            self.block(Block::Check, check, Some(seq)).await?;
+            match self.block(Block::Check, check, Some(seq)).await {
+                Err(Failure::Skip(message)) => return Ok(Entered::Before(message)),
+                other => other?,
+            }
         }
         self.ledger_update(key, Some(LedgerState::InProgress));
-        self.block(Block::Item, steps, Some(seq)).await
+        self.block(Block::Item, steps, Some(seq)).await?;
+        Ok(Entered::Now)
     }
 
     /// Brings the browser to a known state, or replaces it when it does not
@@ -181,8 +211,31 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     pub(super) fn ledger_update(&mut self, key: &str, state: Option<LedgerState>) {
-        self.emit(RunEvent::Ledger { key: key.to_string(), state });
+        self.emit(RunEvent::Ledger { key: key.to_string(), state, fingerprint: None });
     }
+}
+
+/// How an attempt that succeeded found the case.
+enum Entered {
+    /// Its steps entered it.
+    Now,
+    /// The robot's `check` found it already entered (by an earlier attempt
+    /// of the robot's own), with `skip`'s message.
+    Before(String),
+}
+
+/// What a case's fields sum up to (FNV-1a over names and values, in order):
+/// equal for a case whose source gives the same fields, different once one
+/// of them changes. Kept in the ledger, never the fields themselves.
+pub(super) fn fingerprint(row: &[(String, String)]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (name, value) in row {
+        for byte in name.bytes().chain([0x1f]).chain(value.bytes()).chain([0x1e]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// A case the run was stopped in: its ledger entry stays `in_progress`, so

@@ -35,6 +35,7 @@ impl<B: Browser> Runner<'_, B> {
                 let started = Instant::now();
                 let mut stop = self.stop.clone();
                 let limit = self.step_limit(step);
+                self.step_line = step.pos.line;
                 let result = tokio::select! {
                     biased;
                     reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),

@@ -81,16 +81,20 @@ pub enum ItemStatus {
     SystemException,
     Skipped,
     NeedsReview,
+    /// A business exception from an earlier run that its officer has not
+    /// settled yet: not processed, not mailed again.
+    AwaitingOfficer,
 }
 
 impl ItemStatus {
-    pub const ALL: [ItemStatus; 6] = [
+    pub const ALL: [ItemStatus; 7] = [
         ItemStatus::Running,
         ItemStatus::Done,
         ItemStatus::BusinessException,
         ItemStatus::SystemException,
         ItemStatus::Skipped,
         ItemStatus::NeedsReview,
+        ItemStatus::AwaitingOfficer,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -105,6 +109,7 @@ impl ItemStatus {
             ItemStatus::SystemException => "system_exception",
             ItemStatus::Skipped => "skipped",
             ItemStatus::NeedsReview => "needs_review",
+            ItemStatus::AwaitingOfficer => "awaiting_officer",
         }
     }
 }
@@ -159,6 +164,12 @@ pub enum LedgerState {
     Failed,
     /// Left half-done by a run that died, with no `check` to settle it.
     NeedsReview,
+    /// A business exception its officer owns until it is settled.
+    Open,
+    /// The officer settled the exception by hand: never taken again.
+    Handled,
+    /// The officer settled the exception with "try again": the next run takes it.
+    Retry,
 }
 
 impl LedgerState {
@@ -168,13 +179,24 @@ impl LedgerState {
             LedgerState::Done => "done",
             LedgerState::Failed => "failed",
             LedgerState::NeedsReview => "needs_review",
+            LedgerState::Open => "open",
+            LedgerState::Handled => "handled",
+            LedgerState::Retry => "retry",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [LedgerState::InProgress, LedgerState::Done, LedgerState::Failed, LedgerState::NeedsReview]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            LedgerState::InProgress,
+            LedgerState::Done,
+            LedgerState::Failed,
+            LedgerState::NeedsReview,
+            LedgerState::Open,
+            LedgerState::Handled,
+            LedgerState::Retry,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -184,6 +206,9 @@ pub struct LedgerEntry {
     pub state: LedgerState,
     /// The run that last changed it.
     pub run_id: i64,
+    /// For an open exception: the case's fields when it opened
+    /// (`runner::fingerprint`), so that a corrected case is tried again.
+    pub fingerprint: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,10 +273,20 @@ pub enum RunEvent {
         attempt: u32,
         error: String,
     },
-    /// A case's ledger entry changes (`None`: removed, so the next run tries it afresh).
+    /// A case's ledger entry changes (`None`: removed, so the next run tries
+    /// it afresh). An exception that opens carries the case's fingerprint.
     Ledger {
         key: String,
         state: Option<LedgerState>,
+        fingerprint: Option<u64>,
+    },
+    /// A locator list matched by an entry other than its first: the page has
+    /// changed. `wanted` is the first entry, `used` the one that matched.
+    Fallback {
+        item: Option<usize>,
+        line: u32,
+        wanted: String,
+        used: String,
     },
     Evidence {
         item: Option<usize>,
@@ -296,6 +331,9 @@ impl RunEvent {
             }
             RunEvent::ItemRetry { seq, attempt, error } => RunEvent::ItemRetry { seq, attempt, error: f(&error) },
             RunEvent::Log { item, message } => RunEvent::Log { item, message: f(&message) },
+            RunEvent::Fallback { item, line, wanted, used } => {
+                RunEvent::Fallback { item, line, wanted: f(&wanted), used: f(&used) }
+            }
             RunEvent::FailedAt { item, url, step } => RunEvent::FailedAt { item, url: opt(url), step: f(&step) },
             RunEvent::RunFinished { status, error, duration } => {
                 RunEvent::RunFinished { status, error: opt(error), duration }

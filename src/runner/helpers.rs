@@ -15,7 +15,7 @@ use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
     /// The selector of a locator; for a list, the first entry that finds an
-    /// element (waiting for any of them), written to the run log.
+    /// element (waiting for any of them), reported when it is not the first.
     pub(super) async fn locate(
         &mut self,
         locator: &Locator,
@@ -27,11 +27,13 @@ impl<B: Browser> Runner<'_, B> {
         }
         let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
         let index = self.browser.first_match(&candidates, timeout).await?;
-        let chosen = locator.candidates().nth(index).unwrap_or(locator);
-        self.emit(RunEvent::Log {
-            item,
-            message: format!("locator {} of {} matched: {}", index + 1, candidates.len(), chosen.own_source()),
-        });
+        // The first entry is the page as the robot was written for it; any
+        // other is a fallback, the early sign that the page has changed.
+        if index > 0 {
+            let chosen = locator.candidates().nth(index).unwrap_or(locator);
+            let (wanted, used) = (locator.own_source(), chosen.own_source());
+            self.emit(RunEvent::Fallback { item, line: self.step_line, wanted, used });
+        }
         Ok(candidates[index].clone())
     }
 

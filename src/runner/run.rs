@@ -18,6 +18,7 @@ use crate::browser::Browser;
 use crate::human::fmt_duration;
 use crate::redact::{Redactor, Secret};
 use crate::robot::model::{ItemSource, Robot};
+use crate::runner::attempt::fingerprint;
 use crate::runner::event::{Block, EventSink, LedgerEntry, RunEvent, RunStatus};
 use crate::runner::failure::{Failure, RunError, SystemError};
 use crate::runner::scope::RunScope;
@@ -76,6 +77,10 @@ pub struct Runner<'a, B: Browser> {
     pub(super) quiet: usize,
     totals: Totals,
     run_id: i64,
+    /// When the current case started: evidence shows only pages loaded since.
+    pub(super) case_started: Option<chrono::DateTime<Utc>>,
+    /// The line of the step under way, for reports about its locators.
+    pub(super) step_line: u32,
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -114,6 +119,8 @@ impl<'a, B: Browser> Runner<'a, B> {
             quiet: 0,
             totals: Totals::default(),
             run_id: context.run_id,
+            case_started: None,
+            step_line: 0,
         }
     }
 
@@ -253,8 +260,11 @@ impl<'a, B: Browser> Runner<'a, B> {
             let handler = handler.map(|v| v.trim().to_string()).filter(|v| v.contains('@'));
             self.emit(RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now(), handler });
             let started = Instant::now();
+            let fingerprint = fingerprint(&row);
+            self.case_started = Some(Utc::now());
             self.scope.item = Some(row);
-            let end = self.item(seq, &key).await;
+            let end = self.item(seq, &key, fingerprint).await;
+            self.case_started = None;
             self.scope.item = None;
             if let Some(value) = cursor_value {
                 cursor_seen.push((value, end.settled()));

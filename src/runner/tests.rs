@@ -122,7 +122,7 @@ fn ledger_changes(events: &[RunEvent]) -> Vec<(String, Option<LedgerState>)> {
     events
         .iter()
         .filter_map(|e| match e {
-            RunEvent::Ledger { key, state } => Some((key.clone(), *state)),
+            RunEvent::Ledger { key, state, .. } => Some((key.clone(), *state)),
             _ => None,
         })
         .collect()
@@ -192,8 +192,8 @@ async fn the_ledger_skips_done_cases_and_holds_back_half_done_ones() {
     let r = robot("    - click: \"#save\"\n");
     let mut b = browser(&["1", "2", "3"]);
     let ledger: HashMap<String, LedgerEntry> = [
-        ("1".to_string(), LedgerEntry { state: LedgerState::Done, run_id: 7 }),
-        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+        ("1".to_string(), LedgerEntry { state: LedgerState::Done, run_id: 7, fingerprint: None }),
+        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8, fingerprint: None }),
     ]
     .into();
     let (summary, events) = run_with_ledger(&r, &mut b, ledger).await;
@@ -208,19 +208,66 @@ async fn a_check_that_skips_settles_a_half_done_case_without_entering_it() {
     let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Id\n  steps:\n    - click: \"#save\"\n  check:\n    - if: { exists: \"#already-there\" }\n      then:\n        - skip: found\n";
     let r = robot_from_str(Path::new("t.yaml"), source).unwrap();
     let ledger: HashMap<String, LedgerEntry> = [
-        ("1".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
-        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8 }),
+        ("1".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8, fingerprint: None }),
+        ("2".to_string(), LedgerEntry { state: LedgerState::InProgress, run_id: 8, fingerprint: None }),
     ]
     .into();
     // Case 1 is found in the target; case 2 is not and is redone.
     let mut b = browser(&["1", "2"]);
     let (_, events) = run_with_ledger(&r, &mut b, ledger.clone()).await;
-    assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::Skipped]);
+    // The robot's own earlier attempt entered them: done by the robot, once.
+    assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
+    assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 0, "neither is entered again");
+    assert!(ledger_changes(&events).iter().all(|(_, state)| *state == Some(LedgerState::Done)));
     let mut b = browser(&["1", "2"]);
     b.missing.push("#already-there".into());
     let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
     assert_eq!(statuses(&events), [ItemStatus::Done, ItemStatus::Done]);
     assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 2);
+}
+
+#[tokio::test]
+async fn an_open_exception_waits_for_its_officer_unless_the_case_changed() {
+    let r = robot("    - goto: ${base}/e/${item.Id}\n    - fail: \"no pupil ${item.Name}\"\n");
+    // A first run opens both exceptions, each with its fields' fingerprint.
+    let (_, events) = run(&r, &mut browser(&["1", "2"])).await;
+    assert_eq!(statuses(&events), [ItemStatus::BusinessException, ItemStatus::BusinessException]);
+    let opened: Vec<(String, Option<u64>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Ledger { key, state: Some(LedgerState::Open), fingerprint } => Some((key.clone(), *fingerprint)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 2);
+    let ledger: HashMap<String, LedgerEntry> = opened
+        .into_iter()
+        .map(|(key, fingerprint)| (key, LedgerEntry { state: LedgerState::Open, run_id: 1, fingerprint }))
+        .collect();
+    // The next run holds both back while their fields are the same...
+    let mut b = browser(&["1", "2"]);
+    let (summary, events) = run_with_ledger(&r, &mut b, ledger.clone()).await;
+    assert_eq!(statuses(&events), [ItemStatus::AwaitingOfficer, ItemStatus::AwaitingOfficer]);
+    assert_eq!(summary.totals.awaiting_officer, 2);
+    assert!(!b.calls.iter().any(|c| c.starts_with("goto http://x/e")), "{:?}", b.calls);
+    // ...and tries again, by itself, the one whose fields changed.
+    let mut b = browser(&["1", "2"]);
+    b.table.rows[1][1] = "Namn rättat".into();
+    let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
+    assert_eq!(statuses(&events), [ItemStatus::AwaitingOfficer, ItemStatus::BusinessException]);
+    assert!(ledger_changes(&events).contains(&("2".into(), Some(LedgerState::Retry))));
+}
+
+#[tokio::test]
+async fn a_settled_exception_is_never_taken_again_or_taken_by_the_next_run() {
+    let r = robot("    - click: \"#save\"\n");
+    let entry = |state| LedgerEntry { state, run_id: 4, fingerprint: Some(1) };
+    let ledger: HashMap<String, LedgerEntry> =
+        [("1".to_string(), entry(LedgerState::Handled)), ("2".to_string(), entry(LedgerState::Retry))].into();
+    let mut b = browser(&["1", "2"]);
+    let (_, events) = run_with_ledger(&r, &mut b, ledger).await;
+    assert_eq!(statuses(&events), [ItemStatus::Skipped, ItemStatus::Done]);
+    assert_eq!(b.calls.iter().filter(|c| *c == "click #save").count(), 1, "only the case to try again");
 }
 
 #[tokio::test]
@@ -336,14 +383,25 @@ async fn waiting_for_a_locator_list_to_be_gone_waits_for_every_entry() {
 }
 
 #[tokio::test]
-async fn a_locator_list_falls_back_and_logs_which_one_matched() {
+async fn a_locator_list_falls_back_and_reports_only_a_fallback() {
     let r = robot("    - click: ['#old-save', 'text:Spara']\n");
     let mut b = browser(&["1"]);
     b.missing.push("#old-save".into());
     let (summary, events) = run(&r, &mut b).await;
     assert_eq!(summary.status, RunStatus::Succeeded);
-    assert!(logs(&events).contains(&"locator 2 of 2 matched: text:Spara".to_string()), "{:?}", logs(&events));
+    let fallbacks: Vec<(u32, &str, &str)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Fallback { line, wanted, used, .. } => Some((*line, wanted.as_str(), used.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fallbacks, [(13, "#old-save", "text:Spara")], "the step's line, the first entry and the one used");
     assert!(b.calls.iter().any(|c| c.starts_with("click //")), "{:?}", b.calls);
+    // The first entry matching is the page as written: nothing to report.
+    let mut b = browser(&["1"]);
+    let (_, events) = run(&r, &mut b).await;
+    assert!(!events.iter().any(|e| matches!(e, RunEvent::Fallback { .. })));
 }
 
 #[tokio::test]

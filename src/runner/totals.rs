@@ -14,6 +14,8 @@ pub struct Totals {
     pub system_exceptions: usize,
     pub skipped: usize,
     pub needs_review: usize,
+    /// Exceptions of earlier runs still waiting for their officers.
+    pub awaiting_officer: usize,
 }
 
 impl Totals {
@@ -29,6 +31,7 @@ impl Totals {
                     ItemStatus::SystemException => self.system_exceptions += 1,
                     ItemStatus::Skipped => self.skipped += 1,
                     ItemStatus::NeedsReview => self.needs_review += 1,
+                    ItemStatus::AwaitingOfficer => self.awaiting_officer += 1,
                     ItemStatus::Running => {}
                 }
             }

@@ -1,6 +1,5 @@
 //! Opening the run log, writing runs as their events arrive, and reading them back.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use thiserror::Error;
 
 use crate::mail::PlanMail;
-use crate::runner::event::{ItemStatus, LedgerEntry, LedgerState, RunStatus};
+use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::settle;
 use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
@@ -46,7 +45,7 @@ pub struct Store {
     pub(crate) conn: Connection,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -274,33 +273,6 @@ impl Store {
         Ok(Some(RunDetail { run, item_list, steps, evidence: evidence.into_iter().map(|(e, _)| e).collect(), logs }))
     }
 
-    /// The robot's ledger: every case it has a state for.
-    pub fn ledger(&self, robot: &str) -> Result<HashMap<String, LedgerEntry>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT key, state, run_id FROM ledger WHERE robot = ?1")?;
-        let rows = stmt.query_map([robot], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
-        let mut ledger = HashMap::new();
-        for row in rows {
-            let (key, state, run_id) = row?;
-            if let Some(state) = LedgerState::parse(&state) {
-                ledger.insert(key, LedgerEntry { state, run_id });
-            }
-        }
-        Ok(ledger)
-    }
-
-    /// The cases of `robot` a person must look at: marked `needs_review`, or
-    /// left `in_progress` by a run that is no longer running (the same cases
-    /// `show` lists as `needs_review`). Key, run and since when.
-    pub fn cases_to_review(&self, robot: &str) -> Result<Vec<(String, i64, String)>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT l.key, l.run_id, l.updated_at FROM ledger l LEFT JOIN runs r ON r.id = l.run_id
-             WHERE l.robot = ?1 AND (l.state = 'needs_review' OR (l.state = 'in_progress' AND COALESCE(r.status, '') != 'running'))
-             ORDER BY l.updated_at",
-        )?;
-        let rows = stmt.query_map(params![robot], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Whether the run log knows `robot` at all (a run or a ledger entry).
     pub fn knows_robot(&self, robot: &str) -> Result<bool, StoreError> {
         let known: bool = self.conn.query_row(
@@ -309,40 +281,6 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(known)
-    }
-
-    /// A person's word on a case already in the ledger: done (never enter it
-    /// again) or to be entered again (the entry removed). False when the
-    /// ledger has no such case; a case it never saw is not made up.
-    pub fn settle_case(&self, robot: &str, key: &str, done: bool) -> Result<bool, StoreError> {
-        let changed = if done {
-            self.conn.execute(
-                "UPDATE ledger SET state = 'done', updated_at = ?3 WHERE robot = ?1 AND key = ?2",
-                params![robot, key, now()],
-            )?
-        } else {
-            self.conn.execute("DELETE FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key])?
-        };
-        Ok(changed > 0)
-    }
-
-    /// Sets (or with `None` removes) a case's ledger entry; returns whether it existed.
-    pub fn set_ledger(
-        &self,
-        robot: &str,
-        key: &str,
-        state: Option<LedgerState>,
-        run_id: i64,
-    ) -> Result<bool, StoreError> {
-        let changed = match state {
-            Some(state) => self.conn.execute(
-                "INSERT INTO ledger (robot, key, state, run_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (robot, key) DO UPDATE SET state = ?3, run_id = ?4, updated_at = ?5",
-                params![robot, key, state.as_str(), run_id, now()],
-            )?,
-            None => self.conn.execute("DELETE FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key])?,
-        };
-        Ok(changed > 0)
     }
 
     /// The robot's kept cursor for its `http` source, if it has one.
@@ -426,6 +364,7 @@ fn item_status(text: String) -> ItemStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::event::LedgerState;
     use crate::mail::Mail;
     use crate::report::RunReport;
 
@@ -503,8 +442,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
         let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
-        store.set_ledger("r", "2026-1", Some(LedgerState::InProgress), id).unwrap();
-        store.set_ledger("r", "2026-2", Some(LedgerState::Done), id).unwrap();
+        store.set_ledger("r", "2026-1", Some(LedgerState::InProgress), id, None).unwrap();
+        store.set_ledger("r", "2026-2", Some(LedgerState::Done), id, None).unwrap();
         assert!(store.cases_to_review("r").unwrap().is_empty(), "its run is still going");
         store.conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?1", [id]).unwrap();
         store.mark_dead_runs_interrupted(&NoMail).unwrap();

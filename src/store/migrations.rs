@@ -141,4 +141,42 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         system_count = (SELECT COUNT(*) FROM items WHERE run_id = runs.id AND status = 'system_exception'),
         saved_minutes = (SELECT COALESCE(SUM(saved_minutes), 0) FROM items WHERE run_id = runs.id);
     ",
+    // 7: a business exception is open until its officer settles it; locator
+    // fallbacks are counted. Cases whose earlier business exceptions left
+    // no ledger entry are tried once more and held from then on.
+    "
+    ALTER TABLE ledger ADD COLUMN fingerprint INTEGER;
+    CREATE TABLE exceptions (
+        id           INTEGER PRIMARY KEY,
+        robot        TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        run_id       INTEGER NOT NULL,
+        item_id      INTEGER,
+        message      TEXT,
+        handler      TEXT,
+        opened_at    TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        last_run_id  INTEGER NOT NULL,
+        state        TEXT NOT NULL,
+        settled_at   TEXT,
+        settled_by   TEXT,
+        done_at      TEXT,
+        reminded_at  TEXT
+    );
+    CREATE UNIQUE INDEX exceptions_one_open ON exceptions (robot, key) WHERE state = 'open';
+    CREATE INDEX exceptions_by_robot ON exceptions (robot, opened_at);
+    CREATE TABLE fallbacks (
+        id      INTEGER PRIMARY KEY,
+        run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        item_id INTEGER REFERENCES items (id) ON DELETE CASCADE,
+        robot   TEXT NOT NULL,
+        line    INTEGER NOT NULL,
+        wanted  TEXT NOT NULL,
+        used    TEXT NOT NULL,
+        at      TEXT NOT NULL
+    );
+    CREATE INDEX fallbacks_by_run ON fallbacks (run_id);
+    CREATE INDEX fallbacks_by_robot ON fallbacks (robot, at);
+    ALTER TABLE runs ADD COLUMN awaiting_count INTEGER NOT NULL DEFAULT 0;
+    ",
 ];

@@ -1,6 +1,7 @@
 //! The run log in SQLite: the only module that imports rusqlite.
 
 pub(crate) mod db;
+pub(crate) mod ledger;
 pub(crate) mod migrations;
 pub(crate) mod outbox;
 pub(crate) mod records;
@@ -8,6 +9,7 @@ pub(crate) mod sink;
 pub(crate) mod stats;
 
 pub use db::{ScheduledRun, Store, StoreError};
+pub use ledger::{OpenException, Settled, Settlement};
 pub use outbox::OutboxRow;
 pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 pub use sink::StoreSink;

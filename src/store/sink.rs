@@ -10,6 +10,7 @@ use rusqlite::params;
 use crate::mail::PlanMail;
 use crate::runner::event::{EventSink, ItemStatus, RunEvent, RunStatus, StepRecord};
 use crate::runner::totals::Totals;
+use crate::store::ledger::{open_exception, saw_open_exception};
 use crate::store::outbox::queue_run_mail;
 use crate::store::{Store, StoreError};
 
@@ -24,8 +25,8 @@ pub struct StoreSink<'a> {
     robot: String,
     /// With a planner, the run's mail is queued as it finishes, in the same transaction.
     mail: Option<Box<dyn PlanMail>>,
-    /// Case rows by their place in the run.
-    item_ids: HashMap<usize, i64>,
+    /// Case rows and keys by their place in the run.
+    item_ids: HashMap<usize, (i64, String)>,
     totals: Totals,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
@@ -51,7 +52,7 @@ impl<'a> StoreSink<'a> {
     }
 
     fn item_id(&self, seq: Option<usize>) -> Option<i64> {
-        seq.and_then(|s| self.item_ids.get(&s).copied())
+        seq.and_then(|s| self.item_ids.get(&s).map(|(id, _)| *id))
     }
 
     fn write(&mut self, event: &RunEvent) -> Result<(), StoreError> {
@@ -69,7 +70,7 @@ impl<'a> StoreSink<'a> {
                     "INSERT INTO items (run_id, seq, key, status, started_at, handler) VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
                     params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true), handler],
                 )?;
-                self.item_ids.insert(*seq, self.store.conn.last_insert_rowid());
+                self.item_ids.insert(*seq, (self.store.conn.last_insert_rowid(), key.clone()));
             }
             RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
                 self.item_finished(*seq, *status, message.as_deref(), duration.as_millis() as i64, *attempts)?;
@@ -90,8 +91,14 @@ impl<'a> StoreSink<'a> {
                     params![self.robot, value, run_id, now()],
                 )?;
             }
-            RunEvent::Ledger { key, state } => {
-                self.store.set_ledger(&self.robot, key, *state, run_id)?;
+            RunEvent::Ledger { key, state, fingerprint } => {
+                self.store.set_ledger(&self.robot, key, *state, run_id, *fingerprint)?;
+            }
+            RunEvent::Fallback { item, line, wanted, used } => {
+                self.store.conn.execute(
+                    "INSERT INTO fallbacks (run_id, item_id, robot, line, wanted, used, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![run_id, self.item_id(*item), self.robot, line, wanted, used, now()],
+                )?;
             }
             RunEvent::Evidence { item, kind, path } => {
                 self.store.conn.execute(
@@ -136,20 +143,36 @@ impl<'a> StoreSink<'a> {
         duration_ms: i64,
         attempts: u32,
     ) -> Result<(), StoreError> {
+        let Some((item_id, key)) = self.item_ids.get(&seq).cloned() else { return Ok(()) };
+        let tx = self.store.conn.transaction()?;
         // Saved time is the robot's minutes per case in force when the case was done.
-        self.store.conn.execute(
+        tx.execute(
             "UPDATE items SET status = ?1, message = ?2, finished_at = ?3, duration_ms = ?4, attempts = ?5,
              saved_minutes = CASE WHEN ?1 = 'done' THEN (SELECT manual_minutes FROM runs WHERE id = ?6) ELSE 0 END
              WHERE id = ?7",
-            params![status.as_str(), message, now(), duration_ms, attempts, self.run_id, self.item_id(Some(seq))],
+            params![status.as_str(), message, now(), duration_ms, attempts, self.run_id, item_id],
         )?;
         // The run's counters are the events' fold, as the console's are.
         let t = &self.totals;
-        self.store.conn.execute(
-            "UPDATE runs SET done_count = ?1, business_count = ?2, system_count = ?3,
-             saved_minutes = ?1 * manual_minutes WHERE id = ?4",
-            params![t.done as i64, t.business_exceptions as i64, t.system_exceptions as i64, self.run_id],
+        tx.execute(
+            "UPDATE runs SET done_count = ?1, business_count = ?2, system_count = ?3, awaiting_count = ?4,
+             saved_minutes = ?1 * manual_minutes WHERE id = ?5",
+            params![
+                t.done as i64,
+                t.business_exceptions as i64,
+                t.system_exceptions as i64,
+                t.awaiting_officer as i64,
+                self.run_id
+            ],
         )?;
+        // A business exception opens with the case's row; a case met while
+        // open is seen again. Same transaction: a crash keeps both or neither.
+        match status {
+            ItemStatus::BusinessException => open_exception(&tx, &self.robot, &key, self.run_id, item_id)?,
+            ItemStatus::AwaitingOfficer => saw_open_exception(&tx, &self.robot, &key, self.run_id)?,
+            _ => {}
+        }
+        tx.commit()?;
         Ok(())
     }
 
