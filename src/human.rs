@@ -22,3 +22,33 @@ pub(crate) fn fmt_span(d: chrono::Duration) -> String {
         _ => format!("{} s", d.num_seconds()),
     }
 }
+
+/// The timezone people read times in: `NIGHTSHIFT_TIMEZONE`, else the
+/// schedules' default (Europe/Stockholm). Mail, `runs`, `show`, `stats` and
+/// `review` all print in it; JSON keeps RFC 3339.
+pub(crate) fn timezone() -> chrono_tz::Tz {
+    static ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+    *ZONE.get_or_init(|| {
+        std::env::var("NIGHTSHIFT_TIMEZONE")
+            .ok()
+            .and_then(|name| name.parse().ok())
+            .unwrap_or(crate::schedule::job::DEFAULT_TIMEZONE)
+    })
+}
+
+/// An RFC 3339 instant as people read it: `2026-11-24 02:30` in `timezone()`;
+/// text that is not an instant is shown as it is.
+pub(crate) fn local_time(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&timezone()).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// `local_time` with seconds, for run logs.
+pub(crate) fn local_time_secs(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&timezone()).format("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}

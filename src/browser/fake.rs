@@ -32,6 +32,8 @@ pub(crate) struct FakeBrowser {
     pub download: Option<(String, Vec<u8>)>,
     /// The HTTP status every page answers with.
     pub status: Option<u16>,
+    /// When the last `goto` loaded its page (ms since the epoch).
+    pub loaded_at: f64,
 }
 
 fn css(s: &Selector) -> String {
@@ -65,6 +67,7 @@ impl Browser for FakeBrowser {
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
         self.calls.push(format!("goto {url}"));
         self.urls.push(url.to_string());
+        self.loaded_at = chrono::Utc::now().timestamp_micros() as f64 / 1000.0;
         Ok(self.status)
     }
     async fn click_only(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
@@ -206,5 +209,13 @@ impl Browser for FakeBrowser {
     }
     fn download_dir(&self) -> Option<std::path::PathBuf> {
         self.downloads.clone()
+    }
+    async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
+        self.record("page_loaded_at".into())?;
+        Ok(self.loaded_at)
+    }
+    async fn screenshot_masked(&mut self, pattern: &str, replacement: &str) -> Result<Vec<u8>, BrowserError> {
+        self.record(format!("screenshot_masked {pattern} {replacement}"))?;
+        Ok(b"\x89PNG fake, masked".to_vec())
     }
 }

@@ -226,4 +226,16 @@ pub trait Browser: Send {
     fn reset(&mut self) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Where the browser saves downloads, when it is on this machine.
     fn download_dir(&self) -> Option<std::path::PathBuf>;
+    /// When the page in view started to load (milliseconds since the Unix
+    /// epoch): the later of the current frame's document and the top one's.
+    fn page_loaded_at(&mut self) -> impl Future<Output = Result<f64, BrowserError>> + Send;
+    /// A screenshot with every text and field value on the page (and in its
+    /// same-origin frames) that matches the JavaScript regular expression
+    /// `pattern` replaced by `replacement` (`$1` and the like work), put
+    /// back as it was right after the capture.
+    fn screenshot_masked(
+        &mut self,
+        pattern: &str,
+        replacement: &str,
+    ) -> impl Future<Output = Result<Vec<u8>, BrowserError>> + Send;
 }

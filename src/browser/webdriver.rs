@@ -865,7 +865,58 @@ impl Browser for WebDriverBrowser {
     fn download_dir(&self) -> Option<PathBuf> {
         self.downloads.clone()
     }
+
+    async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
+        match self.client.execute(PAGE_LOADED_AT, Vec::new()).await.map_err(error)? {
+            Json::Number(n) => n.as_f64().ok_or_else(|| BrowserError::Page("the page load time was not a number".into())),
+            other => Err(BrowserError::Page(format!("the page load time was not a number: {other}"))),
+        }
+    }
+
+    async fn screenshot_masked(&mut self, pattern: &str, replacement: &str) -> Result<Vec<u8>, BrowserError> {
+        self.client.execute(MASK_TEXT, vec![json!(pattern), json!(replacement)]).await.map_err(error)?;
+        let png = self.client.screenshot().await.map_err(error);
+        // The page goes on as it was, whatever the capture did.
+        let restored = self.client.execute(UNMASK_TEXT, Vec::new()).await.map_err(error);
+        let png = png?;
+        restored?;
+        Ok(png)
+    }
 }
+
+/// The later start of the current document and the top one (a frame's
+/// page may be the case's own while the frameset is older, and back).
+const PAGE_LOADED_AT: &str = "
+    const times = [performance.timeOrigin];
+    try { times.push(window.top.performance.timeOrigin); } catch (e) {}
+    return Math.max(...times);";
+
+/// Replaces matching text in every text node and field of the top document
+/// and its same-origin frames, keeping the originals to put back.
+const MASK_TEXT: &str = "
+    const pattern = new RegExp(arguments[0], 'g');
+    const replacement = arguments[1];
+    const kept = [];
+    const visit = (doc) => {
+        const walker = doc.createTreeWalker(doc.body || doc.documentElement, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const masked = node.nodeValue.replace(pattern, replacement);
+            if (masked !== node.nodeValue) { kept.push([node, 'nodeValue', node.nodeValue]); node.nodeValue = masked; }
+        }
+        for (const field of doc.querySelectorAll('input, textarea')) {
+            const masked = (field.value || '').replace(pattern, replacement);
+            if (masked !== field.value) { kept.push([field, 'value', field.value]); field.value = masked; }
+        }
+        for (const frame of doc.querySelectorAll('frame, iframe')) {
+            try { if (frame.contentDocument) visit(frame.contentDocument); } catch (e) {}
+        }
+    };
+    visit(window.top.document);
+    window.top.__nightshiftMasked = kept;";
+
+const UNMASK_TEXT: &str = "
+    for (const [node, property, value] of (window.top.__nightshiftMasked || []).reverse()) node[property] = value;
+    window.top.__nightshiftMasked = undefined;";
 
 #[cfg(test)]
 mod tests {

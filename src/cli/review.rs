@@ -1,81 +1,186 @@
-//! `nightshift review ROBOT [KEY --done|--redo]`: the cases a dead run left
-//! half-done, and settling one after a person has looked at the target system.
+//! `nightshift review [ROBOT [KEY --handled|--retry|--done|--redo]]`: the
+//! business exceptions waiting for their officers and the cases a stopped
+//! run left half-done, and settling one of either.
 
 use clap::Args;
+use serde::Serialize;
 
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
+use crate::human::local_time;
+use crate::store::{OpenException, Settled, Settlement, Store, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// The robot's name.
-    pub robot: String,
-    /// A case's key; without it, the cases that need review are listed.
+    /// The robot's name; without it, every robot's cases are listed.
+    pub robot: Option<String>,
+    /// A case's key; without it, the robot's cases are listed.
+    #[arg(requires = "robot")]
     pub key: Option<String>,
-    /// The case is in the target system: never enter it again.
-    #[arg(long, requires = "key", conflicts_with = "redo")]
+    /// An open exception the officer finished by hand: closed, never taken again.
+    #[arg(long, requires = "key", group = "word")]
+    pub handled: bool,
+    /// An open exception whose data the officer put right: the next run takes it.
+    #[arg(long, requires = "key", group = "word")]
+    pub retry: bool,
+    /// A half-done case that is in the target system: never enter it again.
+    #[arg(long, requires = "key", group = "word")]
     pub done: bool,
-    /// The case is not in the target system: the next run enters it.
-    #[arg(long, requires = "key")]
+    /// A half-done case that is not in the target system: the next run enters it.
+    #[arg(long, requires = "key", group = "word")]
     pub redo: bool,
+    /// The lists as JSON (field names in docs/cli.md).
+    #[arg(long, conflicts_with = "key")]
+    pub json: bool,
+}
+
+/// A case a stopped run left half-done. Field names are part of `review --json`.
+#[derive(Debug, Serialize)]
+struct ToReview {
+    robot: String,
+    key: String,
+    run_id: i64,
+    /// RFC 3339, UTC.
+    since: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Listing {
+    open_exceptions: Vec<OpenException>,
+    to_review: Vec<ToReview>,
 }
 
 pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
-    let store = match crate::run_log::open(&settings.state_dir) {
+    let mut store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);
             return exit_code::ENVIRONMENT;
         }
     };
-    let robot_file = crate::robot::find(&settings.robots_dir, &args.robot);
-    match store.knows_robot(&args.robot) {
-        Ok(false) if !robot_file.is_file() => {
-            print_error(format!(
-                "there is no robot `{}`: no file `{}` and no run of it in the run log",
-                args.robot,
-                robot_file.display()
-            ));
-            return exit_code::NOT_FOUND;
-        }
-        Ok(_) => {}
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    }
-    let Some(key) = &args.key else {
-        return match store.cases_to_review(&args.robot) {
-            Ok(cases) => {
-                for (key, run_id, since) in &cases {
-                    println!("{key}  (run {run_id}, since {since})");
-                }
-                println!("{} case(s) of {} need review", cases.len(), args.robot);
-                exit_code::SUCCESS
+    if let Some(robot) = &args.robot {
+        let robot_file = crate::robot::find(&settings.robots_dir, robot);
+        match store.knows_robot(robot) {
+            Ok(false) if !robot_file.is_file() => {
+                print_error(format!(
+                    "there is no robot `{robot}`: no file `{}` and no run of it in the run log",
+                    robot_file.display()
+                ));
+                return exit_code::NOT_FOUND;
             }
+            Ok(_) => {}
             Err(e) => {
                 print_error(e);
-                exit_code::ENVIRONMENT
+                return exit_code::ENVIRONMENT;
             }
-        };
+        }
+    }
+    let result = match (&args.robot, &args.key) {
+        (Some(robot), Some(key)) => settle(&mut store, robot, key, args),
+        _ => list(&store, args.robot.as_deref(), args.json).map(|()| exit_code::SUCCESS),
     };
+    result.unwrap_or_else(|e| {
+        print_error(e);
+        exit_code::ENVIRONMENT
+    })
+}
+
+fn list(store: &Store, robot: Option<&str>, json: bool) -> Result<(), StoreError> {
+    let open_exceptions = store.open_exceptions(robot)?;
+    let robots = match robot {
+        Some(robot) => vec![robot.to_string()],
+        None => store.robots()?,
+    };
+    let mut to_review = Vec::new();
+    for robot in robots {
+        for (key, run_id, since) in store.cases_to_review(&robot)? {
+            to_review.push(ToReview { robot: robot.clone(), key, run_id, since });
+        }
+    }
+    let listing = Listing { open_exceptions, to_review };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&listing).unwrap_or_default());
+    } else {
+        print!("{}", text(&listing));
+    }
+    Ok(())
+}
+
+fn text(listing: &Listing) -> String {
+    let mut out = String::new();
+    if !listing.open_exceptions.is_empty() {
+        out.push_str("Open exceptions, waiting for their officers (settle with --handled or --retry):\n");
+        let mut rows = vec![["ROBOT", "KEY", "OPENED", "LAST SEEN", "OFFICER", "MESSAGE"].map(String::from).to_vec()];
+        for x in &listing.open_exceptions {
+            rows.push(vec![
+                x.robot.clone(),
+                x.key.clone(),
+                format!("{} (run {})", local_time(&x.opened_at), x.run_id),
+                local_time(&x.last_seen_at),
+                x.handler.clone().unwrap_or_else(|| "the robot's handlers".into()),
+                x.message.clone().unwrap_or_default(),
+            ]);
+        }
+        out.push_str(&crate::cli::table::render(&rows));
+    }
+    if !listing.to_review.is_empty() {
+        out.push_str("Left half-done by a run that stopped (settle with --done or --redo):\n");
+        let mut rows = vec![["ROBOT", "KEY", "RUN", "SINCE"].map(String::from).to_vec()];
+        for c in &listing.to_review {
+            rows.push(vec![c.robot.clone(), c.key.clone(), c.run_id.to_string(), local_time(&c.since)]);
+        }
+        out.push_str(&crate::cli::table::render(&rows));
+    }
+    out.push_str(&format!(
+        "{} open exception(s), {} case(s) to review\n",
+        listing.open_exceptions.len(),
+        listing.to_review.len()
+    ));
+    out
+}
+
+fn settle(store: &mut Store, robot: &str, key: &str, args: &ReviewArgs) -> Result<u8, StoreError> {
+    if args.handled || args.retry {
+        let how = if args.handled { Settlement::Handled } else { Settlement::Retry };
+        return Ok(match store.settle_exception(robot, key, how)? {
+            Settled::Done => {
+                let said = match how {
+                    Settlement::Handled => "settled as handled by hand; never taken again",
+                    Settlement::Retry => "settled; the next run tries it again",
+                };
+                println!("{key}: {said}");
+                exit_code::SUCCESS
+            }
+            Settled::Unknown => unknown(robot, key),
+            Settled::NotOpen(state) => {
+                let hint = if matches!(state.as_str(), "needs_review" | "in_progress") {
+                    ": a case left half-done is settled with --done or --redo"
+                } else {
+                    ""
+                };
+                print_error(format!("`{key}` of `{robot}` is not an open exception (it is `{state}`){hint}"));
+                exit_code::USAGE
+            }
+        });
+    }
     if !args.done && !args.redo {
-        print_error("say what the case is: --done (it is in the target system) or --redo (it is not)");
-        return exit_code::USAGE;
+        print_error("say how the case is settled: --handled or --retry (an open exception), --done or --redo (a case left half-done)");
+        return Ok(exit_code::USAGE);
     }
-    match store.settle_case(&args.robot, key, args.done) {
-        Ok(true) => {
-            println!("{key}: {}", if args.done { "marked done" } else { "will be entered by the next run" });
-            exit_code::SUCCESS
-        }
-        Ok(false) => {
-            print_error(format!("`{}` has no case `{key}` in its ledger", args.robot));
-            exit_code::NOT_FOUND
-        }
-        Err(e) => {
-            print_error(e);
-            exit_code::ENVIRONMENT
-        }
+    if store.open_exception_of(robot, key)?.is_some() {
+        print_error(format!("`{key}` of `{robot}` is an open exception: settle it with --handled or --retry"));
+        return Ok(exit_code::USAGE);
     }
+    Ok(if store.settle_case(robot, key, args.done)? {
+        println!("{key}: {}", if args.done { "marked done" } else { "will be entered by the next run" });
+        exit_code::SUCCESS
+    } else {
+        unknown(robot, key)
+    })
+}
+
+fn unknown(robot: &str, key: &str) -> u8 {
+    print_error(format!("`{robot}` has no case `{key}` in its ledger"));
+    exit_code::NOT_FOUND
 }

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::{Grouping, StatsQuery, StatsRow};
+use crate::store::{FallbackRow, Grouping, StatsQuery, StatsRow};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -20,6 +20,8 @@ pub enum By {
     Month,
     Week,
     Robot,
+    /// How often each locator list needed a fallback: the early warning that a page changed.
+    Locator,
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +62,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         By::Month => Grouping::Month,
         By::Week => Grouping::Week,
         By::Robot => Grouping::Robot,
+        By::Locator => return locators(settings, &query, args.format),
     };
     let rows = match crate::run_log::open(&settings.state_dir).and_then(|s| s.stats(&query, grouping)) {
         Ok(rows) => rows,
@@ -68,15 +71,49 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
+    let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
-        Format::Csv => print!("{}", csv(&rows)),
-        Format::Table => print!("{}", table(&rows)),
+        Format::Csv => print!("{}", csv(&HEADERS, &cells)),
+        Format::Table => print!("{}", table(&HEADERS, &cells)),
     }
     exit_code::SUCCESS
 }
 
-const HEADERS: [&str; 9] = [
+/// `--by locator`: the fallbacks each robot needed.
+fn locators(settings: &Settings, query: &StatsQuery, format: Format) -> u8 {
+    let rows = match crate::run_log::open(&settings.state_dir).and_then(|s| s.fallback_stats(query)) {
+        Ok(rows) => rows,
+        Err(e) => {
+            print_error(e);
+            return exit_code::ENVIRONMENT;
+        }
+    };
+    let headers = ["robot", "line", "wanted", "used", "times", "runs", "last_used"];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r: &FallbackRow| {
+            vec![
+                r.robot.clone(),
+                r.line.to_string(),
+                r.wanted.clone(),
+                r.used.clone(),
+                r.times.to_string(),
+                r.runs.to_string(),
+                crate::human::local_time(&r.last_used),
+            ]
+        })
+        .collect();
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        Format::Csv => print!("{}", csv(&headers, &cells)),
+        Format::Table => print!("{}", table(&headers, &cells)),
+    }
+    exit_code::SUCCESS
+}
+
+/// The first nine columns are the first release's, in its order; later ones follow.
+const HEADERS: [&str; 15] = [
     "robot",
     "period",
     "runs",
@@ -86,10 +123,16 @@ const HEADERS: [&str; 9] = [
     "success_rate",
     "robot_minutes",
     "manual_hours_saved",
+    "cases",
+    "exceptions_settled_by_hand",
+    "exceptions_retried_done",
+    "exceptions_open",
+    "median_hours_to_settle",
+    "fallbacks",
 ];
 
-fn cells(r: &StatsRow) -> [String; 9] {
-    [
+fn cells(r: &StatsRow) -> Vec<String> {
+    vec![
         r.robot.clone(),
         r.period.clone(),
         r.runs.to_string(),
@@ -99,22 +142,28 @@ fn cells(r: &StatsRow) -> [String; 9] {
         r.success_rate.map(|s| format!("{:.3}", s)).unwrap_or_default(),
         format!("{:.1}", r.robot_minutes),
         format!("{:.2}", r.manual_hours_saved),
+        r.cases.to_string(),
+        r.exceptions_settled_by_hand.to_string(),
+        r.exceptions_retried_done.to_string(),
+        r.exceptions_open.to_string(),
+        r.median_hours_to_settle.map(|h| format!("{h:.1}")).unwrap_or_default(),
+        r.fallbacks.to_string(),
     ]
 }
 
-fn csv(rows: &[StatsRow]) -> String {
+fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
     let quote =
         |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
-    let mut out = HEADERS.join(",") + "\n";
+    let mut out = headers.join(",") + "\n";
     for r in rows {
-        out.push_str(&cells(r).iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+        out.push_str(&r.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
     out
 }
 
-fn table(rows: &[StatsRow]) -> String {
-    let mut all: Vec<Vec<String>> = vec![HEADERS.iter().map(|h| h.to_uppercase().replace('_', " ")).collect()];
-    all.extend(rows.iter().map(|r| cells(r).to_vec()));
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut all: Vec<Vec<String>> = vec![headers.iter().map(|h| h.to_uppercase().replace('_', " ")).collect()];
+    all.extend(rows.iter().cloned());
     crate::cli::table::render(&all)
 }

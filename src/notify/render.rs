@@ -1,7 +1,6 @@
 //! The words of the mail, in Swedish (the default) and English, as plain
 //! text and HTML. Pure functions, snapshot-tested.
 
-use chrono::DateTime;
 
 use crate::human::fmt_span;
 use crate::report::{ItemReport, RunReport};
@@ -119,19 +118,23 @@ impl Texts {
             }
         };
         lines.push(done);
-        if let Some(name) = item.screenshot.as_ref().and_then(|p| p.file_name()) {
-            let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };
-            lines.push(format!("{label} {}", name.to_string_lossy()));
+        match item.screenshot.as_ref().and_then(|p| p.file_name()) {
+            Some(name) => {
+                let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };
+                lines.push(format!("{label} {}", name.to_string_lossy()));
+            }
+            None if self.sv() => lines.push(
+                "Ingen skärmbild: ärendet hade inte öppnat någon egen sida när det stoppades.".to_string(),
+            ),
+            None => lines.push("No screenshot: the case had not opened a page of its own when it stopped.".to_string()),
         }
         lines
     }
 }
 
-/// A run's start in Swedish time (the officers'), `2026-11-23 02:30`.
+/// A run's start in the officers' time (`human::timezone`), `2026-11-23 02:30`.
 fn when(started_at: &str) -> String {
-    DateTime::parse_from_rfc3339(started_at)
-        .map(|t| t.with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| started_at.to_string())
+    crate::human::local_time(started_at)
 }
 
 fn esc(text: &str) -> String {

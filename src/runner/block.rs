@@ -12,6 +12,7 @@ use crate::browser::Browser;
 use crate::robot::step::Step;
 use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};
+use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 use crate::runner::stop::stopped;
@@ -96,9 +97,11 @@ impl<B: Browser> Runner<'_, B> {
             return failure;
         }
         if !(self.quiet > 0 && matches!(failure, Failure::System(_))) {
-            let mut label = match item {
-                Some(seq) => format!("item-{}", seq + 1),
-                None => block.as_str().to_string(),
+            // Evidence is named by the case's key, as mail attaches it.
+            let mut label = match (item, &self.case_key) {
+                (Some(_), Some(key)) if !key.trim().is_empty() => sanitize(key),
+                (Some(seq), _) => format!("item-{}", seq + 1),
+                (None, _) => block.as_str().to_string(),
             };
             if self.attempt > 0 && item.is_some() {
                 label.push_str(&format!("-retry-{}", self.attempt));

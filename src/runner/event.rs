@@ -214,6 +214,8 @@ pub struct LedgerEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EvidenceKind {
     Screenshot,
+    /// The screenshot mail attaches: personnummer masked on the page.
+    MailScreenshot,
     Html,
 }
 
@@ -221,6 +223,7 @@ impl EvidenceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::Screenshot => "screenshot",
+            EvidenceKind::MailScreenshot => "mail_screenshot",
             EvidenceKind::Html => "html",
         }
     }

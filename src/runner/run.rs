@@ -79,6 +79,8 @@ pub struct Runner<'a, B: Browser> {
     run_id: i64,
     /// When the current case started: evidence shows only pages loaded since.
     pub(super) case_started: Option<chrono::DateTime<Utc>>,
+    /// The current case's key, which names its evidence.
+    pub(super) case_key: Option<String>,
     /// The line of the step under way, for reports about its locators.
     pub(super) step_line: u32,
 }
@@ -120,6 +122,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             totals: Totals::default(),
             run_id: context.run_id,
             case_started: None,
+            case_key: None,
             step_line: 0,
         }
     }
@@ -262,9 +265,11 @@ impl<'a, B: Browser> Runner<'a, B> {
             let started = Instant::now();
             let fingerprint = fingerprint(&row);
             self.case_started = Some(Utc::now());
+            self.case_key = Some(key.clone());
             self.scope.item = Some(row);
             let end = self.item(seq, &key, fingerprint).await;
             self.case_started = None;
+            self.case_key = None;
             self.scope.item = None;
             if let Some(value) = cursor_value {
                 cursor_seen.push((value, end.settled()));

@@ -9,7 +9,7 @@ use crate::browser::fake::FakeBrowser;
 use crate::redact::Secret;
 use crate::robot::model::Robot;
 use crate::robot::validate::robot_from_str;
-use crate::runner::event::{ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::runner::event::{EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
 use crate::runner::run::{RunContext, RunSummary, Runner};
 
 fn robot(steps: &str) -> Robot {
@@ -81,7 +81,7 @@ async fn a_business_exception_ends_the_case_but_not_the_run() {
 
 #[tokio::test]
 async fn three_system_exceptions_in_a_row_stop_the_run() {
-    let mut r = robot("    - click: \"#broken\"\n");
+    let mut r = robot("    - goto: ${base}/e/${item.Id}\n    - click: \"#broken\"\n");
     r.retry.max_retries = 0;
     let mut b = browser(&["1", "2", "3", "4", "5"]);
     b.missing.push("#broken".into());
@@ -271,6 +271,42 @@ async fn a_settled_exception_is_never_taken_again_or_taken_by_the_next_run() {
 }
 
 #[tokio::test]
+async fn evidence_shows_only_a_page_the_case_loaded_and_is_named_by_its_key() {
+    // Case 1 fails before it loads a page: the page in view is the one the
+    // setup (or the case before) left, so nothing is saved.
+    let r = robot("    - fail: \"no pupil\"\n");
+    let (_, events) = run(&r, &mut browser(&["2026-1044"])).await;
+    assert!(!events.iter().any(|e| matches!(e, RunEvent::Evidence { .. })));
+    assert!(logs(&events).iter().any(|l| l.starts_with("no screenshot")), "{:?}", logs(&events));
+    // Loading its own page first: screenshot and html, named by the key; with
+    // masking on, a masked copy for mail as well.
+    let mut r = robot("    - goto: ${base}/e/${item.Id}\n    - fail: \"no pupil\"\n");
+    r.notify.mask_personnummer = true;
+    let mut b = browser(&["2026-1044"]);
+    let (_, events) = run(&r, &mut b).await;
+    let saved: Vec<(EvidenceKind, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Evidence { kind, path, .. } => {
+                let parent = path.parent().unwrap().file_name().unwrap().to_string_lossy();
+                Some((*kind, format!("{parent}/{}", path.file_name().unwrap().to_string_lossy())))
+            }
+            _ => None,
+        })
+        .collect();
+    let run_dir = saved[0].1.split('/').next().unwrap().to_string();
+    assert_eq!(
+        saved,
+        [
+            (EvidenceKind::Screenshot, format!("{run_dir}/2026-1044.png")),
+            (EvidenceKind::MailScreenshot, "mail/2026-1044.png".to_string()),
+            (EvidenceKind::Html, format!("{run_dir}/2026-1044.html")),
+        ]
+    );
+    assert!(b.calls.iter().any(|c| c.starts_with("screenshot_masked ")), "{:?}", b.calls);
+}
+
+#[tokio::test]
 async fn validate_makes_a_bad_identifier_a_business_exception() {
     let r = robot(
         "    - validate: { personnummer: \"${item.Name}\" }\n    - validate:\n        email: nobody\n        message: Fel e-post för ${item.Id}\n",
@@ -316,7 +352,9 @@ async fn for_each_walks_a_list_and_restores_the_name_afterwards() {
 
 #[tokio::test(start_paused = true)]
 async fn a_retry_block_tries_again_and_saves_evidence_only_for_the_last_failure() {
-    let r = robot("    - retry:\n        times: 3\n        pause: 1s\n        steps:\n          - click: \"#slow\"\n");
+    let r = robot(
+        "    - goto: ${base}/e/${item.Id}\n    - retry:\n        times: 3\n        pause: 1s\n        steps:\n          - click: \"#slow\"\n",
+    );
     let mut b = browser(&["1", "2"]);
     // Case 1's click fails twice then works; case 2's never shows up.
     b.flaky.insert("#slow".into(), 2);
@@ -325,7 +363,7 @@ async fn a_retry_block_tries_again_and_saves_evidence_only_for_the_last_failure(
     assert_eq!(summary.status, RunStatus::Succeeded);
     assert_eq!(logs(&events).iter().filter(|l| l.starts_with("try ")).count(), 2, "{:?}", logs(&events));
     let first = logs(&events).into_iter().find(|l| l.starts_with("try 1 of 3")).unwrap();
-    assert!(first.contains(": line 17: `click` failed: no element matched"), "{first}");
+    assert!(first.contains(": line 18: `click` failed: no element matched"), "{first}");
     let evidence = events.iter().filter(|e| matches!(e, RunEvent::Evidence { .. })).count();
     assert_eq!(evidence, 0);
     b.missing.push("#slow".into());

@@ -212,6 +212,13 @@ impl Store {
         Ok(Settled::Done)
     }
 
+    /// Every robot the ledger holds cases of, by name.
+    pub fn robots(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT robot FROM ledger ORDER BY robot")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Marks open exceptions as reminded of at `at` (RFC 3339).
     pub(crate) fn mark_reminded(&self, robot: &str, keys: &[String], at: &str) -> Result<(), StoreError> {
         for key in keys {

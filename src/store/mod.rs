@@ -13,4 +13,4 @@ pub use ledger::{OpenException, Settled, Settlement};
 pub use outbox::OutboxRow;
 pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 pub use sink::StoreSink;
-pub use stats::{Grouping, StatsQuery, StatsRow};
+pub use stats::{FallbackRow, Grouping, StatsQuery, StatsRow};

@@ -95,7 +95,8 @@ fn run_report(conn: &Connection, run_id: i64) -> Result<Option<RunReport>, Store
                 (SELECT COUNT(*) FROM steps s WHERE s.item_id = i.id AND s.outcome = 'ok'),
                 (SELECT s.keyword || char(31) || s.line FROM steps s WHERE s.item_id = i.id AND s.outcome != 'ok'
                  ORDER BY s.id DESC LIMIT 1),
-                (SELECT e.path FROM evidence e WHERE e.item_id = i.id AND e.kind = 'screenshot' ORDER BY e.id DESC LIMIT 1)
+                (SELECT e.path FROM evidence e WHERE e.item_id = i.id AND e.kind IN ('screenshot', 'mail_screenshot')
+                 ORDER BY e.kind = 'mail_screenshot' DESC, e.id DESC LIMIT 1)
          FROM items i
          WHERE i.run_id = ?1 AND i.status IN ('business_exception', 'system_exception', 'needs_review')
          ORDER BY i.seq",

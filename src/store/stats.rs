@@ -1,5 +1,7 @@
 //! Statistics for analysts: runs, cases and saved time per robot and period.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use rusqlite::params;
 use serde::Serialize;
 
@@ -22,62 +24,219 @@ pub struct StatsQuery {
 }
 
 /// One robot in one period. Field names are part of `stats --format json`.
+///
+/// Cases are counted once however many runs met them: `items_done` counts
+/// each case the robot finished (the ledger lets a case be done once),
+/// `business_exceptions` each exception opened (a case waiting for its
+/// officer is not counted again). The exception figures after it are of
+/// the exceptions opened in the period, as they stand now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatsRow {
     pub robot: String,
-    /// `2026-11` by month, `2026-W47` by week, `all` by robot.
+    /// `2026-11` by month, `2026-W47` by week, `all` by robot (in the display timezone).
     pub period: String,
     pub runs: i64,
     pub items_done: i64,
     pub business_exceptions: i64,
+    /// Case attempts that ended in a system exception (a case failing on
+    /// two nights counts twice; it is retried, not owned by an officer).
     pub system_exceptions: i64,
-    /// Done cases out of those that ended done or as an exception; null when none did.
+    /// Distinct cases the robot worked on (done, exception, failure; not
+    /// those skipped or waiting for their officer).
+    pub cases: i64,
+    /// `items_done / cases`; null when there were no cases.
     pub success_rate: Option<f64>,
     /// Wall time of the runs, in minutes.
     pub robot_minutes: f64,
     pub manual_minutes_saved: f64,
     pub manual_hours_saved: f64,
+    pub exceptions_settled_by_hand: i64,
+    /// Settled with "try again" (or tried again after the case changed) and then done.
+    pub exceptions_retried_done: i64,
+    /// Still waiting for their officers.
+    pub exceptions_open: i64,
+    /// Median time from opening to settling, of those settled; null when none is.
+    pub median_hours_to_settle: Option<f64>,
+    /// Locator lists matched by a fallback entry (`stats --by locator` names them).
+    pub fallbacks: i64,
 }
+
+/// How often a locator list needed a fallback. Field names are part of
+/// `stats --by locator --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FallbackRow {
+    pub robot: String,
+    pub line: i64,
+    /// The list's first entry: the page as the robot was written for it.
+    pub wanted: String,
+    /// The entry that matched instead.
+    pub used: String,
+    pub times: i64,
+    pub runs: i64,
+    /// RFC 3339, UTC.
+    pub last_used: String,
+}
+
+/// The period an instant falls in, in the display timezone.
+fn period_of(at: &str, grouping: Grouping) -> String {
+    let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) else { return "unknown".into() };
+    let local = at.with_timezone(&crate::human::timezone());
+    match grouping {
+        Grouping::Month => local.format("%Y-%m").to_string(),
+        Grouping::Week => local.format("%G-W%V").to_string(),
+        Grouping::Robot => "all".into(),
+    }
+}
+
+/// Figures for one robot and period as they are gathered.
+#[derive(Default)]
+struct Tally {
+    runs: i64,
+    duration_ms: i64,
+    done: i64,
+    business: i64,
+    system: i64,
+    saved: f64,
+    cases: HashSet<String>,
+    by_hand: i64,
+    retried_done: i64,
+    open: i64,
+    settle_hours: Vec<f64>,
+    fallbacks: i64,
+}
+
+const WORKED: &str = "('done', 'business_exception', 'system_exception', 'needs_review')";
 
 impl Store {
     pub fn stats(&self, query: &StatsQuery, grouping: Grouping) -> Result<Vec<StatsRow>, StoreError> {
-        // Periods follow the machine's local time (Swedish time on a Swedish server).
-        let period = match grouping {
-            Grouping::Month => "strftime('%Y-%m', started_at, 'localtime')",
-            Grouping::Week => "strftime('%G-W%V', started_at, 'localtime')",
-            Grouping::Robot => "'all'",
-        };
-        // Each run keeps its case counts (kept as its cases finish), so this
-        // reads runs only: a million cases cost what their runs cost.
+        let range = "(?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2) AND (?3 IS NULL OR robot = ?3)";
+        let args = params![query.from, query.to, query.robot];
+        let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
+        // Runs keep their counts as their cases finish: this reads runs, and
+        // the case keys only to count each case once.
+        let mut run_period: HashMap<i64, (String, String)> = HashMap::new();
         let sql = format!(
-            "SELECT robot, {period} AS period, COUNT(*), SUM(COALESCE(duration_ms, 0)),
-                    SUM(done_count), SUM(business_count), SUM(system_count), SUM(saved_minutes)
-             FROM runs
-             WHERE (?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2)
-               AND (?3 IS NULL OR robot = ?3) AND status != 'skipped'
-             GROUP BY robot, period ORDER BY period, robot"
+            "SELECT id, robot, started_at, COALESCE(duration_ms, 0), done_count, business_count, system_count, saved_minutes
+             FROM runs WHERE {range} AND status != 'skipped'"
         );
         let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let group = (r.get::<_, String>(1)?, period_of(&r.get::<_, String>(2)?, grouping));
+            let t = tallies.entry(group.clone()).or_default();
+            t.runs += 1;
+            t.duration_ms += r.get::<_, i64>(3)?;
+            t.done += r.get::<_, i64>(4)?;
+            t.business += r.get::<_, i64>(5)?;
+            t.system += r.get::<_, i64>(6)?;
+            t.saved += r.get::<_, f64>(7)?;
+            run_period.insert(r.get(0)?, group);
+        }
+        let sql = format!(
+            "SELECT i.run_id, i.key FROM items i JOIN runs r ON r.id = i.run_id
+             WHERE {} AND r.status != 'skipped' AND i.status IN {WORKED}",
+            range.replace("started_at", "r.started_at").replace("robot =", "r.robot =")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            if let Some(t) = run_period.get(&r.get::<_, i64>(0)?).and_then(|g| tallies.get_mut(g)) {
+                t.cases.insert(r.get(1)?);
+            }
+        }
+        self.tally_exceptions(query, grouping, &mut tallies)?;
+        let mut rows: Vec<StatsRow> = tallies.into_iter().map(|((robot, period), t)| row(robot, period, t)).collect();
+        rows.sort_by(|a, b| (&a.period, &a.robot).cmp(&(&b.period, &b.robot)));
+        Ok(rows)
+    }
+
+    /// Exceptions by the period they opened in, and fallbacks by when they were used.
+    fn tally_exceptions(
+        &self,
+        query: &StatsQuery,
+        grouping: Grouping,
+        tallies: &mut BTreeMap<(String, String), Tally>,
+    ) -> Result<(), StoreError> {
+        let range = |at: &str| format!("(?1 IS NULL OR {at} >= ?1) AND (?2 IS NULL OR {at} < ?2) AND (?3 IS NULL OR robot = ?3)");
+        let args = params![query.from, query.to, query.robot];
+        let sql = format!("SELECT robot, opened_at, state, settled_at FROM exceptions WHERE {}", range("opened_at"));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let opened: String = r.get(1)?;
+            let t = tallies.entry((r.get(0)?, period_of(&opened, grouping))).or_default();
+            let state: String = r.get(2)?;
+            match state.as_str() {
+                "open" => t.open += 1,
+                "handled" => t.by_hand += 1,
+                "done" => t.retried_done += 1,
+                _ => {}
+            }
+            let settled: Option<String> = r.get(3)?;
+            let span = settled.and_then(|s| {
+                let (a, b) = (chrono::DateTime::parse_from_rfc3339(&opened).ok()?, chrono::DateTime::parse_from_rfc3339(&s).ok()?);
+                Some((b - a).num_seconds() as f64 / 3600.0)
+            });
+            t.settle_hours.extend(span);
+        }
+        let sql = format!("SELECT robot, at FROM fallbacks WHERE {}", range("at"));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            tallies.entry((r.get(0)?, period_of(&at, grouping))).or_default().fallbacks += 1;
+        }
+        Ok(())
+    }
+
+    /// Every locator fallback used, by robot, line and entries, most used first.
+    pub fn fallback_stats(&self, query: &StatsQuery) -> Result<Vec<FallbackRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT robot, line, wanted, used, COUNT(*), COUNT(DISTINCT run_id), MAX(at) FROM fallbacks
+             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) AND (?3 IS NULL OR robot = ?3)
+             GROUP BY robot, line, wanted, used ORDER BY COUNT(*) DESC, robot, line",
+        )?;
         let rows = stmt.query_map(params![query.from, query.to, query.robot], |r| {
-            let done: i64 = r.get(4)?;
-            let business: i64 = r.get(5)?;
-            let system: i64 = r.get(6)?;
-            let saved: f64 = r.get(7)?;
-            let ended = done + business + system;
-            Ok(StatsRow {
+            Ok(FallbackRow {
                 robot: r.get(0)?,
-                period: r.get(1)?,
-                runs: r.get(2)?,
-                items_done: done,
-                business_exceptions: business,
-                system_exceptions: system,
-                success_rate: (ended > 0).then(|| done as f64 / ended as f64),
-                robot_minutes: r.get::<_, i64>(3)? as f64 / 60_000.0,
-                manual_minutes_saved: saved,
-                manual_hours_saved: saved / 60.0,
+                line: r.get(1)?,
+                wanted: r.get(2)?,
+                used: r.get(3)?,
+                times: r.get(4)?,
+                runs: r.get(5)?,
+                last_used: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn row(robot: String, period: String, mut t: Tally) -> StatsRow {
+    let cases = t.cases.len() as i64;
+    t.settle_hours.sort_by(f64::total_cmp);
+    let n = t.settle_hours.len();
+    let median = match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(t.settle_hours[n / 2]),
+        _ => Some((t.settle_hours[n / 2 - 1] + t.settle_hours[n / 2]) / 2.0),
+    };
+    StatsRow {
+        robot,
+        period,
+        runs: t.runs,
+        items_done: t.done,
+        business_exceptions: t.business,
+        system_exceptions: t.system,
+        cases,
+        success_rate: (cases > 0).then(|| t.done as f64 / cases as f64),
+        robot_minutes: t.duration_ms as f64 / 60_000.0,
+        manual_minutes_saved: t.saved,
+        manual_hours_saved: t.saved / 60.0,
+        exceptions_settled_by_hand: t.by_hand,
+        exceptions_retried_done: t.retried_done,
+        exceptions_open: t.open,
+        median_hours_to_settle: median,
+        fallbacks: t.fallbacks,
     }
 }
 
