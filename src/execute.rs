@@ -172,6 +172,12 @@ pub(crate) async fn execute_recorded(
     };
     drop(fanout);
     browser.close().await;
+    // A robot started by cron reminds its officers as the daemon would.
+    match crate::reminders::queue_due(store, [robot], chrono::Utc::now()) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} reminder(s) of open exceptions queued"),
+        Err(e) => tracing::error!("failed to queue reminders: {e}"),
+    }
     Ok(Outcome { run_id, summary, environment_error: false })
 }
 

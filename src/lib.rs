@@ -20,6 +20,7 @@ pub(crate) mod mail;
 pub(crate) mod notify;
 pub(crate) mod process;
 pub(crate) mod redact;
+pub(crate) mod reminders;
 pub(crate) mod report;
 pub mod robot;
 pub(crate) mod run_log;

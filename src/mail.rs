@@ -14,6 +14,8 @@ pub enum MailKind {
     /// Technical failures, for operations.
     Ops,
     Test,
+    /// Open exceptions still waiting for their officer, after some working days.
+    Reminder,
 }
 
 impl MailKind {
@@ -23,6 +25,7 @@ impl MailKind {
             MailKind::Item => "item",
             MailKind::Ops => "ops",
             MailKind::Test => "test",
+            MailKind::Reminder => "reminder",
         }
     }
 }
@@ -49,6 +52,8 @@ pub trait PlanMail: Send + Sync {
 
 impl MailKind {
     pub fn parse(text: &str) -> Option<Self> {
-        [MailKind::Digest, MailKind::Item, MailKind::Ops, MailKind::Test].into_iter().find(|k| k.as_str() == text)
+        [MailKind::Digest, MailKind::Item, MailKind::Ops, MailKind::Test, MailKind::Reminder]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use crate::runner::event::{ItemStatus, RunStatus};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,4 +34,26 @@ pub struct ItemReport {
     /// The step that stopped the case: its keyword and line.
     pub stopped_at: Option<(String, i64)>,
     pub screenshot: Option<PathBuf>,
+}
+
+/// An exception waiting for its officer. Field names are part of `review --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenException {
+    pub robot: String,
+    pub key: String,
+    pub message: Option<String>,
+    /// The case's officer, or null when the robot's handlers get its mail.
+    pub handler: Option<String>,
+    /// The run that opened it.
+    pub run_id: i64,
+    /// RFC 3339, UTC.
+    pub opened_at: String,
+    /// The last run that met the case still open.
+    pub last_seen_at: String,
+    pub last_run_id: i64,
+    /// When the officer was last reminded of it.
+    pub reminded_at: Option<String>,
+    /// The evidence the exception left (none when the case had not opened a page).
+    pub screenshot: Option<PathBuf>,
+    pub html: Option<PathBuf>,
 }

@@ -868,7 +868,9 @@ impl Browser for WebDriverBrowser {
 
     async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
         match self.client.execute(PAGE_LOADED_AT, Vec::new()).await.map_err(error)? {
-            Json::Number(n) => n.as_f64().ok_or_else(|| BrowserError::Page("the page load time was not a number".into())),
+            Json::Number(n) => {
+                n.as_f64().ok_or_else(|| BrowserError::Page("the page load time was not a number".into()))
+            }
             other => Err(BrowserError::Page(format!("the page load time was not a number: {other}"))),
         }
     }

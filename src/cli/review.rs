@@ -9,7 +9,8 @@ use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
 use crate::human::local_time;
-use crate::store::{OpenException, Settled, Settlement, Store, StoreError};
+use crate::report::OpenException;
+use crate::store::{Settled, Settlement, Store, StoreError};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
@@ -165,7 +166,9 @@ fn settle(store: &mut Store, robot: &str, key: &str, args: &ReviewArgs) -> Resul
         });
     }
     if !args.done && !args.redo {
-        print_error("say how the case is settled: --handled or --retry (an open exception), --done or --redo (a case left half-done)");
+        print_error(
+            "say how the case is settled: --handled or --retry (an open exception), --done or --redo (a case left half-done)",
+        );
         return Ok(exit_code::USAGE);
     }
     if store.open_exception_of(robot, key)?.is_some() {

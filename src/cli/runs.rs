@@ -43,7 +43,7 @@ pub(crate) fn table(runs: &[RunRow]) -> String {
             r.id.to_string(),
             r.robot.clone(),
             r.status.to_string(),
-            r.started_at.chars().take(19).collect::<String>().replace('T', " "),
+            crate::human::local_time_secs(&r.started_at),
             r.duration_ms.map(|ms| fmt_duration(std::time::Duration::from_millis(ms as u64))).unwrap_or_default(),
             format!("{}/{}", r.items.done, r.items.total),
             (r.items.business_exceptions + r.items.system_exceptions).to_string(),

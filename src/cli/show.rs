@@ -5,6 +5,8 @@ use clap::Args;
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
+use crate::human::local_time_secs;
+use crate::runner::event::ItemStatus;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -35,13 +37,14 @@ pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
     println!("run {} of {} ({})", r.id, r.robot, r.robot_file);
     println!("status:   {}", r.status);
     println!("trigger:  {}", r.trigger);
-    println!("started:  {}", r.started_at);
+    println!("started:  {}", local_time_secs(&r.started_at));
     if let Some(finished) = &r.finished_at {
-        println!("finished: {finished}");
+        println!("finished: {}", local_time_secs(finished));
     }
+    let c = &r.items;
     println!(
-        "cases:    {} total, {} done, {} business exception(s), {} system exception(s), {} need review",
-        r.items.total, r.items.done, r.items.business_exceptions, r.items.system_exceptions, r.items.needs_review
+        "cases:    {} total, {} done, {} business exception(s), {} system exception(s), {} need review, {} waiting for their officer",
+        c.total, c.done, c.business_exceptions, c.system_exceptions, c.needs_review, c.awaiting_officer
     );
     println!("saved:    {} min", r.saved_minutes);
     if let Some(error) = &r.error {
@@ -54,11 +57,26 @@ pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
             println!("  {:>3}  {}  {}{message}", item.seq + 1, item.key, item.status);
         }
     }
-    let failed: Vec<_> = detail.steps.iter().filter(|s| s.outcome != "ok").collect();
+    // A `skip` is no failure, and a try the case got past (a retry that
+    // then worked, a case done on its next attempt) is history, not news.
+    let failed: Vec<_> = detail
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.outcome.as_str(), "ok" | "skipped"))
+        .filter(|s| !matches!(s.item_status, Some(ItemStatus::Done | ItemStatus::Skipped)))
+        .collect();
     if !failed.is_empty() {
         println!("\nfailed steps:");
         for s in failed {
-            println!("  line {} `{}` {}: {}", s.line, s.step, s.summary, s.error.as_deref().unwrap_or_default());
+            let case = s.item_key.as_deref().map(|k| format!("case {k}, ")).unwrap_or_else(|| format!("{}, ", s.block));
+            let error = s.error.as_deref().unwrap_or_default();
+            println!("  {case}line {} `{}` {}: {error}", s.line, s.step, s.summary);
+        }
+    }
+    if !detail.fallbacks.is_empty() {
+        println!("\nlocator fallbacks (the page may have changed):");
+        for f in &detail.fallbacks {
+            println!("  line {} `{}` found nothing; `{}` matched {} time(s)", f.line, f.wanted, f.used, f.times);
         }
     }
     if !detail.evidence.is_empty() {

@@ -126,6 +126,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         let now = Utc::now();
         daemon.fire_due(now);
         daemon.check_alerts(now);
+        daemon.remind(now);
         let wait = daemon.next_wake(now);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -418,6 +419,19 @@ impl Daemon {
         }
         if start_queued && let Some((job, at, trigger)) = self.queued.remove(&done.job) {
             self.start(job, at, trigger);
+        }
+    }
+
+    /// Queues the reminders of open exceptions that are due (at most one a
+    /// day per officer, so asking every wake is cheap and safe).
+    fn remind(&mut self, now: DateTime<Utc>) {
+        match crate::reminders::queue_due(&mut self.store, self.robots.values(), now) {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!("{n} reminder(s) of open exceptions queued");
+                self.mail.notify_one();
+            }
+            Err(e) => tracing::error!("failed to queue reminders: {e}"),
         }
     }
 

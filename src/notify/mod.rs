@@ -4,5 +4,6 @@
 
 pub(crate) mod mask;
 pub(crate) mod policy;
+pub(crate) mod reminders;
 pub(crate) mod render;
 pub(crate) mod smtp;

@@ -1,9 +1,8 @@
 //! The words of the mail, in Swedish (the default) and English, as plain
 //! text and HTML. Pure functions, snapshot-tested.
 
-
 use crate::human::fmt_span;
-use crate::report::{ItemReport, RunReport};
+use crate::report::{ItemReport, OpenException, RunReport};
 use crate::robot::model::Language;
 use crate::runner::event::RunStatus;
 use crate::schedule::overdue::Overdue;
@@ -123,9 +122,9 @@ impl Texts {
                 let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };
                 lines.push(format!("{label} {}", name.to_string_lossy()));
             }
-            None if self.sv() => lines.push(
-                "Ingen skärmbild: ärendet hade inte öppnat någon egen sida när det stoppades.".to_string(),
-            ),
+            None if self.sv() => {
+                lines.push("Ingen skärmbild: ärendet hade inte öppnat någon egen sida när det stoppades.".to_string())
+            }
             None => lines.push("No screenshot: the case had not opened a page of its own when it stopped.".to_string()),
         }
         lines
@@ -264,6 +263,40 @@ pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String,
         )
     };
     let (text, html) = assemble(texts, &[paragraph, advice], &[], &[]);
+    (subject, text, html)
+}
+
+/// Subject, text and HTML of a reminder: open exceptions still waiting
+/// for this officer, oldest first.
+pub(crate) fn render_reminder(texts: &Texts, open: &[&OpenException]) -> (String, String, String) {
+    let sv = texts.sv();
+    let subject = match (sv, open) {
+        (true, [one]) => format!("nightshift: påminnelse, ärende {} väntar fortfarande på dig", one.key),
+        (true, many) => format!("nightshift: påminnelse, {} ärenden väntar fortfarande på dig", many.len()),
+        (false, [one]) => format!("nightshift: reminder, case {} is still waiting for you", one.key),
+        (false, many) => format!("nightshift: reminder, {} cases are still waiting for you", many.len()),
+    };
+    let intro = if sv {
+        "Roboten kunde inte slutföra de här ärendena och har inte rört dem sedan dess. De väntar på dig tills du har avslutat dem:"
+    } else {
+        "The robot could not finish these cases and has not touched them since. They wait for you until you settle them:"
+    };
+    let cases: Vec<Vec<String>> = open
+        .iter()
+        .map(|x| {
+            let mut lines = vec![format!("{} ({})", x.key, x.robot)];
+            let opened = if sv { "Öppnat" } else { "Opened" };
+            lines.push(format!("{opened}: {}", when(&x.opened_at)));
+            lines.extend(x.message.clone());
+            lines
+        })
+        .collect();
+    let settle = if sv {
+        "Avsluta ett ärende när du har handlagt det för hand, eller be om ett nytt försök när du har rättat uppgifterna: nightshift review ROBOT ÄRENDE --handled eller --retry."
+    } else {
+        "Settle a case once you have handled it by hand, or ask for another try once the data is right: nightshift review ROBOT KEY --handled or --retry."
+    };
+    let (text, html) = assemble(texts, &[intro.to_string()], &cases, &[settle.to_string()]);
     (subject, text, html)
 }
 

@@ -78,7 +78,7 @@ pub struct Items {
 }
 
 /// How the robot's exception mail is addressed and written.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NotifySettings {
     /// An item field holding the address of the officer responsible for
     /// that case; business exceptions go there instead of to `handlers`.
@@ -87,6 +87,23 @@ pub struct NotifySettings {
     pub per_item: bool,
     /// Show personal identity numbers as `19121212-****` in mail.
     pub mask_personnummer: bool,
+    /// Working days an open exception waits before its officer is
+    /// reminded of it (again); 0 turns reminders off.
+    pub remind_after_days: u32,
+}
+
+/// Officers are reminded of open exceptions after this many working days.
+pub(crate) const DEFAULT_REMIND_AFTER_DAYS: u32 = 3;
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            handler_field: None,
+            per_item: false,
+            mask_personnummer: false,
+            remind_after_days: DEFAULT_REMIND_AFTER_DAYS,
+        }
+    }
 }
 
 /// What happens when a case fails for a technical reason.

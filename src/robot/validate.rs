@@ -242,11 +242,14 @@ impl<'s> Validator<'s> {
 
     fn notify(&mut self, node: &Node) -> NotifySettings {
         let mut notify = NotifySettings::default();
-        let keys = ["handler_field", "per_item", "mask_personnummer"];
+        let keys = ["handler_field", "per_item", "mask_personnummer", "remind_after_days"];
         let Some(fields) = self.mapping(node, &keys, "notification settings") else {
             return notify;
         };
         notify.handler_field = fields.get("handler_field").and_then(|n| self.string(n, "an item field's name"));
+        if let Some(days) = fields.get("remind_after_days").and_then(|n| self.count(n, "a number of working days", 0)) {
+            notify.remind_after_days = days;
+        }
         for (key, flag) in [("per_item", &mut notify.per_item), ("mask_personnummer", &mut notify.mask_personnummer)] {
             match fields.get(key) {
                 Some(Node { value: Value::Bool(b), .. }) => *flag = *b,

@@ -54,12 +54,12 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn item(&mut self, seq: usize, key: &str, fingerprint: u64) -> CaseEnd {
         let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
         let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
-        let Some(entry) = self.ledger.get(key).copied() else { return self.attempts(seq, key, fingerprint, false).await };
+        let Some(entry) = self.ledger.get(key).copied() else {
+            return self.attempts(seq, key, fingerprint, false).await;
+        };
         let run_id = entry.run_id;
         match entry.state {
-            LedgerState::Done => {
-                CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
-            }
+            LedgerState::Done => CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0),
             LedgerState::Handled => {
                 CaseEnd::new(ItemStatus::Skipped, Some("settled by hand by its officer".to_string()), 0)
             }

@@ -11,7 +11,7 @@ use crate::mail::PlanMail;
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::settle;
-use crate::store::records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
+use crate::store::records::{EvidenceRow, FallbackUse, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -249,7 +249,8 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare(
-            "SELECT s.block, i.seq, s.idx, s.keyword, s.summary, s.line, s.started_at, s.duration_ms, s.outcome, s.error
+            "SELECT s.block, i.seq, s.idx, s.keyword, s.summary, s.line, s.started_at, s.duration_ms, s.outcome, s.error,
+                    i.key, i.status
              FROM steps s LEFT JOIN items i ON i.id = s.item_id WHERE s.run_id = ?1 ORDER BY s.id",
         )?;
         let steps = stmt
@@ -265,12 +266,23 @@ impl Store {
                     duration_ms: r.get(7)?,
                     outcome: r.get(8)?,
                     error: r.get(9)?,
+                    item_key: r.get(10)?,
+                    item_status: r.get::<_, Option<String>>(11)?.map(item_status),
                 })
             })?
             .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare("SELECT message FROM logs WHERE run_id = ?1 ORDER BY id")?;
         let logs = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(Some(RunDetail { run, item_list, steps, evidence: evidence.into_iter().map(|(e, _)| e).collect(), logs }))
+        let mut stmt = self.conn.prepare(
+            "SELECT line, wanted, used, COUNT(*) FROM fallbacks WHERE run_id = ?1 GROUP BY line, wanted, used ORDER BY line",
+        )?;
+        let fallbacks = stmt
+            .query_map([id], |r| {
+                Ok(FallbackUse { line: r.get(0)?, wanted: r.get(1)?, used: r.get(2)?, times: r.get(3)? })
+            })?
+            .collect::<Result<_, _>>()?;
+        let evidence = evidence.into_iter().map(|(e, _)| e).collect();
+        Ok(Some(RunDetail { run, item_list, steps, evidence, logs, fallbacks }))
     }
 
     /// Whether the run log knows `robot` at all (a run or a ledger entry).
@@ -304,7 +316,7 @@ const RUN_SELECT: &str = "
            r.done_count, r.business_count, r.system_count,
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'skipped'),
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'needs_review'),
-           r.manual_minutes, r.error, r.job, r.scheduled_for
+           r.manual_minutes, r.error, r.job, r.scheduled_for, r.awaiting_count
     FROM runs r";
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -315,6 +327,7 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         system_exceptions: r.get(11)?,
         skipped: r.get(12)?,
         needs_review: r.get(13)?,
+        awaiting_officer: r.get(18)?,
     };
     let manual_minutes: f64 = r.get(14)?;
     Ok(RunRow {
@@ -364,9 +377,9 @@ fn item_status(text: String) -> ItemStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::event::LedgerState;
     use crate::mail::Mail;
     use crate::report::RunReport;
+    use crate::runner::event::LedgerState;
 
     /// A planner for runs whose mail is not under test.
     struct NoMail;

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::report::OpenException;
+
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
 use crate::runner::event::{LedgerEntry, LedgerState};
 use crate::store::db::now;
@@ -38,28 +39,6 @@ pub enum Settled {
     Unknown,
     /// The case is in the ledger but not an open exception (its state).
     NotOpen(String),
-}
-
-/// An exception waiting for its officer. Field names are part of `review --json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OpenException {
-    pub robot: String,
-    pub key: String,
-    pub message: Option<String>,
-    /// The case's officer, or null when the robot's handlers get its mail.
-    pub handler: Option<String>,
-    /// The run that opened it.
-    pub run_id: i64,
-    /// RFC 3339, UTC.
-    pub opened_at: String,
-    /// The last run that met the case still open.
-    pub last_seen_at: String,
-    pub last_run_id: i64,
-    /// When the officer was last reminded of it.
-    pub reminded_at: Option<String>,
-    /// The evidence the exception left (none when the case had not opened a page).
-    pub screenshot: Option<PathBuf>,
-    pub html: Option<PathBuf>,
 }
 
 const OPEN_SELECT: &str = "
@@ -186,9 +165,9 @@ impl Store {
     /// The officer's word on an open exception, in one transaction with the ledger.
     pub fn settle_exception(&mut self, robot: &str, key: &str, how: Settlement) -> Result<Settled, StoreError> {
         let tx = self.conn.transaction()?;
-        let state: Option<String> =
-            tx.query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
-                .optional()?;
+        let state: Option<String> = tx
+            .query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
+            .optional()?;
         match state.as_deref() {
             None => return Ok(Settled::Unknown),
             Some("open") => {}
@@ -219,9 +198,9 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Marks open exceptions as reminded of at `at` (RFC 3339).
-    pub(crate) fn mark_reminded(&self, robot: &str, keys: &[String], at: &str) -> Result<(), StoreError> {
-        for key in keys {
+    /// Marks open exceptions (robot, key) as reminded of at `at` (RFC 3339).
+    pub(crate) fn mark_reminded(&self, cases: &[(String, String)], at: &str) -> Result<(), StoreError> {
+        for (robot, key) in cases {
             self.conn.execute(
                 "UPDATE exceptions SET reminded_at = ?3 WHERE robot = ?1 AND key = ?2 AND state = 'open'",
                 params![robot, key, at],
@@ -233,7 +212,13 @@ impl Store {
 
 /// Opens a business exception for a case of this run (its message and
 /// officer are the case row's); one already open for the key is replaced.
-pub(crate) fn open_exception(conn: &Connection, robot: &str, key: &str, run_id: i64, item_id: i64) -> Result<(), StoreError> {
+pub(crate) fn open_exception(
+    conn: &Connection,
+    robot: &str,
+    key: &str,
+    run_id: i64,
+    item_id: i64,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO exceptions (robot, key, run_id, item_id, message, handler, opened_at, last_seen_at, last_run_id, state)
          SELECT ?1, ?2, ?3, id, message, handler, ?5, ?5, ?3, 'open' FROM items WHERE id = ?4
@@ -253,7 +238,6 @@ pub(crate) fn saw_open_exception(conn: &Connection, robot: &str, key: &str, run_
     )?;
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -278,7 +262,10 @@ mod tests {
         open_exception(&store.conn, "r", "A", run, item).unwrap();
         let open = store.open_exceptions(Some("r")).unwrap();
         assert_eq!(open.len(), 1, "one open exception per case");
-        assert_eq!((open[0].message.as_deref(), open[0].handler.as_deref()), (Some("fel personnummer"), Some("sk@example.se")));
+        assert_eq!(
+            (open[0].message.as_deref(), open[0].handler.as_deref()),
+            (Some("fel personnummer"), Some("sk@example.se"))
+        );
         assert_eq!(store.ledger("r").unwrap()["A"].fingerprint, Some(42));
 
         assert_eq!(store.settle_exception("r", "B", Settlement::Handled).unwrap(), Settled::Unknown);

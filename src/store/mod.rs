@@ -9,8 +9,8 @@ pub(crate) mod sink;
 pub(crate) mod stats;
 
 pub use db::{ScheduledRun, Store, StoreError};
-pub use ledger::{OpenException, Settled, Settlement};
+pub use ledger::{Settled, Settlement};
 pub use outbox::OutboxRow;
-pub use records::{EvidenceRow, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
+pub use records::{EvidenceRow, FallbackUse, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 pub use sink::StoreSink;
 pub use stats::{FallbackRow, Grouping, StatsQuery, StatsRow};

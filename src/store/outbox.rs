@@ -232,6 +232,19 @@ impl Store {
         insert(&self.conn, robot, None, mail)
     }
 
+    /// Queues a mail unless one with its message id was ever queued; true when queued.
+    pub fn queue_mail_once(&self, robot: &str, mail: &Mail) -> Result<bool, StoreError> {
+        let known: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)",
+            [&mail.message_id],
+            |r| r.get(0),
+        )?;
+        if !known {
+            insert(&self.conn, robot, None, mail)?;
+        }
+        Ok(!known)
+    }
+
     /// Unsent mail whose time to try has come, oldest first.
     pub fn due_mail(&self, now: DateTime<Utc>) -> Result<Vec<OutboxRow>, StoreError> {
         let mut stmt = self

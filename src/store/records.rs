@@ -33,6 +33,8 @@ pub struct ItemCounts {
     pub system_exceptions: i64,
     pub skipped: i64,
     pub needs_review: i64,
+    /// Open exceptions of earlier runs this run met and left to their officers.
+    pub awaiting_officer: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -63,6 +65,20 @@ pub struct StepRow {
     pub duration_ms: f64,
     pub outcome: String,
     pub error: Option<String>,
+    /// The case the step belongs to, and how that case ended (null for setup and teardown).
+    pub item_key: Option<String>,
+    pub item_status: Option<ItemStatus>,
+}
+
+/// A locator list's fallback as one run used it. Field names are part of `show --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FallbackUse {
+    pub line: i64,
+    /// The list's first entry, which found nothing.
+    pub wanted: String,
+    /// The entry that matched.
+    pub used: String,
+    pub times: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,4 +96,5 @@ pub struct RunDetail {
     pub steps: Vec<StepRow>,
     pub evidence: Vec<EvidenceRow>,
     pub logs: Vec<String>,
+    pub fallbacks: Vec<FallbackUse>,
 }

@@ -109,7 +109,8 @@ const WORKED: &str = "('done', 'business_exception', 'system_exception', 'needs_
 
 impl Store {
     pub fn stats(&self, query: &StatsQuery, grouping: Grouping) -> Result<Vec<StatsRow>, StoreError> {
-        let range = "(?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2) AND (?3 IS NULL OR robot = ?3)";
+        let range =
+            "(?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2) AND (?3 IS NULL OR robot = ?3)";
         let args = params![query.from, query.to, query.robot];
         let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
         // Runs keep their counts as their cases finish: this reads runs, and
@@ -157,7 +158,9 @@ impl Store {
         grouping: Grouping,
         tallies: &mut BTreeMap<(String, String), Tally>,
     ) -> Result<(), StoreError> {
-        let range = |at: &str| format!("(?1 IS NULL OR {at} >= ?1) AND (?2 IS NULL OR {at} < ?2) AND (?3 IS NULL OR robot = ?3)");
+        let range = |at: &str| {
+            format!("(?1 IS NULL OR {at} >= ?1) AND (?2 IS NULL OR {at} < ?2) AND (?3 IS NULL OR robot = ?3)")
+        };
         let args = params![query.from, query.to, query.robot];
         let sql = format!("SELECT robot, opened_at, state, settled_at FROM exceptions WHERE {}", range("opened_at"));
         let mut stmt = self.conn.prepare(&sql)?;
@@ -174,7 +177,10 @@ impl Store {
             }
             let settled: Option<String> = r.get(3)?;
             let span = settled.and_then(|s| {
-                let (a, b) = (chrono::DateTime::parse_from_rfc3339(&opened).ok()?, chrono::DateTime::parse_from_rfc3339(&s).ok()?);
+                let (a, b) = (
+                    chrono::DateTime::parse_from_rfc3339(&opened).ok()?,
+                    chrono::DateTime::parse_from_rfc3339(&s).ok()?,
+                );
                 Some((b - a).num_seconds() as f64 / 3600.0)
             });
             t.settle_hours.extend(span);

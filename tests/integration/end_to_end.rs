@@ -109,8 +109,12 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
         .collect();
     // Named by the case's key, as mail attaches them.
     let (first, second) = (&config.errands[0].id, &config.errands[1].id);
-    let expected =
-        [format!("{first}.png"), format!("{first}.html"), format!("{first}-retry-1.png"), format!("{second}-retry-1.html")];
+    let expected = [
+        format!("{first}.png"),
+        format!("{first}.html"),
+        format!("{first}-retry-1.png"),
+        format!("{second}-retry-1.html"),
+    ];
     for name in expected {
         assert!(names.contains(&name), "{name} in {names:?}");
     }

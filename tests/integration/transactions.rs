@@ -119,12 +119,8 @@ fn killing_the_runner_at_random_points_never_loses_nor_duplicates_a_case() {
     assert!(matches!(out.status.code(), Some(0 | 4)), "{}", text(&out.stderr));
     let review = h.run(&["review", "vaccination-consent", "--json"], &[]);
     let listing: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
-    let needs_review: Vec<String> = listing["to_review"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["key"].as_str().unwrap().to_string())
-        .collect();
+    let needs_review: Vec<String> =
+        listing["to_review"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap().to_string()).collect();
     let counts = registrations(&sites);
     let eservice = sites.eservice.lock().unwrap();
     for errand in &eservice.errands {
