@@ -126,6 +126,7 @@ fn errand(kind: ErrandKind, n: usize, applicant: String, handler: &str, fields: 
         fields,
         attachment: None,
         handled: false,
+        corrected: false,
     }
 }
 
@@ -252,6 +253,7 @@ impl Errand {
             ],
             attachment: None,
             handled: false,
+            corrected: false,
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct Errand {
     /// A file the citizen attached: name and bytes.
     pub attachment: Option<(String, Vec<u8>)>,
     pub handled: bool,
+    /// The citizen corrected the errand after submitting it (a "komplettering"):
+    /// the inbox shows it as `Kompletterad`.
+    pub corrected: bool,
 }
 
 impl Errand {
@@ -97,6 +100,20 @@ impl Errand {
 impl EService {
     pub fn new(username: &str, password: &str, errands: Vec<Errand>) -> Self {
         Self { username: username.into(), password: password.into(), errands, sessions: Sessions::default() }
+    }
+
+    /// The citizen's correction: new values for fields by id. False when
+    /// there is no such errand or field.
+    pub fn correct(&mut self, id: &str, values: &[(String, String)]) -> bool {
+        let Some(errand) = self.errands.iter_mut().find(|e| e.id == id) else { return false };
+        for (field, value) in values {
+            match errand.fields.iter_mut().find(|f| f.id == field) {
+                Some(f) => f.value = value.clone(),
+                None => return false,
+            }
+        }
+        errand.corrected = true;
+        true
     }
 
     pub fn handled_ids(&self) -> Vec<String> {
@@ -116,6 +133,7 @@ pub fn router(state: Shared) -> Router {
         .route("/errands/{id}/attachment", get(attachment))
         .route("/api/errands", get(api_errands))
         .route("/api/errands/{id}/handled", post(api_mark_handled))
+        .route("/api/errands/{id}/correct", post(api_correct))
         .with_state(state)
 }
 
@@ -146,10 +164,11 @@ async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<
     let mut rows = String::new();
     for e in open.iter().skip((current - 1) * PAGE_SIZE).take(PAGE_SIZE) {
         rows.push_str(&format!(
-            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>Inskickad</td><td>{}</td></tr>",
+            "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(e.kind.title()),
             esc(&e.submitted),
             esc(&e.applicant),
+            if e.corrected { "Kompletterad" } else { "Inskickad" },
             esc(&e.handler),
             id = esc(&e.id),
         ));
@@ -305,5 +324,21 @@ async fn api_mark_handled(State(state): State<Shared>, Path(id): Path<String>) -
             axum::Json(serde_json::json!({ "id": id, "handled": true })).into_response()
         }
         None => (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such errand" }))).into_response(),
+    }
+}
+
+/// The citizen's side: a correction to a submitted errand, as a JSON object
+/// of field ids and new values.
+async fn api_correct(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    axum::Json(values): axum::Json<std::collections::BTreeMap<String, String>>,
+) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    let values: Vec<(String, String)> = values.into_iter().collect();
+    if s.correct(&id, &values) {
+        axum::Json(serde_json::json!({ "id": id, "corrected": true })).into_response()
+    } else {
+        (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such errand or field" }))).into_response()
     }
 }

@@ -7,6 +7,7 @@ mod check;
 mod common;
 mod docs;
 mod end_to_end;
+mod exceptions;
 mod faults;
 mod flows;
 mod mail;
