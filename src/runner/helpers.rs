@@ -13,6 +13,16 @@ use crate::runner::event::RunEvent;
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 
+/// What the later entries of a locator list stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ListMeans {
+    /// The same element as the page used to show it: matching one is a fallback.
+    Fallbacks,
+    /// Other outcomes to wait for (`wait_for: ["#hits", "#no-hits"]`): the log
+    /// says which appeared.
+    Outcomes,
+}
+
 impl<B: Browser> Runner<'_, B> {
     /// The selector of a locator; for a list, the first entry that finds an
     /// element (waiting for any of them), reported when it is not the first.
@@ -22,19 +32,49 @@ impl<B: Browser> Runner<'_, B> {
         timeout: std::time::Duration,
         item: Option<usize>,
     ) -> Result<Selector, Failure> {
+        self.locate_as(locator, timeout, item, ListMeans::Fallbacks).await
+    }
+
+    /// `locate`, with what a list's later entries mean to the step.
+    pub(super) async fn locate_as(
+        &mut self,
+        locator: &Locator,
+        timeout: std::time::Duration,
+        item: Option<usize>,
+        means: ListMeans,
+    ) -> Result<Selector, Failure> {
+        let (index, selector) = self.first_of(locator, timeout).await?;
+        let chosen = || locator.candidates().nth(index).unwrap_or(locator).own_source();
+        match means {
+            // The first entry is the page as the robot was written for it;
+            // any other is a fallback, the early sign that the page has changed.
+            ListMeans::Fallbacks if index > 0 => {
+                let (wanted, used) = (locator.own_source(), chosen());
+                self.emit(RunEvent::Fallback { item, line: self.step_line, wanted, used });
+            }
+            ListMeans::Outcomes if !locator.fallbacks.is_empty() => {
+                let count = locator.fallbacks.len() + 1;
+                let message = format!("locator {} of {count} matched: {}", index + 1, chosen());
+                self.emit(RunEvent::Log { item, message });
+            }
+            _ => {}
+        }
+        Ok(selector)
+    }
+
+    /// The first entry of a locator list that finds an element (a single
+    /// locator is its own first entry, not waited for here), and its place.
+    async fn first_of(
+        &mut self,
+        locator: &Locator,
+        timeout: std::time::Duration,
+    ) -> Result<(usize, Selector), Failure> {
         if locator.fallbacks.is_empty() {
-            return self.resolve(locator);
+            return Ok((0, self.resolve(locator)?));
         }
-        let candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
+        let mut candidates = locator.candidates().map(|l| self.resolve(l)).collect::<Result<Vec<_>, _>>()?;
         let index = self.browser.first_match(&candidates, timeout).await?;
-        // The first entry is the page as the robot was written for it; any
-        // other is a fallback, the early sign that the page has changed.
-        if index > 0 {
-            let chosen = locator.candidates().nth(index).unwrap_or(locator);
-            let (wanted, used) = (locator.own_source(), chosen.own_source());
-            self.emit(RunEvent::Fallback { item, line: self.step_line, wanted, used });
-        }
-        Ok(candidates[index].clone())
+        Ok((index, candidates.swap_remove(index)))
     }
 
     /// `locate` for a step whose locator may be left out.

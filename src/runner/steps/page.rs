@@ -10,6 +10,7 @@ use crate::robot::step::{Choice, WaitTarget, WindowSpec};
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
+use crate::runner::helpers::ListMeans;
 use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
@@ -86,7 +87,7 @@ impl<B: Browser> Runner<'_, B> {
         item: Option<usize>,
     ) -> Result<(), Failure> {
         let condition = match target {
-            WaitTarget::Element(l) => Condition::Element(self.locate(l, timeout, item).await?),
+            WaitTarget::Element(l) => Condition::Element(self.locate_as(l, timeout, item, ListMeans::Outcomes).await?),
             WaitTarget::Text(t) => Condition::Text(t.render(&self.scope)?),
             WaitTarget::Url(t) => Condition::Url(t.render(&self.scope)?),
             // Gone means every entry of a list is gone, within the one timeout.
