@@ -41,6 +41,14 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The personnummer a case's message quotes (as the guardian typed it).
+fn show_pnr(show: &serde_json::Value, key: &str) -> String {
+    let item = show["item_list"].as_array().unwrap().iter().find(|i| i["key"] == key).unwrap();
+    let message = item["message"].as_str().unwrap();
+    let at = message.find(|c: char| c.is_ascii_digit()).unwrap();
+    message[at..at + 13].to_string()
+}
+
 fn open_keys(h: &Harness) -> Vec<String> {
     let listing = h.json(&["review", "vaccination-consent", "--json"]);
     let mut keys: Vec<String> =
@@ -96,6 +104,9 @@ fn an_exception_is_mailed_once_waits_for_its_officer_and_is_settled_once() {
     assert!(flat.contains(&base64(&mailed)), "the masked screenshot is attached");
     assert!(!flat.contains(&base64(&stored)), "the unmasked one is not");
     assert!(mail.contains(&format!("filename=\"{mistyped}.png\"")), "{mail}");
+    let typed = show_pnr(&first, &mistyped);
+    assert!(mail.contains(&format!("{}-****", &typed[..8])), "the mail text masks it: {mail}");
+    assert!(!mail.contains(&typed), "{mail}");
 
     let stats = h.json(&["stats", "--format", "json", "--by", "robot"]);
     let row = &stats.as_array().unwrap()[0];
@@ -182,4 +193,41 @@ fn an_exception_before_the_case_loads_a_page_carries_no_screenshot() {
     let mail = std::fs::read_to_string(h.state_dir().join("outbox").join(&mails[0].0)).unwrap();
     assert!(mail.contains("Ingen sk=C3=A4rmbild") || mail.contains("Ingen skärmbild"), "{mail}");
     assert!(!mail.contains("Content-Type: image/png"), "nothing attached: {mail}");
+}
+
+#[test]
+fn a_locator_fallback_is_reported_per_run_and_counted_per_robot() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(1);
+    let sites = h.sites(config.clone());
+    // The login button's old id is gone from the page; the text still finds it.
+    let robot = format!(
+        "name: fallback-login\nsecrets: [ESERVICE_PASSWORD]\nsetup:\n  - goto: {}/login\n  - fill:\n      \"label:Användarnamn\": robot\n      \"label:Lösenord\": ${{secrets.ESERVICE_PASSWORD}}\n  - click: [\"#login-button-2019\", \"text:Logga in\"]\n  - wait_for: table.errands\n",
+        sites.eservice_url
+    );
+    let file = h.dir.path().join("fallback-login.yaml");
+    std::fs::write(&file, robot).unwrap();
+    for _ in 0..2 {
+        let out = h.run(&["run", file.to_str().unwrap()], &robot_env(&sites, &config));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr
+                .contains("fallback-login: locator fallbacks used: line 8 `#login-button-2019` -> `text:Logga in` 1x"),
+            "{stderr}"
+        );
+    }
+    let shown = text(&h.run(&["show", "2"], &[]).stdout);
+    assert!(shown.contains("line 8 `#login-button-2019` found nothing; `text:Logga in` matched 1 time(s)"), "{shown}");
+    let stats = h.json(&["stats", "--by", "locator", "--format", "json"]);
+    let rows = stats.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{stats}");
+    assert_eq!(
+        (rows[0]["line"].as_i64(), rows[0]["times"].as_i64(), rows[0]["runs"].as_i64()),
+        (Some(8), Some(2), Some(2))
+    );
+    assert_eq!(rows[0]["wanted"], "#login-button-2019");
+    assert_eq!(rows[0]["used"], "text:Logga in");
+    let by_month = h.json(&["stats", "--format", "json"]);
+    assert_eq!(by_month[0]["fallbacks"], 2);
 }
