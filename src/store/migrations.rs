@@ -178,5 +178,6 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX fallbacks_by_run ON fallbacks (run_id);
     CREATE INDEX fallbacks_by_robot ON fallbacks (robot, at);
     ALTER TABLE runs ADD COLUMN awaiting_count INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX ledger_failing ON ledger (updated_at) WHERE state IN ('failed', 'needs_review', 'in_progress');
     ",
 ];

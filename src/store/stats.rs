@@ -1,6 +1,6 @@
 //! Statistics for analysts: runs, cases and saved time per robot and period.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use rusqlite::params;
 use serde::Serialize;
@@ -41,8 +41,10 @@ pub struct StatsRow {
     /// Case attempts that ended in a system exception (a case failing on
     /// two nights counts twice; it is retried, not owned by an officer).
     pub system_exceptions: i64,
-    /// Distinct cases the robot worked on (done, exception, failure; not
-    /// those skipped or waiting for their officer).
+    /// The cases the robot worked on, each once by how it stands: done,
+    /// exception opened, or still failing technically (counted where it last
+    /// failed); a case opened and then done again in the period is one case.
+    /// Those skipped or waiting for their officer are not counted.
     pub cases: i64,
     /// `items_done / cases`; null when there were no cases.
     pub success_rate: Option<f64>,
@@ -97,7 +99,10 @@ struct Tally {
     business: i64,
     system: i64,
     saved: f64,
-    cases: HashSet<String>,
+    /// Cases that failed technically and have not been done since.
+    still_failing: i64,
+    /// Exceptions opened and then done again in the period: one case, not two.
+    opened_and_done: i64,
     by_hand: i64,
     retried_done: i64,
     open: i64,
@@ -105,17 +110,13 @@ struct Tally {
     fallbacks: i64,
 }
 
-const WORKED: &str = "('done', 'business_exception', 'system_exception', 'needs_review')";
-
 impl Store {
     pub fn stats(&self, query: &StatsQuery, grouping: Grouping) -> Result<Vec<StatsRow>, StoreError> {
         let range =
             "(?1 IS NULL OR started_at >= ?1) AND (?2 IS NULL OR started_at < ?2) AND (?3 IS NULL OR robot = ?3)";
         let args = params![query.from, query.to, query.robot];
         let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
-        // Runs keep their counts as their cases finish: this reads runs, and
-        // the case keys only to count each case once.
-        let mut run_period: HashMap<i64, (String, String)> = HashMap::new();
+        // Runs keep their counts as their cases finish: this reads runs, not cases.
         let sql = format!(
             "SELECT id, robot, started_at, COALESCE(duration_ms, 0), done_count, business_count, system_count, saved_minutes
              FROM runs WHERE {range} AND status != 'skipped'"
@@ -131,19 +132,6 @@ impl Store {
             t.business += r.get::<_, i64>(5)?;
             t.system += r.get::<_, i64>(6)?;
             t.saved += r.get::<_, f64>(7)?;
-            run_period.insert(r.get(0)?, group);
-        }
-        let sql = format!(
-            "SELECT i.run_id, i.key FROM items i JOIN runs r ON r.id = i.run_id
-             WHERE {} AND r.status != 'skipped' AND i.status IN {WORKED}",
-            range.replace("started_at", "r.started_at").replace("robot =", "r.robot =")
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(args)?;
-        while let Some(r) = rows.next()? {
-            if let Some(t) = run_period.get(&r.get::<_, i64>(0)?).and_then(|g| tallies.get_mut(g)) {
-                t.cases.insert(r.get(1)?);
-            }
         }
         self.tally_exceptions(query, grouping, &mut tallies)?;
         let mut rows: Vec<StatsRow> = tallies.into_iter().map(|((robot, period), t)| row(robot, period, t)).collect();
@@ -162,7 +150,8 @@ impl Store {
             format!("(?1 IS NULL OR {at} >= ?1) AND (?2 IS NULL OR {at} < ?2) AND (?3 IS NULL OR robot = ?3)")
         };
         let args = params![query.from, query.to, query.robot];
-        let sql = format!("SELECT robot, opened_at, state, settled_at FROM exceptions WHERE {}", range("opened_at"));
+        let sql =
+            format!("SELECT robot, opened_at, state, settled_at, done_at FROM exceptions WHERE {}", range("opened_at"));
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(args)?;
         while let Some(r) = rows.next()? {
@@ -175,6 +164,11 @@ impl Store {
                 "done" => t.retried_done += 1,
                 _ => {}
             }
+            // A case opened and then done in the same period is one case.
+            let done: Option<String> = r.get(4)?;
+            if state == "done" && done.is_some_and(|d| period_of(&d, grouping) == period_of(&opened, grouping)) {
+                t.opened_and_done += 1;
+            }
             let settled: Option<String> = r.get(3)?;
             let span = settled.and_then(|s| {
                 let (a, b) = (
@@ -184,6 +178,17 @@ impl Store {
                 Some((b - a).num_seconds() as f64 / 3600.0)
             });
             t.settle_hours.extend(span);
+        }
+        // Cases still failing count where they last failed.
+        let sql = format!(
+            "SELECT robot, updated_at FROM ledger WHERE state IN ('failed', 'needs_review', 'in_progress') AND {}",
+            range("updated_at")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(args)?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            tallies.entry((r.get(0)?, period_of(&at, grouping))).or_default().still_failing += 1;
         }
         let sql = format!("SELECT robot, at FROM fallbacks WHERE {}", range("at"));
         let mut stmt = self.conn.prepare(&sql)?;
@@ -218,7 +223,7 @@ impl Store {
 }
 
 fn row(robot: String, period: String, mut t: Tally) -> StatsRow {
-    let cases = t.cases.len() as i64;
+    let cases = t.done + t.business + t.still_failing - t.opened_and_done;
     t.settle_hours.sort_by(f64::total_cmp);
     let n = t.settle_hours.len();
     let median = match n {
@@ -284,5 +289,70 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::runner::event::{EventSink, ItemStatus, LedgerState, RunEvent, RunStatus};
+    use crate::store::{Settlement, StoreSink};
+
+    /// One run of robot `r` over `cases`: each key, how it ends, and its ledger state.
+    fn run(store: &mut Store, cases: &[(&str, ItemStatus, Option<LedgerState>)]) {
+        let id = store.create_run("r", "r.yaml", "schedule", 6.0).unwrap();
+        let mut sink = StoreSink::new(store, id, "r");
+        for (seq, (key, status, state)) in cases.iter().enumerate() {
+            sink.emit(&RunEvent::ItemStarted { seq, key: key.to_string(), started_at: Utc::now(), handler: None });
+            if state.is_some() {
+                let fingerprint = (*state == Some(LedgerState::Open)).then_some(7);
+                sink.emit(&RunEvent::Ledger { key: key.to_string(), state: *state, fingerprint });
+            }
+            let finished =
+                RunEvent::ItemFinished { seq, status: *status, message: None, duration: Duration::ZERO, attempts: 1 };
+            sink.emit(&finished);
+        }
+        sink.emit(&RunEvent::RunFinished {
+            status: RunStatus::Succeeded,
+            error: None,
+            duration: Duration::from_secs(60),
+        });
+        assert!(sink.error.is_none());
+    }
+
+    #[test]
+    fn a_case_counts_once_however_many_nights_meet_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        use ItemStatus::*;
+        // Night 1: A done, B fails technically, C is a business exception.
+        run(
+            &mut store,
+            &[
+                ("A", Done, Some(LedgerState::Done)),
+                ("B", SystemException, Some(LedgerState::Failed)),
+                ("C", BusinessException, Some(LedgerState::Open)),
+            ],
+        );
+        // Night 2: B is done; C waits for its officer.
+        run(&mut store, &[("B", Done, Some(LedgerState::Done)), ("C", AwaitingOfficer, None)]);
+        let row = &store.stats(&StatsQuery::default(), Grouping::Robot).unwrap()[0];
+        assert_eq!((row.items_done, row.business_exceptions, row.cases), (2, 1, 3));
+        assert_eq!(row.exceptions_open, 1);
+        // The officer asks for another try; night 3 enters C.
+        store.settle_exception("r", "C", Settlement::Retry).unwrap();
+        run(&mut store, &[("C", Done, Some(LedgerState::Done))]);
+        let row = &store.stats(&StatsQuery::default(), Grouping::Robot).unwrap()[0];
+        assert_eq!(row.runs, 3);
+        assert_eq!((row.items_done, row.business_exceptions, row.system_exceptions), (3, 1, 1));
+        assert_eq!(row.cases, 3, "A, B and C, each once: {row:?}");
+        assert_eq!(row.success_rate, Some(1.0));
+        assert_eq!((row.exceptions_retried_done, row.exceptions_open, row.exceptions_settled_by_hand), (1, 0, 0));
+        assert!(row.median_hours_to_settle.is_some_and(|h| (0.0..0.1).contains(&h)), "{row:?}");
+        assert_eq!(row.manual_minutes_saved, 18.0, "three cases of six minutes, each once");
     }
 }
