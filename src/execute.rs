@@ -85,7 +85,10 @@ pub(crate) async fn execute_recorded(
     stop: impl Future<Output = StopReason>,
     graceful: Option<Arc<AtomicBool>>,
 ) -> Result<Outcome, ExecuteError> {
-    let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env());
+    let links = crate::case_link::CaseLinks::from_state(&settings.state_dir)
+        .map_err(|e| tracing::warn!("mail goes without links to the console: {e}"))
+        .ok();
+    let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env()).with_links(links);
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
         store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })

@@ -6,6 +6,7 @@
 //! log (`store`) and the console consume.
 
 pub mod browser;
+pub(crate) mod case_link;
 pub mod cli;
 pub(crate) mod config;
 pub(crate) mod console;

@@ -73,7 +73,7 @@ mod tests {
                 .unwrap();
             let item = store.conn.last_insert_rowid();
             store.set_ledger(&robot.name, key, Some(LedgerState::Open), run, Some(1)).unwrap();
-            open_exception(&store.conn, &robot.name, key, run, item).unwrap();
+            open_exception(&store.conn, &robot.name, key, (run, item), None).unwrap();
         }
         store.conn.execute("UPDATE exceptions SET opened_at = '2026-11-19T01:30:00.000Z'", []).unwrap();
         let at =

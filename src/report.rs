@@ -34,6 +34,8 @@ pub struct ItemReport {
     /// The step that stopped the case: its keyword and line.
     pub stopped_at: Option<(String, i64)>,
     pub screenshot: Option<PathBuf>,
+    /// The case's page on the web console (signed, expiring), when it has a public address.
+    pub link: Option<String>,
 }
 
 /// An exception waiting for its officer. Field names are part of `review --json`.
@@ -53,6 +55,8 @@ pub struct OpenException {
     pub last_run_id: i64,
     /// When the officer was last reminded of it.
     pub reminded_at: Option<String>,
+    /// The case's fields as its source gave them (secrets masked).
+    pub fields: Vec<(String, String)>,
     /// The evidence the exception left (none when the case had not opened a page).
     pub screenshot: Option<PathBuf>,
     pub html: Option<PathBuf>,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::case_link::CaseLinks;
 use crate::mail::{Mail, MailKind, PlanMail};
 use crate::notify::mask::mask_personnummer;
 use crate::notify::render::{Texts, render_cases, render_ops};
@@ -22,6 +23,8 @@ pub(crate) struct MailPolicy {
     pub mask_personnummer: bool,
     /// The robot's description, to name it in mail.
     pub description: String,
+    /// Links to each case's page on the web console, when it has a public address.
+    pub links: Option<CaseLinks>,
 }
 
 impl MailPolicy {
@@ -33,6 +36,7 @@ impl MailPolicy {
             per_item: robot.notify.per_item,
             mask_personnummer: robot.notify.mask_personnummer,
             description: robot.description.clone(),
+            links: None,
         }
     }
 
@@ -45,7 +49,14 @@ impl MailPolicy {
             per_item: false,
             mask_personnummer: true,
             description: String::new(),
+            links: None,
         }
+    }
+
+    /// Each business exception's mail links to its case on the console.
+    pub(crate) fn with_links(mut self, links: Option<CaseLinks>) -> Self {
+        self.links = links.filter(CaseLinks::is_public);
+        self
     }
 
     /// The operations address from `NIGHTSHIFT_OPS_EMAIL`.
@@ -57,6 +68,14 @@ impl MailPolicy {
 /// The mail a finished run calls for.
 pub(crate) fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
     let texts = Texts::new(policy.language).describing(&policy.description);
+    let mut linked = report.clone();
+    if let Some(links) = &policy.links {
+        let now = chrono::Utc::now();
+        for item in linked.items.iter_mut().filter(|i| i.status == ItemStatus::BusinessException) {
+            item.link = links.url(&report.robot, &item.key, now);
+        }
+    }
+    let report = &linked;
     let mut mails = Vec::new();
     let mut unaddressed: Vec<&ItemReport> = Vec::new();
     let mut groups: BTreeMap<Vec<String>, Vec<&ItemReport>> = BTreeMap::new();
@@ -150,6 +169,7 @@ mod tests {
             steps_done: 9,
             stopped_at: Some(("fail".into(), 45)),
             screenshot: Some(PathBuf::from(format!("/state/evidence/12/item-{}.png", seq + 1))),
+            link: None,
         }
     }
 
@@ -194,6 +214,7 @@ mod tests {
             per_item: false,
             mask_personnummer: false,
             description: "Samtycke till skolvaccination".into(),
+            links: None,
         }
     }
 

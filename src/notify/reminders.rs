@@ -124,6 +124,7 @@ mod tests {
             last_seen_at: opened_at.into(),
             last_run_id: 3,
             reminded_at: None,
+            fields: Vec::new(),
             screenshot: None,
             html: None,
         }

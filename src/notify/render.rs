@@ -117,6 +117,14 @@ impl Texts {
             }
         };
         lines.push(done);
+        if let Some(link) = &item.link {
+            let label = if self.sv() {
+                "Öppna ärendet och markera vad du gjorde:"
+            } else {
+                "Open the case and say what you did:"
+            };
+            lines.push(format!("{label} {link}"));
+        }
         match item.screenshot.as_ref().and_then(|p| p.file_name()) {
             Some(name) => {
                 let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };

@@ -270,6 +270,12 @@ pub enum RunEvent {
         duration: Duration,
         attempts: u32,
     },
+    /// The fields of a case that ended in a business exception, for the
+    /// officer who finishes it (values redacted as every text).
+    CaseFields {
+        seq: usize,
+        fields: Vec<(String, String)>,
+    },
     /// A case is tried again after a system exception.
     ItemRetry {
         seq: usize,
@@ -333,6 +339,9 @@ impl RunEvent {
                 RunEvent::ItemFinished { seq, status, message: opt(message), duration, attempts }
             }
             RunEvent::ItemRetry { seq, attempt, error } => RunEvent::ItemRetry { seq, attempt, error: f(&error) },
+            RunEvent::CaseFields { seq, fields } => {
+                RunEvent::CaseFields { seq, fields: fields.into_iter().map(|(k, v)| (k, f(&v))).collect() }
+            }
             RunEvent::Log { item, message } => RunEvent::Log { item, message: f(&message) },
             RunEvent::Fallback { item, line, wanted, used } => {
                 RunEvent::Fallback { item, line, wanted: f(&wanted), used: f(&used) }

@@ -19,7 +19,7 @@ use crate::human::fmt_duration;
 use crate::redact::{Redactor, Secret};
 use crate::robot::model::{ItemSource, Robot};
 use crate::runner::attempt::fingerprint;
-use crate::runner::event::{Block, EventSink, LedgerEntry, RunEvent, RunStatus};
+use crate::runner::event::{Block, EventSink, ItemStatus, LedgerEntry, RunEvent, RunStatus};
 use crate::runner::failure::{Failure, RunError, SystemError};
 use crate::runner::scope::RunScope;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json};
@@ -270,7 +270,12 @@ impl<'a, B: Browser> Runner<'a, B> {
             let end = self.item(seq, &key, fingerprint).await;
             self.case_started = None;
             self.case_key = None;
-            self.scope.item = None;
+            let fields = self.scope.item.take();
+            if end.status == ItemStatus::BusinessException
+                && let Some(fields) = fields
+            {
+                self.emit(RunEvent::CaseFields { seq, fields });
+            }
             if let Some(value) = cursor_value {
                 cursor_seen.push((value, end.settled()));
             }

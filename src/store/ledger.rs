@@ -42,7 +42,7 @@ pub enum Settled {
 }
 
 const OPEN_SELECT: &str = "
-    SELECT x.robot, x.key, x.message, x.handler, x.run_id, x.opened_at, x.last_seen_at, x.last_run_id, x.reminded_at,
+    SELECT x.robot, x.key, x.message, x.handler, x.run_id, x.opened_at, x.last_seen_at, x.last_run_id, x.reminded_at, x.fields,
            (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind = 'screenshot' ORDER BY e.id DESC LIMIT 1),
            (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind = 'html' ORDER BY e.id DESC LIMIT 1)
     FROM exceptions x WHERE x.state = 'open'";
@@ -58,8 +58,13 @@ fn open_exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpenException> 
         last_seen_at: r.get(6)?,
         last_run_id: r.get(7)?,
         reminded_at: r.get(8)?,
-        screenshot: r.get::<_, Option<String>>(9)?.map(PathBuf::from),
-        html: r.get::<_, Option<String>>(10)?.map(PathBuf::from),
+        fields: r
+            .get::<_, Option<String>>(9)?
+            .and_then(|f| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&f).ok())
+            .map(|m| m.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default(),
+        screenshot: r.get::<_, Option<String>>(10)?.map(PathBuf::from),
+        html: r.get::<_, Option<String>>(11)?.map(PathBuf::from),
     })
 }
 
@@ -210,22 +215,24 @@ impl Store {
     }
 }
 
-/// Opens a business exception for a case of this run (its message and
-/// officer are the case row's); one already open for the key is replaced.
+/// Opens a business exception for a case of this run (`run`: the run and
+/// the case's row, whose message and officer it takes), with the case's
+/// fields as JSON; one already open for the key is replaced.
 pub(crate) fn open_exception(
     conn: &Connection,
     robot: &str,
     key: &str,
-    run_id: i64,
-    item_id: i64,
+    run: (i64, i64),
+    fields: Option<&str>,
 ) -> Result<(), StoreError> {
+    let (run_id, item_id) = run;
     conn.execute(
-        "INSERT INTO exceptions (robot, key, run_id, item_id, message, handler, opened_at, last_seen_at, last_run_id, state)
-         SELECT ?1, ?2, ?3, id, message, handler, ?5, ?5, ?3, 'open' FROM items WHERE id = ?4
+        "INSERT INTO exceptions (robot, key, run_id, item_id, message, handler, fields, opened_at, last_seen_at, last_run_id, state)
+         SELECT ?1, ?2, ?3, id, message, handler, ?6, ?5, ?5, ?3, 'open' FROM items WHERE id = ?4
          ON CONFLICT (robot, key) WHERE state = 'open' DO UPDATE SET
-            run_id = excluded.run_id, item_id = excluded.item_id, message = excluded.message,
+            run_id = excluded.run_id, item_id = excluded.item_id, message = excluded.message, fields = excluded.fields,
             handler = excluded.handler, last_seen_at = excluded.last_seen_at, last_run_id = excluded.last_run_id",
-        params![robot, key, run_id, item_id, now()],
+        params![robot, key, run_id, item_id, now(), fields],
     )?;
     Ok(())
 }
@@ -258,8 +265,8 @@ mod tests {
             .unwrap();
         let item = store.conn.last_insert_rowid();
         store.set_ledger("r", "A", Some(LedgerState::Open), run, Some(42)).unwrap();
-        open_exception(&store.conn, "r", "A", run, item).unwrap();
-        open_exception(&store.conn, "r", "A", run, item).unwrap();
+        open_exception(&store.conn, "r", "A", (run, item), None).unwrap();
+        open_exception(&store.conn, "r", "A", (run, item), None).unwrap();
         let open = store.open_exceptions(Some("r")).unwrap();
         assert_eq!(open.len(), 1, "one open exception per case");
         assert_eq!(

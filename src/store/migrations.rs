@@ -154,6 +154,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         item_id      INTEGER,
         message      TEXT,
         handler      TEXT,
+        fields       TEXT,
         opened_at    TEXT NOT NULL,
         last_seen_at TEXT NOT NULL,
         last_run_id  INTEGER NOT NULL,

@@ -117,6 +117,7 @@ fn run_report(conn: &Connection, run_id: i64) -> Result<Option<RunReport>, Store
                     Some((keyword.to_string(), line.parse().ok()?))
                 }),
                 screenshot: r.get::<_, Option<String>>(8)?.map(PathBuf::from),
+                link: None,
             })
         })?
         .collect::<Result<_, _>>()?;

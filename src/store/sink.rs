@@ -28,6 +28,8 @@ pub struct StoreSink<'a> {
     /// Case rows and keys by their place in the run.
     item_ids: HashMap<usize, (i64, String)>,
     totals: Totals,
+    /// The fields of a case that ended in a business exception, as JSON, until its row is finished.
+    case_fields: HashMap<usize, String>,
     /// The first write error; the run goes on, the caller reports it.
     pub error: Option<StoreError>,
 }
@@ -41,6 +43,7 @@ impl<'a> StoreSink<'a> {
             mail: None,
             item_ids: HashMap::new(),
             totals: Totals::default(),
+            case_fields: HashMap::new(),
             error: None,
         }
     }
@@ -74,6 +77,11 @@ impl<'a> StoreSink<'a> {
             }
             RunEvent::ItemFinished { seq, status, message, duration, attempts } => {
                 self.item_finished(*seq, *status, message.as_deref(), duration.as_millis() as i64, *attempts)?;
+            }
+            RunEvent::CaseFields { seq, fields } => {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    fields.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+                self.case_fields.insert(*seq, serde_json::Value::Object(object).to_string());
             }
             RunEvent::ItemRetry { seq, attempt, error } => {
                 self.log(Some(*seq), &format!("retry {attempt} after: {error}"))?;
@@ -168,7 +176,10 @@ impl<'a> StoreSink<'a> {
         // A business exception opens with the case's row; a case met while
         // open is seen again. Same transaction: a crash keeps both or neither.
         match status {
-            ItemStatus::BusinessException => open_exception(&tx, &self.robot, &key, self.run_id, item_id)?,
+            ItemStatus::BusinessException => {
+                let fields = self.case_fields.remove(&seq);
+                open_exception(&tx, &self.robot, &key, (self.run_id, item_id), fields.as_deref())?
+            }
             ItemStatus::AwaitingOfficer => saw_open_exception(&tx, &self.robot, &key, self.run_id)?,
             _ => {}
         }

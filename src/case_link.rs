@@ -1,0 +1,166 @@
+//! Links that open one case on the web console without the console's token:
+//! the exception mail carries one per case when `NIGHTSHIFT_PUBLIC_URL` is
+//! set. A link names the robot and the case and carries an expiry and an
+//! HMAC-SHA256 over the three, keyed by `<state-dir>/console.key` (made on
+//! first use, readable by its owner only), so it opens that case and nothing
+//! else, until it expires (30 days by default).
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// How long a case link opens its case.
+pub(crate) const LINK_LIFETIME: chrono::Duration = chrono::Duration::days(30);
+
+/// Why a link does not open its case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LinkError {
+    #[error("the link has expired")]
+    Expired,
+    #[error("the link is not valid for this case")]
+    Invalid,
+}
+
+/// Signs and checks case links.
+#[derive(Clone)]
+pub(crate) struct CaseLinks {
+    key: hmac::Key,
+    /// The console's address as people reach it (`https://nightshift.kommun.se`).
+    public_url: Option<String>,
+}
+
+/// Two link signers are the same when they point at the same console (the
+/// key is the state folder's, one per folder).
+impl PartialEq for CaseLinks {
+    fn eq(&self, other: &Self) -> bool {
+        self.public_url == other.public_url
+    }
+}
+
+impl std::fmt::Debug for CaseLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaseLinks").field("public_url", &self.public_url).finish_non_exhaustive()
+    }
+}
+
+/// `n` random bytes from the system's generator.
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
+    let mut bytes = vec![0; n];
+    // The system generator only fails where there is no /dev/urandom.
+    SystemRandom::new().fill(&mut bytes).expect("the system's random generator works");
+    bytes
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CaseLinks {
+    /// The state folder's key (made now if there is none), and the public
+    /// address from `NIGHTSHIFT_PUBLIC_URL`.
+    pub(crate) fn from_state(state_dir: &Path) -> std::io::Result<Self> {
+        let public_url = std::env::var("NIGHTSHIFT_PUBLIC_URL")
+            .ok()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+        Ok(Self { key: hmac::Key::new(hmac::HMAC_SHA256, &key_file(state_dir)?), public_url })
+    }
+
+    fn tag(&self, robot: &str, case: &str, expires: i64) -> hmac::Tag {
+        let message = format!("{robot}\u{1f}{case}\u{1f}{expires}");
+        hmac::sign(&self.key, message.as_bytes())
+    }
+
+    /// A token that opens `case` of `robot` until `now + LINK_LIFETIME`.
+    pub(crate) fn token(&self, robot: &str, case: &str, now: DateTime<Utc>) -> String {
+        let expires = (now + LINK_LIFETIME).timestamp();
+        format!("{expires}.{}", hex(self.tag(robot, case, expires).as_ref()))
+    }
+
+    /// Whether `token` opens `case` of `robot` at `now`.
+    pub(crate) fn check(&self, robot: &str, case: &str, token: &str, now: DateTime<Utc>) -> Result<(), LinkError> {
+        let (expires, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
+        let expires: i64 = expires.parse().map_err(|_| LinkError::Invalid)?;
+        let signature = unhex(signature).ok_or(LinkError::Invalid)?;
+        let message = format!("{robot}\u{1f}{case}\u{1f}{expires}");
+        hmac::verify(&self.key, message.as_bytes(), &signature).map_err(|_| LinkError::Invalid)?;
+        if now.timestamp() > expires { Err(LinkError::Expired) } else { Ok(()) }
+    }
+
+    /// Whether the console has a public address, so mail can link to it.
+    pub(crate) fn is_public(&self) -> bool {
+        self.public_url.is_some()
+    }
+
+    /// The page of one case, for mail; None without a public address.
+    pub(crate) fn url(&self, robot: &str, case: &str, now: DateTime<Utc>) -> Option<String> {
+        let base = self.public_url.as_ref()?;
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("robot", robot)
+            .append_pair("key", case)
+            .append_pair("token", &self.token(robot, case, now))
+            .finish();
+        Some(format!("{base}/case?{query}"))
+    }
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The state folder's link key: 32 random bytes, made once, owner-only.
+fn key_file(state_dir: &Path) -> std::io::Result<Vec<u8>> {
+    let path = state_dir.join("console.key");
+    if let Ok(key) = std::fs::read(&path)
+        && key.len() >= 32
+    {
+        return Ok(key);
+    }
+    std::fs::create_dir_all(state_dir)?;
+    let key = random_bytes(32);
+    let made = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path);
+    match made {
+        Ok(mut file) => {
+            file.write_all(&key)?;
+            Ok(key)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_opens_its_own_case_until_it_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let links = CaseLinks::from_state(dir.path()).unwrap();
+        let now = Utc::now();
+        let token = links.token("vaccination-consent", "2026-1044", now);
+        assert_eq!(links.check("vaccination-consent", "2026-1044", &token, now), Ok(()));
+        assert_eq!(links.check("vaccination-consent", "2026-1045", &token, now), Err(LinkError::Invalid));
+        assert_eq!(links.check("other-robot", "2026-1044", &token, now), Err(LinkError::Invalid));
+        let later = now + LINK_LIFETIME + chrono::Duration::seconds(1);
+        assert_eq!(links.check("vaccination-consent", "2026-1044", &token, later), Err(LinkError::Expired));
+        // A changed expiry does not verify.
+        let (_, signature) = token.split_once('.').unwrap();
+        let forged = format!("{}.{signature}", later.timestamp() + 999);
+        assert_eq!(links.check("vaccination-consent", "2026-1044", &forged, now), Err(LinkError::Invalid));
+        // The same key is read back by the next process; the file is owner-only.
+        let again = CaseLinks::from_state(dir.path()).unwrap();
+        assert_eq!(again.check("vaccination-consent", "2026-1044", &token, now), Ok(()));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("console.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0);
+    }
+}
