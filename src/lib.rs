@@ -28,3 +28,4 @@ pub(crate) mod run_log;
 pub mod runner;
 pub(crate) mod schedule;
 pub mod store;
+pub(crate) mod web;

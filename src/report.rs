@@ -57,7 +57,9 @@ pub struct OpenException {
     pub reminded_at: Option<String>,
     /// The case's fields as its source gave them (secrets masked).
     pub fields: Vec<(String, String)>,
-    /// The evidence the exception left (none when the case had not opened a page).
+    /// The evidence the exception left (none when the case had not opened a
+    /// page); the screenshot is the one mail attaches (masked when the robot
+    /// masks personnummer).
     pub screenshot: Option<PathBuf>,
     pub html: Option<PathBuf>,
 }

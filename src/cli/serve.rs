@@ -17,6 +17,10 @@ pub struct ServeArgs {
     /// At SIGTERM, how long running robots get to finish their current case.
     #[arg(long, default_value = "30s", value_parser = parse_grace)]
     pub grace: Duration,
+    /// Also serve the web console here (`127.0.0.1:8080`); any address but
+    /// loopback needs NIGHTSHIFT_CONSOLE_TOKEN.
+    #[arg(long, env = "NIGHTSHIFT_HTTP")]
+    pub http: Option<std::net::SocketAddr>,
 }
 
 fn parse_grace(text: &str) -> Result<Duration, String> {
@@ -25,7 +29,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
 }
 
 pub(crate) async fn run(settings: &Settings, args: ServeArgs) -> u8 {
-    let options = ServeOptions { max_browsers: args.max_browsers, grace: args.grace };
+    let options = ServeOptions { max_browsers: args.max_browsers, grace: args.grace, http: args.http };
     match serve(settings.clone(), options).await {
         Ok(()) => exit_code::SUCCESS,
         Err(e @ ServeError::Lock(_)) => {

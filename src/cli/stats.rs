@@ -74,7 +74,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
     let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
-        Format::Csv => print!("{}", csv(&HEADERS, &cells)),
+        Format::Csv => print!("{}", to_csv(&rows)),
         Format::Table => print!("{}", table(&HEADERS, &cells)),
     }
     exit_code::SUCCESS
@@ -149,6 +149,11 @@ fn cells(r: &StatsRow) -> Vec<String> {
         r.median_hours_to_settle.map(|h| format!("{h:.1}")).unwrap_or_default(),
         r.fallbacks.to_string(),
     ]
+}
+
+/// `stats --format csv` of these rows (also the console's `/stats.csv`).
+pub(crate) fn to_csv(rows: &[StatsRow]) -> String {
+    csv(&HEADERS, &rows.iter().map(cells).collect::<Vec<_>>())
 }
 
 fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {

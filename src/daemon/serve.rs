@@ -29,6 +29,7 @@ use crate::schedule::job::{Fire, Job};
 use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
 use crate::store::{ScheduledRun, Store, StoreError};
+use crate::web::{self, RunNow, RunNowAnswer, WebError};
 
 /// The longest the daemon sleeps before it looks at the clock again, in case
 /// the wall clock was set.
@@ -44,6 +45,8 @@ pub(crate) struct ServeOptions {
     pub max_browsers: usize,
     /// At SIGTERM, how long running runs get to finish their current case.
     pub grace: Duration,
+    /// Where the web console listens, if anywhere.
+    pub http: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Error)]
@@ -52,6 +55,8 @@ pub(crate) enum ServeError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Web(#[from] WebError),
 }
 
 struct Active {
@@ -109,6 +114,15 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
     let mail_stop = Arc::new(AtomicBool::new(false));
     let sender = tokio::spawn(mail_sender(daemon.settings.state_dir.clone(), daemon.mail.clone(), mail_stop.clone()));
     daemon.reload();
+    let (run_now, mut run_now_rx) = mpsc::unbounded_channel::<RunNow>();
+    let console_stop = Arc::new(Notify::new());
+    let console = match daemon.options.http {
+        Some(addr) => {
+            let stopped = console_stop.clone();
+            Some(web::serve(daemon.settings.clone(), addr, run_now, async move { stopped.notified().await }).await?)
+        }
+        None => None,
+    };
     let watcher = match Watcher::new(&[&daemon.settings.robots_dir, &daemon.settings.schedules_dir]) {
         Ok(watcher) => Some(watcher),
         Err(e) => {
@@ -131,6 +145,10 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             Some(done) = done_rx.recv() => daemon.finished(done, true),
+            Some(request) = run_now_rx.recv() => {
+                let answer = daemon.run_now(&request.robot);
+                let _ = request.reply.send(answer);
+            }
             Ok(()) = changed(watcher.as_ref()) => {
                 tokio::time::sleep(RELOAD_SETTLE).await;
                 daemon.reload();
@@ -141,6 +159,11 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
             }
             () = &mut shutdown => break,
         }
+    }
+    // The console stops taking requests first: no "run now" after SIGTERM.
+    console_stop.notify_one();
+    if let Some(console) = console {
+        let _ = tokio::time::timeout(STOP_WAIT, console).await;
     }
     daemon.shut_down(&mut done_rx).await;
     // The sender finishes the mail it is sending (each is marked sent at once).
@@ -375,24 +398,57 @@ impl Daemon {
             }
         };
         tracing::info!("{}: run {run_id} for slot {slot} ({trigger})", job.id);
+        self.spawn(job.id.clone(), robot, run_id, trigger, job.max_runtime);
+    }
+
+    /// Runs a recorded run in its own task; its end comes back as a `Done`.
+    fn spawn(
+        &mut self,
+        job_id: String,
+        robot: Robot,
+        run_id: i64,
+        trigger: &'static str,
+        max_runtime: Option<Duration>,
+    ) {
         let (stop, stop_rx) = oneshot::channel();
-        self.active.insert(job.id.clone(), Active { run_id, stop: Some(stop) });
+        self.active.insert(job_id.clone(), Active { run_id, stop: Some(stop) });
         let task = tokio::spawn(run_task(
             self.settings.clone(),
             robot,
             run_id,
             trigger,
-            job.max_runtime,
+            max_runtime,
             stop_rx,
             self.browsers.clone(),
             self.graceful.clone(),
         ));
         let done = self.done.clone();
-        let job_id = job.id.clone();
         tokio::spawn(async move {
             let panicked = task.await.err().map(|e| e.to_string());
             let _ = done.send(Done { job: job_id, run_id, panicked });
         });
+    }
+
+    /// "Run now" from the console: a manual run of the robot, unless it is running.
+    fn run_now(&mut self, name: &str) -> RunNowAnswer {
+        match self.store.running_run(name) {
+            Ok(Some(id)) => return RunNowAnswer::Running(id),
+            Ok(None) => {}
+            Err(e) => return RunNowAnswer::Unknown(format!("the run log could not be read: {e}")),
+        }
+        let robot = match self.robot(name) {
+            Ok(robot) => robot,
+            Err(message) => return RunNowAnswer::Unknown(message),
+        };
+        let file = robot.path.display().to_string();
+        match self.store.create_run(&robot.name, &file, "console", robot.manual_minutes) {
+            Ok(run_id) => {
+                tracing::info!("{}: run {run_id} started from the console", robot.name);
+                self.spawn(format!("console/{}", robot.name), robot, run_id, "console", None);
+                RunNowAnswer::Started(run_id)
+            }
+            Err(e) => RunNowAnswer::Unknown(format!("the run could not be recorded: {e}")),
+        }
     }
 
     fn finished(&mut self, done: Done, start_queued: bool) {

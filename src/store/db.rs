@@ -310,7 +310,7 @@ impl Store {
 }
 
 /// Done and exception counts are the ones each run keeps (as `stats` reads them).
-const RUN_SELECT: &str = "
+pub(crate) const RUN_SELECT: &str = "
     SELECT r.id, r.robot, r.robot_file, r.trigger, r.status, r.started_at, r.finished_at, r.duration_ms,
            COALESCE(r.items_total, (SELECT COUNT(*) FROM items WHERE run_id = r.id)),
            r.done_count, r.business_count, r.system_count,
@@ -319,7 +319,7 @@ const RUN_SELECT: &str = "
            r.manual_minutes, r.error, r.job, r.scheduled_for, r.awaiting_count
     FROM runs r";
 
-fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     let items = ItemCounts {
         total: r.get(8)?,
         done: r.get(9)?,

@@ -43,7 +43,8 @@ pub enum Settled {
 
 const OPEN_SELECT: &str = "
     SELECT x.robot, x.key, x.message, x.handler, x.run_id, x.opened_at, x.last_seen_at, x.last_run_id, x.reminded_at, x.fields,
-           (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind = 'screenshot' ORDER BY e.id DESC LIMIT 1),
+           (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind IN ('screenshot', 'mail_screenshot')
+            ORDER BY e.kind = 'mail_screenshot' DESC, e.id DESC LIMIT 1),
            (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind = 'html' ORDER BY e.id DESC LIMIT 1)
     FROM exceptions x WHERE x.state = 'open'";
 

@@ -1,5 +1,6 @@
 //! The run log in SQLite: the only module that imports rusqlite.
 
+pub(crate) mod console;
 pub(crate) mod db;
 pub(crate) mod ledger;
 pub(crate) mod migrations;
@@ -8,6 +9,7 @@ pub(crate) mod records;
 pub(crate) mod sink;
 pub(crate) mod stats;
 
+pub use console::{Metrics, RunFilter};
 pub use db::{ScheduledRun, Store, StoreError};
 pub use ledger::{Settled, Settlement};
 pub use outbox::OutboxRow;

@@ -1,0 +1,95 @@
+//! What the web console and `/metrics` read: runs by filter and page, the
+//! last run of each robot, and counts for monitoring.
+
+use rusqlite::params;
+
+use crate::store::db::{RUN_SELECT, run_row};
+use crate::store::{RunRow, Store, StoreError};
+
+/// Which runs to list: each filter is optional; times are RFC 3339 (UTC).
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub robot: Option<String>,
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The figures `/metrics` exports.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    /// Runs by robot and outcome.
+    pub runs: Vec<(String, String, i64)>,
+    /// Cases by robot and outcome.
+    pub cases: Vec<(String, String, i64)>,
+    /// Open exceptions by robot.
+    pub open_exceptions: Vec<(String, i64)>,
+    /// Each robot's last successful run's end (RFC 3339), if any.
+    pub last_success: Vec<(String, Option<String>)>,
+    /// Mail not yet sent.
+    pub outbox_waiting: i64,
+}
+
+const FILTER: &str = "(?1 IS NULL OR r.robot = ?1) AND (?2 IS NULL OR r.status = ?2)
+    AND (?3 IS NULL OR r.started_at >= ?3) AND (?4 IS NULL OR r.started_at < ?4)";
+
+impl Store {
+    /// One page of runs, newest first, and how many match in all.
+    pub fn runs_page(&self, filter: &RunFilter, limit: usize, offset: usize) -> Result<(Vec<RunRow>, i64), StoreError> {
+        let args = params![filter.robot, filter.status, filter.from, filter.to, limit as i64, offset as i64];
+        let sql = format!("{RUN_SELECT} WHERE {FILTER} ORDER BY r.id DESC LIMIT ?5 OFFSET ?6");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(args, run_row)?.collect::<Result<_, _>>()?;
+        let total = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM runs r WHERE {FILTER}"),
+            params![filter.robot, filter.status, filter.from, filter.to],
+            |r| r.get(0),
+        )?;
+        Ok((rows, total))
+    }
+
+    /// The newest run of each robot that has run.
+    pub fn last_runs(&self) -> Result<Vec<RunRow>, StoreError> {
+        let sql = format!(
+            "{RUN_SELECT} WHERE r.id IN (SELECT MAX(id) FROM runs WHERE status != 'skipped' GROUP BY robot) ORDER BY r.robot"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], run_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every robot the run log has runs of.
+    pub fn robots_with_runs(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT DISTINCT robot FROM runs ORDER BY robot")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Mail waiting in the outbox.
+    pub fn outbox_waiting(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL", [], |r| r.get(0))?)
+    }
+
+    pub fn metrics(&self) -> Result<Metrics, StoreError> {
+        let triples = |sql: &str| -> Result<Vec<(String, String, i64)>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        let runs = triples("SELECT robot, status, COUNT(*) FROM runs GROUP BY robot, status ORDER BY robot, status")?;
+        let cases = triples(
+            "SELECT r.robot, i.status, COUNT(*) FROM items i JOIN runs r ON r.id = i.run_id
+             GROUP BY r.robot, i.status ORDER BY r.robot, i.status",
+        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT robot, COUNT(*) FROM exceptions WHERE state = 'open' GROUP BY robot ORDER BY robot")?;
+        let open_exceptions = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT robot, MAX(CASE WHEN status IN ('succeeded', 'succeeded_with_exceptions') THEN finished_at END)
+             FROM runs GROUP BY robot ORDER BY robot",
+        )?;
+        let last_success = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(Metrics { runs, cases, open_exceptions, last_success, outbox_waiting: self.outbox_waiting()? })
+    }
+}

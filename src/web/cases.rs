@@ -1,0 +1,298 @@
+//! The case officer's pages: the open business exceptions, one case with
+//! its message, fields and screenshot, and the two ways to settle it
+//! ("handled by hand", "try again"). A case opens for the console's users,
+//! or for anyone holding that case's signed link from the exception mail.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::case_link::LinkError;
+use crate::human::local_time;
+use crate::notify::mask::mask_personnummer;
+use crate::report::OpenException;
+use crate::store::{Settled, Settlement};
+use crate::web::html::{Lang, Section, esc, page, problem, query, table};
+use crate::web::{Console, authorised, csrf_ok};
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    robot: String,
+}
+
+/// Whether the robot asks for personnummer to be masked (so for an unknown
+/// or broken robot file: yes).
+fn masks(console: &Console, robot: &str) -> bool {
+    let settings = &console.settings;
+    crate::robot::load(&crate::robot::find(&settings.robots_dir, robot), &settings.robots_dir)
+        .map_or(true, |r| r.notify.mask_personnummer)
+}
+
+fn shown(text: &str, mask: bool) -> String {
+    esc(&if mask { mask_personnummer(text) } else { text.to_string() })
+}
+
+pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    let lang = Lang::of(&headers);
+    let robot = Some(q.robot.trim()).filter(|r| !r.is_empty());
+    let open = match console.store().and_then(|s| s.open_exceptions(robot).map_err(super::internal)) {
+        Ok(open) => open,
+        Err(response) => return response,
+    };
+    let mut body = format!(
+        "<p>{}</p>",
+        lang.t(
+            "Roboten kunde inte slutföra de här ärendena. De väntar på en handläggare och tas inte igen av roboten förrän de är avklarade.",
+            "The robot could not finish these cases. They wait for an officer, and the robot does not take them again until they are settled."
+        )
+    );
+    if open.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("Inga ärenden väntar.", "No case is waiting.")));
+    } else {
+        let rows: Vec<Vec<String>> = open
+            .iter()
+            .map(|x| {
+                let mask = masks(&console, &x.robot);
+                let link = query(&[("robot", &x.robot), ("key", &x.key)]);
+                vec![
+                    format!("<a href=\"/case?{}\">{}</a>", esc(&link), esc(&x.key)),
+                    esc(&x.robot),
+                    local_time(&x.opened_at),
+                    esc(x.handler.as_deref().unwrap_or(lang.t("robotens handläggare", "the robot's handlers"))),
+                    shown(x.message.as_deref().unwrap_or_default(), mask),
+                ]
+            })
+            .collect();
+        let head = [
+            lang.t("Ärende", "Case"),
+            "Robot",
+            lang.t("Öppnat", "Opened"),
+            lang.t("Handläggare", "Officer"),
+            lang.t("Varför", "Why"),
+        ];
+        body.push_str(&table(lang.t("Öppna undantag, äldst först", "Open exceptions, oldest first"), &head, &rows));
+    }
+    page(lang, Section::Cases, lang.t("Ärenden att handlägga", "Cases to handle"), &body).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct CaseQuery {
+    #[serde(default)]
+    robot: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    token: String,
+}
+
+/// The case when the request may see it: a console user, or the case's own link.
+fn allowed(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Result<(), Response> {
+    if authorised(console, headers) {
+        return Ok(());
+    }
+    match console.links.check(&q.robot, &q.key, &q.token, Utc::now()) {
+        Ok(()) => Ok(()),
+        Err(LinkError::Expired) => Err(problem(lang, StatusCode::FORBIDDEN, lang.t("Länken har gått ut", "The link has expired"), lang.t(
+            "Länken i e-posten gäller i 30 dagar. Be driftsidan om en ny, eller öppna ärendet i konsolen.",
+            "The link in the mail works for 30 days. Ask operations for a new one, or open the case in the console.",
+        ))),
+        Err(LinkError::Invalid) => Err(problem(lang, StatusCode::FORBIDDEN, lang.t("Länken gäller inte", "The link is not valid"), lang.t(
+            "Länken öppnar inte det här ärendet.",
+            "The link does not open this case.",
+        ))),
+    }
+}
+
+fn find(console: &Console, robot: &str, key: &str) -> Result<Option<OpenException>, Response> {
+    console.store()?.open_exception_of(robot, key).map_err(super::internal)
+}
+
+pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Query(q): Query<CaseQuery>) -> Response {
+    let lang = Lang::of(&headers);
+    if let Err(response) = allowed(&console, &headers, &q, lang) {
+        return response;
+    }
+    let x = match find(&console, &q.robot, &q.key) {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            return problem(
+                lang,
+                StatusCode::NOT_FOUND,
+                lang.t("Inget öppet ärende", "No open case"),
+                lang.t(
+                    "Ärendet är redan avklarat, eller så finns det inte.",
+                    "The case is settled already, or it does not exist.",
+                ),
+            );
+        }
+        Err(response) => return response,
+    };
+    let mask = masks(&console, &x.robot);
+    let mut body = format!(
+        "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{why_l}</dt><dd>{why}</dd><dt>{opened_l}</dt><dd>{opened} ({run_l} <a href=\"/runs/{run}\">{run}</a>)</dd>\
+         <dt>{seen_l}</dt><dd>{seen}</dd><dt>{officer_l}</dt><dd>{officer}</dd></dl>",
+        robot = esc(&x.robot),
+        why_l = lang.t("Varför roboten stannade", "Why the robot stopped"),
+        why = shown(x.message.as_deref().unwrap_or_default(), mask),
+        opened_l = lang.t("Öppnat", "Opened"),
+        opened = local_time(&x.opened_at),
+        run_l = lang.t("körning", "run"),
+        run = x.run_id,
+        seen_l = lang.t("Senast sett av roboten", "Last seen by the robot"),
+        seen = local_time(&x.last_seen_at),
+        officer_l = lang.t("Handläggare", "Officer"),
+        officer = esc(x.handler.as_deref().unwrap_or(lang.t("robotens handläggare", "the robot's handlers"))),
+    );
+    if !x.fields.is_empty() {
+        body.push_str(&format!("<h2>{}</h2>", lang.t("Ärendets uppgifter", "The case's data")));
+        let rows: Vec<Vec<String>> = x.fields.iter().map(|(k, v)| vec![esc(k), shown(v, mask)]).collect();
+        body.push_str(&table(
+            lang.t("Uppgifterna som roboten läste", "The data the robot read"),
+            &[lang.t("Fält", "Field"), lang.t("Värde", "Value")],
+            &rows,
+        ));
+    }
+    if x.screenshot.is_some() {
+        let src = format!("/case/screenshot?{}", query(&[("robot", &q.robot), ("key", &q.key), ("token", &q.token)]));
+        body.push_str(&format!(
+            "<h2>{h}</h2><img class=\"evidence\" src=\"{src}\" alt=\"{alt}\">",
+            h = lang.t("Sidan när roboten stannade", "The page when the robot stopped"),
+            src = esc(&src),
+            alt = lang.t(
+                "Skärmbild av ärendets sida när roboten stannade",
+                "Screenshot of the case's page when the robot stopped"
+            ),
+        ));
+    } else {
+        body.push_str(&format!(
+            "<p>{}</p>",
+            lang.t(
+                "Ingen skärmbild: ärendet hade inte öppnat någon egen sida.",
+                "No screenshot: the case had not opened a page of its own."
+            )
+        ));
+    }
+    body.push_str(&format!(
+        "<h2>{h}</h2><form method=\"post\" action=\"/case\">\
+         <input type=\"hidden\" name=\"robot\" value=\"{robot}\"><input type=\"hidden\" name=\"key\" value=\"{key}\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <p><button type=\"submit\" name=\"how\" value=\"handled\">{handled}</button> {handled_note}</p>\
+         <p><button class=\"secondary\" type=\"submit\" name=\"how\" value=\"retry\">{retry}</button> {retry_note}</p></form>",
+        h = lang.t("Vad har du gjort?", "What did you do?"),
+        robot = esc(&q.robot),
+        key = esc(&q.key),
+        token = esc(&q.token),
+        csrf = esc(&console.csrf),
+        handled = lang.t("Handlagt för hand", "Handled by hand"),
+        handled_note = lang.t("– ärendet är klart; roboten tar det aldrig igen.", "– the case is finished; the robot never takes it again."),
+        retry = lang.t("Försök igen", "Try again"),
+        retry_note = lang.t("– uppgifterna är rättade; nästa körning tar ärendet.", "– the data is right now; the next run takes the case."),
+    ));
+    let title = format!("{} {}", lang.t("Ärende", "Case"), x.key);
+    page(lang, Section::Cases, &title, &body).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SettleForm {
+    #[serde(default)]
+    robot: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    how: String,
+}
+
+pub(super) async fn settle(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<SettleForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    if !csrf_ok(&console, &form.csrf) {
+        return problem(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Förbjudet", "Forbidden"),
+            lang.t(
+                "Formuläret saknar sin kontrollkod; ladda om sidan och försök igen.",
+                "The form lacks its check code; reload the page and try again.",
+            ),
+        );
+    }
+    let q = CaseQuery { robot: form.robot.clone(), key: form.key.clone(), token: form.token.clone() };
+    if let Err(response) = allowed(&console, &headers, &q, lang) {
+        return response;
+    }
+    let how = match form.how.as_str() {
+        "handled" => Settlement::Handled,
+        "retry" => Settlement::Retry,
+        _ => {
+            return problem(
+                lang,
+                StatusCode::BAD_REQUEST,
+                lang.t("Okänt val", "Unknown choice"),
+                lang.t("Välj en av knapparna.", "Choose one of the buttons."),
+            );
+        }
+    };
+    let settled = match console.store() {
+        Ok(mut store) => store.settle_exception(&form.robot, &form.key, how),
+        Err(response) => return response,
+    };
+    match settled {
+        Ok(Settled::Done) => {
+            let said = match how {
+                Settlement::Handled => lang.t("är markerat som handlagt för hand.", "is marked as handled by hand."),
+                Settlement::Retry => lang.t("tas av nästa körning.", "will be taken by the next run."),
+            };
+            let mut body =
+                format!("<p role=\"status\">{} {} {said}</p>", lang.t("Ärendet", "The case"), esc(&form.key));
+            if authorised(&console, &headers) {
+                body.push_str(&format!(
+                    "<p><a href=\"/cases\">{}</a></p>",
+                    lang.t("Tillbaka till ärendena", "Back to the cases")
+                ));
+            }
+            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), &body)).into_response()
+        }
+        Ok(Settled::Unknown | Settled::NotOpen(_)) => problem(
+            lang,
+            StatusCode::CONFLICT,
+            lang.t("Redan avklarat", "Settled already"),
+            lang.t(
+                "Ärendet är inte längre öppet; någon har redan avklarat det.",
+                "The case is no longer open; someone has settled it already.",
+            ),
+        ),
+        Err(e) => super::internal(e),
+    }
+}
+
+/// The case's screenshot, for whoever may see the case.
+pub(super) async fn screenshot(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    if let Err(response) = allowed(&console, &headers, &q, lang) {
+        return response;
+    }
+    let path = match find(&console, &q.robot, &q.key) {
+        Ok(Some(x)) => x.screenshot,
+        Ok(None) => None,
+        Err(response) => return response,
+    };
+    match path.and_then(|p| std::fs::read(p).ok()) {
+        Some(bytes) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
+        None => (StatusCode::NOT_FOUND, "no screenshot").into_response(),
+    }
+}

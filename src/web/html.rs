@@ -1,0 +1,238 @@
+//! The console's HTML: one layout (skip link, navigation, one `h1`), escaping
+//! for every text that comes from pages, robots or errors, Swedish or
+//! English after the browser's language, the stylesheet, and the login form.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::web::{Console, same};
+
+/// The cookie `/login` sets with the console's token.
+pub(super) const TOKEN_COOKIE: &str = "nightshift_console";
+
+/// Escapes text for HTML content and attribute values.
+pub(super) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A query-string value.
+pub(super) fn query(pairs: &[(&str, &str)]) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        serializer.append_pair(k, v);
+    }
+    serializer.finish()
+}
+
+/// The reader's language: English when the browser prefers it, else Swedish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lang {
+    Sv,
+    En,
+}
+
+impl Lang {
+    pub(super) fn of(headers: &HeaderMap) -> Self {
+        let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let first = accepted.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+        if first.starts_with("en") { Lang::En } else { Lang::Sv }
+    }
+
+    /// The Swedish or the English text.
+    pub(super) fn t(self, sv: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Sv => sv,
+            Lang::En => en,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        self.t("sv", "en")
+    }
+}
+
+/// Which section of the navigation a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Section {
+    Now,
+    Runs,
+    Stats,
+    Cases,
+    None,
+}
+
+/// A whole page: `title` is its `h1` and the window's title; `body` is HTML.
+pub(super) fn page(lang: Lang, section: Section, title: &str, body: &str) -> Html<String> {
+    let items = [
+        (Section::Now, "/", lang.t("Nu", "Now")),
+        (Section::Runs, "/runs", lang.t("Körningar", "Runs")),
+        (Section::Stats, "/stats", lang.t("Statistik", "Statistics")),
+        (Section::Cases, "/cases", lang.t("Ärenden att handlägga", "Cases to handle")),
+    ];
+    let nav: String = items
+        .iter()
+        .map(|(s, href, label)| {
+            let current = if *s == section { " aria-current=\"page\"" } else { "" };
+            format!("<li><a href=\"{href}\"{current}>{label}</a></li>")
+        })
+        .collect();
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} – nightshift</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body>\
+         <a class=\"skip\" href=\"#main\">{skip}</a>\
+         <header><p class=\"brand\">nightshift</p><nav aria-label=\"{menu}\"><ul>{nav}</ul></nav></header>\
+         <main id=\"main\"><h1>{title}</h1>{body}</main></body></html>",
+        code = lang.code(),
+        title = esc(title),
+        skip = lang.t("Hoppa till innehållet", "Skip to the content"),
+        menu = lang.t("Huvudmeny", "Main menu"),
+    ))
+}
+
+/// A table in a region that scrolls sideways on a narrow screen (and can
+/// be reached by keyboard to do so). `head` are the column names; `rows`
+/// are already HTML.
+pub(super) fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+    let head: String = head.iter().map(|h| format!("<th scope=\"col\">{}</th>", esc(h))).collect();
+    let body: String = rows
+        .iter()
+        .map(|r| {
+            let cells: String = r.iter().map(|c| format!("<td>{c}</td>")).collect();
+            format!("<tr>{cells}</tr>")
+        })
+        .collect();
+    format!(
+        "<div class=\"scroll\" role=\"region\" aria-label=\"{c}\" tabindex=\"0\"><table><caption>{c}</caption>\
+         <thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>",
+        c = esc(caption)
+    )
+}
+
+/// A page that says something went wrong, with its status.
+pub(super) fn problem(lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
+    let body =
+        format!("<p>{}</p><p><a href=\"/\">{}</a></p>", esc(text), lang.t("Till startsidan", "To the start page"));
+    (status, page(lang, Section::None, title, &body)).into_response()
+}
+
+/// 401 with the login form for a browser, plain text for a script.
+pub(super) fn unauthorised(headers: &HeaderMap) -> Response {
+    let lang = Lang::of(headers);
+    let mut response = (StatusCode::UNAUTHORIZED, login_html(lang, true)).into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"nightshift\""));
+    response
+}
+
+fn login_html(lang: Lang, needed: bool) -> Html<String> {
+    let note = if needed {
+        lang.t("Den här sidan kräver konsolens nyckel.", "This page needs the console's token.")
+    } else {
+        ""
+    };
+    let body = format!(
+        "<p>{note}</p><form method=\"post\" action=\"/login\"><p><label for=\"token\">{label}</label> \
+         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required></p>\
+         <p><button type=\"submit\">{submit}</button></p></form>",
+        label = lang.t("Nyckel", "Token"),
+        submit = lang.t("Logga in", "Log in"),
+    );
+    page(lang, Section::None, lang.t("Logga in", "Log in"), &body)
+}
+
+pub(super) async fn login_page(headers: HeaderMap) -> Html<String> {
+    login_html(Lang::of(&headers), false)
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    token: String,
+}
+
+/// Sets the token cookie when the token is right.
+pub(super) async fn login(State(console): State<Console>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let lang = Lang::of(&headers);
+    match console.token.as_deref() {
+        Some(token) if same(form.token.trim(), token) => {
+            let cookie = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+            let mut response = Redirect::to("/").into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Some(_) => problem(
+            lang,
+            StatusCode::UNAUTHORIZED,
+            lang.t("Fel nyckel", "Wrong token"),
+            lang.t("Nyckeln stämmer inte.", "That is not the console's token."),
+        ),
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+/// The one stylesheet: system fonts, contrast above 4.5:1, a visible focus
+/// ring, tables that scroll sideways on a phone.
+pub(super) async fn stylesheet() -> Response {
+    let css = "\
+:root{color-scheme:light}\
+body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff}\
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem}.skip:focus{left:.5rem}\
+header{background:#12355b;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}\
+.brand{margin:0;font-weight:700}\
+nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}\
+nav a{color:#fff}nav a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}\
+main{padding:1rem;max-width:80rem}\
+a{color:#0b4f8a}\
+a:focus,button:focus,input:focus,select:focus,.scroll:focus{outline:3px solid #c75000;outline-offset:2px}\
+.scroll{overflow-x:auto;margin:0 0 1rem}\
+table{border-collapse:collapse;min-width:100%}caption{text-align:left;font-weight:600;padding:.25rem 0}\
+th,td{border:1px solid #8a8a8a;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f6}\
+.failed,.timed_out,.interrupted,.system_exception{color:#a30000}.business_exception,.succeeded_with_exceptions{color:#7a4a00}\
+.succeeded,.done{color:#1d5e20}\
+form.inline{display:inline}button{font:inherit;padding:.3rem .8rem;border:1px solid #12355b;background:#12355b;color:#fff;border-radius:3px;cursor:pointer}\
+button.secondary{background:#fff;color:#12355b}\
+fieldset{border:1px solid #8a8a8a;margin:0 0 1rem}label{font-weight:600}\
+img.evidence{max-width:100%;height:auto;border:1px solid #8a8a8a}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0}\
+.chart{max-width:100%;height:auto}\
+";
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], css).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_markup_character_is_escaped() {
+        assert_eq!(
+            esc("<script>alert('x')</script> & \"y\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn english_only_when_the_browser_prefers_it() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::of(&headers), Lang::Sv);
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("en-GB,en;q=0.9,sv;q=0.8"));
+        assert_eq!(Lang::of(&headers), Lang::En);
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("sv-SE,sv;q=0.9,en;q=0.8"));
+        assert_eq!(Lang::of(&headers), Lang::Sv);
+    }
+}

@@ -1,0 +1,219 @@
+//! The start page, for operations: what runs now, each robot's last outcome
+//! and next run, the runs coming up (and the dates a calendar skips), robots
+//! overdue, mail waiting; and the "run now" button.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use crate::human::local_time;
+use crate::schedule::{load_dir, robot_names};
+use crate::web::html::{Lang, Section, esc, problem, table};
+use crate::web::{Console, RunNow, RunNowAnswer, csrf_ok};
+
+/// How long "run now" waits for the daemon to say it started the run.
+const RUN_NOW_LIMIT: Duration = Duration::from_secs(10);
+
+/// A run's outcome as a marked-up word (also a class, for its colour).
+pub(super) fn status(text: &str) -> String {
+    format!("<span class=\"{0}\">{0}</span>", esc(text))
+}
+
+pub(super) fn page_html(console: &Console, lang: Lang) -> Result<String, Response> {
+    let store = console.store()?;
+    let settings = &console.settings;
+    let names = robot_names(&settings.robots_dir);
+    let (jobs, _) = load_dir(&settings.schedules_dir, &names);
+    let last: BTreeMap<String, crate::store::RunRow> =
+        store.last_runs().map_err(super::internal)?.into_iter().map(|r| (r.robot.clone(), r)).collect();
+    let open: BTreeMap<String, usize> =
+        store.open_exceptions(None).map_err(super::internal)?.into_iter().fold(BTreeMap::new(), |mut m, x| {
+            *m.entry(x.robot).or_default() += 1;
+            m
+        });
+    let now = Utc::now();
+    let mut robots: Vec<String> = names.clone();
+    robots.extend(last.keys().filter(|r| !names.contains(r)).cloned());
+    robots.sort();
+    robots.dedup();
+
+    let mut body = String::new();
+    let (running, _) = store
+        .runs_page(&crate::store::RunFilter { status: Some("running".into()), ..Default::default() }, 50, 0)
+        .map_err(super::internal)?;
+    body.push_str(&format!("<h2>{}</h2>", lang.t("Körs nu", "Running now")));
+    if running.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("Ingen robot körs just nu.", "No robot is running.")));
+    } else {
+        let rows: Vec<Vec<String>> = running
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("<a href=\"/runs/{}\">{}</a>", r.id, r.id),
+                    esc(&r.robot),
+                    local_time(&r.started_at),
+                    format!("{}/{}", r.items.done, r.items.total),
+                ]
+            })
+            .collect();
+        let head = [lang.t("Körning", "Run"), "Robot", lang.t("Startade", "Started"), lang.t("Klara", "Done")];
+        body.push_str(&table(lang.t("Körningar som pågår", "Runs under way"), &head, &rows));
+    }
+
+    body.push_str(&format!("<h2>{}</h2>", lang.t("Robotar", "Robots")));
+    let rows: Vec<Vec<String>> = robots
+        .iter()
+        .map(|robot| {
+            let next = jobs
+                .iter()
+                .filter(|j| j.robot == *robot && j.enabled)
+                .filter_map(|j| j.next_run(now))
+                .min()
+                .map(|t| local_time(&t.to_rfc3339()))
+                .unwrap_or_else(|| lang.t("inte schemalagd", "not scheduled").to_string());
+            let last_run = last.get(robot).map_or_else(
+                || lang.t("aldrig körd", "never run").to_string(),
+                |r| format!("<a href=\"/runs/{}\">{}</a> {}", r.id, status(r.status.as_str()), local_time(&r.started_at)),
+            );
+            let waiting = open.get(robot).copied().unwrap_or(0);
+            let waiting = if waiting > 0 {
+                format!("<a href=\"/cases?{}\">{waiting}</a>", super::html::query(&[("robot", robot)]))
+            } else {
+                "0".into()
+            };
+            let button = format!(
+                "<form class=\"inline\" method=\"post\" action=\"/robots/{name}/run\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button type=\"submit\" aria-label=\"{label} {robot}\">{label}</button></form>",
+                name = esc(&form_urlencoded::byte_serialize(robot.as_bytes()).collect::<String>()),
+                csrf = esc(&console.csrf),
+                label = lang.t("Kör nu", "Run now"),
+                robot = esc(robot),
+            );
+            vec![esc(robot), last_run, next, waiting, button]
+        })
+        .collect();
+    let head = [
+        "Robot",
+        lang.t("Senaste körning", "Last run"),
+        lang.t("Nästa körning", "Next run"),
+        lang.t("Öppna undantag", "Open exceptions"),
+        lang.t("Åtgärd", "Action"),
+    ];
+    body.push_str(&table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows));
+
+    body.push_str(&format!("<h2>{}</h2>", lang.t("Kommande körningar", "Coming runs")));
+    let mut upcoming: Vec<(chrono::DateTime<Utc>, Vec<String>)> = Vec::new();
+    for job in &jobs {
+        for fire in job.upcoming(now, 10) {
+            let note = match (&fire.skipped, job.enabled) {
+                (_, false) => lang.t("avstängd", "disabled").to_string(),
+                (Some(reason), true) => format!("{}: {}", lang.t("hoppas över", "skipped"), esc(reason)),
+                (None, true) => String::new(),
+            };
+            let at = fire.at.with_timezone(&Utc);
+            upcoming.push((at, vec![local_time(&at.to_rfc3339()), esc(&job.robot), esc(&job.id), note]));
+        }
+    }
+    upcoming.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows: Vec<Vec<String>> = upcoming.into_iter().take(10).map(|(_, r)| r).collect();
+    if rows.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("Inga schemalagda körningar.", "No scheduled runs.")));
+    } else {
+        let head = [lang.t("När", "When"), "Robot", lang.t("Jobb", "Job"), lang.t("Anmärkning", "Note")];
+        body.push_str(&table(lang.t("De tio närmaste körningarna", "The next ten runs"), &head, &rows));
+    }
+
+    let alerts = store.open_alerts().map_err(super::internal)?;
+    let waiting = store.outbox_waiting().map_err(super::internal)?;
+    body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Att se över", "To look at")));
+    for (job, _, message, since) in &alerts {
+        body.push_str(&format!("<li>{}: {} ({})</li>", esc(job), esc(message), local_time(since)));
+    }
+    if alerts.is_empty() {
+        body.push_str(&format!("<li>{}</li>", lang.t("Ingen robot är försenad.", "No robot is overdue.")));
+    }
+    body.push_str(&format!(
+        "<li>{}: {waiting}</li></ul>",
+        lang.t("E-post som väntar på att skickas", "Mail waiting to be sent")
+    ));
+    Ok(body)
+}
+
+pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> Response {
+    let lang = Lang::of(&headers);
+    match page_html(&console, lang) {
+        Ok(body) => super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), &body)
+            .into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RunNowForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Asks the daemon to start the robot now: to its run's page, or 409 while
+/// the robot is running.
+pub(super) async fn run_now(
+    State(console): State<Console>,
+    Path(robot): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<RunNowForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    if !csrf_ok(&console, &form.csrf) {
+        return problem(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Förbjudet", "Forbidden"),
+            lang.t(
+                "Formuläret saknar sin kontrollkod; ladda om sidan och försök igen.",
+                "The form lacks its check code; reload the page and try again.",
+            ),
+        );
+    }
+    let (reply, answer) = oneshot::channel();
+    if console.run_now.send(RunNow { robot: robot.clone(), reply }).is_err() {
+        return problem(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nightshift",
+            lang.t("Schemaläggaren stängs ner.", "The scheduler is shutting down."),
+        );
+    }
+    match tokio::time::timeout(RUN_NOW_LIMIT, answer).await {
+        Ok(Ok(RunNowAnswer::Started(id))) => Redirect::to(&format!("/runs/{id}")).into_response(),
+        Ok(Ok(RunNowAnswer::Running(id))) => {
+            let text =
+                format!("{} {id}.", lang.t("Roboten körs redan, i körning", "The robot is running already, in run"));
+            let body = format!(
+                "<p>{}</p><p><a href=\"/runs/{id}\">{}</a></p>",
+                esc(&text),
+                lang.t("Se körningen", "See the run")
+            );
+            (
+                StatusCode::CONFLICT,
+                super::html::page(lang, Section::Now, lang.t("Körs redan", "Running already"), &body),
+            )
+                .into_response()
+        }
+        Ok(Ok(RunNowAnswer::Unknown(message))) => {
+            problem(lang, StatusCode::NOT_FOUND, lang.t("Okänd robot", "Unknown robot"), &message)
+        }
+        _ => problem(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "nightshift",
+            lang.t("Schemaläggaren svarade inte i tid.", "The scheduler did not answer in time."),
+        ),
+    }
+}
