@@ -148,6 +148,17 @@ fn esc(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// A line as HTML, its web address (the case's page) a link.
+fn linked(line: &str) -> String {
+    match line.find("https://").or_else(|| line.find("http://")) {
+        Some(at) => {
+            let (before, url) = line.split_at(at);
+            format!("{}<a href=\"{url}\">{url}</a>", esc(before), url = esc(url))
+        }
+        None => esc(line),
+    }
+}
+
 /// Text and HTML from paragraphs, numbered case blocks and closing paragraphs.
 fn assemble(texts: &Texts, before: &[String], cases: &[Vec<String>], after: &[String]) -> (String, String) {
     let mut text = format!("{}\n\n", texts.greeting());
@@ -167,7 +178,7 @@ fn assemble(texts: &Texts, before: &[String], cases: &[Vec<String>], after: &[St
         text.push('\n');
         html.push_str(&format!("<li><b>{}</b>", esc(&lines[0])));
         for line in &lines[1..] {
-            html.push_str(&format!("<br>{}", esc(line)));
+            html.push_str(&format!("<br>{}", linked(line)));
         }
         html.push_str("</li>");
     }

@@ -5,6 +5,7 @@ mod architecture;
 mod browser_cleanup;
 mod check;
 mod common;
+mod console;
 mod docs;
 mod end_to_end;
 mod exceptions;
