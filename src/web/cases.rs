@@ -133,7 +133,7 @@ pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Quer
     };
     let mask = masks(&console, &x.robot);
     let mut body = format!(
-        "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{why_l}</dt><dd>{why}</dd><dt>{opened_l}</dt><dd>{opened} ({run_l} <a href=\"/runs/{run}\">{run}</a>)</dd>\
+        "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{why_l}</dt><dd>{why}</dd><dt>{opened_l}</dt><dd>{opened} ({run_l} {run})</dd>\
          <dt>{seen_l}</dt><dd>{seen}</dd><dt>{officer_l}</dt><dd>{officer}</dd></dl>",
         robot = esc(&x.robot),
         why_l = lang.t("Varför roboten stannade", "Why the robot stopped"),
@@ -141,7 +141,11 @@ pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Quer
         opened_l = lang.t("Öppnat", "Opened"),
         opened = local_time(&x.opened_at),
         run_l = lang.t("körning", "run"),
-        run = x.run_id,
+        run = if authorised(&console, &headers) {
+            format!("<a href=\"/runs/{0}\">{0}</a>", x.run_id)
+        } else {
+            x.run_id.to_string()
+        },
         seen_l = lang.t("Senast sett av roboten", "Last seen by the robot"),
         seen = local_time(&x.last_seen_at),
         officer_l = lang.t("Handläggare", "Officer"),

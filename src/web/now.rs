@@ -121,7 +121,7 @@ pub(super) fn page_html(console: &Console, lang: Lang) -> Result<String, Respons
             upcoming.push((at, vec![local_time(&at.to_rfc3339()), esc(&job.robot), esc(&job.id), note]));
         }
     }
-    upcoming.sort_by(|a, b| a.0.cmp(&b.0));
+    upcoming.sort_by_key(|u| u.0);
     let rows: Vec<Vec<String>> = upcoming.into_iter().take(10).map(|(_, r)| r).collect();
     if rows.is_empty() {
         body.push_str(&format!("<p>{}</p>", lang.t("Inga schemalagda körningar.", "No scheduled runs.")));

@@ -185,11 +185,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
                 .filter(|e| e.kind == "screenshot")
                 .filter_map(|e| evidence_url(&console, &e.path))
                 .map(|url| {
-                    format!(
-                        "<a href=\"#shot-{}\">{}</a>",
-                        esc(&i.key),
-                        esc(&url.rsplit('/').next().unwrap_or_default())
-                    )
+                    format!("<a href=\"#shot-{}\">{}</a>", esc(&i.key), esc(url.rsplit('/').next().unwrap_or_default()))
                 })
                 .collect();
             vec![

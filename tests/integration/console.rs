@@ -51,8 +51,7 @@ pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]
 
 /// A `nightshift serve --http` for a test, stopped (SIGTERM) when dropped.
 pub(crate) struct Served {
-    pub child: Child,
-    pub port: u16,
+    child: Child,
 }
 
 impl Served {
@@ -70,7 +69,7 @@ impl Served {
         ]);
         command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let served = Self { child, port };
+        let served = Self { child };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "the console did not start listening within 30 s");
@@ -121,7 +120,11 @@ pub(crate) fn case_links(outbox: &Path) -> Vec<String> {
         let mail = unquote(&std::fs::read_to_string(entry.path()).unwrap());
         for word in mail.split_whitespace() {
             let plain = !word.contains("&amp;") && !word.contains('<');
-            if plain && word.starts_with("http://127.0.0.1:") && word.contains("/case?") && !links.contains(&word.to_string()) {
+            if plain
+                && word.starts_with("http://127.0.0.1:")
+                && word.contains("/case?")
+                && !links.contains(&word.to_string())
+            {
                 links.push(word.trim_end_matches(['.', ',']).to_string());
             }
         }

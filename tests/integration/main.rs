@@ -6,6 +6,7 @@ mod browser_cleanup;
 mod check;
 mod common;
 mod console;
+mod console_browser;
 mod docs;
 mod end_to_end;
 mod exceptions;

@@ -1,0 +1,149 @@
+//! The web console driven in headless Chromium through nightshift's own
+//! WebDriver stack, as operations and a case officer use it: filter the
+//! runs, follow one to its screenshot, open a case from the link in its
+//! mail and settle it, press "run now". Every page is scanned with axe-core
+//! (WCAG 2.1 AA) at 1280 and 390 px, and a screenshot of each is saved under
+//! `target/console-screenshots/` for review.
+
+use std::time::Duration;
+
+use nightshift::browser::webdriver::{SessionOptions, WebDriverBrowser};
+use nightshift::browser::{Browser, Condition, SelectBy, Selector};
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, ROBOT, free_port, robot_env, root, text};
+use crate::console::{Served, case_links, path_of};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn css(s: &str) -> Selector {
+    Selector::Css(s.into())
+}
+
+fn xpath(s: &str) -> Selector {
+    Selector::XPath(s.into())
+}
+
+/// axe-core, as `scripts/setup` installs it.
+fn axe_source() -> String {
+    let path = root().join("target/axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("axe-core is missing at {} ({e}): run scripts/setup", path.display()))
+}
+
+/// Runs axe-core on the page in view; its WCAG 2.1 A and AA violations as
+/// `rule: targets` lines.
+async fn violations(browser: &mut WebDriverBrowser, axe: &str) -> Vec<String> {
+    browser.run_script(axe, &[], WAIT).await.expect("axe-core loads");
+    let run = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+               .then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));";
+    let found = browser.run_script(run, &[], Duration::from_secs(60)).await.expect("axe-core runs");
+    serde_json::from_str(&found).expect("a list of violations")
+}
+
+async fn session(width: u32, height: u32) -> WebDriverBrowser {
+    let options = SessionOptions {
+        headless: true,
+        window_size: (width, height),
+        page_load_timeout: Duration::from_secs(30),
+        webdriver_url: None,
+    };
+    WebDriverBrowser::start(&options).await.expect("a browser session")
+}
+
+#[test]
+fn operations_and_a_case_officer_use_the_console_in_chromium() {
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(4);
+    config.unknown_pupils = vec![1];
+    let sites = h.sites(config.clone());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut env = robot_env(&sites, &config);
+    env.push(("NIGHTSHIFT_PUBLIC_URL".into(), base.clone()));
+    let out = h.run(&["run", ROBOT], &env);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let links = case_links(&h.state_dir().join("outbox"));
+    assert_eq!(links.len(), 1, "one exception, one link: {links:?}");
+    let case_url = format!("{base}{}", path_of(&links[0]));
+    let console = Served::start(&h, &root().join("robots"), port, &env);
+    let shots = root().join("target/console-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let axe = axe_source();
+
+    h.runtime.block_on(async {
+        let mut wide = session(1280, 900).await;
+        let mut narrow = session(390, 844).await;
+        // Every page, at both widths, before anything changes.
+        let pages = [
+            ("now", format!("{base}/")),
+            ("runs", format!("{base}/runs")),
+            ("run", format!("{base}/runs/1")),
+            ("stats", format!("{base}/stats")),
+            ("cases", format!("{base}/cases")),
+            ("case", case_url.clone()),
+        ];
+        // The scanner finds what it should: an image without a text alternative.
+        narrow
+            .goto("data:text/html,<html lang=en><title>t</title><main><h1>t</h1><img src=x.png></main></html>")
+            .await
+            .unwrap();
+        let control = violations(&mut narrow, &axe).await;
+        assert!(control.iter().any(|v| v.starts_with("image-alt")), "axe-core is not working: {control:?}");
+        let mut found = Vec::new();
+        for (browser, width) in [(&mut wide, 1280), (&mut narrow, 390)] {
+            for (name, url) in &pages {
+                browser.goto(url).await.unwrap();
+                browser.wait_for(&Condition::Element(css("h1")), WAIT).await.unwrap();
+                let png = browser.screenshot().await.unwrap();
+                std::fs::write(shots.join(format!("{name}-{width}.png")), png).unwrap();
+                for violation in violations(browser, &axe).await {
+                    found.push(format!("{name} at {width} px: {violation}"));
+                }
+            }
+        }
+        assert_eq!(found, Vec::<String>::new(), "axe-core found WCAG 2.1 AA violations");
+        narrow.close().await;
+
+        // Operations: filter the runs, follow the run to its screenshot.
+        let b = &mut wide;
+        b.goto(&format!("{base}/runs")).await.unwrap();
+        b.select(&css("#robot"), &SelectBy::Label("vaccination-consent".into()), WAIT).await.unwrap();
+        b.select(&css("#status"), &SelectBy::Label("succeeded_with_exceptions".into()), WAIT).await.unwrap();
+        b.click(&xpath("//button[normalize-space(.)='Show']"), WAIT).await.unwrap();
+        b.wait_for(&Condition::Url("status=succeeded_with_exceptions".into()), WAIT).await.unwrap();
+        b.click(&xpath("//table//a[normalize-space(.)='1']"), WAIT).await.unwrap();
+        b.wait_for(&Condition::Element(css("img.evidence")), WAIT).await.unwrap();
+        let shown = b
+            .run_script(
+                "const i = document.querySelector('img.evidence'); return String(i.complete && i.naturalWidth > 100);",
+                &[],
+                WAIT,
+            )
+            .await
+            .unwrap();
+        assert_eq!(shown, "true", "the screenshot is shown inline");
+        b.goto(&format!("{base}/runs?status=failed")).await.unwrap();
+        b.wait_for(&Condition::Text("Runs: 0".into()), WAIT).await.unwrap();
+
+        // The case officer: the link from the mail, "handled by hand", gone from the list.
+        b.goto(&case_url).await.unwrap();
+        let title = b.read_text(&css("h1"), WAIT).await.unwrap();
+        assert!(title.contains(&config.errands[1].id), "{title}");
+        b.click(&xpath("//button[normalize-space(.)='Handled by hand']"), WAIT).await.unwrap();
+        b.wait_for(&Condition::Text("is marked as handled by hand".into()), WAIT).await.unwrap();
+        b.goto(&format!("{base}/cases")).await.unwrap();
+        b.wait_for(&Condition::Text("No case is waiting.".into()), WAIT).await.unwrap();
+
+        // Run now: the new run's page, and the run in the list.
+        b.goto(&format!("{base}/")).await.unwrap();
+        b.click(&xpath("//button[@aria-label='Run now vaccination-consent']"), WAIT).await.unwrap();
+        b.wait_for(&Condition::Url("/runs/2".into()), WAIT).await.unwrap();
+        b.goto(&format!("{base}/runs")).await.unwrap();
+        b.wait_for(&Condition::Element(xpath("//table//a[normalize-space(.)='2']")), WAIT).await.unwrap();
+        wide.close().await;
+    });
+    drop(console);
+    let ledger = h.json(&["review", "--json"]);
+    assert_eq!(ledger["open_exceptions"].as_array().unwrap().len(), 0, "{ledger}");
+}
