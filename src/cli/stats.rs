@@ -6,7 +6,8 @@ use clap::{Args, ValueEnum};
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::{FallbackRow, Grouping, StatsQuery, StatsRow};
+use crate::store::stats::{HEADERS, cells, csv, to_csv};
+use crate::store::{FallbackRow, Grouping, StatsQuery};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -110,61 +111,6 @@ fn locators(settings: &Settings, query: &StatsQuery, format: Format) -> u8 {
         Format::Table => print!("{}", table(&headers, &cells)),
     }
     exit_code::SUCCESS
-}
-
-/// The first nine columns are the first release's, in its order; later ones follow.
-const HEADERS: [&str; 15] = [
-    "robot",
-    "period",
-    "runs",
-    "items_done",
-    "business_exceptions",
-    "system_exceptions",
-    "success_rate",
-    "robot_minutes",
-    "manual_hours_saved",
-    "cases",
-    "exceptions_settled_by_hand",
-    "exceptions_retried_done",
-    "exceptions_open",
-    "median_hours_to_settle",
-    "fallbacks",
-];
-
-fn cells(r: &StatsRow) -> Vec<String> {
-    vec![
-        r.robot.clone(),
-        r.period.clone(),
-        r.runs.to_string(),
-        r.items_done.to_string(),
-        r.business_exceptions.to_string(),
-        r.system_exceptions.to_string(),
-        r.success_rate.map(|s| format!("{:.3}", s)).unwrap_or_default(),
-        format!("{:.1}", r.robot_minutes),
-        format!("{:.2}", r.manual_hours_saved),
-        r.cases.to_string(),
-        r.exceptions_settled_by_hand.to_string(),
-        r.exceptions_retried_done.to_string(),
-        r.exceptions_open.to_string(),
-        r.median_hours_to_settle.map(|h| format!("{h:.1}")).unwrap_or_default(),
-        r.fallbacks.to_string(),
-    ]
-}
-
-/// `stats --format csv` of these rows (also the console's `/stats.csv`).
-pub(crate) fn to_csv(rows: &[StatsRow]) -> String {
-    csv(&HEADERS, &rows.iter().map(cells).collect::<Vec<_>>())
-}
-
-fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let quote =
-        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
-    let mut out = headers.join(",") + "\n";
-    for r in rows {
-        out.push_str(&r.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
 }
 
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {

@@ -209,7 +209,6 @@ button.secondary{background:#fff;color:#12355b}\
 fieldset{border:1px solid #8a8a8a;margin:0 0 1rem}label{font-weight:600}\
 img.evidence{max-width:100%;height:auto;border:1px solid #8a8a8a}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}\
-
 @media (max-width:40rem){dl{grid-template-columns:1fr;gap:0}dd{margin:0 0 .5rem}main{padding:.75rem}}\
 .chart{max-width:100%;height:auto}\
 ";

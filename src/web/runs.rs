@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::human::{local_time, local_time_secs};
 use crate::runner::event::{ItemStatus, RunStatus};
-use crate::store::RunFilter;
+use crate::store::{RunDetail, RunFilter};
 use crate::web::Console;
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};
 use crate::web::now::status;
@@ -207,6 +207,22 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
     ];
     body.push_str(&table(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
 
+    body.push_str(&failed_steps(&detail, lang));
+    body.push_str(&fallbacks(&detail, lang));
+    body.push_str(&screenshots(&console, &detail, lang));
+    if !detail.logs.is_empty() {
+        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Logg", "Log")));
+        for line in &detail.logs {
+            body.push_str(&format!("<li>{}</li>", esc(line)));
+        }
+        body.push_str("</ul>");
+    }
+    let title = format!("{} {id}: {}", lang.t("Körning", "Run"), r.robot);
+    page(lang, Section::Runs, &title, &body).into_response()
+}
+
+/// The steps that stopped a case (not a `skip`, not a try the case got past).
+fn failed_steps(detail: &RunDetail, lang: Lang) -> String {
     let failed: Vec<Vec<String>> = detail
         .steps
         .iter()
@@ -221,33 +237,45 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
             ]
         })
         .collect();
-    if !failed.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", lang.t("Steg som misslyckades", "Failed steps")));
-        let head = [lang.t("Ärende", "Case"), lang.t("Rad", "Line"), lang.t("Steg", "Step"), lang.t("Fel", "Error")];
-        body.push_str(&table(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed));
+    if failed.is_empty() {
+        return String::new();
     }
-    if !detail.fallbacks.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", lang.t("Reservlokaliserare som behövdes", "Fallback locators needed")));
-        let rows: Vec<Vec<String>> = detail
-            .fallbacks
-            .iter()
-            .map(|f| {
-                vec![
-                    f.line.to_string(),
-                    format!("<code>{}</code>", esc(&f.wanted)),
-                    format!("<code>{}</code>", esc(&f.used)),
-                    f.times.to_string(),
-                ]
-            })
-            .collect();
-        let head = [
-            lang.t("Rad", "Line"),
-            lang.t("Hittade inget", "Found nothing"),
-            lang.t("Användes i stället", "Used instead"),
-            lang.t("Gånger", "Times"),
-        ];
-        body.push_str(&table(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows));
+    let head = [lang.t("Ärende", "Case"), lang.t("Rad", "Line"), lang.t("Steg", "Step"), lang.t("Fel", "Error")];
+    format!(
+        "<h2>{h}</h2>{t}",
+        h = lang.t("Steg som misslyckades", "Failed steps"),
+        t = table(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed)
+    )
+}
+
+/// The locator lists the run needed a fallback for.
+fn fallbacks(detail: &RunDetail, lang: Lang) -> String {
+    if detail.fallbacks.is_empty() {
+        return String::new();
     }
+    let rows: Vec<Vec<String>> = detail
+        .fallbacks
+        .iter()
+        .map(|f| {
+            let code = |t: &str| format!("<code>{}</code>", esc(t));
+            vec![f.line.to_string(), code(&f.wanted), code(&f.used), f.times.to_string()]
+        })
+        .collect();
+    let head = [
+        lang.t("Rad", "Line"),
+        lang.t("Hittade inget", "Found nothing"),
+        lang.t("Användes i stället", "Used instead"),
+        lang.t("Gånger", "Times"),
+    ];
+    format!(
+        "<h2>{h}</h2>{t}",
+        h = lang.t("Reservlokaliserare som behövdes", "Fallback locators needed"),
+        t = table(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows)
+    )
+}
+
+/// Each case's screenshots, inline.
+fn screenshots(console: &Console, detail: &RunDetail, lang: Lang) -> String {
     let shots: Vec<(String, String)> = detail
         .item_list
         .iter()
@@ -255,28 +283,21 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
             i.evidence.iter().filter(|e| e.kind == "screenshot").map(move |e| (i.key.clone(), e.path.clone()))
         })
         .collect();
-    if !shots.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", lang.t("Skärmbilder", "Screenshots")));
-        for (key, path) in shots {
-            if let Some(url) = evidence_url(&console, &path) {
-                body.push_str(&format!(
-                    "<figure id=\"shot-{k}\"><img class=\"evidence\" src=\"{u}\" alt=\"{alt} {k}\"><figcaption>{k}</figcaption></figure>",
-                    k = esc(&key),
-                    u = esc(&url),
-                    alt = lang.t("Sidan när ärendet stoppades:", "The page when the case stopped:"),
-                ));
-            }
+    if shots.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("<h2>{}</h2>", lang.t("Skärmbilder", "Screenshots"));
+    for (key, path) in shots {
+        if let Some(url) = evidence_url(console, &path) {
+            out.push_str(&format!(
+                "<figure id=\"shot-{k}\"><img class=\"evidence\" src=\"{u}\" alt=\"{alt} {k}\"><figcaption>{k}</figcaption></figure>",
+                k = esc(&key),
+                u = esc(&url),
+                alt = lang.t("Sidan när ärendet stoppades:", "The page when the case stopped:"),
+            ));
         }
     }
-    if !detail.logs.is_empty() {
-        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Logg", "Log")));
-        for line in &detail.logs {
-            body.push_str(&format!("<li>{}</li>", esc(line)));
-        }
-        body.push_str("</ul>");
-    }
-    let title = format!("{} {id}: {}", lang.t("Körning", "Run"), r.robot);
-    page(lang, Section::Runs, &title, &body).into_response()
+    out
 }
 
 /// The console's address of an evidence file, when it is in the state folder's `evidence/`.

@@ -138,7 +138,7 @@ pub(super) async fn csv(State(console): State<Console>) -> Response {
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let text = crate::cli::stats::to_csv(&rows);
+    let text = crate::store::stats::to_csv(&rows);
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

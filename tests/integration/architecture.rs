@@ -39,8 +39,9 @@ fn imports_from(dir: &str, modules: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_store_mail_and_the_language_do_not_reach_up_or_across() {
-    assert_eq!(imports_from("store", &["notify", "daemon"]), Vec::<String>::new());
-    assert_eq!(imports_from("notify", &["store", "daemon"]), Vec::<String>::new());
+    assert_eq!(imports_from("store", &["notify", "daemon", "web"]), Vec::<String>::new());
+    assert_eq!(imports_from("notify", &["store", "daemon", "web"]), Vec::<String>::new());
+    assert_eq!(imports_from("web", &["daemon", "execute", "runner::run"]), Vec::<String>::new());
     assert_eq!(imports_from("robot", &["browser", "runner", "store"]), Vec::<String>::new());
     assert_eq!(imports_from("runner", &["store", "notify", "daemon", "execute"]), Vec::<String>::new());
 }
