@@ -58,6 +58,19 @@ impl Redactor {
         Self { secrets }
     }
 
+    /// Masks `value` too from now on (a value derived from a secret).
+    pub(crate) fn add(&mut self, value: String) {
+        if !value.is_empty() && !self.secrets.contains(&value) {
+            self.secrets.push(value);
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// Whether `text` holds a value this redactor masks.
+    pub(crate) fn masks_in(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
         for secret in &self.secrets {

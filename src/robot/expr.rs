@@ -138,6 +138,7 @@ impl Template {
                     for t in &r.transforms {
                         value = apply(t, value);
                     }
+                    scope.noted(r, &value);
                     out.push_str(&value);
                 }
             }
@@ -366,6 +367,10 @@ fn parse_name(inner: &str, offset: usize, width: usize) -> Result<Reference, Tem
 /// Where references get their values while a robot runs.
 pub trait Scope {
     fn lookup(&self, namespace: Namespace, name: &str) -> Result<String, RenderError>;
+
+    /// Told each reference's value after its transforms, as a template is
+    /// rendered (the run's scope keeps those derived from secrets).
+    fn noted(&self, _reference: &Reference, _value: &str) {}
 }
 
 /// A value a template needed that was not there at run time.

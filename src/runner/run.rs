@@ -153,8 +153,25 @@ impl<'a, B: Browser> Runner<'a, B> {
     /// Counts an event in, masks the secrets in its texts, and hands it to the sinks.
     pub(super) fn emit(&mut self, event: RunEvent) {
         self.totals.record(&event);
+        self.learn_derived_secrets();
         let event = event.map_text(|t| self.redactor.redact(t));
         self.sink.emit(&event);
+    }
+
+    /// Values rendered from secrets are secrets too, and so is a variable
+    /// that holds one: the redactor learns them before any text leaves.
+    pub(super) fn learn_derived_secrets(&mut self) {
+        for value in self.scope.take_derived() {
+            self.redactor.add(value);
+        }
+        let newly: Vec<String> = self
+            .scope
+            .vars
+            .iter()
+            .filter(|(name, value)| !self.scope.tainted.contains(*name) && self.redactor.masks_in(value))
+            .map(|(name, _)| name.clone())
+            .collect();
+        self.scope.tainted.extend(newly);
     }
 
     async fn setup_and_items(&mut self) -> Result<(), RunError> {

@@ -1,9 +1,14 @@
 //! The values `${...}` references see during a run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use crate::redact::Secret;
-use crate::robot::expr::{Namespace, RenderError, Scope};
+use crate::robot::expr::{Namespace, Reference, RenderError, Scope};
+
+/// Values derived from secrets shorter than this are not masked: masking
+/// every `a` or `1` in the log would hide more than it protects.
+pub(crate) const SHORTEST_DERIVED: usize = 4;
 
 #[derive(Debug, Default)]
 pub(crate) struct RunScope {
@@ -13,6 +18,31 @@ pub(crate) struct RunScope {
     pub env: HashMap<String, String>,
     pub secrets: HashMap<String, Secret>,
     pub builtins: HashMap<String, String>,
+    /// Variables holding a value derived from a secret: what they give is secret too.
+    pub tainted: HashSet<String>,
+    /// Values rendered from secrets (or tainted variables) since the runner
+    /// last took them, to be masked like the secrets themselves.
+    pub derived: Mutex<Vec<String>>,
+}
+
+impl RunScope {
+    /// The values derived from secrets since the last call.
+    pub(crate) fn take_derived(&self) -> Vec<String> {
+        std::mem::take(&mut *self.derived.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// How many derived values wait to be taken (to tell whether rendering
+    /// some templates touched a secret).
+    pub(crate) fn derived_count(&self) -> usize {
+        self.derived.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Records `value` as derived from a secret.
+    pub(crate) fn derive(&self, value: &str) {
+        if value.chars().count() >= SHORTEST_DERIVED {
+            self.derived.lock().unwrap_or_else(|e| e.into_inner()).push(value.to_string());
+        }
+    }
 }
 
 impl Scope for RunScope {
@@ -35,6 +65,17 @@ impl Scope for RunScope {
                 self.secrets.get(name).map(|s| s.expose().to_string()).ok_or_else(|| RenderError::Secret(name.into()))
             }
             Namespace::Builtin => self.builtins.get(name).cloned().ok_or_else(|| RenderError::Var(name.into())),
+        }
+    }
+
+    fn noted(&self, reference: &Reference, value: &str) {
+        let secret = match reference.namespace {
+            Namespace::Secret => true,
+            Namespace::Var => self.tainted.contains(reference.name.split('.').next().unwrap_or_default()),
+            _ => false,
+        };
+        if secret {
+            self.derive(value);
         }
     }
 }

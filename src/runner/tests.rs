@@ -109,6 +109,27 @@ async fn secrets_are_typed_but_never_reported() {
 }
 
 #[tokio::test]
+async fn a_value_derived_from_a_secret_is_masked_as_the_secret_is() {
+    // The secret is `s3cret-value`; each step derives a new text from it.
+    let r = robot(concat!(
+        "    - set: { loud: \"${secrets.PW | upper}\" }\n",
+        "    - set: { swapped: \"${loud | replace \\\"S3CRET\\\" \\\"geheim\\\"}\" }\n",
+        "    - script: { code: \"return 'x'\", args: [\"${secrets.PW}\"], into: reversed }\n",
+        "    - log: \"${loud} / ${swapped} / ${reversed} / ${secrets.PW | replace \\\"-\\\" \\\"_\\\"}\"\n",
+        "    - fail: \"still ${swapped}\"\n",
+    ));
+    let mut b = browser(&["1"]);
+    // What the page's script returns: the secret reversed.
+    b.script_result = "eulav-terc3s".into();
+    let (_, events) = run(&r, &mut b).await;
+    let reported = format!("{events:?}");
+    for derived in ["S3CRET-VALUE", "geheim-VALUE", "eulav-terc3s", "s3cret_value", "s3cret-value"] {
+        assert!(!reported.contains(derived), "{derived} leaked: {reported}");
+    }
+    assert!(logs(&events).contains(&"*** / *** / *** / ***".to_string()), "{:?}", logs(&events));
+}
+
+#[tokio::test]
 async fn a_missing_key_column_fails_the_run_naming_the_columns() {
     let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Ärende\n  steps: []\n";
     let r = robot_from_str(Path::new("t.yaml"), source).unwrap();

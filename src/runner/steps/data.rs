@@ -27,12 +27,18 @@ impl<B: Browser> Runner<'_, B> {
         body: Option<&JsonTemplate>,
         into: Option<&String>,
     ) -> Result<(), Failure> {
+        let before = self.scope.derived_count();
         let url = url.render(&self.scope)?;
         let body = body.map(|b| self.json(b)).transpose()?;
+        let given_a_secret = self.scope.derived_count() > before;
         let wait = self.robot.timeouts.page_load;
         let answer = tokio::task::spawn_blocking(move || http_json(method.name(), &url, body.as_ref(), wait))
             .await
             .map_err(|source| SystemError::Task { what: "HTTP request", source })??;
+        // An answer to a request that carried a secret counts as derived from it.
+        if given_a_secret {
+            self.scope.derive(&answer);
+        }
         if let Some(into) = into {
             self.scope.vars.insert(into.clone(), answer);
         }

@@ -242,7 +242,9 @@ impl<B: Browser> Runner<'_, B> {
         into: Option<&String>,
         timeout: Duration,
     ) -> Result<(), Failure> {
+        let before = self.scope.derived_count();
         let args = args.iter().map(|a| a.render(&self.scope)).collect::<Result<Vec<_>, _>>()?;
+        let given_a_secret = self.scope.derived_count() > before;
         let result = match self.browser.run_script(code, &args, timeout).await {
             Err(e @ BrowserError::ScriptTimedOut { .. }) => {
                 self.revive().await;
@@ -250,6 +252,10 @@ impl<B: Browser> Runner<'_, B> {
             }
             other => other?,
         };
+        // What a script computes from a secret is a secret.
+        if given_a_secret {
+            self.scope.derive(&result);
+        }
         if let Some(into) = into {
             self.scope.vars.insert(into.clone(), result);
         }
