@@ -26,7 +26,10 @@ impl Settings {
             state_dir: absolute(state_dir),
             robots_dir: robots_dir.to_path_buf(),
             schedules_dir: schedules_dir.to_path_buf(),
-            secrets_dir: secrets_dir.map(Path::to_path_buf),
+            // Under systemd, `LoadCredential=` puts the secrets in $CREDENTIALS_DIRECTORY.
+            secrets_dir: secrets_dir
+                .map(Path::to_path_buf)
+                .or_else(|| std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()).map(PathBuf::from)),
             webdriver_url: std::env::var("NIGHTSHIFT_WEBDRIVER_URL").ok().filter(|s| !s.is_empty()),
         }
     }
@@ -51,10 +54,15 @@ pub(crate) enum SecretError {
     Missing { name: String },
     #[error("failed to read secret file `{}`: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "secret file `{}` can be read by other users (mode {mode:o}): `chmod 600` it (or `chmod 640` is not enough: group and others must have no access)",
+        path.display()
+    )]
+    Readable { path: PathBuf, mode: u32 },
 }
 
 /// Reads each declared secret from `NIGHTSHIFT_SECRET_<NAME>` or `<secrets_dir>/<NAME>`.
-/// A secret file others can read is used, with a warning.
+/// A secret file that group or others may read or write is refused.
 pub(crate) fn load_secrets(
     names: &[String],
     env: &HashMap<String, String>,
@@ -69,10 +77,14 @@ pub(crate) fn load_secrets(
         let Some(path) = secrets_dir.map(|d| d.join(name)).filter(|p| p.is_file()) else {
             return Err(SecretError::Missing { name: name.clone() });
         };
-        let text = std::fs::read_to_string(&path).map_err(|source| SecretError::Read { path: path.clone(), source })?;
-        if std::fs::metadata(&path).is_ok_and(|m| m.permissions().mode() & 0o004 != 0) {
-            tracing::warn!("secret file `{}` is readable by every user: chmod 600 it", path.display());
+        let mode = std::fs::metadata(&path)
+            .map_err(|source| SecretError::Read { path: path.clone(), source })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(SecretError::Readable { path, mode: mode & 0o777 });
         }
+        let text = std::fs::read_to_string(&path).map_err(|source| SecretError::Read { path: path.clone(), source })?;
         secrets.insert(name.clone(), Secret::new(text.trim_end_matches(['\n', '\r'])));
     }
     Ok(secrets)
@@ -81,6 +93,22 @@ pub(crate) fn load_secrets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_file_others_may_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("PW");
+        std::fs::write(&path, "s3cret\n").unwrap();
+        for (mode, ok) in [(0o600, true), (0o400, true), (0o640, false), (0o644, false), (0o606, false)] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let found = load_secrets(&["PW".into()], &HashMap::new(), Some(dir.path()));
+            match (found, ok) {
+                (Ok(secrets), true) => assert_eq!(secrets["PW"], "s3cret"),
+                (Err(e), false) => assert!(e.to_string().contains("can be read by other users"), "{e}"),
+                (other, _) => panic!("mode {mode:o}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn environment_wins_over_files_and_missing_secrets_say_how_to_set_them() {

@@ -90,6 +90,14 @@ impl ManagedDriver {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        // Secrets stay out of chromedriver's and Chromium's environment.
+        for (name, _) in std::env::vars_os() {
+            let secret =
+                name.to_str().is_none_or(|n| n.starts_with("NIGHTSHIFT_SECRET_") || n == "NIGHTSHIFT_CONSOLE_TOKEN");
+            if secret {
+                command.env_remove(&name);
+            }
+        }
         // SAFETY: setpgid is async-signal-safe; the closure touches no other state.
         unsafe {
             command.pre_exec(|| {

@@ -66,3 +66,63 @@ fn a_secret_passed_to_a_steps_file_is_masked_as_well() {
         assert!(!text(&std::fs::read(&file).unwrap()).contains(CANARY), "the canary leaked into {}", file.display());
     }
 }
+
+/// The environment and arguments of every process marked for this test but
+/// the nightshift process itself, as text.
+fn child_process_texts(h: &Harness, own: u32) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for line in h.leftover_processes() {
+        let pid = line.split(' ').next().unwrap_or_default().to_string();
+        if pid == own.to_string() {
+            continue;
+        }
+        let read = |f: &str| {
+            String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/{f}")).unwrap_or_default()).into_owned()
+        };
+        found.push((line.clone(), format!("{}\n{}", read("environ"), read("cmdline"))));
+    }
+    found
+}
+
+#[test]
+fn secrets_come_from_systemd_credentials_and_stay_out_of_the_browser_processes() {
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(2);
+    config.eservice_password = CANARY.into();
+    let sites = h.sites(config.clone());
+    // `LoadCredential=` leaves one file per secret in $CREDENTIALS_DIRECTORY.
+    let credentials = h.dir.path().join("credentials");
+    std::fs::create_dir_all(&credentials).unwrap();
+    let file = credentials.join("ESERVICE_PASSWORD");
+    std::fs::write(&file, format!("{CANARY}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = robot_env(&sites, &config);
+    env.retain(|(k, _)| k != "NIGHTSHIFT_SECRET_ESERVICE_PASSWORD");
+    env.push(("CREDENTIALS_DIRECTORY".into(), credentials.display().to_string()));
+
+    // Readable by others: refused before anything runs.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = h.run(&["run", "tests/fixtures/fails-in-item.yaml"], &env);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("can be read by other users (mode 644)"), "{}", text(&out.stderr));
+
+    // Owner-only: used; while the run goes on, neither chromedriver nor
+    // Chromium has the secret in its environment or arguments.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut env_with_canary = env.clone();
+    env_with_canary.push(("NIGHTSHIFT_SECRET_UNUSED_CANARY".into(), CANARY.into()));
+    let mut command = h.command(&["run", "tests/fixtures/fails-in-item.yaml"]);
+    command.envs(env_with_canary.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let (mut seen, deadline) = (0, std::time::Instant::now() + std::time::Duration::from_secs(60));
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        for (process, texts) in child_process_texts(&h, child.id()) {
+            seen += 1;
+            assert!(!texts.contains(CANARY), "the secret is in the environment or arguments of {process}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4), "the run used the credential");
+    assert!(seen > 0, "the browser processes were looked at");
+}
