@@ -91,6 +91,15 @@ impl CaseLinks {
         if now.timestamp() > expires { Err(LinkError::Expired) } else { Ok(()) }
     }
 
+    /// A case key as the ledger keeps it once its data is purged: a keyed
+    /// one-way hash (`#` and 32 hex digits), the same for the same robot and
+    /// key, that cannot be turned back into a personnummer without the
+    /// state folder's key.
+    pub(crate) fn key_hash(&self, robot: &str, key: &str) -> String {
+        let tag = hmac::sign(&self.key, format!("ledger\u{1f}{robot}\u{1f}{key}").as_bytes());
+        format!("#{}", &hex(tag.as_ref())[..32])
+    }
+
     /// Whether the console has a public address, so mail can link to it.
     pub(crate) fn is_public(&self) -> bool {
         self.public_url.is_some()

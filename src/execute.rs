@@ -20,7 +20,7 @@ use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{EventSink, Fanout, RunEvent, RunStatus};
-use crate::runner::run::{RunContext, RunSummary, Runner};
+use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner};
 pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
@@ -86,8 +86,12 @@ pub(crate) async fn execute_recorded(
     graceful: Option<Arc<AtomicBool>>,
 ) -> Result<Outcome, ExecuteError> {
     let links = crate::case_link::CaseLinks::from_state(&settings.state_dir)
-        .map_err(|e| tracing::warn!("mail goes without links to the console: {e}"))
+        .map_err(|e| tracing::warn!("mail goes without links to the console, and purged cases are not recognised: {e}"))
         .ok();
+    let key_hash = links.clone().map(|links| {
+        let robot = robot.name.clone();
+        KeyHash(std::sync::Arc::new(move |key: &str| links.key_hash(&robot, key)))
+    });
     let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env()).with_links(links);
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
         store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy)?;
@@ -146,6 +150,7 @@ pub(crate) async fn execute_recorded(
         graceful,
         stop: Some(stop_rx),
         cursor,
+        key_hash,
     };
     let started_at = Instant::now();
     let mut console = ConsoleSink::new(&robot.name, request.quiet);

@@ -5,6 +5,7 @@ pub(crate) mod demo;
 pub(crate) mod doctor;
 pub(crate) mod mail;
 pub(crate) mod next;
+pub(crate) mod purge;
 pub(crate) mod review;
 pub(crate) mod run;
 pub(crate) mod runs;
@@ -66,8 +67,10 @@ pub enum Command {
     Next(next::NextArgs),
     /// Runs, cases, exceptions and saved hours per robot and month.
     Stats(stats::StatsArgs),
-    /// List or settle the cases a dead run left half-done.
+    /// List or settle open exceptions and the cases a dead run left half-done.
     Review(review::ReviewArgs),
+    /// Forget personal data whose retention has passed, or one person's.
+    Purge(purge::PurgeArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
 }
@@ -135,6 +138,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Doctor(args) => doctor::run(&settings, &args),
         Command::Serve(args) => runtime.block_on(serve::run(&settings, args)),
         Command::Review(args) => review::run(&settings, &args),
+        Command::Purge(args) => purge::run(&settings, &args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }
 }

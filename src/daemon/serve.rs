@@ -88,6 +88,8 @@ struct Daemon {
     /// Tells the mail sender that a run has finished (and may have queued mail).
     mail: Arc<Notify>,
     store: Store,
+    /// When personal data was last purged.
+    last_purge: Option<DateTime<Utc>>,
 }
 
 /// Runs the daemon until SIGTERM or Ctrl-C.
@@ -110,6 +112,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         done,
         mail: Arc::new(Notify::new()),
         store,
+        last_purge: None,
     };
     let mail_stop = Arc::new(AtomicBool::new(false));
     let sender = tokio::spawn(mail_sender(daemon.settings.state_dir.clone(), daemon.mail.clone(), mail_stop.clone()));
@@ -141,6 +144,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         daemon.fire_due(now);
         daemon.check_alerts(now);
         daemon.remind(now);
+        daemon.purge_daily(now);
         let wait = daemon.next_wake(now);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -475,6 +479,26 @@ impl Daemon {
         }
         if start_queued && let Some((job, at, trigger)) = self.queued.remove(&done.job) {
             self.start(job, at, trigger);
+        }
+    }
+
+    /// Forgets personal data past its robots' retention, once a day (and at start).
+    fn purge_daily(&mut self, now: DateTime<Utc>) {
+        if self.last_purge.is_some_and(|last| now - last < chrono::Duration::hours(24)) {
+            return;
+        }
+        self.last_purge = Some(now);
+        match crate::purge::purge_due(&mut self.store, &self.settings, now, false) {
+            Ok(report) => {
+                let cases: usize = report.purged.iter().map(|(_, p)| p.cases).sum();
+                if cases > 0 || report.files_removed > 0 {
+                    tracing::info!(
+                        "purge: personal data of {cases} case(s) and {} file(s) past retention",
+                        report.files_removed
+                    );
+                }
+            }
+            Err(e) => tracing::error!("purge: {e}"),
         }
     }
 

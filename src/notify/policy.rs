@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::case_link::CaseLinks;
 use crate::mail::{Mail, MailKind, PlanMail};
-use crate::notify::mask::mask_personnummer;
+use crate::mask::mask_personnummer;
 use crate::notify::render::{Texts, render_cases, render_ops};
 use crate::report::{ItemReport, RunReport};
 use crate::robot::model::{Language, Robot};

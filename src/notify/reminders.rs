@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Weekday};
 use chrono_tz::Tz;
 
 use crate::mail::{Mail, MailKind};
-use crate::notify::mask::mask_personnummer;
+use crate::mask::mask_personnummer;
 use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_reminder};
 use crate::report::OpenException;

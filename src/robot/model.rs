@@ -29,6 +29,7 @@ pub struct Robot {
     pub timeouts: Timeouts,
     pub retry: RetryPolicy,
     pub notify: NotifySettings,
+    pub privacy: Privacy,
     pub setup: Vec<Step>,
     pub items: Option<Items>,
     pub teardown: Vec<Step>,
@@ -90,6 +91,26 @@ pub struct NotifySettings {
     /// Working days an open exception waits before its officer is
     /// reminded of it (again); 0 turns reminders off.
     pub remind_after_days: u32,
+}
+
+/// How long the robot's personal data is kept, and whether personnummer
+/// are masked in everything nightshift writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Privacy {
+    /// Days after which a run's case data, messages and evidence are purged.
+    pub retention_days: u32,
+    /// Personnummer as `20120315-****` in the run log, console, JSON, evidence
+    /// HTML and mail (not in the ledger's key, when the key is one).
+    pub mask_personnummer: bool,
+}
+
+/// Case data is kept this many days unless a robot says otherwise.
+pub(crate) const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self { retention_days: DEFAULT_RETENTION_DAYS, mask_personnummer: false }
+    }
 }
 
 /// Officers are reminded of open exceptions after this many working days.

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
-use crate::robot::model::{BrowserSettings, ItemSource, Items, Language, NotifySettings, RetryPolicy, Robot, Timeouts};
+use crate::robot::model::{
+    BrowserSettings, ItemSource, Items, Language, NotifySettings, Privacy, RetryPolicy, Robot, Timeouts,
+};
 use crate::robot::step::Step;
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
@@ -22,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "timeouts",
     "retry",
     "notify",
+    "privacy",
     "setup",
     "items",
     "teardown",
@@ -161,7 +164,10 @@ impl<'s> Validator<'s> {
         let browser = fields.get("browser").map(|n| self.browser(n)).unwrap_or_default();
         let timeouts = fields.get("timeouts").map(|n| self.timeouts(n)).unwrap_or_default();
         let retry = fields.get("retry").map(|n| self.retry(n)).unwrap_or_default();
-        let notify = fields.get("notify").map(|n| self.notify(n)).unwrap_or_default();
+        let mut notify = fields.get("notify").map(|n| self.notify(n)).unwrap_or_default();
+        let privacy = fields.get("privacy").map(|n| self.privacy(n)).unwrap_or_default();
+        // Masking everywhere masks mail too.
+        notify.mask_personnummer |= privacy.mask_personnummer;
         let setup = fields.get("setup").map(|n| self.steps(n, false)).unwrap_or_default();
         let items = fields.get("items").and_then(|n| self.items(n, fields.key_pos("items").unwrap_or(n.pos)));
         let teardown = fields.get("teardown").map(|n| self.steps(n, false)).unwrap_or_default();
@@ -178,6 +184,7 @@ impl<'s> Validator<'s> {
             timeouts,
             retry,
             notify,
+            privacy,
             setup,
             items,
             teardown,
@@ -258,6 +265,22 @@ impl<'s> Validator<'s> {
             }
         }
         notify
+    }
+
+    fn privacy(&mut self, node: &Node) -> Privacy {
+        let mut privacy = Privacy::default();
+        let Some(fields) = self.mapping(node, &["retention_days", "mask_personnummer"], "privacy settings") else {
+            return privacy;
+        };
+        if let Some(days) = fields.get("retention_days").and_then(|n| self.count(n, "a number of days", 1)) {
+            privacy.retention_days = days;
+        }
+        match fields.get("mask_personnummer") {
+            Some(Node { value: Value::Bool(b), .. }) => privacy.mask_personnummer = *b,
+            Some(n) => self.wrong_type(n, "`true` or `false`"),
+            None => {}
+        }
+        privacy
     }
 
     fn retry(&mut self, node: &Node) -> RetryPolicy {

@@ -54,7 +54,9 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn item(&mut self, seq: usize, key: &str, fingerprint: u64) -> CaseEnd {
         let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
         let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
-        let Some(entry) = self.ledger.get(key).copied() else {
+        // A case whose data was purged is in the ledger under its hash.
+        let hashed = || self.key_hash.as_ref().and_then(|h| self.ledger.get(&(h.0)(key)).copied());
+        let Some(entry) = self.ledger.get(key).copied().or_else(hashed) else {
             return self.attempts(seq, key, fingerprint, false).await;
         };
         let run_id = entry.run_id;

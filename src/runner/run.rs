@@ -47,6 +47,19 @@ pub struct RunContext {
     pub stop: Option<StopReceiver>,
     /// The robot's kept cursor (`${cursor}`), for an `http` source with `cursor`.
     pub cursor: Option<String>,
+    /// How the ledger keeps a case's key once its data is purged, to
+    /// recognise that case when it comes again.
+    pub key_hash: Option<KeyHash>,
+}
+
+/// A case key's stand-in in the ledger after a purge (a keyed hash).
+#[derive(Clone)]
+pub struct KeyHash(pub Arc<dyn Fn(&str) -> String + Send + Sync>);
+
+impl std::fmt::Debug for KeyHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyHash")
+    }
 }
 
 /// What a finished run reports back to its caller.
@@ -65,6 +78,7 @@ pub struct Runner<'a, B: Browser> {
     pub(super) scope: RunScope,
     overrides: Vec<(String, String)>,
     pub(super) ledger: HashMap<String, LedgerEntry>,
+    pub(super) key_hash: Option<KeyHash>,
     redactor: Redactor,
     pub(super) evidence_dir: PathBuf,
     pub(super) screenshots: usize,
@@ -112,6 +126,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             scope,
             overrides: context.overrides,
             ledger: context.ledger,
+            key_hash: context.key_hash,
             redactor,
             evidence_dir: context.evidence_dir,
             screenshots: 0,
@@ -140,21 +155,23 @@ impl<'a, B: Browser> Runner<'a, B> {
             Ok(()) => (RunStatus::Succeeded, None),
             Err(e) => (e.status(), Some(e.to_string())),
         };
-        let error = error.map(|e| self.redactor.redact(&e));
+        let error = error.map(|e| self.redact(&e));
         self.emit(RunEvent::RunFinished { status, error: error.clone(), duration: started.elapsed() });
         RunSummary { status, error, totals: self.totals }
     }
 
-    /// `text` with every secret masked.
+    /// `text` with every secret masked, and every personnummer when the
+    /// robot's `privacy.mask_personnummer` asks for it.
     pub(super) fn redact(&self, text: &str) -> String {
-        self.redactor.redact(text)
+        let text = self.redactor.redact(text);
+        if self.robot.privacy.mask_personnummer { crate::mask::mask_personnummer(&text) } else { text }
     }
 
     /// Counts an event in, masks the secrets in its texts, and hands it to the sinks.
     pub(super) fn emit(&mut self, event: RunEvent) {
         self.totals.record(&event);
         self.learn_derived_secrets();
-        let event = event.map_text(|t| self.redactor.redact(t));
+        let event = event.map_text(|t| self.redact(t));
         self.sink.emit(&event);
     }
 

@@ -63,6 +63,8 @@ impl Store {
         wal_mode(&conn).map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        // What is deleted is overwritten, so purged personal data is gone from the file.
+        conn.pragma_update(None, "secure_delete", "ON").map_err(open_err)?;
         let mut store = Self { conn };
         store.migrate(&path)?;
         Ok(store)

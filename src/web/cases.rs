@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::case_link::LinkError;
 use crate::human::local_time;
-use crate::notify::mask::mask_personnummer;
+use crate::mask::mask_personnummer;
 use crate::report::OpenException;
 use crate::store::{Settled, Settlement};
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};

@@ -14,6 +14,7 @@ mod faults;
 mod flows;
 mod mail;
 mod pages;
+mod privacy;
 mod scheduler;
 mod secrets;
 mod transactions;

@@ -1,0 +1,208 @@
+//! Purging personal data: each robot's runs older than its
+//! `privacy.retention_days` (default 30), or every trace of one
+//! personnummer, from the run log (`store::purge`), the evidence folder and
+//! the outbox folder; then the run log's file is compacted so the values are
+//! gone from it and its WAL. `nightshift purge` and the daemon (once a day)
+//! call it. Above the store, as `delivery` is.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::case_link::CaseLinks;
+use crate::config::Settings;
+use crate::robot::model::DEFAULT_RETENTION_DAYS;
+use crate::store::{PurgeScope, Purged, Store, StoreError};
+
+/// What a purge did, per robot (or for a personnummer), and to files.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub purged: Vec<(String, Purged)>,
+    pub files_removed: usize,
+    pub vacuumed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PurgeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("failed to read or make the state folder's key: {0}")]
+    Key(std::io::Error),
+}
+
+/// Each robot's retention in days, from its file (robots without one keep the default).
+fn retention(settings: &Settings, robots: &[String]) -> BTreeMap<String, u32> {
+    robots
+        .iter()
+        .map(|name| {
+            let file = crate::robot::find(&settings.robots_dir, name);
+            let days = crate::robot::load(&file, &settings.robots_dir)
+                .map_or(DEFAULT_RETENTION_DAYS, |r| r.privacy.retention_days);
+            (name.clone(), days)
+        })
+        .collect()
+}
+
+/// Purges what each robot's retention says is due at `now`.
+pub(crate) fn purge_due(
+    store: &mut Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    dry: bool,
+) -> Result<Report, PurgeError> {
+    let links = CaseLinks::from_state(&settings.state_dir).map_err(PurgeError::Key)?;
+    let hash = |robot: &str, key: &str| links.key_hash(robot, key);
+    let mut robots = store.robots_with_runs()?;
+    robots.extend(store.robots()?);
+    robots.sort();
+    robots.dedup();
+    let mut report = Report::default();
+    let days = retention(settings, &robots);
+    for (robot, days) in &days {
+        let before =
+            (now - chrono::Duration::days(i64::from(*days))).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let scope = PurgeScope::Before { robot: robot.clone(), before };
+        let purged = store.purge(&scope, &hash, dry)?;
+        if !dry {
+            report.files_removed += remove_evidence(&settings.state_dir, &purged);
+        }
+        report.purged.push((robot.clone(), purged));
+    }
+    // Mail files: gone once the shortest retention has passed.
+    let shortest = days.values().copied().min().unwrap_or(DEFAULT_RETENTION_DAYS);
+    let cutoff = now - chrono::Duration::days(i64::from(shortest));
+    report.files_removed += remove_mail_files(&settings.state_dir, dry, |_, modified| modified < cutoff);
+    if !dry {
+        report.vacuumed = store.compact()?;
+    }
+    Ok(report)
+}
+
+/// The ways a personnummer is written: with and without century, dash or `+`.
+pub(crate) fn written_forms(pnr: &str) -> Vec<String> {
+    let digits: String = pnr.chars().filter(char::is_ascii_digit).collect();
+    let long: Vec<String> = match digits.len() {
+        12 => vec![digits.clone()],
+        10 => vec![format!("19{digits}"), format!("20{digits}")],
+        _ => return vec![pnr.trim().to_string()].into_iter().filter(|p| !p.is_empty()).collect(),
+    };
+    let mut forms = Vec::new();
+    for d in long {
+        let (date, serial) = d.split_at(8);
+        forms.extend([format!("{date}-{serial}"), format!("{date}+{serial}"), d.clone()]);
+        let (short, serial) = (&d[2..8], &d[8..]);
+        forms.extend([format!("{short}-{serial}"), format!("{short}+{serial}"), format!("{short}{serial}")]);
+    }
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Forgets one person: every row, evidence file and mail file holding their personnummer.
+pub(crate) fn purge_personnummer(
+    store: &mut Store,
+    settings: &Settings,
+    pnr: &str,
+    dry: bool,
+) -> Result<Report, PurgeError> {
+    let links = CaseLinks::from_state(&settings.state_dir).map_err(PurgeError::Key)?;
+    let hash = |robot: &str, key: &str| links.key_hash(robot, key);
+    let texts = written_forms(pnr);
+    let purged = store.purge(&PurgeScope::Holding { texts: texts.clone() }, &hash, dry)?;
+    let mut report = Report::default();
+    if !dry {
+        report.files_removed += remove_evidence(&settings.state_dir, &purged);
+    }
+    let holds = |path: &Path| {
+        std::fs::read(path).is_ok_and(|bytes| {
+            let text = String::from_utf8_lossy(&bytes).replace("=\r\n", "").replace("=\n", "");
+            texts.iter().any(|t| text.contains(t.as_str()))
+        })
+    };
+    // Evidence files that hold it (page HTML, reports a robot wrote).
+    for file in files_below(&settings.state_dir.join("evidence")) {
+        if holds(&file) {
+            report.files_removed += 1;
+            if !dry {
+                let _ = std::fs::remove_file(&file);
+            }
+        }
+    }
+    report.files_removed += remove_mail_files(&settings.state_dir, dry, |path, _| holds(path));
+    report.purged.push((pnr_label(pnr), purged));
+    if !dry {
+        report.vacuumed = store.compact()?;
+    }
+    Ok(report)
+}
+
+/// How a purged personnummer is named in the report: masked.
+fn pnr_label(pnr: &str) -> String {
+    format!("personnummer {}", crate::mask::mask_personnummer(pnr.trim()))
+}
+
+/// Removes the evidence files of purged cases and the evidence folders of
+/// purged runs; returns how many files went.
+fn remove_evidence(state_dir: &Path, purged: &Purged) -> usize {
+    let evidence = state_dir.join("evidence");
+    let mut removed = 0;
+    for file in &purged.files {
+        let path = Path::new(file);
+        if path.starts_with(&evidence) && std::fs::remove_file(path).is_ok() {
+            removed += 1;
+        }
+    }
+    for run in &purged.run_ids {
+        let folder = evidence.join(run.to_string());
+        removed += files_below(&folder).len();
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+    removed
+}
+
+/// Removes the outbox folder's mail files `doomed` picks.
+fn remove_mail_files(state_dir: &Path, dry: bool, doomed: impl Fn(&Path, DateTime<Utc>) -> bool) -> usize {
+    let mut removed = 0;
+    for file in files_below(&state_dir.join("outbox")) {
+        let modified = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .map(DateTime::<Utc>::from)
+            .unwrap_or_else(|_| Utc::now());
+        if doomed(&file, modified) {
+            removed += 1;
+            if !dry {
+                let _ = std::fs::remove_file(&file);
+            }
+        }
+    }
+    removed
+}
+
+fn files_below(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_below(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_personnummer_is_looked_for_in_every_way_it_is_written() {
+        let forms = written_forms("20120315-1234");
+        for form in ["20120315-1234", "201203151234", "120315-1234", "1203151234", "120315+1234"] {
+            assert!(forms.contains(&form.to_string()), "{form} in {forms:?}");
+        }
+        assert!(written_forms("120315-1234").contains(&"20120315-1234".to_string()));
+        assert_eq!(pnr_label("20120315-1234"), "personnummer 20120315-****");
+    }
+}
