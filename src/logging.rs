@@ -12,6 +12,10 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+/// Crates whose debug and trace output is what went over the wire.
+const WIRE_LOGS: [&str; 9] =
+    ["fantoccini", "webdriver", "hyper", "hyper_util", "ureq", "ureq_proto", "rustls", "lettre", "axum"];
+
 /// The levels `-v` and `-q` step through, quietest first.
 const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
@@ -19,9 +23,16 @@ const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 /// into `LEVELS`), moved by `verbose` and `quiet` steps.
 pub fn init(default: usize, verbose: u8, quiet: u8) {
     let level = (default + usize::from(verbose)).saturating_sub(usize::from(quiet)).min(LEVELS.len() - 1);
-    let filter = EnvFilter::try_from_env("NIGHTSHIFT_LOG")
+    let mut filter = EnvFilter::try_from_env("NIGHTSHIFT_LOG")
         .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
         .unwrap_or_else(|_| EnvFilter::new(LEVELS[level]));
+    // The wire logs of the WebDriver, HTTP, TLS and SMTP clients would carry
+    // typed text and request bodies: they stay at warnings, whatever is asked.
+    for quiet in WIRE_LOGS {
+        if let Ok(directive) = format!("{quiet}=warn").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.with_ansi(false).event_format(Journal).init();

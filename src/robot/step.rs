@@ -119,7 +119,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// Keys any step may carry beside its action.
-pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name"];
+pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name", "sensitive"];
 
 /// Keys only an `if` step has.
 pub(crate) const IF_KEYS: &[&str] = &["then", "else"];
@@ -135,6 +135,9 @@ pub struct Step {
     pub timeout: Option<Duration>,
     /// A label for logs; defaults to the action's name.
     pub name: Option<String>,
+    /// No screenshot or page HTML is kept when it fails (implied for a
+    /// step that types a secret).
+    pub sensitive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

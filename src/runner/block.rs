@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::browser::Browser;
-use crate::robot::step::Step;
+use crate::robot::step::{Keyword, Step};
 use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};
 use crate::runner::evidence::sanitize;
@@ -37,6 +37,7 @@ impl<B: Browser> Runner<'_, B> {
                 let mut stop = self.stop.clone();
                 let limit = self.step_limit(step);
                 self.step_line = step.pos.line;
+                let derived_before = self.scope.derived_count();
                 let result = tokio::select! {
                     biased;
                     reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),
@@ -46,6 +47,11 @@ impl<B: Browser> Runner<'_, B> {
                         Err(SystemError::Unresponsive { keyword, limit: limit.unwrap_or_default() }.into())
                     }
                 };
+                // A step that typed a secret keeps no picture of the page
+                // (asked before the step's record takes the derived values).
+                let typed_a_secret = self.scope.derived_count() > derived_before
+                    && matches!(step.action.keyword(), Keyword::Fill | Keyword::Type | Keyword::Press);
+                let sensitive = step.sensitive || typed_a_secret;
                 // A step holding steps reports those itself; a failure inside
                 // it is reported there, not again here.
                 if step.action.holds_steps() && result.is_err() {
@@ -70,7 +76,7 @@ impl<B: Browser> Runner<'_, B> {
                     error,
                 }));
                 if let Err(failure) = result {
-                    return Err(self.failed(step, block, item, failure).await);
+                    return Err(self.failed(step, block, item, failure, sensitive).await);
                 }
             }
             Ok(())
@@ -92,11 +98,21 @@ impl<B: Browser> Runner<'_, B> {
     /// What a failed step hands up: evidence saved (unless a `retry` block
     /// will try again, or the run was stopped), and a technical failure
     /// located at its line.
-    async fn failed(&mut self, step: &Step, block: Block, item: Option<usize>, failure: Failure) -> Failure {
+    async fn failed(
+        &mut self,
+        step: &Step,
+        block: Block,
+        item: Option<usize>,
+        failure: Failure,
+        sensitive: bool,
+    ) -> Failure {
         if matches!(failure, Failure::Skip(_) | Failure::Stopped(_)) {
             return failure;
         }
-        if !(self.quiet > 0 && matches!(failure, Failure::System(_))) {
+        if sensitive {
+            let message = format!("line {}: a sensitive step failed; no screenshot or page was kept", step.pos.line);
+            self.emit(RunEvent::Log { item, message });
+        } else if !(self.quiet > 0 && matches!(failure, Failure::System(_))) {
             // Evidence is named by the case's key, as mail attaches it.
             let mut label = match (item, &self.case_key) {
                 (Some(_), Some(key)) if !key.trim().is_empty() => sanitize(key),

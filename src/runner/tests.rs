@@ -130,6 +130,30 @@ async fn a_value_derived_from_a_secret_is_masked_as_the_secret_is() {
 }
 
 #[tokio::test]
+async fn a_sensitive_step_or_one_typing_a_secret_keeps_no_picture_when_it_fails() {
+    for steps in [
+        "    - goto: ${base}/e/${item.Id}\n    - fill: { \"#broken\": \"${secrets.PW}\" }\n",
+        "    - goto: ${base}/e/${item.Id}\n    - click: \"#broken\"\n      sensitive: true\n",
+    ] {
+        let mut r = robot(steps);
+        r.retry.max_retries = 0;
+        let mut b = browser(&["1"]);
+        b.missing.push("#broken".into());
+        let (_, events) = run(&r, &mut b).await;
+        assert_eq!(statuses(&events), [ItemStatus::SystemException], "{steps}");
+        assert!(!events.iter().any(|e| matches!(e, RunEvent::Evidence { .. })), "{steps}");
+        assert!(logs(&events).iter().any(|l| l.contains("a sensitive step failed")), "{steps}: {:?}", logs(&events));
+    }
+    // The same failure without a secret or the flag leaves its evidence.
+    let mut r = robot("    - goto: ${base}/e/${item.Id}\n    - fill: { \"#broken\": \"plain\" }\n");
+    r.retry.max_retries = 0;
+    let mut b = browser(&["1"]);
+    b.missing.push("#broken".into());
+    let (_, events) = run(&r, &mut b).await;
+    assert!(events.iter().any(|e| matches!(e, RunEvent::Evidence { .. })));
+}
+
+#[tokio::test]
 async fn a_missing_key_column_fails_the_run_naming_the_columns() {
     let source = "name: t\nitems:\n  table: \"#inbox\"\n  key: Ärende\n  steps: []\n";
     let r = robot_from_str(Path::new("t.yaml"), source).unwrap();

@@ -151,3 +151,34 @@ fn one_persons_data_is_forgotten_on_request() {
     assert_eq!(found_in(&state_files(&h), &forms), Vec::<String>::new());
     assert!(!found_in(&state_files(&h), std::slice::from_ref(kept)).is_empty(), "the other child's data is kept");
 }
+
+#[test]
+fn masking_personnummer_keeps_them_out_of_everything_written() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(2);
+    let sites = h.sites(config.clone());
+    let robots = h.dir.path().join("robots");
+    let file = robot(&robots);
+    let masked = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("retention_days: 30 }", "retention_days: 30, mask_personnummer: true }");
+    std::fs::write(&file, masked).unwrap();
+    let mut env = sites.env();
+    env.push(("NIGHTSHIFT_SECRET_ESERVICE_PASSWORD".into(), config.eservice_password.clone()));
+    let out = h.run(&["--robots", robots.to_str().unwrap(), "run", file.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let pnrs: Vec<String> = config.errands.iter().map(|e| e.pupil.pnr.clone()).collect();
+    let port = free_port();
+    let console = Served::start(&h, &robots, port, &[]);
+    let mut outputs = vec![("run stderr".to_string(), out.stderr.clone())];
+    for path in ["/runs/1", "/cases"] {
+        outputs.push((format!("console {path}"), http(port, "GET", path, &[], None).body.into_bytes()));
+    }
+    drop(console);
+    outputs.push(("show --json".into(), h.run(&["show", "1", "--json"], &[]).stdout));
+    outputs.extend(state_files(&h));
+    assert!(outputs.iter().any(|(name, _)| name.ends_with(".html")), "evidence HTML was saved");
+    assert_eq!(found_in(&outputs, &pnrs), Vec::<String>::new());
+    let show = text(&h.run(&["show", "1"], &[]).stdout);
+    assert!(show.contains(&format!("{}-****", &pnrs[0][..8])), "{show}");
+}
