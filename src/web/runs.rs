@@ -208,6 +208,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
     body.push_str(&table(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
 
     body.push_str(&failed_steps(&detail, lang));
+    body.push_str(&all_steps(&detail, lang));
     body.push_str(&fallbacks(&detail, lang));
     body.push_str(&screenshots(&console, &detail, lang));
     if !detail.logs.is_empty() {
@@ -245,6 +246,39 @@ fn failed_steps(detail: &RunDetail, lang: Lang) -> String {
         "<h2>{h}</h2>{t}",
         h = lang.t("Steg som misslyckades", "Failed steps"),
         t = table(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed)
+    )
+}
+
+/// Every step of the run, folded away (no script needed to open it).
+fn all_steps(detail: &RunDetail, lang: Lang) -> String {
+    if detail.steps.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = detail
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                esc(s.item_key.as_deref().unwrap_or(&s.block)),
+                s.line.to_string(),
+                format!("<code>{}</code> {}", esc(&s.step), esc(&s.summary)),
+                super::now::status(&s.outcome),
+                format!("{:.0} ms", s.duration_ms),
+            ]
+        })
+        .collect();
+    let head = [
+        lang.t("Ärende", "Case"),
+        lang.t("Rad", "Line"),
+        lang.t("Steg", "Step"),
+        lang.t("Utfall", "Outcome"),
+        lang.t("Tid", "Time"),
+    ];
+    format!(
+        "<details><summary>{} ({})</summary>{}</details>",
+        lang.t("Alla steg", "All steps"),
+        rows.len(),
+        table(lang.t("Körningens alla steg i ordning", "The run's steps in order"), &head, &rows)
     )
 }
 

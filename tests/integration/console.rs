@@ -198,6 +198,9 @@ fn the_console_refuses_what_it_must_and_shows_page_text_as_text() {
         assert!(!page.body.contains("<script>alert(1)") && !page.body.contains("<b>Ada</b>"), "{path}");
     }
 
+    let run = http(port, "GET", "/runs/1", &authed, None);
+    assert!(run.body.contains("<details><summary>Alla steg (1)</summary>"), "every step, folded: {}", run.body);
+
     // Evidence only from the state folder's evidence.
     let outside = http(port, "GET", "/evidence/1/../../nightshift.db", &authed, None);
     assert!(matches!(outside.status, 403 | 404), "{}: {}", outside.status, outside.body);
