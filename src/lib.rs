@@ -29,5 +29,6 @@ pub mod robot;
 pub(crate) mod run_log;
 pub mod runner;
 pub(crate) mod schedule;
+pub mod settings_file;
 pub mod store;
 pub(crate) mod web;

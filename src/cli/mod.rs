@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand.
 
 pub(crate) mod check;
+pub(crate) mod config;
 pub(crate) mod demo;
 pub(crate) mod doctor;
 pub(crate) mod mail;
@@ -29,11 +30,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "NIGHTSHIFT_STATE_DIR", default_value = ".nightshift")]
     pub state_dir: PathBuf,
     /// Folder of robot files.
-    #[arg(long = "robots", global = true, default_value = "robots")]
+    #[arg(long = "robots", global = true, env = "NIGHTSHIFT_ROBOTS_DIR", default_value = "robots")]
     pub robots_dir: PathBuf,
     /// Folder of schedule files.
-    #[arg(long = "schedules", global = true, default_value = "schedules")]
+    #[arg(long = "schedules", global = true, env = "NIGHTSHIFT_SCHEDULES_DIR", default_value = "schedules")]
     pub schedules_dir: PathBuf,
+    /// The settings file (default: `nightshift.yaml` here, if there is one).
+    #[arg(long, global = true, env = "NIGHTSHIFT_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Folder with one file per secret, named after the secret.
     #[arg(long, global = true, env = "NIGHTSHIFT_SECRETS_DIR")]
     pub secrets_dir: Option<PathBuf>,
@@ -71,6 +75,8 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Forget personal data whose retention has passed, or one person's.
     Purge(purge::PurgeArgs),
+    /// Show the settings in force and where each comes from.
+    Config(config::ConfigArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
 }
@@ -111,6 +117,7 @@ fn print_only(command: &Command) -> bool {
             | Command::Stats(_)
             | Command::Next(_)
             | Command::Review(_)
+            | Command::Config(_)
     )
 }
 
@@ -139,6 +146,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Serve(args) => runtime.block_on(serve::run(&settings, args)),
         Command::Review(args) => review::run(&settings, &args),
         Command::Purge(args) => purge::run(&settings, &args),
+        Command::Config(args) => config::run(&args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }
 }

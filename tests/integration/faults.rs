@@ -263,3 +263,57 @@ fn the_log_has_no_colour_codes_when_piped_and_journal_priorities_under_systemd()
     assert!(warning.starts_with("<4>mail <test-"), "{stderr}");
     assert!(!journal.stderr.contains(&0x1b), "{stderr:?}");
 }
+
+#[test]
+fn the_settings_file_fills_in_what_the_environment_leaves_and_a_wrong_key_is_located() {
+    let h = Harness::new();
+    let file = h.dir.path().join("nightshift.yaml");
+    let state = h.dir.path().join("state-from-file");
+    std::fs::write(
+        &file,
+        format!("# settings\nstate_dir: {}\nmax_browsers: 3\ntimezone: Europe/Helsinki\n", state.display()),
+    )
+    .unwrap();
+    let config = |extra: &[&str], keep_state_env: bool| {
+        let mut args = vec!["--config", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend(["config", "--json"]);
+        let mut command = h.command(&args);
+        command.env("NIGHTSHIFT_TIMEZONE", "Europe/Stockholm");
+        if !keep_state_env {
+            command.env_remove("NIGHTSHIFT_STATE_DIR");
+        }
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let settings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let of = |key: &str| {
+            let s = settings.as_array().unwrap().iter().find(|s| s["key"] == key).unwrap().clone();
+            (s["value"].as_str().unwrap_or_default().to_string(), s["from"].as_str().unwrap().to_string())
+        };
+        (of("state_dir"), of("max_browsers"), of("timezone"), of("robots"))
+    };
+    // The environment wins over the file; the file over the default.
+    let (state_dir, browsers, zone, robots) = config(&[], true);
+    assert_eq!(state_dir, (h.state_dir().display().to_string(), "environment".to_string()));
+    assert_eq!(browsers, ("3".to_string(), "file".to_string()));
+    assert_eq!(zone, ("Europe/Stockholm".to_string(), "environment".to_string()));
+    assert_eq!(robots.1, "default");
+    // Without the variable the file's folder is used, and a flag says so.
+    let (state_dir, ..) = config(&[], false);
+    assert_eq!(state_dir, (state.display().to_string(), "file".to_string()));
+    let (.., robots) = config(&["--robots", "elsewhere"], true);
+    assert_eq!(robots.1, "flag");
+    let mut runs = h.command(&["--config", file.to_str().unwrap(), "runs", "--json"]);
+    runs.env_remove("NIGHTSHIFT_STATE_DIR");
+    assert!(runs.output().unwrap().status.success());
+    assert!(state.join("nightshift.db").is_file(), "the run log is where the file says");
+    // A key the file should not have is named with its place.
+    std::fs::write(&file, "state_dir: x\nmax_browser: 3\n").unwrap();
+    let out = h.run(&["--config", file.to_str().unwrap(), "runs"], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("nightshift.yaml:2:1: unknown setting `max_browser`; did you mean `max_browsers`?"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,95 @@
+//! `nightshift config [--json]`: every setting in force, and whether it
+//! came from a flag, the environment, the settings file or the default.
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::exit_code;
+use crate::settings_file::KEYS;
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print JSON (`[{key, variable, value, from}]`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One setting. Field names are part of `config --json`.
+#[derive(Debug, Serialize)]
+struct Setting {
+    key: &'static str,
+    variable: &'static str,
+    value: Option<String>,
+    /// `flag`, `environment`, `file` or `default`.
+    from: &'static str,
+}
+
+/// The flag that sets a key on the command line, for those that have one.
+fn flag(key: &str) -> Option<&'static str> {
+    match key {
+        "state_dir" => Some("--state-dir"),
+        "robots" => Some("--robots"),
+        "schedules" => Some("--schedules"),
+        "secrets_dir" => Some("--secrets-dir"),
+        "max_browsers" => Some("--max-browsers"),
+        "http" => Some("--http"),
+        _ => None,
+    }
+}
+
+pub(crate) fn run(args: &ConfigArgs) -> u8 {
+    let argv: Vec<String> = std::env::args().collect();
+    let from_file: Vec<String> =
+        std::env::var("NIGHTSHIFT_FROM_CONFIG_FILE").unwrap_or_default().split(',').map(String::from).collect();
+    let settings: Vec<Setting> = KEYS
+        .iter()
+        .map(|(key, variable, _)| {
+            let on_command_line =
+                flag(key).is_some_and(|f| argv.iter().any(|a| a == f || a.starts_with(&format!("{f}="))));
+            let value = std::env::var(variable).ok();
+            let from = match (&value, on_command_line) {
+                (_, true) => "flag",
+                (Some(_), false) if from_file.iter().any(|v| v == variable) => "file",
+                (Some(_), false) => "environment",
+                (None, false) => "default",
+            };
+            // The SMTP address may carry a password: never print one.
+            let value = value.map(|v| if *key == "smtp_url" { hide_password(&v) } else { v });
+            Setting { key, variable, value, from }
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&settings).unwrap_or_default());
+        return exit_code::SUCCESS;
+    }
+    match std::env::var("NIGHTSHIFT_CONFIG_FILE") {
+        Ok(file) => println!("settings file: {file}"),
+        Err(_) => println!("settings file: none (nightshift.yaml here, --config or NIGHTSHIFT_CONFIG)"),
+    }
+    let mut rows = vec![["SETTING", "VARIABLE", "VALUE", "FROM"].map(String::from).to_vec()];
+    for s in &settings {
+        let value = s.value.clone().unwrap_or_else(|| "(built-in default)".into());
+        rows.push(vec![s.key.to_string(), s.variable.to_string(), value, s.from.to_string()]);
+    }
+    print!("{}", crate::cli::table::render(&rows));
+    exit_code::SUCCESS
+}
+
+/// `smtp://user:***@host` for `smtp://user:password@host`.
+fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.split_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_smtp_password_is_never_shown() {
+        assert_eq!(super::hide_password("smtps://robot:hemligt@mail.kommun.se"), "smtps://robot:***@mail.kommun.se");
+        assert_eq!(super::hide_password("smtp://relay:25"), "smtp://relay:25");
+    }
+}
