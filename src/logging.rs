@@ -21,7 +21,7 @@ const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
 /// Sets up the log for a command whose own level is `default` (an index
 /// into `LEVELS`), moved by `verbose` and `quiet` steps.
-pub fn init(default: usize, verbose: u8, quiet: u8) {
+pub fn init(default: usize, verbose: u8, quiet: u8, json: bool) {
     let level = (default + usize::from(verbose)).saturating_sub(usize::from(quiet)).min(LEVELS.len() - 1);
     let mut filter = EnvFilter::try_from_env("NIGHTSHIFT_LOG")
         .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
@@ -34,11 +34,47 @@ pub fn init(default: usize, verbose: u8, quiet: u8) {
         }
     }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if json {
+        builder.with_ansi(false).event_format(JsonLines).init();
+    } else if std::env::var_os("JOURNAL_STREAM").is_some() {
         builder.with_ansi(false).event_format(Journal).init();
     } else {
         let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         builder.with_ansi(colour).init();
+    }
+}
+
+/// One JSON object per line: `time` (RFC 3339), `level`, `target`,
+/// `message` and the event's other fields, for a log collector.
+struct JsonLines;
+
+/// Collects an event's fields as JSON values.
+struct JsonFields(serde_json::Map<String, serde_json::Value>);
+
+impl tracing::field::Visit for JsonFields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_string(), format!("{value:?}").into());
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.into());
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+        let mut fields = JsonFields(serde_json::Map::new());
+        event.record(&mut fields);
+        let mut line = serde_json::Map::new();
+        line.insert("time".into(), chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true).into());
+        line.insert("level".into(), event.metadata().level().as_str().to_lowercase().into());
+        line.insert("target".into(), event.metadata().target().into());
+        line.extend(fields.0);
+        writeln!(writer, "{}", serde_json::Value::Object(line))
     }
 }
 

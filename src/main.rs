@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let cli = nightshift::cli::Cli::parse();
     // The daemon says what it does (info); one-off commands only warn.
     let default = if matches!(cli.command, nightshift::cli::Command::Serve(_)) { 2 } else { 1 };
-    nightshift::logging::init(default, cli.verbose, cli.quiet);
+    let json = cli.log_format == nightshift::cli::LogFormat::Json;
+    nightshift::logging::init(default, cli.verbose, cli.quiet, json);
     ExitCode::from(nightshift::cli::run(cli))
 }

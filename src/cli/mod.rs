@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand.
 
 pub(crate) mod check;
+pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod demo;
 pub(crate) mod doctor;
@@ -21,6 +22,13 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::exit_code;
+
+/// How nightshift's own log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// nightshift: robots that move cases from e-services into legacy web UIs.
 #[derive(Debug, Parser)]
@@ -47,6 +55,9 @@ pub struct Cli {
     /// Log less (`-q` errors only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
+    /// Log lines as JSON objects (`time`, `level`, `target`, `message`).
+    #[arg(long, global = true, value_enum, default_value = "text", env = "NIGHTSHIFT_LOG_FORMAT")]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -77,6 +88,8 @@ pub enum Command {
     Purge(purge::PurgeArgs),
     /// Show the settings in force and where each comes from.
     Config(config::ConfigArgs),
+    /// Print a shell's completion script.
+    Completions(completions::CompletionsArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
 }
@@ -118,6 +131,7 @@ fn print_only(command: &Command) -> bool {
             | Command::Next(_)
             | Command::Review(_)
             | Command::Config(_)
+            | Command::Completions(_)
     )
 }
 
@@ -147,6 +161,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Review(args) => review::run(&settings, &args),
         Command::Purge(args) => purge::run(&settings, &args),
         Command::Config(args) => config::run(&args),
+        Command::Completions(args) => completions::run(&args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }
 }

@@ -262,6 +262,16 @@ fn the_log_has_no_colour_codes_when_piped_and_journal_priorities_under_systemd()
     let warning = stderr.lines().find(|l| l.contains("not sent")).unwrap_or_default();
     assert!(warning.starts_with("<4>mail <test-"), "{stderr}");
     assert!(!journal.stderr.contains(&0x1b), "{stderr:?}");
+    // For a log collector: one JSON object a line.
+    let json = h.run(
+        &["--log-format", "json", "mail", "test", "--to", "it@example.se"],
+        &[("NIGHTSHIFT_SMTP_URL".into(), format!("smtp://127.0.0.1:{}", free_port()))],
+    );
+    let line = text(&json.stderr).lines().find(|l| l.contains("not sent")).unwrap_or_default().to_string();
+    let object: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(object["level"], "warn");
+    assert!(object["message"].as_str().unwrap().starts_with("mail <test-"), "{object}");
+    assert!(object["time"].as_str().unwrap().ends_with('Z'));
 }
 
 #[test]
@@ -316,4 +326,18 @@ fn the_settings_file_fills_in_what_the_environment_leaves_and_a_wrong_key_is_loc
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn completions_name_every_command_for_bash() {
+    let h = Harness::new();
+    let out = h.run(&["completions", "bash"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let script = text(&out.stdout);
+    for command in ["run", "serve", "review", "purge", "config", "stats"] {
+        assert!(script.contains(command), "{command} missing");
+    }
+    assert!(script.contains("complete -F"), "a bash completion script");
+    let out = h.run(&["completions", "tcsh"], &[]);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
 }
