@@ -97,6 +97,8 @@ pub struct Runner<'a, B: Browser> {
     pub(super) case_key: Option<String>,
     /// The line of the step under way, for reports about its locators.
     pub(super) step_line: u32,
+    /// The variables' count and total length when last looked through for secrets.
+    vars_shape: (usize, usize),
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -138,6 +140,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             run_id: context.run_id,
             case_started: None,
             case_key: None,
+            vars_shape: (0, 0),
             step_line: 0,
         }
     }
@@ -178,7 +181,16 @@ impl<'a, B: Browser> Runner<'a, B> {
     /// Values rendered from secrets are secrets too, and so is a variable
     /// that holds one: the redactor learns them before any text leaves.
     pub(super) fn learn_derived_secrets(&mut self) {
-        for value in self.scope.take_derived() {
+        let learned = self.scope.take_derived();
+        // The variables are looked through only when something new was
+        // derived or they changed (their count or total length): most
+        // events cost a sum of lengths, not a scan of every value.
+        let shape = (self.scope.vars.len(), self.scope.vars.values().map(String::len).sum::<usize>());
+        if learned.is_empty() && shape == self.vars_shape {
+            return;
+        }
+        self.vars_shape = shape;
+        for value in learned {
             self.redactor.add(value);
         }
         let newly: Vec<String> = self

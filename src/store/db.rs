@@ -75,6 +75,11 @@ impl Store {
     /// opening a new state folder at once apply each migration once.
     fn migrate(&mut self, path: &Path) -> Result<(), StoreError> {
         let known = MIGRATIONS.len() as i64;
+        // An up-to-date run log (every open but the first) takes no write lock.
+        let current: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if current == known {
+            return Ok(());
+        }
         loop {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
