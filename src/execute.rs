@@ -20,7 +20,7 @@ use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{EventSink, Fanout, RunEvent, RunStatus};
-use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner};
+use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner, Selection};
 pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
@@ -40,6 +40,8 @@ pub(crate) struct Request {
     pub headed: bool,
     /// No console progress lines.
     pub quiet: bool,
+    /// Which cases to take (`run --input`, `--only`, `--max-items`).
+    pub selection: Selection,
 }
 
 /// How a run ended, for the command that started it.
@@ -151,6 +153,7 @@ pub(crate) async fn execute_recorded(
         stop: Some(stop_rx),
         cursor,
         key_hash,
+        selection: request.selection,
     };
     let started_at = Instant::now();
     let mut console = ConsoleSink::new(&robot.name, request.quiet);

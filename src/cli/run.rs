@@ -8,6 +8,7 @@ use crate::execute::{Outcome, Request, deliver_now, execute, shutdown_signal};
 use crate::exit_code;
 use crate::robot::{self, LoadError};
 use crate::runner::event::RunStatus;
+use crate::runner::run::Selection;
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -23,6 +24,15 @@ pub struct RunArgs {
     /// Print the finished run as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Take the cases from this CSV or JSON file instead of the robot's source.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<std::path::PathBuf>,
+    /// Only the case with this key (repeatable): send one errand through first.
+    #[arg(long = "only", value_name = "KEY")]
+    pub only: Vec<String>,
+    /// At most this many cases.
+    #[arg(long, value_name = "N")]
+    pub max_items: Option<usize>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -58,6 +68,7 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
         overrides: args.vars,
         headed: args.headed,
         quiet: args.json,
+        selection: Selection { input: args.input, only: args.only, max_items: args.max_items },
     };
     match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
         Ok(outcome) => {

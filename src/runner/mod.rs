@@ -26,4 +26,4 @@ pub(crate) mod stop;
 mod tests;
 pub(crate) mod totals;
 
-pub use run::{RunContext, RunSummary, Runner};
+pub use run::{RunContext, RunSummary, Runner, Selection};

@@ -50,6 +50,19 @@ pub struct RunContext {
     /// How the ledger keeps a case's key once its data is purged, to
     /// recognise that case when it comes again.
     pub key_hash: Option<KeyHash>,
+    /// Which cases to take (`run --input`, `--only`, `--max-items`).
+    pub selection: Selection,
+}
+
+/// The cases a person asked for, to try a robot safely.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Cases from this CSV or JSON file instead of the robot's source.
+    pub input: Option<PathBuf>,
+    /// Only the cases with these keys (the others are not cases at all).
+    pub only: Vec<String>,
+    /// At most this many cases.
+    pub max_items: Option<usize>,
 }
 
 /// A case key's stand-in in the ledger after a purge (a keyed hash).
@@ -79,6 +92,7 @@ pub struct Runner<'a, B: Browser> {
     overrides: Vec<(String, String)>,
     pub(super) ledger: HashMap<String, LedgerEntry>,
     pub(super) key_hash: Option<KeyHash>,
+    selection: Selection,
     redactor: Redactor,
     pub(super) evidence_dir: PathBuf,
     pub(super) screenshots: usize,
@@ -129,6 +143,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             overrides: context.overrides,
             ledger: context.ledger,
             key_hash: context.key_hash,
+            selection: context.selection,
             redactor,
             evidence_dir: context.evidence_dir,
             screenshots: 0,
@@ -259,7 +274,8 @@ impl<'a, B: Browser> Runner<'a, B> {
             reason = stopped(stop.as_mut()) => return Err(RunError::Stopped(reason)),
             rows = self.collect_items(&items.source) => rows,
         };
-        let rows = match collected {
+        let rows = collected.map(|rows| self.selected(rows, &items.key));
+        let rows = match rows {
             Ok(rows) => rows,
             Err(failure) => {
                 self.save_evidence(None, "items").await;
@@ -338,10 +354,23 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok(())
     }
 
-    /// Reads every item before the first is processed.
+    /// The rows the person running the robot asked for: by key, then at most `max_items`.
+    fn selected(&self, rows: Vec<Row>, key_field: &str) -> Vec<Row> {
+        let only = &self.selection.only;
+        let key_of = |row: &Row| row.iter().find(|(k, _)| k == key_field).map(|(_, v)| v.clone()).unwrap_or_default();
+        let chosen = rows.into_iter().filter(|row| only.is_empty() || only.contains(&key_of(row)));
+        chosen.take(self.selection.max_items.unwrap_or(usize::MAX)).collect()
+    }
+
+    /// Reads every item before the first is processed: from `run --input`'s
+    /// file when one was given, else from the robot's source.
     async fn collect_items(&mut self, source: &ItemSource) -> Result<Vec<Row>, Failure> {
         let timeout = self.robot.timeouts.step;
         let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
+        if let Some(input) = &self.selection.input {
+            let json = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            return Ok(if json { read_json(input)? } else { read_csv(input)? });
+        }
         match source {
             ItemSource::Table { locator, next_page } => {
                 let selector = locator.resolve(&self.scope)?;

@@ -208,3 +208,37 @@ fn a_mistyped_personnummer_is_a_business_exception_before_anything_is_entered() 
     assert_eq!(entered.len(), 2);
     assert!(!entered.contains_key(&config.errands[1].id), "nothing entered for the mistyped errand");
 }
+
+#[test]
+fn a_person_can_send_chosen_cases_through_first() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(6);
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    let handled = |sites: &nightshift::demo::sites::Sites| sites.eservice.lock().unwrap().handled_ids();
+    // One errand through first.
+    let only = &config.errands[4].id;
+    let out = h.run(&["run", ROBOT, "--only", only, "--json"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["items"]["total"], 1, "the others are not cases at all: {run}");
+    assert_eq!(handled(&sites), [only.clone()]);
+    // Then at most two of the rest.
+    let out = h.run(&["run", ROBOT, "--max-items", "2", "--json"], &env);
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((run["items"]["total"].as_i64(), run["items"]["done"].as_i64()), (Some(2), Some(2)), "{run}");
+    assert_eq!(handled(&sites).len(), 3);
+    // Three sample errands from a file instead of the inbox: exactly those.
+    let file = h.dir.path().join("sample.csv");
+    let picked: Vec<&str> = [5, 2, 3].iter().map(|n| config.errands[*n].id.as_str()).collect();
+    std::fs::write(&file, format!("Ärende\n{}\n", picked.join("\n"))).unwrap();
+    let out = h.run(&["run", ROBOT, "--input", file.to_str().unwrap(), "--json"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["items"]["total"], 3, "{run}");
+    let mut expected: Vec<String> = [4, 0, 1, 5, 2, 3].iter().map(|n| config.errands[*n].id.clone()).collect();
+    expected.sort();
+    let mut now = handled(&sites);
+    now.sort();
+    assert_eq!(now, expected, "the three from the file, after the three before");
+}
