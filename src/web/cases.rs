@@ -16,7 +16,7 @@ use crate::mask::mask_personnummer;
 use crate::report::OpenException;
 use crate::store::{Settled, Settlement};
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};
-use crate::web::{Console, authorised, csrf_ok};
+use crate::web::{Console, authorised, check_csrf};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ListQuery {
@@ -220,16 +220,8 @@ pub(super) async fn settle(
     Form(form): Form<SettleForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    if !csrf_ok(&console, &form.csrf) {
-        return problem(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Förbjudet", "Forbidden"),
-            lang.t(
-                "Formuläret saknar sin kontrollkod; ladda om sidan och försök igen.",
-                "The form lacks its check code; reload the page and try again.",
-            ),
-        );
+    if let Err(refused) = check_csrf(&console, &form.csrf, lang) {
+        return refused;
     }
     let q = CaseQuery { robot: form.robot.clone(), key: form.key.clone(), token: form.token.clone() };
     if let Err(response) = allowed(&console, &headers, &q, lang) {

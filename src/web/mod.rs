@@ -208,9 +208,20 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// Whether a form's CSRF field is this console's.
-fn csrf_ok(console: &Console, given: &str) -> bool {
-    same(given, &console.csrf)
+/// A form's CSRF field must be this console's; otherwise the page that says so (403).
+fn check_csrf(console: &Console, given: &str, lang: html::Lang) -> Result<(), Response> {
+    if same(given, &console.csrf) {
+        return Ok(());
+    }
+    Err(html::problem(
+        lang,
+        StatusCode::FORBIDDEN,
+        lang.t("Förbjudet", "Forbidden"),
+        lang.t(
+            "Formuläret saknar sin kontrollkod; ladda om sidan och försök igen.",
+            "The form lacks its check code; reload the page and try again.",
+        ),
+    ))
 }
 
 #[cfg(test)]

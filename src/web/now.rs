@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use crate::human::local_time;
 use crate::schedule::{load_dir, robot_names};
 use crate::web::html::{Lang, Section, esc, problem, table};
-use crate::web::{Console, RunNow, RunNowAnswer, csrf_ok};
+use crate::web::{Console, RunNow, RunNowAnswer, check_csrf};
 
 /// How long "run now" waits for the daemon to say it started the run.
 const RUN_NOW_LIMIT: Duration = Duration::from_secs(10);
@@ -170,16 +170,8 @@ pub(super) async fn run_now(
     Form(form): Form<RunNowForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    if !csrf_ok(&console, &form.csrf) {
-        return problem(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Förbjudet", "Forbidden"),
-            lang.t(
-                "Formuläret saknar sin kontrollkod; ladda om sidan och försök igen.",
-                "The form lacks its check code; reload the page and try again.",
-            ),
-        );
+    if let Err(refused) = check_csrf(&console, &form.csrf, lang) {
+        return refused;
     }
     let (reply, answer) = oneshot::channel();
     if console.run_now.send(RunNow { robot: robot.clone(), reply }).is_err() {
