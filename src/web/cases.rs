@@ -202,12 +202,9 @@ pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Quer
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct SettleForm {
-    #[serde(default)]
-    robot: String,
-    #[serde(default)]
-    key: String,
-    #[serde(default)]
-    token: String,
+    /// The case, and its link's token when it was opened by one.
+    #[serde(flatten)]
+    case: CaseQuery,
     #[serde(default)]
     csrf: String,
     #[serde(default)]
@@ -223,8 +220,8 @@ pub(super) async fn settle(
     if let Err(refused) = check_csrf(&console, &form.csrf, lang) {
         return refused;
     }
-    let q = CaseQuery { robot: form.robot.clone(), key: form.key.clone(), token: form.token.clone() };
-    if let Err(response) = allowed(&console, &headers, &q, lang) {
+    let q = &form.case;
+    if let Err(response) = allowed(&console, &headers, q, lang) {
         return response;
     }
     let how = match form.how.as_str() {
@@ -240,7 +237,7 @@ pub(super) async fn settle(
         }
     };
     let settled = match console.store() {
-        Ok(mut store) => store.settle_exception(&form.robot, &form.key, how),
+        Ok(mut store) => store.settle_exception(&q.robot, &q.key, how),
         Err(response) => return response,
     };
     match settled {
@@ -249,8 +246,7 @@ pub(super) async fn settle(
                 Settlement::Handled => lang.t("är markerat som handlagt för hand.", "is marked as handled by hand."),
                 Settlement::Retry => lang.t("tas av nästa körning.", "will be taken by the next run."),
             };
-            let mut body =
-                format!("<p role=\"status\">{} {} {said}</p>", lang.t("Ärendet", "The case"), esc(&form.key));
+            let mut body = format!("<p role=\"status\">{} {} {said}</p>", lang.t("Ärendet", "The case"), esc(&q.key));
             if authorised(&console, &headers) {
                 body.push_str(&format!(
                     "<p><a href=\"/cases\">{}</a></p>",

@@ -19,21 +19,15 @@ pub(super) async fn metrics(State(console): State<Console>) -> Response {
         Err(response) => return response,
     };
     let mut out = String::new();
-    out.push_str("# HELP nightshift_runs_total Runs by robot and outcome.\n# TYPE nightshift_runs_total counter\n");
-    for (robot, status, n) in &m.runs {
+    let by_outcome = [("runs", "Runs", &m.runs), ("cases", "Cases", &m.cases)];
+    for (name, what, rows) in by_outcome {
         out.push_str(&format!(
-            "nightshift_runs_total{{robot=\"{}\",status=\"{}\"}} {n}\n",
-            label(robot),
-            label(status)
+            "# HELP nightshift_{name}_total {what} by robot and outcome.\n# TYPE nightshift_{name}_total counter\n"
         ));
-    }
-    out.push_str("# HELP nightshift_cases_total Cases by robot and outcome.\n# TYPE nightshift_cases_total counter\n");
-    for (robot, status, n) in &m.cases {
-        out.push_str(&format!(
-            "nightshift_cases_total{{robot=\"{}\",status=\"{}\"}} {n}\n",
-            label(robot),
-            label(status)
-        ));
+        for (robot, status, n) in rows {
+            let (robot, status) = (label(robot), label(status));
+            out.push_str(&format!("nightshift_{name}_total{{robot=\"{robot}\",status=\"{status}\"}} {n}\n"));
+        }
     }
     out.push_str("# HELP nightshift_open_exceptions Business exceptions waiting for their officers.\n# TYPE nightshift_open_exceptions gauge\n");
     for (robot, n) in &m.open_exceptions {
