@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, Selector, Table, WindowTarget};
+use crate::browser::{
+    Browser, BrowserError, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy, Selector, Table,
+    WindowTarget,
+};
 
 #[derive(Debug, Default)]
 pub(crate) struct FakeBrowser {
@@ -34,6 +37,10 @@ pub(crate) struct FakeBrowser {
     pub status: Option<u16>,
     /// When the last `goto` loaded its page (ms since the epoch).
     pub loaded_at: f64,
+    /// Selectors shown for this many more probes, then gone.
+    pub lingering: HashMap<String, u32>,
+    /// The page's text, as probes see it.
+    pub page_text: String,
 }
 
 fn css(s: &Selector) -> String {
@@ -110,18 +117,42 @@ impl Browser for FakeBrowser {
     ) -> Result<(), BrowserError> {
         self.check(&format!("type={text}"), target, timeout)
     }
-    async fn select(&mut self, target: &Selector, _: &SelectBy, timeout: Duration) -> Result<(), BrowserError> {
+    async fn select(
+        &mut self,
+        target: &Selector,
+        _: &[SelectBy],
+        _: bool,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
         self.check("select", target, timeout)
     }
-    async fn wait_for(&mut self, condition: &Condition, timeout: Duration) -> Result<(), BrowserError> {
-        match condition {
-            Condition::Element(s) | Condition::Gone(s) => self.check("wait", s, timeout),
-            Condition::Text(t) => {
-                self.calls.push(format!("wait text {t}"));
-                Ok(())
-            }
-            Condition::Url(u) => self.record(format!("wait url {u}")),
+    async fn probe(&mut self, probes: &[Probe]) -> Result<Vec<Probed>, BrowserError> {
+        let names: Vec<String> = probes
+            .iter()
+            .map(|p| match p {
+                Probe::Element(s) => css(s),
+                Probe::PageText => "page".into(),
+                Probe::Url => "url".into(),
+            })
+            .collect();
+        self.record(format!("probe {}", names.join(",")))?;
+        let mut answers = Vec::new();
+        for (probe, name) in probes.iter().zip(&names) {
+            answers.push(match probe {
+                Probe::PageText => Probed { found: true, text: self.page_text.clone(), ..Probed::default() },
+                Probe::Url => {
+                    Probed { found: true, text: self.urls.last().cloned().unwrap_or_default(), ..Probed::default() }
+                }
+                Probe::Element(_) => {
+                    let lingering = self.lingering.get_mut(name).filter(|left| **left > 0).map(|left| *left -= 1);
+                    let found =
+                        lingering.is_some() || (!self.lingering.contains_key(name) && !self.missing.contains(name));
+                    let text = self.texts.get(name).cloned().unwrap_or_default();
+                    Probed { found, visible: found, enabled: found, checked: false, value: text.clone(), text }
+                }
+            });
         }
+        Ok(answers)
     }
     async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
         self.check("read", target, timeout)?;
@@ -178,11 +209,26 @@ impl Browser for FakeBrowser {
         self.check(&format!("attribute={name}"), target, timeout)?;
         Ok(self.texts.get(&format!("{}@{name}", css(target))).cloned().unwrap_or_default())
     }
-    async fn frame(&mut self, target: Option<&Selector>, timeout: Duration) -> Result<(), BrowserError> {
+    async fn frame(&mut self, target: &FrameSwitch, timeout: Duration) -> Result<(), BrowserError> {
         match target {
-            Some(target) => self.check("frame", target, timeout),
-            None => self.record("frame top".into()),
+            FrameSwitch::Element(s) => self.check("frame", s, timeout),
+            FrameSwitch::Top => self.record("frame top".into()),
+            FrameSwitch::Parent => self.record("frame parent".into()),
+            FrameSwitch::Index(i) => self.record(format!("frame {i}")),
         }
+    }
+    async fn pointer(&mut self, target: &Selector, gesture: Gesture, timeout: Duration) -> Result<(), BrowserError> {
+        self.check(&format!("{gesture:?}").to_lowercase(), target, timeout)
+    }
+    async fn drag(&mut self, from: &Selector, to: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.check("drag", from, timeout)?;
+        self.check("drop", to, timeout)
+    }
+    async fn clear(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        self.check("clear", target, timeout)
+    }
+    async fn history(&mut self, go: History) -> Result<(), BrowserError> {
+        self.record(format!("{go:?}").to_lowercase())
     }
     async fn window(&mut self, target: &WindowTarget, _: Duration) -> Result<(), BrowserError> {
         self.record(format!("window {target:?}"))

@@ -14,7 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use crate::robot::locator::Selector;
-pub use crate::robot::step::KEYS;
+pub use crate::robot::step::{Gesture, History, KEYS};
 
 /// How often a wait looks again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
@@ -26,25 +26,42 @@ pub enum SelectBy {
     Value(String),
 }
 
-/// What a wait waits for.
+/// One thing a condition asks of the page; all of a condition's are
+/// answered in one round trip.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Condition {
+pub enum Probe {
+    /// The first element the selector finds.
     Element(Selector),
-    Text(String),
-    Gone(Selector),
-    /// The current page's address contains this.
-    Url(String),
+    /// The visible text of the document in view.
+    PageText,
+    /// The address of the page in view (the top one's).
+    Url,
 }
 
-impl std::fmt::Display for Condition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Condition::Element(s) => write!(f, "the element {s}"),
-            Condition::Text(t) => write!(f, "text `{t}`"),
-            Condition::Gone(s) => write!(f, "gone {s}"),
-            Condition::Url(u) => write!(f, "url containing `{u}`"),
-        }
-    }
+/// What the page answered to one `Probe`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Probed {
+    pub found: bool,
+    /// Takes up space and is not hidden by style.
+    pub visible: bool,
+    /// Not `disabled` (itself or through its fieldset).
+    pub enabled: bool,
+    /// A ticked checkbox or radio button, or a selected option.
+    pub checked: bool,
+    /// The visible text (empty for a hidden element), the page's text, or the address.
+    pub text: String,
+    /// A form field's value; another element's text.
+    pub value: String,
+}
+
+/// Which document a `frame` step switches to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameSwitch {
+    Top,
+    Parent,
+    Element(Selector),
+    /// The current document's frames by number, from 0.
+    Index(u16),
 }
 
 /// Which window a `window` step switches to.
@@ -93,6 +110,9 @@ pub enum BrowserError {
     NotLoaded { url: String, reason: String },
     #[error("the script did not return within {}", crate::human::fmt_duration(*.after))]
     ScriptTimedOut { after: Duration },
+    /// An element that stayed unusable: hidden, disabled, moving or covered.
+    #[error("{target} {why}, after waiting {}", crate::human::fmt_duration(*.after))]
+    NotActionable { target: String, why: String, after: Duration },
     /// A field, box or list that cannot be changed: nothing was changed.
     #[error("{target} is {state}: nothing was changed")]
     NotEditable { target: String, state: String },
@@ -130,17 +150,17 @@ pub trait Browser: Send {
         clear: bool,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Picks (or with `selected` false, takes back) options of a list: one in
+    /// a single list, any number in a multiple one.
     fn select(
         &mut self,
         target: &Selector,
-        choice: &SelectBy,
+        choices: &[SelectBy],
+        selected: bool,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
-    fn wait_for(
-        &mut self,
-        condition: &Condition,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Answers each probe, now, in one round trip.
+    fn probe(&mut self, probes: &[Probe]) -> impl Future<Output = Result<Vec<Probed>, BrowserError>> + Send;
     /// The text of an element, or the value of a form field.
     fn read_text(
         &mut self,
@@ -187,12 +207,30 @@ pub trait Browser: Send {
         name: &str,
         timeout: Duration,
     ) -> impl Future<Output = Result<String, BrowserError>> + Send;
-    /// Goes into a frame or iframe (`Some`), or back to the top document (`None`).
+    /// Goes into a frame or iframe, to the parent document, or to the top one.
     fn frame(
         &mut self,
-        target: Option<&Selector>,
+        target: &FrameSwitch,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Moves the mouse onto the element, and double- or right-clicks it.
+    fn pointer(
+        &mut self,
+        target: &Selector,
+        gesture: Gesture,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Drags `from` onto `to`.
+    fn drag(
+        &mut self,
+        from: &Selector,
+        to: &Selector,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Empties a field (with the events a person's deleting would fire).
+    fn clear(&mut self, target: &Selector, timeout: Duration) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Back, forward or reload, waiting for the page as `goto` does.
+    fn history(&mut self, go: History) -> impl Future<Output = Result<(), BrowserError>> + Send;
     fn window(
         &mut self,
         target: &WindowTarget,

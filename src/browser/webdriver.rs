@@ -17,7 +17,8 @@ use thiserror::Error;
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
-    Browser, BrowserError, Condition, DialogAnswer, KEYS, POLL_INTERVAL, SelectBy, Selector, Table, WindowTarget,
+    Browser, BrowserError, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, Probe, Probed, SelectBy,
+    Selector, Table, WindowTarget,
 };
 
 /// The flags Debian's Chromium needs on a closed network, headless.
@@ -257,9 +258,34 @@ impl WebDriverBrowser {
         F: Fn(fantoccini::elements::Element) -> Fut,
         Fut: Future<Output = Result<(), CmdError>>,
     {
+        self.retry_on_element(target, timeout, false, act).await
+    }
+
+    /// `with_element` for an element that must first be actionable.
+    async fn act<F, Fut>(&self, target: &Selector, timeout: Duration, act: F) -> Result<(), BrowserError>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: Future<Output = Result<(), CmdError>>,
+    {
+        self.retry_on_element(target, timeout, true, act).await
+    }
+
+    async fn retry_on_element<F, Fut>(
+        &self,
+        target: &Selector,
+        timeout: Duration,
+        actionable: bool,
+        act: F,
+    ) -> Result<(), BrowserError>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: Future<Output = Result<(), CmdError>>,
+    {
         let deadline = Instant::now() + timeout;
         loop {
-            let element = self.element(target, deadline.saturating_duration_since(Instant::now())).await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let element =
+                if actionable { self.actionable(target, left).await? } else { self.element(target, left).await? };
             match act(element).await {
                 Ok(()) => return Ok(()),
                 Err(e) if retryable(&e) && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
@@ -268,6 +294,42 @@ impl WebDriverBrowser {
         }
     }
 }
+
+impl WebDriverBrowser {
+    /// Waits until the element is actionable (shown, enabled, not moving, not
+    /// covered at its centre) and returns it; after `timeout`, says which of
+    /// those failed. Also marks the document, as `watch_navigation` does.
+    async fn actionable(
+        &self,
+        target: &Selector,
+        timeout: Duration,
+    ) -> Result<fantoccini::elements::Element, BrowserError> {
+        let deadline = Instant::now() + timeout;
+        let mut why = None;
+        loop {
+            let state = self.client.execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
+            if let Some(id) = state["el"].get(ELEMENT_KEY).and_then(Json::as_str) {
+                match state["why"].as_str() {
+                    None => {
+                        let id = fantoccini::elements::ElementRef::from(id.to_string());
+                        return Ok(fantoccini::elements::Element::from_element_id(self.client.clone(), id));
+                    }
+                    Some(reason) => why = Some(reason.to_string()),
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(match why {
+                    Some(why) => BrowserError::NotActionable { target: target.to_string(), why, after: timeout },
+                    None => BrowserError::NotFound { after: timeout },
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+}
+
+/// The key under which WebDriver returns an element from a script.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Drop for WebDriverBrowser {
     fn drop(&mut self) {
@@ -311,8 +373,33 @@ fn error(e: CmdError) -> BrowserError {
     }
 }
 
-/// The character WebDriver sends for a key named in `KEYS`.
-fn key_char(name: &str) -> Result<char, BrowserError> {
+/// The characters WebDriver sends for one key as written in `press`
+/// (`Enter`, `F5`, `a`, `Control+A`): held keys first, then the key, then
+/// the NULL key that lets go of them.
+fn key_text(spec: &str) -> Result<String, BrowserError> {
+    use fantoccini::key::Key;
+    let (key, held) = match spec.rsplit_once('+') {
+        Some((held, "")) if spec.ends_with("++") => ("+", held.trim_end_matches('+')),
+        Some((held, key)) => (key, held),
+        None => (spec, ""),
+    };
+    let mut text = String::new();
+    for modifier in held.split('+').filter(|m| !m.is_empty()) {
+        text.push(named_key(modifier)?);
+    }
+    match named_key(key) {
+        Ok(c) => text.push(c),
+        Err(_) if key.chars().count() == 1 => text.push_str(key),
+        Err(e) => return Err(e),
+    }
+    if !held.is_empty() {
+        text.push(Key::Null.into());
+    }
+    Ok(text)
+}
+
+/// The character WebDriver sends for a key named in `KEYS` or `MODIFIERS`.
+fn named_key(name: &str) -> Result<char, BrowserError> {
     use fantoccini::key::Key;
     let key = match name {
         "Enter" => Key::Enter,
@@ -329,6 +416,23 @@ fn key_char(name: &str) -> Result<char, BrowserError> {
         "End" => Key::End,
         "PageUp" => Key::PageUp,
         "PageDown" => Key::PageDown,
+        "Insert" => Key::Insert,
+        "F1" => Key::F1,
+        "F2" => Key::F2,
+        "F3" => Key::F3,
+        "F4" => Key::F4,
+        "F5" => Key::F5,
+        "F6" => Key::F6,
+        "F7" => Key::F7,
+        "F8" => Key::F8,
+        "F9" => Key::F9,
+        "F10" => Key::F10,
+        "F11" => Key::F11,
+        "F12" => Key::F12,
+        "Control" => Key::Control,
+        "Shift" => Key::Shift,
+        "Alt" => Key::Alt,
+        "Meta" => Key::Meta,
         other => return Err(BrowserError::Page(format!("unknown key `{other}` (known: {})", KEYS.join(", ")))),
     };
     Ok(key.into())
@@ -463,12 +567,82 @@ for (let i = 0; i < width; i++) {
 return { headers, rows: body.map(r => headers.map((_, i) => r[i] || '')) };
 "#;
 
-const CONDITION: &str = r#"
-const c = arguments[0];
-if (c.text !== undefined) return (document.body && document.body.innerText.includes(c.text)) ? true : null;
-const el = find(c.sel);
-if (c.gone) return (!el || el.offsetParent === null && getComputedStyle(el).position !== 'fixed') ? true : null;
-return el ? true : null;
+/// Answers a condition's probes: for each element, whether it is there,
+/// shown, usable and ticked, with its text and value.
+const PROBE: &str = r#"
+const shown = el => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return false;
+  return el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+};
+return arguments[0].map(p => {
+  if (p.page) return { found: true, text: document.body ? document.body.innerText : '' };
+  if (p.url) {
+    let url = location.href;
+    try { url = window.top.location.href; } catch (e) {}
+    return { found: true, text: url };
+  }
+  const el = find(p.sel);
+  if (!el) return { found: false };
+  const visible = shown(el), tag = el.tagName.toLowerCase();
+  const field = tag === 'input' || tag === 'textarea' || tag === 'select';
+  const text = visible ? el.innerText : '';
+  return {
+    found: true, visible, text,
+    enabled: !el.matches(':disabled'),
+    checked: !!(el.checked || el.selected),
+    value: field ? el.value : text,
+  };
+});
+"#;
+
+/// Whether an element can be acted on as a person would: `{el, why}` with
+/// `why` null when it can; null when it is not there. Marks the document as
+/// `WATCH_NAVIGATION` does, for a click that may load another page.
+const ACTIONABLE: &str = r#"
+window.__nightshiftLeaving = false;
+if (window.navigation) navigation.addEventListener('navigate', e => {
+  if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
+}, { once: true });
+const el = find(arguments[0]);
+if (!el) return null;
+let r = el.getBoundingClientRect();
+if (r.width === 0 && r.height === 0 || (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })))
+  return { el, why: 'is not visible' };
+if (el.matches(':disabled')) return { el, why: 'is disabled' };
+const moving = document.getAnimations && document.getAnimations().some(a =>
+  a.playState === 'running' && a.effect && a.effect.target && a.effect.target.contains && a.effect.target.contains(el));
+if (moving) return { el, why: 'is moving (an animation is running on it)' };
+if (r.bottom < 0 || r.right < 0 || r.top > innerHeight || r.left > innerWidth) {
+  el.scrollIntoView({ block: 'center', inline: 'center' });
+  r = el.getBoundingClientRect();
+}
+const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+const top = document.elementFromPoint(x, y);
+if (top && top !== el && !el.contains(top) && !(top.control === el) && !(el.labels && Array.from(el.labels).includes(top))) {
+  const name = top.tagName.toLowerCase() + (top.id ? '#' + top.id : '') +
+    Array.from(top.classList).slice(0, 3).map(c => '.' + c).join('');
+  const text = (top.innerText || '').trim().split('\n')[0].slice(0, 40);
+  return { el, why: 'is covered by `' + name + '`' + (text ? ' ("' + text + '")' : '') };
+}
+return { el, why: null };
+"#;
+
+/// HTML drag and drop between two elements, for a `draggable` source: the
+/// events a person's drag fires, with one DataTransfer. False when the
+/// source is not draggable (the mouse drags it instead).
+const DRAG_HTML: &str = r#"
+const from = arguments[0], to = arguments[1];
+if (!from.draggable) return false;
+const data = new DataTransfer();
+const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+fire(from, 'dragstart');
+fire(to, 'dragenter');
+fire(to, 'dragover');
+fire(to, 'drop');
+fire(from, 'dragend');
+return true;
 "#;
 
 const EXISTS: &str = "return find(arguments[0]) !== null;";
@@ -483,9 +657,32 @@ const el = find(arguments[0]);
 return el ? { checked: !!el.checked, disabled: !!el.disabled } : null;
 "#;
 
-const IS_DISABLED: &str = r#"
-const el = find(arguments[0]);
-return el ? !!el.disabled : null;
+/// Picks or takes back options by label (whitespace collapsed) or value,
+/// firing the events a person's choice fires. Names a missing option and
+/// lists those there.
+const SELECT: &str = r#"
+const el = find(arguments[0]), wanted = arguments[1], selected = arguments[2];
+if (!el) return null;
+if (el.tagName.toLowerCase() !== 'select') return { error: 'is not a list (a `select` element)' };
+if (el.matches(':disabled')) return { error: 'disabled' };
+const squash = t => t.replace(/\s+/g, ' ').trim();
+const opts = Array.from(el.options);
+const picked = [];
+for (const w of wanted) {
+  const opt = w.value !== undefined ? opts.find(o => o.value === w.value) : opts.find(o => squash(o.text) === squash(w.label));
+  if (!opt) {
+    const asked = w.value !== undefined ? 'value `' + w.value + '`' : '`' + w.label + '`';
+    const there = opts.map(o => '`' + squash(o.text) + '`').join(', ');
+    return { error: 'the list has no option ' + asked + ' (it has ' + (there || 'none') + ')' };
+  }
+  picked.push(opt);
+}
+if (!el.multiple && picked.length > 1) return { error: 'the list takes one option, and ' + picked.length + ' were given' };
+if (!el.multiple && !selected) return { error: 'only a multiple list can have options taken back' };
+for (const opt of picked) opt.selected = selected;
+el.dispatchEvent(new Event('input', { bubbles: true }));
+el.dispatchEvent(new Event('change', { bubbles: true }));
+return { ok: true };
 "#;
 
 const ATTRIBUTE: &str = r#"
@@ -532,8 +729,8 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn click(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
-        self.watch_navigation().await?;
-        self.with_element(target, timeout, |e| async move { e.click().await }).await?;
+        // Finding it actionable marks the document for `settle_navigation`.
+        self.act(target, timeout, |e| async move { e.click().await }).await?;
         self.settle_navigation(true).await
     }
 
@@ -582,56 +779,58 @@ impl Browser for WebDriverBrowser {
         .await
     }
 
-    async fn select(&mut self, target: &Selector, choice: &SelectBy, timeout: Duration) -> Result<(), BrowserError> {
-        let Some(disabled) = self.poll_script(&script(IS_DISABLED), vec![selector_json(target)], timeout).await? else {
+    async fn select(
+        &mut self,
+        target: &Selector,
+        choices: &[SelectBy],
+        selected: bool,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let wanted: Vec<Json> = choices
+            .iter()
+            .map(|c| match c {
+                SelectBy::Label(l) => json!({ "label": l }),
+                SelectBy::Value(v) => json!({ "value": v }),
+            })
+            .collect();
+        let args = vec![selector_json(target), Json::Array(wanted), json!(selected)];
+        let Some(answer) = self.poll_script(&script(SELECT), args, timeout).await? else {
             return Err(BrowserError::NotFound { after: timeout });
         };
-        if disabled.as_bool() == Some(true) {
-            return Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() });
+        match answer["error"].as_str() {
+            Some("disabled") => Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() }),
+            Some(message) => Err(BrowserError::Page(format!("{target}: {message}"))),
+            None => Ok(()),
         }
-        let choice = choice.clone();
-        let result = self
-            .with_element(target, timeout, move |e| {
-                let choice = choice.clone();
-                async move {
-                    match &choice {
-                        SelectBy::Label(label) => e.select_by_label(label).await,
-                        SelectBy::Value(value) => e.select_by_value(value).await,
-                    }
-                }
-            })
-            .await;
-        result.map_err(|e| match e {
-            BrowserError::Page(m) if m.contains("no such element") || m.contains("Unable to locate") => {
-                BrowserError::Page("the list has no such option".into())
-            }
-            other => other,
-        })
     }
 
-    async fn wait_for(&mut self, condition: &Condition, timeout: Duration) -> Result<(), BrowserError> {
-        let arg = match condition {
-            Condition::Element(s) => json!({ "sel": selector_json(s) }),
-            Condition::Text(t) => json!({ "text": t }),
-            Condition::Gone(s) => json!({ "sel": selector_json(s), "gone": true }),
-            Condition::Url(part) => {
-                let deadline = Instant::now() + timeout;
-                loop {
-                    if self.current_url().await?.contains(part.as_str()) {
-                        return Ok(());
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(BrowserError::Timeout { after: timeout });
-                    }
-                    tokio::time::sleep(POLL_INTERVAL).await;
-                }
-            }
-        };
-        match self.poll_script(&script(CONDITION), vec![arg], timeout).await? {
-            Some(_) => Ok(()),
-            None if matches!(condition, Condition::Element(_)) => Err(BrowserError::NotFound { after: timeout }),
-            None => Err(BrowserError::Timeout { after: timeout }),
+    async fn probe(&mut self, probes: &[Probe]) -> Result<Vec<Probed>, BrowserError> {
+        let arg: Vec<Json> = probes
+            .iter()
+            .map(|p| match p {
+                Probe::Element(s) => json!({ "sel": selector_json(s) }),
+                Probe::PageText => json!({ "page": true }),
+                Probe::Url => json!({ "url": true }),
+            })
+            .collect();
+        let answer = self.client.execute(&script(PROBE), vec![Json::Array(arg)]).await.map_err(error)?;
+        let answers = answer.as_array().cloned().unwrap_or_default();
+        if answers.len() != probes.len() {
+            return Err(BrowserError::Page(format!("the page answered {} of {} probes", answers.len(), probes.len())));
         }
+        let flag = |a: &Json, key: &str| a[key].as_bool().unwrap_or(false);
+        let text = |a: &Json, key: &str| a[key].as_str().unwrap_or_default().to_string();
+        Ok(answers
+            .iter()
+            .map(|a| Probed {
+                found: flag(a, "found"),
+                visible: flag(a, "visible"),
+                enabled: flag(a, "enabled"),
+                checked: flag(a, "checked"),
+                text: text(a, "text"),
+                value: text(a, "value"),
+            })
+            .collect())
     }
 
     async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
@@ -710,7 +909,7 @@ impl Browser for WebDriverBrowser {
         keys: &[String],
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        let text: String = keys.iter().map(|k| key_char(k)).collect::<Result<_, _>>()?;
+        let text: String = keys.iter().map(|k| key_text(k)).collect::<Result<_, _>>()?;
         self.watch_navigation().await?;
         let pressed = match target {
             Some(target) => {
@@ -742,15 +941,130 @@ impl Browser for WebDriverBrowser {
         }
     }
 
-    async fn frame(&mut self, target: Option<&Selector>, timeout: Duration) -> Result<(), BrowserError> {
+    async fn frame(&mut self, target: &FrameSwitch, timeout: Duration) -> Result<(), BrowserError> {
         match target {
-            Some(target) => self.with_element(target, timeout, |e| async move { e.enter_frame().await }).await,
+            FrameSwitch::Element(target) => {
+                self.with_element(target, timeout, |e| async move { e.enter_frame().await }).await
+            }
+            FrameSwitch::Parent => self.client.enter_parent_frame().await.map_err(error),
+            FrameSwitch::Index(index) => {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    match self.client.clone().enter_frame(*index).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) if e.is_no_such_frame() && Instant::now() < deadline => {
+                            tokio::time::sleep(POLL_INTERVAL).await;
+                        }
+                        Err(e) if e.is_no_such_frame() => {
+                            return Err(BrowserError::Page(format!(
+                                "the page has no frame number {index} (counting from 0)"
+                            )));
+                        }
+                        Err(e) => return Err(error(e)),
+                    }
+                }
+            }
             // Switching to the window one is in leaves every frame.
-            None => {
+            FrameSwitch::Top => {
                 let current = self.client.window().await.map_err(error)?;
                 self.client.switch_to_window(current).await.map_err(error)
             }
         }
+    }
+
+    async fn pointer(&mut self, target: &Selector, gesture: Gesture, timeout: Duration) -> Result<(), BrowserError> {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MOUSE_BUTTON_RIGHT, MouseActions, PointerAction};
+        let client = self.client.clone();
+        self.act(target, timeout, move |element| {
+            let client = client.clone();
+            async move {
+                let mut mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                    element,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                });
+                let (button, clicks) = match gesture {
+                    Gesture::Hover => (MOUSE_BUTTON_LEFT, 0),
+                    Gesture::DoubleClick => (MOUSE_BUTTON_LEFT, 2),
+                    Gesture::RightClick => (MOUSE_BUTTON_RIGHT, 1),
+                };
+                for _ in 0..clicks {
+                    mouse = mouse.then(PointerAction::Down { button }).then(PointerAction::Up { button });
+                }
+                client.perform_actions(mouse).await?;
+                client.release_actions().await
+            }
+        })
+        .await?;
+        if gesture == Gesture::DoubleClick {
+            self.settle_navigation(true).await?;
+        }
+        Ok(())
+    }
+
+    async fn drag(&mut self, from: &Selector, to: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let deadline = Instant::now() + timeout;
+        let source = self.actionable(from, timeout).await?;
+        let target = self.actionable(to, deadline.saturating_duration_since(Instant::now())).await?;
+        // Chromium does not start HTML drag and drop from WebDriver's mouse,
+        // so a `draggable` element gets the drag events a person's drag fires.
+        let html = self.client.execute(DRAG_HTML, vec![json!(source), json!(target)]).await.map_err(error)?;
+        if html.as_bool() == Some(true) {
+            return Ok(());
+        }
+        let button = MOUSE_BUTTON_LEFT;
+        let step = Some(Duration::from_millis(100));
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement { element: source, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button })
+            .then(PointerAction::MoveBy { duration: step, x: 5.0, y: 5.0 })
+            .then(PointerAction::MoveToElement { element: target, duration: step, x: 0.0, y: 0.0 })
+            .then(PointerAction::Up { button });
+        self.client.perform_actions(mouse).await.map_err(error)?;
+        self.client.release_actions().await.map_err(error)
+    }
+
+    async fn clear(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
+        // WebDriver's clear fires `change` only; pages listen for `input` too.
+        let client = self.client.clone();
+        let result = self
+            .act(target, timeout, move |e| {
+                let client = client.clone();
+                async move {
+                    e.clear().await?;
+                    let input = "arguments[0].dispatchEvent(new Event('input', { bubbles: true }));";
+                    client.execute(input, vec![json!(e)]).await.map(|_| ())
+                }
+            })
+            .await;
+        result.map_err(|e| match e {
+            BrowserError::Page(m) if m.contains("invalid element state") => BrowserError::NotEditable {
+                target: target.to_string(),
+                state: "not a field that can be emptied".into(),
+            },
+            other => other,
+        })
+    }
+
+    async fn history(&mut self, go: History) -> Result<(), BrowserError> {
+        let done = match go {
+            History::Back => self.client.back().await,
+            History::Forward => self.client.forward().await,
+            History::Refresh => self.client.refresh().await,
+        };
+        done.map_err(|e| {
+            if e.is_timeout() { BrowserError::Page("the page did not finish loading in time".into()) } else { error(e) }
+        })?;
+        let loaded = self.client.execute(NAVIGATION, Vec::new()).await.map_err(error)?;
+        if loaded["error_page"].as_bool() == Some(true) {
+            let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let reason =
+                loaded["code"].as_str().filter(|c| !c.is_empty()).unwrap_or("the browser showed its error page");
+            return Err(BrowserError::NotLoaded { url, reason: reason.to_string() });
+        }
+        Ok(())
     }
 
     async fn window(&mut self, target: &WindowTarget, timeout: Duration) -> Result<(), BrowserError> {

@@ -59,6 +59,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/search", get(search))
         .route("/pupils/{pnr}", get(pupil))
         .route("/pupils/{pnr}/consents", post(register))
+        .merge(crate::demo::lab::router())
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@ pub mod data;
 pub mod eservice;
 pub(crate) mod html;
 pub(crate) mod journal;
+pub(crate) mod lab;
 pub(crate) mod lex;
 pub mod sites;
 pub(crate) mod waste;

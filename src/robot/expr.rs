@@ -123,6 +123,18 @@ impl Template {
         })
     }
 
+    /// The text, when the template holds no reference.
+    pub fn as_literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Ref(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
     /// Whether the rendered text may contain a secret.
     pub fn uses_secrets(&self) -> bool {
         self.references().any(|r| r.namespace == Namespace::Secret)

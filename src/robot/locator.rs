@@ -1,5 +1,5 @@
 //! Locators as written in robot files (`css:`, `xpath:`, `text:`, `link:`,
-//! `label:`, `id:`, `name:`; plain text is CSS) and their translation into the
+//! `partial:`, `label:`, `id:`, `name:`; plain text is CSS) and their translation into the
 //! two selector kinds WebDriver understands.
 
 use std::fmt;
@@ -35,6 +35,8 @@ pub enum Strategy {
     Text,
     /// A link whose visible text is exactly this.
     Link,
+    /// A link whose visible text contains this.
+    PartialLink,
     /// The form field whose `<label>` text is exactly this.
     Label,
     Id,
@@ -47,6 +49,7 @@ pub(crate) const PREFIXES: &[(&str, Strategy)] = &[
     ("xpath", Strategy::XPath),
     ("text", Strategy::Text),
     ("link", Strategy::Link),
+    ("partial", Strategy::PartialLink),
     ("label", Strategy::Label),
     ("id", Strategy::Id),
     ("name", Strategy::Name),
@@ -116,6 +119,7 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
         Strategy::Id => Selector::XPath(format!("//*[@id={lit}]")),
         Strategy::Name => Selector::XPath(format!("//*[@name={lit}]")),
         Strategy::Link => Selector::XPath(format!("//a[normalize-space(.)={lit}]")),
+        Strategy::PartialLink => Selector::XPath(format!("//a[contains(normalize-space(.), {lit})]")),
         Strategy::Text => {
             // Buttons and links first; any other element with that text only
             // when no button or link has it (XPath 1.0 has no ordered choice).
@@ -136,7 +140,7 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
 }
 
 /// An XPath string literal for any text, quotes included.
-fn xpath_literal(value: &str) -> String {
+pub(crate) fn xpath_literal(value: &str) -> String {
     if !value.contains('\'') {
         format!("'{value}'")
     } else if !value.contains('"') {

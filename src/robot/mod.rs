@@ -2,6 +2,7 @@
 //! sync: no IO beyond reading the file.
 
 pub(crate) mod checks;
+pub(crate) mod condition;
 pub(crate) mod diagnostic;
 pub(crate) mod expr;
 pub(crate) mod locator;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::yaml::Pos;
@@ -51,9 +52,18 @@ macro_rules! keywords {
 keywords! {
     Goto => "goto", Page;
     Click => "click", Page;
+    DoubleClick => "double_click", Page;
+    RightClick => "right_click", Page;
+    Hover => "hover", Page;
+    Drag => "drag", Page;
+    Clear => "clear", Page;
+    Back => "back", Page;
+    Forward => "forward", Page;
+    Refresh => "refresh", Page;
     Fill => "fill", Page;
     Type => "type", Page;
     Select => "select", Page;
+    Deselect => "deselect", Page;
     WaitFor => "wait_for", Page;
     ReadText => "read_text", Page;
     ReadTable => "read_table", Page;
@@ -61,6 +71,7 @@ keywords! {
     Screenshot => "screenshot", Page;
     Log => "log", Flow;
     If => "if", Flow;
+    Assert => "assert", Flow;
     Skip => "skip", Flow;
     Validate => "validate", Data;
     Check => "check", Page;
@@ -116,13 +127,58 @@ pub const KEYS: &[&str] = &[
     "End",
     "PageUp",
     "PageDown",
+    "Insert",
+    "F1",
+    "F2",
+    "F3",
+    "F4",
+    "F5",
+    "F6",
+    "F7",
+    "F8",
+    "F9",
+    "F10",
+    "F11",
+    "F12",
 ];
+
+/// The keys held down while another is pressed: `Control+A`, `Shift+Tab`.
+pub(crate) const MODIFIERS: &[&str] = &["Control", "Shift", "Alt", "Meta"];
+
+/// Checks one key as written in `press`: a name from `KEYS` or one
+/// character, after any `MODIFIERS` joined by `+`. The error says what is wrong.
+pub(crate) fn check_key(spec: &str) -> Result<(), String> {
+    let parts: Vec<&str> = spec.split('+').collect();
+    let (key, modifiers) = match parts.split_last() {
+        // `Control++` is Control with the plus key.
+        Some((&"", rest)) if spec.ends_with("++") => ("+", &rest[..rest.len().saturating_sub(1)]),
+        Some((key, rest)) => (*key, rest),
+        None => return Err("no key".into()),
+    };
+    for modifier in modifiers {
+        if !MODIFIERS.contains(modifier) {
+            let hint = crate::robot::diagnostic::did_you_mean(modifier, MODIFIERS)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("`{modifier}` is not a key to hold down{hint} (known: {})", MODIFIERS.join(", ")));
+        }
+    }
+    if KEYS.contains(&key) || MODIFIERS.contains(&key) || key.chars().count() == 1 {
+        return Ok(());
+    }
+    let hint =
+        crate::robot::diagnostic::did_you_mean(key, KEYS).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+    let named: Vec<&str> = KEYS.iter().copied().filter(|k| !k.starts_with('F')).collect();
+    Err(format!("`{key}` is not a key's name{hint} (known: one character, {}, F1 to F12)", named.join(", ")))
+}
 
 /// Keys any step may carry beside its action.
 pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name", "sensitive"];
 
 /// Keys only an `if` step has.
 pub(crate) const IF_KEYS: &[&str] = &["then", "else"];
+/// The key only an `assert` step has: what the failure says.
+pub(crate) const ASSERT_KEYS: &[&str] = &["message"];
 /// The key only a `fill` step has: what to click once the fields are set.
 pub(crate) const FILL_KEYS: &[&str] = &["submit"];
 
@@ -150,6 +206,25 @@ pub enum Action {
     Click {
         target: Locator,
     },
+    /// Moves the mouse onto an element, and double- or right-clicks it.
+    Pointer {
+        target: Locator,
+        gesture: Gesture,
+    },
+    /// Drags one element onto another: with the mouse, or as HTML drag and
+    /// drop for an element marked `draggable`.
+    Drag {
+        from: Locator,
+        to: Locator,
+    },
+    /// Empties a field.
+    Clear {
+        target: Locator,
+    },
+    /// The browser's back and forward buttons, and reloading the page.
+    History {
+        go: History,
+    },
     /// Sets several fields at once (one WebDriver call in the common case),
     /// and with `submit` clicks that element in the same call.
     Fill {
@@ -162,12 +237,17 @@ pub enum Action {
         text: Template,
         clear: bool,
     },
+    /// Picks options of a list (several in a multiple list), or with
+    /// `selected: false` (the `deselect` step) takes them back.
     Select {
         target: Locator,
-        choice: Choice,
+        choices: Vec<Choice>,
+        selected: bool,
     },
+    /// Waits until the condition holds; a bare locator waits for its
+    /// element to be visible (a list: for any of them, and logs which).
     WaitFor {
-        target: WaitTarget,
+        condition: Condition,
     },
     /// The text of an element (the value of a form field), or one of its attributes.
     ReadText {
@@ -191,9 +271,16 @@ pub enum Action {
     },
     /// Runs `then` when the condition holds now, `otherwise` when not.
     If {
-        condition: Check,
+        condition: Condition,
         then: Vec<Step>,
         otherwise: Vec<Step>,
+    },
+    /// A system exception unless the condition holds (within the step's
+    /// `timeout` when one is given, else now): the page is not what the
+    /// robot was written for.
+    Assert {
+        condition: Condition,
+        message: Option<Template>,
     },
     /// Ends the case as already done (for example found in the target system).
     Skip {
@@ -215,9 +302,8 @@ pub enum Action {
         keys: Vec<String>,
         target: Option<Locator>,
     },
-    /// Goes into a frame (`Some`) or back to the top document.
     Frame {
-        target: Option<Locator>,
+        target: FrameTarget,
     },
     Window {
         target: WindowSpec,
@@ -292,6 +378,34 @@ pub enum Action {
     },
 }
 
+/// What a pointer step does with the element it moves onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gesture {
+    Hover,
+    DoubleClick,
+    RightClick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    Back,
+    Forward,
+    Refresh,
+}
+
+/// Which document a `frame` step goes into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameTarget {
+    /// The window's own document, out of every frame.
+    Top,
+    /// The document holding the current frame.
+    Parent,
+    /// A `frame` or `iframe` element.
+    Element(Locator),
+    /// The current document's frames by number, from 0.
+    Index(u16),
+}
+
 /// Which window a `window` step goes to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WindowSpec {
@@ -356,29 +470,10 @@ impl Identifier {
     }
 }
 
-/// A condition tested once, without waiting.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Check {
-    /// An element is on the page.
-    Exists(Locator),
-    /// The page's text contains this.
-    Text(Template),
-    /// Two texts are equal after rendering.
-    Equals(Template, Template),
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum Choice {
     Label(Template),
     Value(Template),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum WaitTarget {
-    Element(Locator),
-    Text(Template),
-    Gone(Locator),
-    Url(Template),
 }
 
 impl Action {
@@ -387,9 +482,18 @@ impl Action {
         match self {
             Action::Goto { .. } => Keyword::Goto,
             Action::Click { .. } => Keyword::Click,
+            Action::Pointer { gesture: Gesture::Hover, .. } => Keyword::Hover,
+            Action::Pointer { gesture: Gesture::DoubleClick, .. } => Keyword::DoubleClick,
+            Action::Pointer { gesture: Gesture::RightClick, .. } => Keyword::RightClick,
+            Action::Drag { .. } => Keyword::Drag,
+            Action::Clear { .. } => Keyword::Clear,
+            Action::History { go: History::Back } => Keyword::Back,
+            Action::History { go: History::Forward } => Keyword::Forward,
+            Action::History { go: History::Refresh } => Keyword::Refresh,
             Action::Fill { .. } => Keyword::Fill,
             Action::Type { .. } => Keyword::Type,
-            Action::Select { .. } => Keyword::Select,
+            Action::Select { selected: true, .. } => Keyword::Select,
+            Action::Select { selected: false, .. } => Keyword::Deselect,
             Action::WaitFor { .. } => Keyword::WaitFor,
             Action::ReadText { .. } => Keyword::ReadText,
             Action::ReadTable { .. } => Keyword::ReadTable,
@@ -397,6 +501,7 @@ impl Action {
             Action::Screenshot { .. } => Keyword::Screenshot,
             Action::Log { .. } => Keyword::Log,
             Action::If { .. } => Keyword::If,
+            Action::Assert { .. } => Keyword::Assert,
             Action::Skip { .. } => Keyword::Skip,
             Action::Validate { .. } => Keyword::Validate,
             Action::SetChecked { checked: true, .. } => Keyword::Check,
@@ -430,7 +535,9 @@ impl Action {
     pub fn summary(&self) -> String {
         match self {
             Action::Goto { url, .. } => url.source(),
-            Action::Click { target } => target.source(),
+            Action::Click { target } | Action::Pointer { target, .. } | Action::Clear { target } => target.source(),
+            Action::Drag { from, to } => format!("{} to {}", from.source(), to.source()),
+            Action::History { .. } => String::new(),
             Action::Fill { fields, submit } => {
                 let mut text = fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", ");
                 if let Some(submit) = submit {
@@ -439,12 +546,9 @@ impl Action {
                 text
             }
             Action::Type { target, .. } | Action::Select { target, .. } => target.source(),
-            Action::WaitFor { target } => match target {
-                WaitTarget::Element(l) => l.source(),
-                WaitTarget::Text(t) => format!("text {}", t.source()),
-                WaitTarget::Gone(l) => format!("gone {}", l.source()),
-                WaitTarget::Url(t) => format!("url {}", t.source()),
-            },
+            Action::WaitFor { condition } | Action::If { condition, .. } | Action::Assert { condition, .. } => {
+                condition.describe()
+            }
             Action::ReadText { from, into, attribute: Some(name) } => format!("{} @{name} -> {into}", from.source()),
             Action::ReadText { from, into, .. } | Action::ReadTable { from, into } => {
                 format!("{} -> {into}", from.source())
@@ -454,7 +558,12 @@ impl Action {
                 Some(t) => format!("{} in {}", keys.join("+"), t.source()),
                 None => keys.join("+"),
             },
-            Action::Frame { target } => target.as_ref().map_or("top".into(), Locator::source),
+            Action::Frame { target } => match target {
+                FrameTarget::Top => "top".into(),
+                FrameTarget::Parent => "parent".into(),
+                FrameTarget::Element(l) => l.source(),
+                FrameTarget::Index(i) => format!("index {i}"),
+            },
             Action::Window { target } => match target {
                 WindowSpec::New => "new".into(),
                 WindowSpec::Main => "main".into(),
@@ -473,11 +582,6 @@ impl Action {
             Action::Use { file, .. } => file.display().to_string(),
             Action::Fail { message } | Action::Log { message } | Action::Skip { message } => message.source(),
             Action::Validate { kind, value, .. } => format!("{} {}", kind.name(), value.source()),
-            Action::If { condition, .. } => match condition {
-                Check::Exists(l) => format!("exists {}", l.source()),
-                Check::Text(t) => format!("text {}", t.source()),
-                Check::Equals(a, b) => format!("{} == {}", a.source(), b.source()),
-            },
             Action::Screenshot { name } => name.as_ref().map(Template::source).unwrap_or_default(),
         }
     }

@@ -66,6 +66,7 @@ struct SeenRef {
     in_item: bool,
 }
 
+mod conditions;
 mod data_steps;
 mod flow_steps;
 mod page_steps;

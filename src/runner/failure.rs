@@ -55,6 +55,14 @@ pub(crate) enum SystemError {
     /// A browser command that never came back.
     #[error("the browser did not answer `{keyword}` within {}", fmt_duration(*limit))]
     Unresponsive { keyword: &'static str, limit: Duration },
+    /// A condition's `matches:` whose pattern, once its references were
+    /// filled in, is not a regular expression.
+    #[error("`{pattern}` is not a regular expression: {reason}")]
+    BadPattern { pattern: String, reason: String },
+    /// An `assert` whose condition did not hold: the page is not the one
+    /// the robot was written for.
+    #[error("{message}")]
+    AssertFailed { message: String },
     #[error("`for_each` needs a JSON list in `{list}`")]
     NotAList { list: String },
     /// A blocking task (an HTTP call) ended without an answer.

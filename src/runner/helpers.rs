@@ -13,16 +13,6 @@ use crate::runner::event::RunEvent;
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 
-/// What the later entries of a locator list stand for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ListMeans {
-    /// The same element as the page used to show it: matching one is a fallback.
-    Fallbacks,
-    /// Other outcomes to wait for (`wait_for: ["#hits", "#no-hits"]`): the log
-    /// says which appeared.
-    Outcomes,
-}
-
 impl<B: Browser> Runner<'_, B> {
     /// The selector of a locator; for a list, the first entry that finds an
     /// element (waiting for any of them), reported when it is not the first.
@@ -32,32 +22,12 @@ impl<B: Browser> Runner<'_, B> {
         timeout: std::time::Duration,
         item: Option<usize>,
     ) -> Result<Selector, Failure> {
-        self.locate_as(locator, timeout, item, ListMeans::Fallbacks).await
-    }
-
-    /// `locate`, with what a list's later entries mean to the step.
-    pub(super) async fn locate_as(
-        &mut self,
-        locator: &Locator,
-        timeout: std::time::Duration,
-        item: Option<usize>,
-        means: ListMeans,
-    ) -> Result<Selector, Failure> {
         let (index, selector) = self.first_of(locator, timeout).await?;
-        let chosen = || locator.candidates().nth(index).unwrap_or(locator).own_source();
-        match means {
-            // The first entry is the page as the robot was written for it;
-            // any other is a fallback, the early sign that the page has changed.
-            ListMeans::Fallbacks if index > 0 => {
-                let (wanted, used) = (locator.own_source(), chosen());
-                self.emit(RunEvent::Fallback { item, line: self.step_line, wanted, used });
-            }
-            ListMeans::Outcomes if !locator.fallbacks.is_empty() => {
-                let count = locator.fallbacks.len() + 1;
-                let message = format!("locator {} of {count} matched: {}", index + 1, chosen());
-                self.emit(RunEvent::Log { item, message });
-            }
-            _ => {}
+        // The first entry is the page as the robot was written for it; any
+        // other is a fallback, the early sign that the page has changed.
+        if index > 0 {
+            let used = locator.candidates().nth(index).unwrap_or(locator).own_source();
+            self.emit(RunEvent::Fallback { item, line: self.step_line, wanted: locator.own_source(), used });
         }
         Ok(selector)
     }

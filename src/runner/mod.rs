@@ -13,6 +13,7 @@
 
 mod attempt;
 mod block;
+mod conditions;
 pub mod event;
 mod evidence;
 pub(crate) mod failure;

@@ -459,10 +459,28 @@ async fn a_download_is_taken_only_once_the_browser_has_finished_writing_it() {
 async fn waiting_for_a_locator_list_to_be_gone_waits_for_every_entry() {
     let r = robot("    - wait_for: { gone: ['#spinner', '#overlay'] }\n");
     let mut b = browser(&["1"]);
+    b.missing.push("#spinner".into());
+    b.lingering.insert("#overlay".into(), 3);
     let (summary, _) = run(&r, &mut b).await;
-    assert_eq!(summary.status, RunStatus::Succeeded);
-    let waits: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("wait ")).collect();
-    assert_eq!(waits, ["wait #spinner", "wait #overlay"]);
+    assert_eq!(summary.status, RunStatus::Succeeded, "{:?}", summary.error);
+    let probes: Vec<&String> = b.calls.iter().filter(|c| c.starts_with("probe ")).collect();
+    assert_eq!(probes.len(), 4, "three answers with the overlay still shown, then one without: {probes:?}");
+    assert!(probes.iter().all(|p| *p == "probe #spinner,#overlay"), "{probes:?}");
+}
+
+#[tokio::test]
+async fn a_wait_that_runs_out_names_its_condition_and_its_limit() {
+    let r =
+        robot("    - retry: {times: 1, steps: [{wait_for: {gone: '#overlay'}, timeout: 200ms}]}\n    - skip: done\n");
+    let mut b = browser(&["1"]);
+    b.lingering.insert("#overlay".into(), u32::MAX);
+    let (_, events) = run(&r, &mut b).await;
+    let retried = events.iter().find_map(|e| match e {
+        RunEvent::ItemRetry { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    let error = retried.expect("the case failed and was retried");
+    assert!(error.contains("`wait_for` failed: wait_for hidden `#overlay` was not met within 200ms"), "{error}");
 }
 
 #[tokio::test]

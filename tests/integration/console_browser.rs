@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use nightshift::browser::webdriver::{SessionOptions, WebDriverBrowser};
-use nightshift::browser::{Browser, Condition, SelectBy, Selector};
+use nightshift::browser::{Browser, Probe, Probed, SelectBy, Selector};
 use nightshift::demo::sites::SiteConfig;
 
 use crate::common::{Harness, ROBOT, free_port, robot_env, root, text};
@@ -22,6 +22,33 @@ fn css(s: &str) -> Selector {
 
 fn xpath(s: &str) -> Selector {
     Selector::XPath(s.into())
+}
+
+/// Asks the page until `holds` is true of its answer to `probe`, or panics
+/// after `WAIT` naming what it waited for.
+async fn wait(browser: &mut WebDriverBrowser, probe: Probe, holds: impl Fn(&Probed) -> bool, what: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let answers = browser.probe(std::slice::from_ref(&probe)).await.expect("the page answers");
+        if answers.first().is_some_and(&holds) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited {WAIT:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_element(browser: &mut WebDriverBrowser, selector: Selector) {
+    let what = selector.to_string();
+    wait(browser, Probe::Element(selector), |a| a.found && a.visible, &what).await;
+}
+
+async fn wait_text(browser: &mut WebDriverBrowser, text: &str) {
+    wait(browser, Probe::PageText, |a| a.text.contains(text), text).await;
+}
+
+async fn wait_url(browser: &mut WebDriverBrowser, part: &str) {
+    wait(browser, Probe::Url, |a| a.text.contains(part), part).await;
 }
 
 /// axe-core, as `scripts/setup` installs it.
@@ -94,7 +121,7 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         for (browser, width) in [(&mut wide, 1280), (&mut narrow, 390)] {
             for (name, url) in &pages {
                 browser.goto(url).await.unwrap();
-                browser.wait_for(&Condition::Element(css("h1")), WAIT).await.unwrap();
+                wait_element(browser, css("h1")).await;
                 let png = browser.screenshot().await.unwrap();
                 std::fs::write(shots.join(format!("{name}-{width}.png")), png).unwrap();
                 for violation in violations(browser, &axe).await {
@@ -108,12 +135,12 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         // Operations: filter the runs, follow the run to its screenshot.
         let b = &mut wide;
         b.goto(&format!("{base}/runs")).await.unwrap();
-        b.select(&css("#robot"), &SelectBy::Label("vaccination-consent".into()), WAIT).await.unwrap();
-        b.select(&css("#status"), &SelectBy::Label("succeeded_with_exceptions".into()), WAIT).await.unwrap();
+        b.select(&css("#robot"), &[SelectBy::Label("vaccination-consent".into())], true, WAIT).await.unwrap();
+        b.select(&css("#status"), &[SelectBy::Label("succeeded_with_exceptions".into())], true, WAIT).await.unwrap();
         b.click(&xpath("//button[normalize-space(.)='Show']"), WAIT).await.unwrap();
-        b.wait_for(&Condition::Url("status=succeeded_with_exceptions".into()), WAIT).await.unwrap();
+        wait_url(b, "status=succeeded_with_exceptions").await;
         b.click(&xpath("//table//a[normalize-space(.)='1']"), WAIT).await.unwrap();
-        b.wait_for(&Condition::Element(css("img.evidence")), WAIT).await.unwrap();
+        wait_element(b, css("img.evidence")).await;
         let shown = b
             .run_script(
                 "const i = document.querySelector('img.evidence'); return String(i.complete && i.naturalWidth > 100);",
@@ -124,23 +151,23 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
             .unwrap();
         assert_eq!(shown, "true", "the screenshot is shown inline");
         b.goto(&format!("{base}/runs?status=failed")).await.unwrap();
-        b.wait_for(&Condition::Text("Runs: 0".into()), WAIT).await.unwrap();
+        wait_text(b, "Runs: 0").await;
 
         // The case officer: the link from the mail, "handled by hand", gone from the list.
         b.goto(&case_url).await.unwrap();
         let title = b.read_text(&css("h1"), WAIT).await.unwrap();
         assert!(title.contains(&config.errands[1].id), "{title}");
         b.click(&xpath("//button[normalize-space(.)='Handled by hand']"), WAIT).await.unwrap();
-        b.wait_for(&Condition::Text("is marked as handled by hand".into()), WAIT).await.unwrap();
+        wait_text(b, "is marked as handled by hand").await;
         b.goto(&format!("{base}/cases")).await.unwrap();
-        b.wait_for(&Condition::Text("No case is waiting.".into()), WAIT).await.unwrap();
+        wait_text(b, "No case is waiting.").await;
 
         // Run now: the new run's page, and the run in the list.
         b.goto(&format!("{base}/")).await.unwrap();
         b.click(&xpath("//button[@aria-label='Run now vaccination-consent']"), WAIT).await.unwrap();
-        b.wait_for(&Condition::Url("/runs/2".into()), WAIT).await.unwrap();
+        wait_url(b, "/runs/2").await;
         b.goto(&format!("{base}/runs")).await.unwrap();
-        b.wait_for(&Condition::Element(xpath("//table//a[normalize-space(.)='2']")), WAIT).await.unwrap();
+        wait_element(b, xpath("//table//a[normalize-space(.)='2']")).await;
         wide.close().await;
     });
     drop(console);

@@ -86,7 +86,10 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
     assert_eq!(item["status"], "system_exception");
     assert_eq!(item["key"], config.errands[0].id);
     let message = item["message"].as_str().unwrap();
-    assert!(message.starts_with("line 24: `wait_for` failed: no element matched within 300ms"), "{message}");
+    assert!(
+        message.starts_with("line 24: `wait_for` failed: wait_for visible `#no-such-element` was not met within 300ms"),
+        "{message}"
+    );
 
     let evidence = item["evidence"].as_array().unwrap();
     let png = evidence.iter().find(|e| e["kind"] == "screenshot").expect("a screenshot");

@@ -21,6 +21,12 @@ impl Validator<'_> {
         })
     }
 
+    pub(super) fn assert_step(&mut self, node: &Node, fields: &Fields<'_>, in_item: bool) -> Option<Action> {
+        let condition = self.condition(node, in_item);
+        let message = fields.get("message").and_then(|n| self.template(n, "what the failure says", in_item));
+        Some(Action::Assert { condition: condition?, message })
+    }
+
     pub(super) fn skip_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
         Some(Action::Skip { message: self.template(node, "why the case is already done", in_item)? })
     }

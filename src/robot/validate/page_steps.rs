@@ -1,6 +1,10 @@
 //! The keys of the steps that act on the page, checked into their actions.
 
-use crate::robot::step::{Action, Choice, WaitTarget, WindowSpec};
+use crate::robot::condition::Condition;
+use crate::robot::expr::Template;
+use crate::robot::locator::{Locator, Strategy};
+use crate::robot::step::{Action, Choice, FrameTarget, Gesture, History, WindowSpec};
+use crate::robot::validate::conditions::condition_keys;
 use crate::robot::validate::{Fields, Validator};
 use crate::robot::yaml::{Node, Value};
 
@@ -72,42 +76,53 @@ impl Validator<'_> {
         Some(Action::Type { target: target?, text: text?, clear })
     }
 
-    pub(super) fn select_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+    /// `select` and `deselect`: `from`, and `label` or `value`, each one
+    /// text or a list of them.
+    pub(super) fn select_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
         let f = self.mapping(node, &["from", "label", "value"], "a mapping with `from` and `label` or `value`")?;
-        let target = self.required(node, &f, "from", "select").and_then(|n| self.locator(n, in_item));
-        let choice = match (f.get("label"), f.get("value")) {
-            (Some(n), None) => self.template(n, "an option's label", in_item).map(Choice::Label),
-            (None, Some(n)) => self.template(n, "an option's value", in_item).map(Choice::Value),
+        let target = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
+        let (list, make): (&Node, fn(_) -> Choice) = match (f.get("label"), f.get("value")) {
+            (Some(n), None) => (n, Choice::Label),
+            (None, Some(n)) => (n, Choice::Value),
             _ => {
-                self.d.error(node.pos, 1, "`select` needs exactly one of `label` or `value`");
-                None
+                self.d.error(node.pos, 1, format!("`{keyword}` needs exactly one of `label` or `value`"));
+                return None;
             }
         };
-        Some(Action::Select { target: target?, choice: choice? })
+        let nodes: Vec<&Node> = match &list.value {
+            Value::Seq(items) if !items.is_empty() => items.iter().collect(),
+            Value::Seq(_) => {
+                self.d.error(list.pos, 1, "an empty list picks nothing: name at least one option");
+                return None;
+            }
+            _ => vec![list],
+        };
+        let choices: Option<Vec<Choice>> =
+            nodes.into_iter().map(|n| self.template(n, "an option's label or value", in_item).map(make)).collect();
+        Some(Action::Select { target: target?, choices: choices?, selected: keyword == "select" })
     }
 
+    /// A locator (waited for until visible), `element:`, `present:`,
+    /// `gone:`, or any condition.
     pub(super) fn wait_for_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
         if let Value::Str(_) | Value::Seq(_) = node.value {
-            return Some(Action::WaitFor { target: WaitTarget::Element(self.locator(node, in_item)?) });
+            return Some(Action::WaitFor { condition: Condition::Visible(self.locator(node, in_item)?) });
         }
-        let f = self.mapping(
-            node,
-            &["element", "text", "gone", "url"],
-            "a locator, or a mapping with `element`, `text`, `gone` or `url`",
-        )?;
-        let target = match (f.get("element"), f.get("text"), f.get("gone"), f.get("url")) {
-            (Some(n), None, None, None) => self.locator(n, in_item).map(WaitTarget::Element),
-            (None, Some(n), None, None) => self.template(n, "the text to wait for", in_item).map(WaitTarget::Text),
-            (None, None, Some(n), None) => self.locator(n, in_item).map(WaitTarget::Gone),
-            (None, None, None, Some(n)) => {
-                self.template(n, "part of the address to wait for", in_item).map(WaitTarget::Url)
+        let mut keys = condition_keys();
+        keys.extend(["element", "gone"]);
+        let f = self.mapping(node, &keys, "a locator, or a condition such as `visible: LOCATOR` or `text: TEXT`")?;
+        for (key, make) in [("element", Condition::Visible as fn(_) -> _), ("gone", Condition::Hidden)] {
+            if let Some(n) = f.get(key) {
+                if let Value::Map(entries) = &node.value
+                    && entries.len() > 1
+                {
+                    self.d.error(node.pos, 1, format!("`wait_for` with `{key}` takes nothing else"));
+                    return None;
+                }
+                return Some(Action::WaitFor { condition: make(self.locator(n, in_item)?) });
             }
-            _ => {
-                self.d.error(node.pos, 1, "`wait_for` needs exactly one of `element`, `text`, `gone` or `url`");
-                None
-            }
-        };
-        Some(Action::WaitFor { target: target? })
+        }
+        Some(Action::WaitFor { condition: self.condition_fields(node, &f, in_item)? })
     }
 
     pub(super) fn read_text_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
@@ -144,13 +159,69 @@ impl Validator<'_> {
         Some(Action::Press { keys: keys?, target })
     }
 
+    /// `top`, `parent`, a locator, `{name: NAME}` or `{index: N}`.
     pub(super) fn frame_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
-        match &node.value {
-            Value::Str(s) if s == "top" => Some(Action::Frame { target: None }),
-            Value::Int(_) => self.frame_by_number(node),
-            Value::Str(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => self.frame_by_number(node),
-            _ => Some(Action::Frame { target: Some(self.locator(node, in_item)?) }),
+        let target = match &node.value {
+            Value::Str(s) if s == "top" => FrameTarget::Top,
+            Value::Str(s) if s == "parent" => FrameTarget::Parent,
+            Value::Int(_) => return self.frame_by_number(node),
+            Value::Str(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => {
+                return self.frame_by_number(node);
+            }
+            Value::Map(_) => {
+                let f = self.mapping(node, &["name", "index"], "a mapping with `name` or `index`")?;
+                match (f.get("name"), f.get("index")) {
+                    (Some(n), None) => {
+                        let name = self.string(n, "a frame's name or id")?;
+                        let lit = crate::robot::locator::xpath_literal(&name);
+                        let xpath = format!("//*[self::frame or self::iframe][@name={lit} or @id={lit}]");
+                        FrameTarget::Element(Locator {
+                            strategy: Strategy::XPath,
+                            value: Template::literal(&xpath),
+                            prefix_len: 0,
+                            fallbacks: Vec::new(),
+                        })
+                    }
+                    (None, Some(n)) => match n.value {
+                        Value::Int(i) if (0..=i64::from(u16::MAX)).contains(&i) => FrameTarget::Index(i as u16),
+                        _ => {
+                            self.wrong_type(n, "a frame's number, from 0");
+                            return None;
+                        }
+                    },
+                    _ => {
+                        self.d.error(node.pos, 1, "`frame` needs exactly one of `name` or `index`");
+                        return None;
+                    }
+                }
+            }
+            _ => FrameTarget::Element(self.locator(node, in_item)?),
+        };
+        Some(Action::Frame { target })
+    }
+
+    pub(super) fn pointer_step(&mut self, gesture: Gesture, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::Pointer { target: self.locator(node, in_item)?, gesture })
+    }
+
+    pub(super) fn clear_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        Some(Action::Clear { target: self.locator(node, in_item)? })
+    }
+
+    pub(super) fn drag_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["from", "to"], "a mapping with `from` and `to`")?;
+        let from = self.required(node, &f, "from", "drag").and_then(|n| self.locator(n, in_item));
+        let to = self.required(node, &f, "to", "drag").and_then(|n| self.locator(n, in_item));
+        Some(Action::Drag { from: from?, to: to? })
+    }
+
+    /// `back:`, `forward:` and `refresh:` take no value.
+    pub(super) fn history_step(&mut self, go: History, node: &Node) -> Option<Action> {
+        if !matches!(node.value, Value::Null) {
+            self.wrong_type(node, "nothing (write the step as `- back` or `- back:`)");
+            return None;
         }
+        Some(Action::History { go })
     }
 
     pub(super) fn window_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
@@ -236,8 +307,8 @@ impl Validator<'_> {
 
     fn frame_by_number(&mut self, node: &Node) -> Option<Action> {
         let width = node.value.as_text().map_or(1, |s| s.chars().count());
-        let message = "a frame is found by a locator, not by its number: write `frame[name=main]`, \
-                       or `iframe:nth-of-type(2)` for the second iframe";
+        let message = "a frame's number is written `frame: {index: 1}` (counting from 0); \
+                       a locator such as `frame[name=main]` or `{name: main}` says more";
         self.d.error(node.pos, width, message);
         None
     }

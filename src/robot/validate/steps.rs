@@ -2,7 +2,9 @@
 //! the `Step` the runner executes.
 
 use crate::robot::diagnostic::did_you_mean;
-use crate::robot::step::{Action, COMMON_KEYS, Check, FILL_KEYS, IF_KEYS, JsonTemplate, Keyword, Step};
+use crate::robot::step::{
+    ASSERT_KEYS, Action, COMMON_KEYS, FILL_KEYS, Gesture, History, IF_KEYS, JsonTemplate, Keyword, Step,
+};
 use crate::robot::yaml::{Key, Node, Pos, Value};
 
 use super::{Fields, Validator};
@@ -17,6 +19,14 @@ impl Validator<'_> {
     }
 
     pub(super) fn step(&mut self, node: &Node, in_item: bool) -> Option<Step> {
+        // `- back`, `- forward` and `- refresh` need no value.
+        if let Value::Str(s) = &node.value
+            && let Some(keyword @ (Keyword::Back | Keyword::Forward | Keyword::Refresh)) = Keyword::parse(s)
+        {
+            let null = Node { value: Value::Null, pos: node.pos };
+            let action = self.action(keyword, node.pos, &null, &Fields { entries: &[] }, in_item)?;
+            return Some(Step { action, pos: node.pos, timeout: None, name: None, sensitive: false });
+        }
         let Value::Map(entries) = &node.value else {
             match &node.value {
                 Value::Str(s) if Keyword::parse(s).is_some() => {
@@ -28,11 +38,22 @@ impl Validator<'_> {
         };
         let is_if = entries.iter().any(|(k, _)| k.name == "if");
         let is_fill = entries.iter().any(|(k, _)| k.name == "fill");
+        let is_assert = entries.iter().any(|(k, _)| k.name == "assert");
         let mut action_entry = None;
         for (key, value) in entries {
             if FILL_KEYS.contains(&key.name.as_str()) {
                 if !is_fill {
                     self.d.error(key.pos, key.name.chars().count(), format!("`{}` belongs to a `fill` step", key.name));
+                }
+                continue;
+            }
+            if ASSERT_KEYS.contains(&key.name.as_str()) {
+                if !is_assert {
+                    self.d.error(
+                        key.pos,
+                        key.name.chars().count(),
+                        format!("`{}` belongs to an `assert` step", key.name),
+                    );
                 }
                 continue;
             }
@@ -93,11 +114,21 @@ impl Validator<'_> {
     ) -> Option<Action> {
         match keyword {
             Keyword::If => self.if_step(pos, node, fields, in_item),
+            Keyword::Assert => self.assert_step(node, fields, in_item),
             Keyword::Goto => self.goto_step(node, in_item),
             Keyword::Click => self.click_step(node, in_item),
+            Keyword::Hover => self.pointer_step(Gesture::Hover, node, in_item),
+            Keyword::DoubleClick => self.pointer_step(Gesture::DoubleClick, node, in_item),
+            Keyword::RightClick => self.pointer_step(Gesture::RightClick, node, in_item),
+            Keyword::Drag => self.drag_step(node, in_item),
+            Keyword::Clear => self.clear_step(node, in_item),
+            Keyword::Back => self.history_step(History::Back, node),
+            Keyword::Forward => self.history_step(History::Forward, node),
+            Keyword::Refresh => self.history_step(History::Refresh, node),
             Keyword::Fill => self.fill_step(node, fields, in_item),
             Keyword::Type => self.type_step(node, in_item),
-            Keyword::Select => self.select_step(node, in_item),
+            Keyword::Select => self.select_step("select", node, in_item),
+            Keyword::Deselect => self.select_step("deselect", node, in_item),
             Keyword::WaitFor => self.wait_for_step(node, in_item),
             Keyword::ReadText => self.read_text_step("read_text", node, in_item),
             Keyword::ReadTable => self.read_text_step("read_table", node, in_item),
@@ -134,15 +165,8 @@ impl Validator<'_> {
         };
         let mut ok = !names.is_empty();
         for (name, pos) in &names {
-            if !crate::robot::step::KEYS.contains(&name.as_str()) {
-                let hint = did_you_mean(name, crate::robot::step::KEYS)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                self.d.error(
-                    *pos,
-                    name.chars().count(),
-                    format!("`{name}` is not a key's name{hint} (known: {})", crate::robot::step::KEYS.join(", ")),
-                );
+            if let Err(message) = crate::robot::step::check_key(name) {
+                self.d.error(*pos, name.chars().count(), message);
                 ok = false;
             }
         }
@@ -164,24 +188,6 @@ impl Validator<'_> {
             Value::Map(entries) => JsonTemplate::Object(
                 entries.iter().map(|(k, v)| (k.name.clone(), self.json_template(v, in_item))).collect(),
             ),
-        }
-    }
-
-    pub(super) fn condition(&mut self, node: &Node, in_item: bool) -> Option<Check> {
-        let what = "a condition: `exists: LOCATOR`, `text: TEXT`, or `value: TEXT` with `equals: TEXT`";
-        let f = self.mapping(node, &["exists", "text", "value", "equals"], what)?;
-        match (f.get("exists"), f.get("text"), f.get("value"), f.get("equals")) {
-            (Some(n), None, None, None) => self.locator(n, in_item).map(Check::Exists),
-            (None, Some(n), None, None) => self.template(n, "the text to look for", in_item).map(Check::Text),
-            (None, None, Some(a), Some(b)) => {
-                let a = self.template(a, "a value", in_item);
-                let b = self.template(b, "the value to compare with", in_item);
-                Some(Check::Equals(a?, b?))
-            }
-            _ => {
-                self.d.error(node.pos, 1, format!("expected {what}"));
-                None
-            }
         }
     }
 }

@@ -65,8 +65,9 @@ fn new_steps_report_their_mistakes() {
     assert_eq!(
         errs,
         [
-            "r.yaml:3:12: `Entr` is not a key's name; did you mean `Enter`? (known: Enter, Tab, Escape, Backspace, \
-             Delete, Space, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, Home, End, PageUp, PageDown)",
+            "r.yaml:3:12: `Entr` is not a key's name; did you mean `Enter`? (known: one character, Enter, Tab, \
+             Escape, Backspace, Delete, Space, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, Home, End, PageUp, \
+             PageDown, Insert, F1 to F12)",
             "r.yaml:4:13: expected `accept` or `dismiss`",
             "r.yaml:5:13: `window` needs `title`",
             "r.yaml:5:14: unknown key `titel`; did you mean `title`? (expected one of `title`)",
@@ -211,7 +212,7 @@ fn locators_that_can_never_work_are_reported_where_they_stand() {
         "name: x\nsetup:\n",
         "  - click: \"##bad\"\n",
         "  - click: \"xpath://a[\"\n",
-        "  - click: \"partial:Spara\"\n",
+        "  - click: \"button:Spara\"\n",
         "  - click: \"lable:Namn\"\n",
         "  - frame: \"1\"\n",
         "  - click: \"#ok-${x}\"\n",
@@ -222,9 +223,9 @@ fn locators_that_can_never_work_are_reported_where_they_stand() {
         [
             "r.yaml:3:12: `##bad` is not a valid CSS selector: `#` must be followed by a name",
             "r.yaml:4:12: `//a[` is not a valid XPath expression: `[` is not closed",
-            "r.yaml:5:12: `partial:` is not a locator prefix (they are css, xpath, text, link, label, id, name)",
-            "r.yaml:6:12: `lable:` is not a locator prefix (they are css, xpath, text, link, label, id, name); did you mean `label:`?",
-            "r.yaml:7:12: a frame is found by a locator, not by its number: write `frame[name=main]`, or `iframe:nth-of-type(2)` for the second iframe",
+            "r.yaml:5:12: `button:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name)",
+            "r.yaml:6:12: `lable:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name); did you mean `label:`?",
+            "r.yaml:7:12: a frame's number is written `frame: {index: 1}` (counting from 0); a locator such as `frame[name=main]` or `{name: main}` says more",
         ]
     );
 }

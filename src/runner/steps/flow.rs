@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, Condition};
+use crate::browser::Browser;
+use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
-use crate::robot::step::{Check, Step};
+use crate::robot::step::Step;
 use crate::runner::event::{Block, RunEvent};
-use crate::runner::failure::Failure;
+use crate::runner::failure::{Failure, SystemError};
 use crate::runner::helpers::restore;
 use crate::runner::run::Runner;
 
@@ -20,7 +21,7 @@ impl<B: Browser> Runner<'_, B> {
 
     pub(super) async fn if_step(
         &mut self,
-        condition: &Check,
+        condition: &Condition,
         then: &[Step],
         otherwise: &[Step],
         block: Block,
@@ -28,6 +29,32 @@ impl<B: Browser> Runner<'_, B> {
     ) -> Result<(), Failure> {
         let holds = self.holds(condition).await?;
         self.block(block, if holds { then } else { otherwise }, item).await
+    }
+
+    /// A system exception unless the condition holds: now, or within the
+    /// step's own `timeout` when it has one.
+    pub(super) async fn assert(
+        &mut self,
+        condition: &Condition,
+        message: Option<&Template>,
+        timeout: Option<Duration>,
+    ) -> Result<(), Failure> {
+        let held = match timeout {
+            Some(timeout) => match self.wait_until(condition, timeout, "assert").await {
+                Err(Failure::System(SystemError::TimedOut { .. })) => false,
+                other => other.map(|_| true)?,
+            },
+            None => self.holds(condition).await?,
+        };
+        if held {
+            return Ok(());
+        }
+        let what = format!("assert {} does not hold", condition.describe());
+        let message = match message {
+            Some(m) => format!("{} ({what})", self.render_message(m)),
+            None => what,
+        };
+        Err(SystemError::AssertFailed { message }.into())
     }
 
     pub(super) async fn for_each(
@@ -113,29 +140,5 @@ impl<B: Browser> Runner<'_, B> {
             restore(&mut self.scope.vars, &name, before);
         }
         result
-    }
-
-    /// Tests an `if` condition once, now.
-    async fn holds(&mut self, condition: &Check) -> Result<bool, Failure> {
-        match condition {
-            Check::Exists(l) => {
-                for candidate in l.candidates() {
-                    let selector = self.resolve(candidate)?;
-                    if self.browser.exists(&selector).await? {
-                        return Ok(true);
-                    }
-                }
-                Ok(false)
-            }
-            Check::Text(t) => {
-                let text = t.render(&self.scope)?;
-                match self.browser.wait_for(&Condition::Text(text), Duration::ZERO).await {
-                    Ok(()) => Ok(true),
-                    Err(BrowserError::NotFound { .. } | BrowserError::Timeout { .. }) => Ok(false),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            Check::Equals(a, b) => Ok(a.render(&self.scope)? == b.render(&self.scope)?),
-        }
     }
 }

@@ -22,15 +22,21 @@ impl<B: Browser> Runner<'_, B> {
             Action::Click { target } => self.click(target, timeout, item).await,
             Action::Fill { fields, submit } => self.fill(fields, submit.as_ref(), timeout, item).await,
             Action::Type { target, text, clear } => self.type_text(target, text, *clear, timeout, item).await,
-            Action::Select { target, choice } => self.select(target, choice, timeout, item).await,
-            Action::WaitFor { target } => self.wait_for(target, timeout, item).await,
+            Action::Select { target, choices, selected } => {
+                self.select(target, choices, *selected, timeout, item).await
+            }
+            Action::WaitFor { condition } => self.wait_for(condition, timeout, item).await,
             Action::ReadText { from, into, attribute } => {
                 self.read_text(from, into, attribute.as_deref(), timeout, item).await
             }
             Action::ReadTable { from, into } => self.read_table(from, into, timeout, item).await,
             Action::SetChecked { target, checked } => self.set_checked(target, *checked, timeout, item).await,
             Action::Press { keys, target } => self.press(keys, target.as_ref(), timeout, item).await,
-            Action::Frame { target } => self.frame(target.as_ref(), timeout, item).await,
+            Action::Frame { target } => self.frame(target, timeout, item).await,
+            Action::Pointer { target, gesture } => self.pointer(target, *gesture, timeout, item).await,
+            Action::Drag { from, to } => self.drag(from, to, timeout, item).await,
+            Action::Clear { target } => self.clear(target, timeout, item).await,
+            Action::History { go } => Ok(self.browser.history(*go).await?),
             Action::Window { target } => self.window(target, timeout).await,
             Action::Dialog { accept, prompt, into } => {
                 self.dialog(*accept, prompt.as_ref(), into.as_ref(), timeout).await
@@ -50,6 +56,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Fail { message } => Err(Failure::Business(self.render_message(message))),
             Action::Skip { message } => Err(Failure::Skip(self.render_message(message))),
             Action::Log { message } => self.log(message, item),
+            Action::Assert { condition, message } => self.assert(condition, message.as_ref(), step.timeout).await,
             Action::If { condition, then, otherwise } => self.if_step(condition, then, otherwise, block, item).await,
             Action::ForEach { list, name, steps } => self.for_each(list, name, steps, block, item).await,
             Action::Retry { times, pause, steps } => self.retry(*times, *pause, steps, block, item).await,

@@ -1,16 +1,16 @@
 //! Steps that act on the page: navigation, fields, waits, reading, frames,
 //! windows, dialogs, files and JavaScript.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, Condition, DialogAnswer, SelectBy, WindowTarget};
+use crate::browser::{Browser, BrowserError, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
+use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
-use crate::robot::step::{Choice, WaitTarget, WindowSpec};
+use crate::robot::step::{Choice, FrameTarget, Gesture, WindowSpec};
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
-use crate::runner::helpers::ListMeans;
 use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
@@ -68,40 +68,39 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn select(
         &mut self,
         target: &Locator,
-        choice: &Choice,
+        choices: &[Choice],
+        selected: bool,
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
         let selector = self.locate(target, timeout, item).await?;
-        let choice = match choice {
-            Choice::Label(t) => SelectBy::Label(t.render(&self.scope)?),
-            Choice::Value(t) => SelectBy::Value(t.render(&self.scope)?),
-        };
-        Ok(self.browser.select(&selector, &choice, timeout).await?)
+        let mut wanted = Vec::with_capacity(choices.len());
+        for choice in choices {
+            wanted.push(match choice {
+                Choice::Label(t) => SelectBy::Label(t.render(&self.scope)?),
+                Choice::Value(t) => SelectBy::Value(t.render(&self.scope)?),
+            });
+        }
+        Ok(self.browser.select(&selector, &wanted, selected, timeout).await?)
     }
 
+    /// Waits for the condition; for a locator list waited for until one is
+    /// visible, the log says which entry it was.
     pub(super) async fn wait_for(
         &mut self,
-        target: &WaitTarget,
+        condition: &Condition,
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
-        let condition = match target {
-            WaitTarget::Element(l) => Condition::Element(self.locate_as(l, timeout, item, ListMeans::Outcomes).await?),
-            WaitTarget::Text(t) => Condition::Text(t.render(&self.scope)?),
-            WaitTarget::Url(t) => Condition::Url(t.render(&self.scope)?),
-            // Gone means every entry of a list is gone, within the one timeout.
-            WaitTarget::Gone(l) => {
-                let deadline = Instant::now() + timeout;
-                for candidate in l.candidates() {
-                    let gone = Condition::Gone(self.resolve(candidate)?);
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    self.browser.wait_for(&gone, left).await.map_err(|e| timed_out(e, &gone, timeout))?;
-                }
-                return Ok(());
-            }
-        };
-        self.browser.wait_for(&condition, timeout).await.map_err(|e| timed_out(e, &condition, timeout))?;
+        let answers = self.wait_until(condition, timeout, "wait_for").await?;
+        if let Condition::Visible(locator) = condition
+            && !locator.fallbacks.is_empty()
+            && let Some(index) = answers.iter().position(|a| a.found && a.visible)
+        {
+            let chosen = locator.candidates().nth(index).unwrap_or(locator).own_source();
+            let message = format!("locator {} of {} matched: {chosen}", index + 1, locator.fallbacks.len() + 1);
+            self.emit(RunEvent::Log { item, message });
+        }
         Ok(())
     }
 
@@ -164,12 +163,50 @@ impl<B: Browser> Runner<'_, B> {
 
     pub(super) async fn frame(
         &mut self,
-        target: Option<&Locator>,
+        target: &FrameTarget,
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
-        let selector = self.locate_optional(target, timeout, item).await?;
-        Ok(self.browser.frame(selector.as_ref(), timeout).await?)
+        let target = match target {
+            FrameTarget::Top => FrameSwitch::Top,
+            FrameTarget::Parent => FrameSwitch::Parent,
+            FrameTarget::Index(i) => FrameSwitch::Index(*i),
+            FrameTarget::Element(l) => FrameSwitch::Element(self.locate(l, timeout, item).await?),
+        };
+        Ok(self.browser.frame(&target, timeout).await?)
+    }
+
+    pub(super) async fn pointer(
+        &mut self,
+        target: &Locator,
+        gesture: Gesture,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        Ok(self.browser.pointer(&selector, gesture, timeout).await?)
+    }
+
+    pub(super) async fn drag(
+        &mut self,
+        from: &Locator,
+        to: &Locator,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let from = self.locate(from, timeout, item).await?;
+        let to = self.locate(to, timeout, item).await?;
+        Ok(self.browser.drag(&from, &to, timeout).await?)
+    }
+
+    pub(super) async fn clear(
+        &mut self,
+        target: &Locator,
+        timeout: Duration,
+        item: Option<usize>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, item).await?;
+        Ok(self.browser.clear(&selector, timeout).await?)
     }
 
     pub(super) async fn window(&mut self, target: &WindowSpec, timeout: Duration) -> Result<(), Failure> {
@@ -274,15 +311,5 @@ impl<B: Browser> Runner<'_, B> {
         let path = self.write_evidence(&format!("{name}.png"), &png)?;
         self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
         Ok(())
-    }
-}
-
-/// A wait that ran out becomes a timeout that names what it waited for.
-fn timed_out(error: BrowserError, condition: &Condition, limit: Duration) -> Failure {
-    match error {
-        BrowserError::Timeout { .. } => {
-            Failure::System(SystemError::TimedOut { waited_for: format!("wait_for {condition}"), limit })
-        }
-        other => other.into(),
     }
 }
