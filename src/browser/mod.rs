@@ -13,8 +13,9 @@ use std::time::Duration;
 use serde::Serialize;
 use thiserror::Error;
 
+pub use crate::robot::keys::KEYS;
 pub use crate::robot::locator::Selector;
-pub use crate::robot::step::{Gesture, History, KEYS};
+pub use crate::robot::step::{Gesture, History};
 
 /// How often a wait looks again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);

@@ -284,8 +284,11 @@ impl WebDriverBrowser {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let element =
-                if actionable { self.actionable(target, left).await? } else { self.element(target, left).await? };
+            let element = if actionable {
+                self.actionable(target, deadline, timeout).await?
+            } else {
+                self.element(target, left).await?
+            };
             match act(element).await {
                 Ok(()) => return Ok(()),
                 Err(e) if retryable(&e) && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
@@ -302,9 +305,9 @@ impl WebDriverBrowser {
     async fn actionable(
         &self,
         target: &Selector,
+        deadline: Instant,
         timeout: Duration,
     ) -> Result<fantoccini::elements::Element, BrowserError> {
-        let deadline = Instant::now() + timeout;
         let mut why = None;
         loop {
             let state = self.client.execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
@@ -1006,8 +1009,8 @@ impl Browser for WebDriverBrowser {
     async fn drag(&mut self, from: &Selector, to: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
         let deadline = Instant::now() + timeout;
-        let source = self.actionable(from, timeout).await?;
-        let target = self.actionable(to, deadline.saturating_duration_since(Instant::now())).await?;
+        let source = self.actionable(from, deadline, timeout).await?;
+        let target = self.actionable(to, deadline, timeout).await?;
         // Chromium does not start HTML drag and drop from WebDriver's mouse,
         // so a `draggable` element gets the drag events a person's drag fires.
         let html = self.client.execute(DRAG_HTML, vec![json!(source), json!(target)]).await.map_err(error)?;

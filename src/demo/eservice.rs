@@ -26,6 +26,14 @@ pub struct EService {
     pub password: String,
     pub errands: Vec<Errand>,
     sessions: Sessions,
+    /// The Bearer token the JSON API asks for (the citizen's `correct` excepted).
+    pub api_token: String,
+    /// Errands per page of `GET /api/errands`; the answer's `next` leads on.
+    pub api_page_size: usize,
+    /// Requests the API refused for want of the token.
+    pub api_refused: u32,
+    /// The status each errand was last given through the API, by errand id.
+    pub statuses: Vec<(String, String)>,
 }
 
 /// The kinds of errand the platform receives, one per municipal flow.
@@ -99,7 +107,16 @@ impl Errand {
 
 impl EService {
     pub fn new(username: &str, password: &str, errands: Vec<Errand>) -> Self {
-        Self { username: username.into(), password: password.into(), errands, sessions: Sessions::default() }
+        Self {
+            username: username.into(),
+            password: password.into(),
+            errands,
+            sessions: Sessions::default(),
+            api_token: DEMO_ESERVICE_API_TOKEN.into(),
+            api_page_size: 3,
+            api_refused: 0,
+            statuses: Vec::new(),
+        }
     }
 
     /// The citizen's correction: new values for fields by id. False when
@@ -121,6 +138,9 @@ impl EService {
     }
 }
 
+/// The API's Bearer token in the demo (made up, not a secret).
+pub const DEMO_ESERVICE_API_TOKEN: &str = "demo-api-token";
+
 type Shared = Arc<Mutex<EService>>;
 
 pub fn router(state: Shared) -> Router {
@@ -133,6 +153,7 @@ pub fn router(state: Shared) -> Router {
         .route("/errands/{id}/attachment", get(attachment))
         .route("/api/errands", get(api_errands))
         .route("/api/errands/{id}/handled", post(api_mark_handled))
+        .route("/api/errands/{id}/status", post(api_set_status))
         .route("/api/errands/{id}/correct", post(api_correct))
         .with_state(state)
 }
@@ -284,13 +305,28 @@ struct AfterQuery {
 
 /// The platform's JSON API: submitted errands after an errand id, in id
 /// order, of one type if asked; each field under its id (`-` read as `_`).
-async fn api_errands(State(state): State<Shared>, Query(q): Query<AfterQuery>) -> axum::Json<serde_json::Value> {
-    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+async fn api_errands(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<AfterQuery>) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(refused) = refuse_without_token(&mut s, &headers) {
+        return refused;
+    }
     let after = q.after.unwrap_or_default();
     let kind = q.kind.unwrap_or_default();
     let mut errands: Vec<&Errand> =
         s.errands.iter().filter(|e| !e.handled && e.id > after && (kind.is_empty() || e.kind.slug() == kind)).collect();
     errands.sort_by(|a, b| a.id.cmp(&b.id));
+    let more = errands.len() > s.api_page_size;
+    errands.truncate(s.api_page_size);
+    let next = match errands.last() {
+        Some(last) if more => {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("type", &kind)
+                .append_pair("after", &last.id)
+                .finish();
+            serde_json::json!(format!("/api/errands?{query}"))
+        }
+        _ => serde_json::Value::Null,
+    };
     let list: Vec<serde_json::Value> = errands
         .iter()
         .map(|e| {
@@ -312,12 +348,51 @@ async fn api_errands(State(state): State<Shared>, Query(q): Query<AfterQuery>) -
             object
         })
         .collect();
-    axum::Json(serde_json::json!({ "errands": list }))
+    axum::Json(serde_json::json!({ "errands": list, "next": next })).into_response()
+}
+
+/// A 401 with a JSON reason unless the request carries the API's Bearer token.
+fn refuse_without_token(s: &mut EService, headers: &HeaderMap) -> Option<Response> {
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if given.strip_prefix("Bearer ").is_some_and(|t| t == s.api_token) {
+        return None;
+    }
+    s.api_refused += 1;
+    let reason = if given.is_empty() { "an Authorization: Bearer token is required" } else { "the token is not valid" };
+    Some((StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": reason }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct StatusBody {
+    status: String,
+}
+
+/// Sets an errand's status as the citizen sees it (`Under handläggning`,
+/// `Komplettering begärd`, ...).
+async fn api_set_status(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<StatusBody>,
+) -> Response {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(refused) = refuse_without_token(&mut s, &headers) {
+        return refused;
+    }
+    if !s.errands.iter().any(|e| e.id == id) {
+        return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such errand" }))).into_response();
+    }
+    s.statuses.retain(|(errand, _)| *errand != id);
+    s.statuses.push((id.clone(), body.status.clone()));
+    axum::Json(serde_json::json!({ "id": id, "status": body.status })).into_response()
 }
 
 /// Marks an errand handled through the API; answers with the errand's state.
-async fn api_mark_handled(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+async fn api_mark_handled(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(refused) = refuse_without_token(&mut s, &headers) {
+        return refused;
+    }
     match s.errands.iter_mut().find(|e| e.id == id) {
         Some(e) => {
             e.handled = true;

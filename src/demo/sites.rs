@@ -21,6 +21,7 @@ pub const DEMO_JOURNAL_PASSWORD: &str = "demo-journal";
 pub const DEMO_CULTURE_PASSWORD: &str = "demo-kulturskola";
 pub const DEMO_WASTE_PASSWORD: &str = "demo-avfall";
 pub const DEMO_LEX_PASSWORD: &str = "demo-lex";
+pub use crate::demo::eservice::DEMO_ESERVICE_API_TOKEN;
 
 /// The secrets the sample robots read, with the demo's values.
 pub const DEMO_SECRETS: &[(&str, &str)] = &[
@@ -29,6 +30,7 @@ pub const DEMO_SECRETS: &[(&str, &str)] = &[
     ("CULTURE_PASSWORD", DEMO_CULTURE_PASSWORD),
     ("WASTE_PASSWORD", DEMO_WASTE_PASSWORD),
     ("LEX_PASSWORD", DEMO_LEX_PASSWORD),
+    ("ESERVICE_API_TOKEN", DEMO_ESERVICE_API_TOKEN),
 ];
 
 /// What the sites start with.

@@ -5,6 +5,7 @@ pub(crate) mod checks;
 pub(crate) mod condition;
 pub(crate) mod diagnostic;
 pub(crate) mod expr;
+pub(crate) mod keys;
 pub(crate) mod locator;
 pub(crate) mod model;
 pub(crate) mod selector_check;

@@ -76,6 +76,9 @@ pub struct Items {
     /// a crash): ending in `skip` means the case is already in the target
     /// system; finishing means it is not, and the case is redone.
     pub check: Option<Vec<Step>>,
+    /// Rows for which this does not hold are not cases at all (a condition
+    /// on the case's fields only).
+    pub filter: Option<crate::robot::condition::Condition>,
 }
 
 /// How the robot's exception mail is addressed and written.
@@ -156,5 +159,23 @@ pub enum ItemSource {
     /// An HTTP GET that answers JSON, for e-services with an API. With
     /// `cursor`, the largest value of that field among the cases settled is
     /// kept for the next run as `${cursor}`, so no case is fetched twice.
-    Http { url: Template, items_at: Option<String>, cursor: Option<String>, cursor_start: String },
+    /// `headers` are sent with every request (values may hold secrets);
+    /// `next` says where the answer names its next page.
+    Http {
+        url: Template,
+        items_at: Option<String>,
+        cursor: Option<String>,
+        cursor_start: String,
+        headers: Vec<(String, Template)>,
+        next: Option<NextPage>,
+    },
+}
+
+/// How an API says where its next page is: a field holding the next page's
+/// address (absolute or relative), or, with `param`, a cursor to send as
+/// that query parameter of the first request's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPage {
+    pub field: String,
+    pub param: Option<String>,
 }

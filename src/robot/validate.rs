@@ -29,7 +29,7 @@ const TOP_KEYS: &[&str] = &[
     "items",
     "teardown",
 ];
-const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "http", "key", "steps", "check"];
+const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "http", "key", "steps", "check", "filter"];
 const SOURCES: &[&str] = &["table", "csv", "json", "http"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
@@ -349,18 +349,47 @@ impl<'s> Validator<'s> {
         };
         let steps = fields.get("steps").map(|n| self.steps(n, true)).unwrap_or_default();
         let check = fields.get("check").map(|n| self.steps(n, true));
-        Some(Items { source: source?, key: key?, steps, check })
+        let filter = match fields.get("filter") {
+            Some(n) => {
+                let condition = self.condition(n, true)?;
+                if condition.needs_page() {
+                    let message = "`filter` looks at the case's fields, not at the page: use `value:` with \
+                                   `equals`, `contains` or `matches`, `valid:`, and `not`, `any`, `all`";
+                    self.d.error(n.pos, 1, message);
+                    return None;
+                }
+                Some(condition)
+            }
+            None => None,
+        };
+        Some(Items { source: source?, key: key?, steps, check, filter })
     }
 
     fn http_source(&mut self, node: &Node) -> Option<ItemSource> {
-        let keys = ["url", "items", "cursor", "cursor_start"];
-        let f = self.mapping(node, &keys, "a mapping with `url` and optionally `items`, `cursor`, `cursor_start`")?;
+        let keys = ["url", "items", "cursor", "cursor_start", "headers", "next"];
+        let f =
+            self.mapping(node, &keys, "a mapping with `url` and optionally `items`, `headers`, `next`, `cursor`")?;
         let url = self.required(node, &f, "url", "http").and_then(|n| self.template(n, "a URL", false));
         let items_at = f.get("items").and_then(|n| self.string(n, "where the list is in the answer (`data.errands`)"));
         let cursor = f.get("cursor").and_then(|n| self.string(n, "the field that orders the cases"));
         let cursor_start =
             f.get("cursor_start").and_then(|n| self.string(n, "the first run's cursor")).unwrap_or_default();
-        Some(ItemSource::Http { url: url?, items_at, cursor, cursor_start })
+        let headers = f.get("headers").map(|n| self.headers(n, false)).unwrap_or_default();
+        let next = match f.get("next") {
+            Some(n @ Node { value: Value::Map(_), .. }) => {
+                let g = self.mapping(n, &["field", "param"], "a mapping with `field` and `param`")?;
+                let field =
+                    self.required(n, &g, "field", "next").and_then(|n| self.string(n, "the field with the cursor"));
+                let param = g.get("param").and_then(|n| self.string(n, "the query parameter for the cursor"));
+                Some(crate::robot::model::NextPage { field: field?, param })
+            }
+            Some(n) => Some(crate::robot::model::NextPage {
+                field: self.string(n, "the field with the next page's address")?,
+                param: None,
+            }),
+            None => None,
+        };
+        Some(ItemSource::Http { url: url?, items_at, cursor, cursor_start, headers, next })
     }
 
     fn table_source(&mut self, node: &Node) -> Option<ItemSource> {

@@ -87,6 +87,11 @@ impl<B: Browser> Runner<'_, B> {
         Ok(prepared.node.holds(&answers))
     }
 
+    /// Whether a condition that needs no page holds (an `items.filter`).
+    pub(super) fn holds_here(&self, condition: &Condition) -> Result<bool, Failure> {
+        Ok(self.prepare(condition)?.node.holds(&[]))
+    }
+
     /// Waits until the condition holds, asking every `POLL_INTERVAL`; after
     /// `timeout` a timeout that names the condition. The answers that made
     /// it hold are returned (a locator list's entries, in order).

@@ -70,6 +70,11 @@ impl<B: Browser> Runner<'_, B> {
         template.render(&self.scope).unwrap_or_else(|_| template.source())
     }
 
+    /// HTTP headers with their references filled in.
+    pub(super) fn headers(&self, headers: &[(String, Template)]) -> Result<Vec<(String, String)>, Failure> {
+        headers.iter().map(|(name, value)| Ok((name.clone(), value.render(&self.scope)?))).collect()
+    }
+
     /// A path from a robot file: relative ones start at the robot's folder.
     pub(super) fn path(&self, template: &Template) -> Result<PathBuf, Failure> {
         let text = template.render(&self.scope)?;

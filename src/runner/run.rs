@@ -17,7 +17,7 @@ use chrono::{Local, Utc};
 use crate::browser::Browser;
 use crate::human::fmt_duration;
 use crate::redact::{Redactor, Secret};
-use crate::robot::model::{ItemSource, Robot};
+use crate::robot::model::{ItemSource, Items, Robot};
 use crate::runner::attempt::fingerprint;
 use crate::runner::event::{Block, EventSink, ItemStatus, LedgerEntry, RunEvent, RunStatus};
 use crate::runner::failure::{Failure, RunError, SystemError};
@@ -274,7 +274,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             reason = stopped(stop.as_mut()) => return Err(RunError::Stopped(reason)),
             rows = self.collect_items(&items.source) => rows,
         };
-        let rows = collected.map(|rows| self.selected(rows, &items.key));
+        let rows = collected.and_then(|rows| self.selected(rows, items));
         let rows = match rows {
             Ok(rows) => rows,
             Err(failure) => {
@@ -354,12 +354,26 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok(())
     }
 
-    /// The rows the person running the robot asked for: by key, then at most `max_items`.
-    fn selected(&self, rows: Vec<Row>, key_field: &str) -> Vec<Row> {
+    /// The rows that are cases: those `items.filter` lets through, then
+    /// those the person running the robot asked for, by key, at most `max_items`.
+    fn selected(&mut self, rows: Vec<Row>, items: &Items) -> Result<Vec<Row>, Failure> {
+        let mut kept = Vec::with_capacity(rows.len());
+        for row in rows {
+            let keep = match &items.filter {
+                Some(filter) => {
+                    self.scope.item = Some(row);
+                    let holds = self.holds_here(filter);
+                    let row = self.scope.item.take().unwrap_or_default();
+                    if holds? { Some(row) } else { None }
+                }
+                None => Some(row),
+            };
+            kept.extend(keep);
+        }
         let only = &self.selection.only;
-        let key_of = |row: &Row| row.iter().find(|(k, _)| k == key_field).map(|(_, v)| v.clone()).unwrap_or_default();
-        let chosen = rows.into_iter().filter(|row| only.is_empty() || only.contains(&key_of(row)));
-        chosen.take(self.selection.max_items.unwrap_or(usize::MAX)).collect()
+        let key_of = |row: &Row| row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
+        let chosen = kept.into_iter().filter(|row| only.is_empty() || only.contains(&key_of(row)));
+        Ok(chosen.take(self.selection.max_items.unwrap_or(usize::MAX)).collect())
     }
 
     /// Reads every item before the first is processed: from `run --input`'s
@@ -391,13 +405,16 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path } => Ok(read_csv(&base.join(path.render(&self.scope)?))?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
-            ItemSource::Http { url, items_at, .. } => {
+            ItemSource::Http { url, items_at, headers, next, .. } => {
                 let url = url.render(&self.scope)?;
-                let items_at = items_at.clone();
+                let (items_at, next) = (items_at.clone(), next.clone());
+                let headers = self.headers(headers)?;
                 let timeout = self.robot.timeouts.page_load;
-                let answer = tokio::task::spawn_blocking(move || fetch_json(&url, items_at.as_deref(), timeout))
-                    .await
-                    .map_err(|source| SystemError::Task { what: "HTTP request", source })?;
+                let answer = tokio::task::spawn_blocking(move || {
+                    fetch_json(&url, items_at.as_deref(), &headers, next.as_ref(), timeout)
+                })
+                .await
+                .map_err(|source| SystemError::Task { what: "HTTP request", source })?;
                 Ok(answer?)
             }
         }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::robot::model::NextPage;
+
 /// One case's fields, in the order of the source.
 pub(crate) type Row = Vec<(String, String)>;
 
@@ -35,6 +37,10 @@ pub(crate) enum SourceError {
     Status { method: String, status: u16, body: String },
     #[error("the answer is not JSON: {source}")]
     AnswerJson { source: serde_json::Error },
+    #[error("the API's next page is `{url}` again: its paging goes round in a circle")]
+    PagingLoop { url: String },
+    #[error("the API had more than {limit} pages")]
+    TooManyPages { limit: usize },
     #[error("the answer has no `{field}`")]
     NoField { field: String },
     #[error("expected a list of cases at `{at}`")]
@@ -205,25 +211,146 @@ mod tests {
     }
 }
 
+/// The most pages one read of an API may take, against a `next` that never ends.
+pub(crate) const MAX_API_PAGES: usize = 1000;
+
+/// One answer: its body and the `Link` header's `rel="next"` address.
+struct Answer {
+    text: String,
+    link_next: Option<String>,
+}
+
+/// Sends one request with JSON in and out; statuses are the caller's to judge.
+fn exchange(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&serde_json::Value>,
+    timeout: std::time::Duration,
+) -> Result<Answer, SourceError> {
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+    let answer = match method {
+        "get" => with_headers(agent.get(url), headers).call(),
+        _ => {
+            let text = body.map(serde_json::Value::to_string).unwrap_or_else(|| "{}".into());
+            let builder = if method == "put" { agent.put(url) } else { agent.post(url) };
+            with_headers(builder, headers).content_type("application/json").send(text.as_bytes())
+        }
+    };
+    let mut answer = answer.map_err(|e| SourceError::Request { method: method.to_uppercase(), source: Box::new(e) })?;
+    let status = answer.status().as_u16();
+    let link_next = answer.headers().get("link").and_then(|v| v.to_str().ok()).and_then(link_next);
+    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+    if status >= 400 {
+        // The answer's body says why; cut short, on one line (secrets in it
+        // are masked by the sinks, as everywhere).
+        let body: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(300).collect();
+        return Err(SourceError::Status { method: method.to_uppercase(), status, body });
+    }
+    Ok(Answer { text, link_next })
+}
+
+fn with_headers<B>(mut request: ureq::RequestBuilder<B>, headers: &[(String, String)]) -> ureq::RequestBuilder<B> {
+    request = request.header("Accept", "application/json");
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    request
+}
+
+/// The `rel="next"` address of a `Link` header.
+fn link_next(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let rel_next = params.split(';').any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        rel_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+/// `reference` (an address, a path or a query) read against `base`.
+fn resolve_url(base: &str, reference: &str) -> String {
+    if reference.starts_with("http://") || reference.starts_with("https://") {
+        return reference.to_string();
+    }
+    let origin_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[origin_end..].find('/').map_or(base.len(), |i| origin_end + i);
+    let without_query = base.split(['?', '#']).next().unwrap_or(base);
+    if reference.starts_with('/') {
+        format!("{}{reference}", &base[..path_start])
+    } else if reference.starts_with('?') {
+        format!("{without_query}{reference}")
+    } else {
+        let folder_end = without_query.rfind('/').filter(|i| *i >= path_start).map_or(without_query.len(), |i| i + 1);
+        format!("{}{reference}", &without_query[..folder_end])
+    }
+}
+
+/// `url` with the query parameter `name` set to `value` (replaced if there).
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    pairs.push((name.to_string(), value.to_string()));
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    format!("{path}?{query}")
+}
+
+/// The value at a dot path (`data.errands`) of a JSON answer.
+fn at_path<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    path.split('.').try_fold(value, |v, part| v.get(part))
+}
+
 /// GETs `url` and reads the cases from the JSON answer: the array at the dot
-/// path `items_at` (the whole answer without one), each object a case.
+/// path `items_at` (the whole answer without one), each object a case. The
+/// pages after it are read too: where `next` says, else where the answer's
+/// `Link` header's `rel="next"` points, up to `MAX_API_PAGES`.
 pub(crate) fn fetch_json(
     url: &str,
     items_at: Option<&str>,
+    headers: &[(String, String)],
+    next: Option<&NextPage>,
     timeout: std::time::Duration,
 ) -> Result<Vec<Row>, SourceError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).build().into();
-    let mut answer = agent
-        .get(url)
-        .header("Accept", "application/json")
-        .call()
-        .map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
-    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|source| SourceError::AnswerJson { source })?;
-    let mut list = &value;
-    for part in items_at.into_iter().flat_map(|p| p.split('.')) {
-        list = list.get(part).ok_or_else(|| SourceError::NoField { field: part.into() })?;
+    let mut rows = Vec::new();
+    let mut page_url = url.to_string();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..MAX_API_PAGES {
+        seen.insert(page_url.clone());
+        let answer = exchange("get", &page_url, headers, None, timeout)?;
+        let value: serde_json::Value =
+            serde_json::from_str(&answer.text).map_err(|source| SourceError::AnswerJson { source })?;
+        rows.extend(cases_in(&value, items_at)?);
+        let following = match next {
+            Some(NextPage { field, param }) => match at_path(&value, field) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(json_text(v.clone())).filter(|t| !t.is_empty()).map(|t| match param {
+                    Some(param) => with_param(url, param, &t),
+                    None => resolve_url(&page_url, &t),
+                }),
+            },
+            None => answer.link_next.map(|l| resolve_url(&page_url, &l)),
+        };
+        match following {
+            None => return Ok(rows),
+            Some(u) if seen.contains(&u) => return Err(SourceError::PagingLoop { url: u }),
+            Some(u) => page_url = u,
+        }
     }
+    Err(SourceError::TooManyPages { limit: MAX_API_PAGES })
+}
+
+/// The cases of one answer: the array at `items_at`, each object a case.
+fn cases_in(value: &serde_json::Value, items_at: Option<&str>) -> Result<Vec<Row>, SourceError> {
+    let list = match items_at {
+        Some(path) => at_path(value, path).ok_or_else(|| SourceError::NoField { field: path.into() })?,
+        None => value,
+    };
     let serde_json::Value::Array(items) = list else {
         return Err(SourceError::AnswerNotAList { at: items_at.unwrap_or("the top").into() });
     };
@@ -240,31 +367,16 @@ pub(crate) fn fetch_json(
 }
 
 /// Sends one JSON request and returns the answer's body (for an `http` step).
-/// A status of 400 or more is an error that names the status.
+/// A status of 400 or more is an error that names the status and shows the
+/// start of the answer.
 pub(crate) fn http_json(
     method: &str,
     url: &str,
+    headers: &[(String, String)],
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
 ) -> Result<String, SourceError> {
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
-    let answer = match (method, body) {
-        ("get", _) => agent.get(url).header("Accept", "application/json").call(),
-        (_, body) => {
-            let text = body.map(serde_json::Value::to_string).unwrap_or_else(|| "{}".into());
-            let request = if method == "put" { agent.put(url) } else { agent.post(url) };
-            request.header("Accept", "application/json").content_type("application/json").send(text.as_bytes())
-        }
-    };
-    let mut answer = answer.map_err(|e| SourceError::Request { method: method.to_uppercase(), source: Box::new(e) })?;
-    let status = answer.status().as_u16();
-    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-    if status >= 400 {
-        let body: String = text.chars().take(200).collect();
-        return Err(SourceError::Status { method: method.to_uppercase(), status, body });
-    }
-    Ok(text)
+    Ok(exchange(method, url, headers, body, timeout)?.text)
 }
 
 /// Rows as a JSON list of objects, the form `for_each` walks.

@@ -99,7 +99,10 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
     let html = std::fs::read_to_string(html["path"].as_str().unwrap()).unwrap();
     assert!(html.contains(&config.errands[0].pupil.pnr), "the html is the errand page");
     assert!(item["error_url"].as_str().unwrap().ends_with(&format!("/errands/{}", config.errands[0].id)), "{item}");
-    assert!(item["error_step"].as_str().unwrap().starts_with("line 24 `wait_for` #no-such-element"), "{item}");
+    assert!(
+        item["error_step"].as_str().unwrap().starts_with("line 24 `wait_for` visible `#no-such-element`"),
+        "{item}"
+    );
     // Each case is tried twice (`max_retries: 1`), and each try leaves its own evidence.
     assert_eq!(item["attempts"], 2);
     let failed = show["steps"].as_array().unwrap().iter().filter(|s| s["outcome"] == "failed").count();

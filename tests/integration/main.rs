@@ -12,6 +12,7 @@ mod end_to_end;
 mod exceptions;
 mod faults;
 mod flows;
+mod language;
 mod mail;
 mod pages;
 mod privacy;

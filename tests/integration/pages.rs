@@ -5,11 +5,11 @@
 use crate::common::{Harness, text};
 
 /// A `data:` URL for a page, quoted for YAML.
-fn page(html: &str) -> String {
+pub(crate) fn page(html: &str) -> String {
     format!("\"data:text/html;charset=utf-8,{}\"", html.replace('#', "%23").replace('"', "\\\""))
 }
 
-fn write(h: &Harness, name: &str, content: &str) -> String {
+pub(crate) fn write(h: &Harness, name: &str, content: &str) -> String {
     let path = h.dir.path().join(name);
     std::fs::write(&path, content).unwrap();
     path.display().to_string()

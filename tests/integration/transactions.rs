@@ -164,7 +164,9 @@ fn stats_after_a_run_count_hours_saved_as_cases_times_minutes() {
 fn an_http_source_keeps_a_cursor_so_the_next_run_fetches_only_new_cases() {
     let h = Harness::new();
     let sites = h.sites(SiteConfig::demo(3));
-    let env = sites.env();
+    let mut env = sites.env();
+    let token = nightshift::demo::sites::DEMO_ESERVICE_API_TOKEN;
+    env.push(("NIGHTSHIFT_SECRET_ESERVICE_API_TOKEN".into(), token.into()));
     let first = h.run(&["run", "tests/fixtures/http-source.yaml", "--json"], &env);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();

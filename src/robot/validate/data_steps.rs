@@ -1,5 +1,6 @@
 //! The keys of the steps that work on data, checked into their actions.
 
+use crate::robot::expr::Template;
 use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier};
 use crate::robot::validate::Validator;
 use crate::robot::yaml::{Node, Value};
@@ -35,21 +36,41 @@ impl Validator<'_> {
 
     pub(super) fn http_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
         let mut keys: Vec<&str> = HttpMethod::ALL.iter().map(|(n, _)| *n).collect();
-        keys.extend(["json", "into"]);
+        keys.extend(["json", "into", "headers"]);
         let f = self.mapping(node, &keys, "a mapping such as `get: URL` with `into`")?;
         let given: Vec<(HttpMethod, &Node)> =
             HttpMethod::ALL.iter().filter_map(|(n, m)| f.get(n).map(|node| (*m, node))).collect();
         let body = f.get("json").map(|n| self.json_template(n, in_item));
         let into = f.get("into").and_then(|n| self.var_name(n));
+        let headers = f.get("headers").map(|n| self.headers(n, in_item)).unwrap_or_default();
         match given.as_slice() {
             [(method, url)] => {
-                Some(Action::Http { method: *method, url: self.template(url, "a URL", in_item)?, body, into })
+                Some(Action::Http { method: *method, url: self.template(url, "a URL", in_item)?, body, into, headers })
             }
             _ => {
                 self.d.error(node.pos, 1, "`http` needs exactly one of `get`, `post` or `put` with the URL");
                 None
             }
         }
+    }
+
+    /// HTTP headers: a mapping of name: value, values templates.
+    pub(crate) fn headers(&mut self, node: &Node, in_item: bool) -> Vec<(String, Template)> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, "headers (a mapping of name: value)");
+            return Vec::new();
+        };
+        let mut headers = Vec::new();
+        for (key, value) in entries {
+            let valid =
+                !key.name.is_empty() && key.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b));
+            if !valid {
+                self.d.error(key.pos, key.name.chars().count(), format!("`{}` is not an HTTP header's name", key.name));
+                continue;
+            }
+            headers.extend(self.template(value, "a header's value", in_item).map(|t| (key.name.clone(), t)));
+        }
+        headers
     }
 
     pub(super) fn read_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

@@ -165,7 +165,7 @@ impl Validator<'_> {
         };
         let mut ok = !names.is_empty();
         for (name, pos) in &names {
-            if let Err(message) = crate::robot::step::check_key(name) {
+            if let Err(message) = crate::robot::keys::check_key(name) {
                 self.d.error(*pos, name.chars().count(), message);
                 ok = false;
             }

@@ -26,13 +26,16 @@ impl<B: Browser> Runner<'_, B> {
         url: &Template,
         body: Option<&JsonTemplate>,
         into: Option<&String>,
+        headers: &[(String, Template)],
     ) -> Result<(), Failure> {
         let before = self.scope.derived_count();
         let url = url.render(&self.scope)?;
         let body = body.map(|b| self.json(b)).transpose()?;
         let given_a_secret = self.scope.derived_count() > before;
+        // A secret in a header (a token) is not one the answer was computed from.
+        let headers = self.headers(headers)?;
         let wait = self.robot.timeouts.page_load;
-        let answer = tokio::task::spawn_blocking(move || http_json(method.name(), &url, body.as_ref(), wait))
+        let answer = tokio::task::spawn_blocking(move || http_json(method.name(), &url, &headers, body.as_ref(), wait))
             .await
             .map_err(|source| SystemError::Task { what: "HTTP request", source })??;
         // An answer to a request that carried a secret counts as derived from it.

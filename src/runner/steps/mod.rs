@@ -48,7 +48,9 @@ impl<B: Browser> Runner<'_, B> {
             Action::Script { code, args, into } => self.script(code, args, into.as_ref(), timeout).await,
             Action::Screenshot { name } => self.screenshot(name.as_ref(), item).await,
             Action::Set { values } => self.set(values),
-            Action::Http { method, url, body, into } => self.http(*method, url, body.as_ref(), into.as_ref()).await,
+            Action::Http { method, url, body, into, headers } => {
+                self.http(*method, url, body.as_ref(), into.as_ref(), headers).await
+            }
             Action::ReadFile { format, file, into } => self.read_file(*format, file, into),
             Action::WriteCsv { file, row, separator } => self.write_csv(file, row, *separator),
             Action::WriteJson { file, json } => self.write_json(file, json),

@@ -1,0 +1,100 @@
+//! The robot language's second edition in real Chromium and against the
+//! stand-ins: actions that wait until their element is actionable and say
+//! what stopped them, `wait_for` visible against present, `assert`, and the
+//! e-service API behind a Bearer token that answers a page at a time.
+
+use nightshift::demo::eservice::ErrandKind;
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, robot_env, text};
+use crate::pages::{page, write};
+
+#[test]
+fn an_action_waits_for_its_element_to_be_actionable_and_says_what_stopped_it() {
+    let h = Harness::new();
+    let html = "<button id=under>Skicka</button><button id=off disabled>Låst</button>\
+                <button id=hidden style='display:none'>Dold</button>\
+                <div id=cover style='position:fixed;inset:0;background:rgba(0,0,0,.2)'>Laddar</div>";
+    for (step, expected) in [
+        ("click: '#under'", "css `#under` is covered by `div#cover` (\"Laddar\"), after waiting 300ms"),
+        ("double_click: '#off'", "css `#off` is disabled, after waiting 300ms"),
+        ("hover: '#hidden'", "css `#hidden` is not visible, after waiting 300ms"),
+        ("wait_for: '#hidden'", "wait_for visible `#hidden` was not met within 300ms"),
+        ("assert: {enabled: '#off'}", "assert enabled `#off` does not hold"),
+    ] {
+        let robot = format!("name: r\nsetup:\n  - goto: {}\n  - {step}\n    timeout: 300ms\n", page(html));
+        let robot = write(&h, "r.yaml", &robot);
+        let out = h.run(&["run", &robot], &[]);
+        assert_eq!(out.status.code(), Some(1), "{step}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(expected), "{step}: {}", text(&out.stderr));
+    }
+    // Present is enough for `present:`, and the message of an assert is its own.
+    let robot = format!(
+        "name: r\nsetup:\n  - goto: {}\n  - wait_for: {{present: '#hidden'}}\n    timeout: 300ms\n  \
+         - assert: {{all: [{{hidden: '#hidden'}}, {{visible: '#under'}}, {{text_of: '#off', equals: Låst}}]}}\n  \
+         - assert: {{checked: '#under'}}\n    message: the box was not ticked\n",
+        page(html)
+    );
+    let robot = write(&h, "r.yaml", &robot);
+    let out = h.run(&["run", &robot], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 7: `assert` failed: the box was not ticked (assert checked `#under` does not hold)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_api_source_sends_its_token_reads_every_page_and_keeps_only_the_filtered_rows() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let sites = h.sites(config.clone());
+    sites.eservice.lock().unwrap().api_page_size = 1;
+    let env = robot_env(&sites, &config);
+    let expected: Vec<String> = {
+        let eservice = sites.eservice.lock().unwrap();
+        let mut ids: Vec<String> = eservice
+            .errands
+            .iter()
+            .filter(|e| e.kind == ErrandKind::BinPause && !e.handled)
+            .map(|e| e.id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert!(expected.len() >= 2, "the stand-in has bin-pause errands on more than one page: {expected:?}");
+    let last = expected.last().unwrap().clone();
+    let robot = format!(
+        "name: api-pages\nsecrets: [ESERVICE_API_TOKEN]\nvars:\n  eservice: ${{env.NIGHTSHIFT_ESERVICE_URL}}\n\
+         items:\n  http:\n    url: ${{eservice}}/api/errands?type=bin_pause\n    \
+         headers: {{Authorization: \"Bearer ${{secrets.ESERVICE_API_TOKEN}}\"}}\n    items: errands\n    next: next\n  \
+         key: id\n  filter: {{not: {{value: \"${{item.id}}\", equals: \"{last}\"}}}}\n  steps:\n    \
+         - http:\n        post: ${{eservice}}/api/errands/${{item.id}}/status\n        \
+         headers: {{Authorization: \"Bearer ${{secrets.ESERVICE_API_TOKEN}}\"}}\n        \
+         json: {{status: Under handläggning}}\n"
+    );
+    let path = write(&h, "api-pages.yaml", &robot);
+    let out = h.run(&["run", &path], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let statuses = sites.eservice.lock().unwrap().statuses.clone();
+    let mut set: Vec<String> = statuses.iter().map(|(id, _)| id.clone()).collect();
+    set.sort();
+    assert_eq!(set, expected[..expected.len() - 1], "every page read, the filtered row left out");
+    assert!(statuses.iter().all(|(_, s)| s == "Under handläggning"));
+    let shown = h.json(&["runs", "--json"]);
+    assert_eq!(shown[0]["items"]["total"], expected.len() - 1, "{shown}");
+
+    // Without the token the API's own reason is in the error.
+    let without = robot
+        .replace("    headers: {Authorization: \"Bearer ${secrets.ESERVICE_API_TOKEN}\"}\n    items:", "    items:");
+    let path = write(&h, "api-pages.yaml", &without);
+    let out = h.run(&["run", &path], &env);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("GET answered 401: {\"error\":\"an Authorization: Bearer token is required\"}"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(nightshift::demo::sites::DEMO_ESERVICE_API_TOKEN));
+}
