@@ -74,6 +74,24 @@ impl Diagnostics {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+/// Where a key that is unknown where it stands does belong, for keys that
+/// new users put in the wrong place or spell as another tool does.
+pub(crate) fn belongs_elsewhere(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "otherwise" | "elif" | "else_if" => "the other branch of an `if` is written `else:`",
+        "check" | "key" | "steps" | "filter" => "it belongs under `items:`",
+        "max_retries" | "backoff" | "stop_after" => "it belongs under `retry:`",
+        "handler_field" | "per_item" | "remind_after_days" => "it belongs under `notify:`",
+        "retention_days" | "mask_personnummer" => {
+            "it belongs under `privacy:` (`mask_personnummer` also under `notify:`)"
+        }
+        "headless" | "window_size" => "it belongs under `browser:`",
+        "page_load" => "it belongs under `timeouts:`",
+        "message" => "only `assert` takes a `message:` beside its condition (`fail` and `skip` are their message)",
+        _ => return None,
+    })
+}
+
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()

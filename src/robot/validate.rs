@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::robot::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::robot::diagnostic::{Diagnostic, Diagnostics, belongs_elsewhere, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::model::{
     BrowserSettings, ItemSource, Items, Language, NotifySettings, Privacy, RetryPolicy, Robot, Timeouts,
@@ -426,8 +426,11 @@ impl<'s> Validator<'s> {
         let mut seen = HashSet::new();
         for (key, _) in entries {
             if !allowed.contains(&key.name.as_str()) {
-                let hint =
-                    did_you_mean(&key.name, allowed).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                let hint = match (belongs_elsewhere(&key.name), did_you_mean(&key.name, allowed)) {
+                    (Some(place), _) => format!(": {place}"),
+                    (None, Some(s)) => format!("; did you mean `{s}`?"),
+                    (None, None) => String::new(),
+                };
                 let expected = allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
                 self.d.error(
                     key.pos,

@@ -81,7 +81,11 @@ impl Validator<'_> {
                 let mut known: Vec<&str> = Keyword::names();
                 known.extend_from_slice(COMMON_KEYS);
                 let hint =
-                    did_you_mean(&key.name, &known).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    match (crate::robot::diagnostic::belongs_elsewhere(&key.name), did_you_mean(&key.name, &known)) {
+                        (Some(place), _) => format!(": {place}"),
+                        (None, Some(s)) => format!("; did you mean `{s}`?"),
+                        (None, None) => String::new(),
+                    };
                 self.d.error(key.pos, key.name.chars().count(), format!("unknown step `{}`{hint}", key.name));
             }
         }

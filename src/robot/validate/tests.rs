@@ -229,3 +229,23 @@ fn locators_that_can_never_work_are_reported_where_they_stand() {
         ]
     );
 }
+
+#[test]
+fn a_key_that_belongs_elsewhere_says_where() {
+    let errs = errors(concat!(
+        "name: x\ncheck:\n  - log: a\nmax_retries: 3\nsetup:\n",
+        "  - if: {text: a}\n    then: [{log: a}]\n    otherwise: [{log: b}]\n",
+    ));
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:2:1: unknown key `check`: it belongs under `items:` (expected one of `name`, `description`, \
+             `handlers`, `language`, `manual_minutes`, `secrets`, `vars`, `browser`, `timeouts`, `retry`, `notify`, \
+             `privacy`, `setup`, `items`, `teardown`)",
+            "r.yaml:4:1: unknown key `max_retries`: it belongs under `retry:` (expected one of `name`, `description`, \
+             `handlers`, `language`, `manual_minutes`, `secrets`, `vars`, `browser`, `timeouts`, `retry`, `notify`, \
+             `privacy`, `setup`, `items`, `teardown`)",
+            "r.yaml:8:5: unknown step `otherwise`: the other branch of an `if` is written `else:`",
+        ]
+    );
+}
