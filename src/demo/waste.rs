@@ -46,6 +46,8 @@ pub struct Waste {
     pub session_pages: u32,
     /// How many times a session ran out (the robot had to log in again).
     pub expired: u32,
+    /// How many times someone logged in.
+    pub logins: u32,
     sessions: Sessions,
     pages: HashMap<String, u32>,
 }
@@ -188,6 +190,7 @@ async fn login(State(state): State<Shared>, body: Bytes) -> Response {
     let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
     if form.get("anv") == Some(&s.username) && form.get("losen") == Some(&s.password) {
         let token = s.sessions.open();
+        s.logins += 1;
         login_redirect(COOKIE, &token, "/kunder")
     } else {
         Redirect::to("/login").into_response()

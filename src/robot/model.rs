@@ -33,6 +33,17 @@ pub struct Robot {
     pub setup: Vec<Step>,
     pub items: Option<Items>,
     pub teardown: Vec<Step>,
+    /// How to tell that the target system ended the session, and log in again.
+    pub session: Option<Session>,
+}
+
+/// A target system that ends sessions mid-run: before each case, after each
+/// `goto` and after a failed step, `expired` is tested; when it holds the
+/// `login` steps run and the step is tried once more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub expired: crate::robot::condition::Condition,
+    pub login: Vec<Step>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +90,11 @@ pub struct Items {
     /// Rows for which this does not hold are not cases at all (a condition
     /// on the case's fields only).
     pub filter: Option<crate::robot::condition::Condition>,
+    /// Run after a case ends in a business exception (`${exception.message}`
+    /// holds its message), to tell the source system, for example.
+    pub on_exception: Vec<Step>,
+    /// Run after a case is done.
+    pub on_done: Vec<Step>,
 }
 
 /// How the robot's exception mail is addressed and written.

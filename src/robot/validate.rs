@@ -28,8 +28,10 @@ const TOP_KEYS: &[&str] = &[
     "setup",
     "items",
     "teardown",
+    "session",
 ];
-const ITEMS_KEYS: &[&str] = &["table", "csv", "json", "http", "key", "steps", "check", "filter"];
+const ITEMS_KEYS: &[&str] =
+    &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done"];
 const SOURCES: &[&str] = &["table", "csv", "json", "http"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
@@ -172,6 +174,7 @@ impl<'s> Validator<'s> {
         let setup = fields.get("setup").map(|n| self.steps(n, false)).unwrap_or_default();
         let items = fields.get("items").and_then(|n| self.items(n, fields.key_pos("items").unwrap_or(n.pos)));
         let teardown = fields.get("teardown").map(|n| self.steps(n, false)).unwrap_or_default();
+        let session = fields.get("session").and_then(|n| self.session(n));
         Some(Robot {
             path: path.to_path_buf(),
             name: name?,
@@ -189,7 +192,16 @@ impl<'s> Validator<'s> {
             setup,
             items,
             teardown,
+            session,
         })
+    }
+
+    /// `session: {expired: CONDITION, login: [steps]}`.
+    fn session(&mut self, node: &Node) -> Option<crate::robot::model::Session> {
+        let f = self.mapping(node, &["expired", "login"], "a mapping with `expired` and `login`")?;
+        let expired = self.required(node, &f, "expired", "session").and_then(|n| self.condition(n, false));
+        let login = self.required(node, &f, "login", "session").map(|n| self.steps(n, false));
+        Some(crate::robot::model::Session { expired: expired?, login: login? })
     }
 
     /// A mapping of variable names to values (`vars:` and `set:`); a bad
@@ -362,7 +374,9 @@ impl<'s> Validator<'s> {
             }
             None => None,
         };
-        Some(Items { source: source?, key: key?, steps, check, filter })
+        let on_exception = fields.get("on_exception").map(|n| self.steps(n, true)).unwrap_or_default();
+        let on_done = fields.get("on_done").map(|n| self.steps(n, true)).unwrap_or_default();
+        Some(Items { source: source?, key: key?, steps, check, filter, on_exception, on_done })
     }
 
     fn http_source(&mut self, node: &Node) -> Option<ItemSource> {
@@ -553,6 +567,13 @@ impl<'s> Validator<'s> {
         if let Some(items) = &robot.items {
             blocks.push(&items.steps);
             blocks.extend(items.check.as_deref());
+            blocks.extend([items.on_exception.as_slice(), items.on_done.as_slice()]);
+            if !items.on_exception.is_empty() {
+                vars.push("exception".into());
+            }
+        }
+        if let Some(session) = &robot.session {
+            blocks.push(&session.login);
         }
         for block in blocks {
             crate::robot::step::walk(block, &mut |step| {

@@ -98,12 +98,14 @@ impl<B: Browser> Runner<'_, B> {
             let failure = match result {
                 Ok(Entered::Now) => {
                     self.ledger_update(key, Some(LedgerState::Done));
+                    self.after_case(Block::OnDone, seq, None).await;
                     return CaseEnd::new(ItemStatus::Done, None, attempts);
                 }
                 // The robot's own earlier attempt had entered it: done by the
                 // robot, once (the ledger now says so).
                 Ok(Entered::Before(message)) => {
                     self.ledger_update(key, Some(LedgerState::Done));
+                    self.after_case(Block::OnDone, seq, None).await;
                     let message = format!("an earlier attempt had entered it; `check` found it: {message}");
                     return CaseEnd::new(ItemStatus::Done, Some(message), attempts);
                 }
@@ -120,6 +122,7 @@ impl<B: Browser> Runner<'_, B> {
                         state: Some(LedgerState::Open),
                         fingerprint: Some(fingerprint),
                     });
+                    self.after_case(Block::OnException, seq, Some(&message)).await;
                     return CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts);
                 }
                 Failure::Stopped(reason) => return stopped_mid_case(reason, attempts),
@@ -165,6 +168,7 @@ impl<B: Browser> Runner<'_, B> {
         if self.attempt > 0 || restarted {
             self.setup_again().await?;
         }
+        self.renew_session(Some(seq)).await?;
         if let Some(check) = check {
             match self.block(Block::Check, check, Some(seq)).await {
                 Err(Failure::Skip(message)) => return Ok(Entered::Before(message)),

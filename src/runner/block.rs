@@ -34,19 +34,16 @@ impl<B: Browser> Runner<'_, B> {
             for (index, step) in steps.iter().enumerate() {
                 let started_at = Utc::now();
                 let started = Instant::now();
-                let mut stop = self.stop.clone();
-                let limit = self.step_limit(step);
                 self.step_line = step.pos.line;
                 let derived_before = self.scope.derived_count();
-                let result = tokio::select! {
-                    biased;
-                    reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),
-                    result = self.step(step, block, item) => result,
-                    () = sleep_for(limit) => {
-                        let keyword = step.action.keyword().name();
-                        Err(SystemError::Unresponsive { keyword, limit: limit.unwrap_or_default() }.into())
-                    }
-                };
+                let mut result = self.guarded(step, block, item).await;
+                // A system that ended the session: log in again, try once more.
+                if self.session_may_have_ended(step, block, &result) && self.session_expired().await {
+                    result = match self.log_in_again(item).await {
+                        Ok(()) => self.guarded(step, block, item).await,
+                        Err(failure) => Err(failure),
+                    };
+                }
                 // A step that typed a secret keeps no picture of the page
                 // (asked before the step's record takes the derived values).
                 let typed_a_secret = self.scope.derived_count() > derived_before
@@ -81,6 +78,22 @@ impl<B: Browser> Runner<'_, B> {
             }
             Ok(())
         })
+    }
+
+    /// One step, abandoned when the run is stopped and cut off when the
+    /// browser stops answering.
+    async fn guarded(&mut self, step: &Step, block: Block, item: Option<usize>) -> Result<(), Failure> {
+        let mut stop = self.stop.clone();
+        let limit = self.step_limit(step);
+        tokio::select! {
+            biased;
+            reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),
+            result = self.step(step, block, item) => result,
+            () = sleep_for(limit) => {
+                let keyword = step.action.keyword().name();
+                Err(SystemError::Unresponsive { keyword, limit: limit.unwrap_or_default() }.into())
+            }
+        }
     }
 
     /// The longest a step may take before the browser counts as not

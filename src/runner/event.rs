@@ -15,6 +15,11 @@ pub enum Block {
     Item,
     /// The robot's `check` steps for a case tried again.
     Check,
+    /// `items.on_done` or `items.on_exception`, after a case ended.
+    OnDone,
+    OnException,
+    /// A robot's `session.login`, run again when the session ended.
+    Session,
     Teardown,
 }
 
@@ -25,6 +30,9 @@ impl Block {
             Block::Items => "items",
             Block::Item => "item",
             Block::Check => "check",
+            Block::OnDone => "on_done",
+            Block::OnException => "on_exception",
+            Block::Session => "session",
             Block::Teardown => "teardown",
         }
     }

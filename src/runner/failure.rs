@@ -73,6 +73,8 @@ pub(crate) enum SystemError {
     Step { line: u32, keyword: &'static str, cause: Box<Failure> },
     #[error("restarting the browser failed: {0}")]
     Restart(BrowserError),
+    #[error("logging in again failed: {0}")]
+    LoginAgain(Box<Failure>),
     #[error("setup failed before the retry: {0}")]
     SetupBeforeRetry(Box<Failure>),
 }

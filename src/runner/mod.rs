@@ -20,6 +20,7 @@ pub(crate) mod failure;
 mod helpers;
 pub(crate) mod run;
 pub(crate) mod scope;
+mod session;
 pub(crate) mod source;
 mod steps;
 pub(crate) mod stop;

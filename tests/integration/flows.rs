@@ -108,6 +108,8 @@ fn bin_pause_robot_writes_latin1_logs_in_again_and_downloads_the_export() {
     let sent = errands(&config, ErrandKind::BinPause);
     let waste = sites.waste.lock().unwrap();
     assert!(waste.expired >= 2, "the session ran out {} time(s)", waste.expired);
+    // `session:` logs in once per ended session (and once in setup), never per case.
+    assert_eq!(waste.logins, waste.expired + 1, "logins against ended sessions");
     let mut pauses: Vec<(String, String, String, String, String)> = waste
         .pauses
         .iter()
@@ -179,6 +181,12 @@ fn food_robot_searches_on_enter_uploads_the_plan_and_reports_over_http() {
         .map(|e| e.id.clone())
         .collect();
     assert_eq!(handled, expected.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), "marked handled through the API");
+    // The two exceptions were reported back through the API by `on_exception`.
+    let mut reported: Vec<&String> = eservice.statuses.iter().map(|(id, _)| id).collect();
+    reported.sort();
+    assert_eq!(reported, [&sent[2].id, &sent[4].id], "{:?}", eservice.statuses);
+    assert!(eservice.statuses.iter().all(|(_, s)| s.starts_with("Handläggs manuellt: ")), "{:?}", eservice.statuses);
+    assert!(eservice.statuses.iter().any(|(_, s)| s.contains(sent[2].field("orgnr"))), "{:?}", eservice.statuses);
     let show = text(&h.run(&["show", &run["id"].to_string()], &[]).stdout);
     assert!(show.contains("locator 2 of 2 matched: #no-hits"), "{show}");
     assert!(show.contains("locator 1 of 2 matched: #hits"), "{show}");

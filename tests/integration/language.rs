@@ -98,3 +98,66 @@ fn the_api_source_sends_its_token_reads_every_page_and_keeps_only_the_filtered_r
     );
     assert!(!stderr.contains(nightshift::demo::sites::DEMO_ESERVICE_API_TOKEN));
 }
+
+#[test]
+fn a_session_that_ends_is_renewed_once_and_the_e_service_hears_how_each_case_ended() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let sites = h.sites(config.clone());
+    let customers: Vec<String> = {
+        let mut waste = sites.waste.lock().unwrap();
+        waste.session_pages = 4;
+        waste.delay = std::time::Duration::from_millis(10);
+        waste.customers.iter().map(|c| c.number.clone()).collect()
+    };
+    let errands: Vec<String> = sites.eservice.lock().unwrap().errands.iter().map(|e| e.id.clone()).collect();
+    assert!(customers.len() >= 4 && errands.len() > customers.len(), "{customers:?} {errands:?}");
+    // Every known customer, and one the billing system does not know.
+    let mut csv = String::from("customer;errand\n");
+    for (n, customer) in customers.iter().chain(["000000".to_string()].iter()).enumerate() {
+        csv.push_str(&format!("{customer};{}\n", errands[n]));
+    }
+    write(&h, "customers.csv", &csv);
+    let login = "    - goto: ${billing}/login\n    - fill: {\"#anv\": robot, \"#losen\": \"${secrets.WASTE_PASSWORD}\"}\n      \
+                 submit: \"xpath://input[@value='Logga in']\"\n    - wait_for: \"xpath://input[@value='Sök']\"\n";
+    let status = |text: &str| {
+        format!(
+            "    - http:\n        post: ${{eservice}}/api/errands/${{item.errand}}/status\n        \
+             headers: {{Authorization: \"Bearer ${{secrets.ESERVICE_API_TOKEN}}\"}}\n        json: {{status: \"{text}\"}}\n"
+        )
+    };
+    let robot = format!(
+        "name: session-renewal\nsecrets: [WASTE_PASSWORD, ESERVICE_API_TOKEN]\nvars:\n  \
+         billing: ${{env.NIGHTSHIFT_WASTE_URL}}\n  eservice: ${{env.NIGHTSHIFT_ESERVICE_URL}}\n\
+         timeouts: {{step: 3s}}\nsetup:\n{setup}session:\n  expired: {{exists: \"#login-form\"}}\n  login:\n{login}\
+         items:\n  csv: customers.csv\n  key: customer\n  steps:\n    - goto: ${{billing}}/kunder/${{item.customer}}\n    \
+         - if: {{text: Kunden finns inte}}\n      then:\n        - fail: Kundnummer ${{item.customer}} finns inte\n    \
+         - wait_for: \"#fran\"\n  on_done:\n{done}  on_exception:\n{exception}",
+        setup =
+            login.replacen("    - ", "  - ", 1).replace("\n    - ", "\n  - ").replace("\n      submit", "\n    submit"),
+        login = login,
+        done = status("Registrerad"),
+        exception = status("Komplettering: ${exception.message}"),
+    );
+    let path = write(&h, "session.yaml", &robot);
+    let out = h.run(&["run", &path, "--json"], &robot_env(&sites, &config));
+    assert_eq!(out.status.code(), Some(4), "one business exception: {}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["items"]["done"], customers.len(), "{run}");
+    assert_eq!(run["items"]["business_exceptions"], 1, "{run}");
+
+    let waste = sites.waste.lock().unwrap();
+    assert!(waste.expired >= 1, "the session ran out during the run");
+    assert_eq!(waste.logins, waste.expired + 1, "one login in setup and one per ended session, none per case");
+    assert!((waste.logins as usize) < customers.len() + 1, "fewer logins than cases");
+    let statuses = sites.eservice.lock().unwrap().statuses.clone();
+    assert_eq!(statuses.len(), customers.len() + 1, "{statuses:?}");
+    let unknown = &errands[customers.len()];
+    for (errand, status) in &statuses {
+        if errand == unknown {
+            assert_eq!(status, "Komplettering: Kundnummer 000000 finns inte");
+        } else {
+            assert_eq!(status, "Registrerad", "{errand}");
+        }
+    }
+}

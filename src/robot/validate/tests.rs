@@ -144,7 +144,7 @@ fn unknown_keys_get_suggestions() {
         [
             "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json` or `http`",
             "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
-             (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`, `filter`)",
+             (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`, `filter`, `on_exception`, `on_done`)",
         ]
     );
 }
@@ -241,10 +241,10 @@ fn a_key_that_belongs_elsewhere_says_where() {
         [
             "r.yaml:2:1: unknown key `check`: it belongs under `items:` (expected one of `name`, `description`, \
              `handlers`, `language`, `manual_minutes`, `secrets`, `vars`, `browser`, `timeouts`, `retry`, `notify`, \
-             `privacy`, `setup`, `items`, `teardown`)",
+             `privacy`, `setup`, `items`, `teardown`, `session`)",
             "r.yaml:4:1: unknown key `max_retries`: it belongs under `retry:` (expected one of `name`, `description`, \
              `handlers`, `language`, `manual_minutes`, `secrets`, `vars`, `browser`, `timeouts`, `retry`, `notify`, \
-             `privacy`, `setup`, `items`, `teardown`)",
+             `privacy`, `setup`, `items`, `teardown`, `session`)",
             "r.yaml:8:5: unknown step `otherwise`: the other branch of an `if` is written `else:`",
         ]
     );
