@@ -33,7 +33,14 @@ pub struct RunArgs {
     /// At most this many cases.
     #[arg(long, value_name = "N")]
     pub max_items: Option<usize>,
+    /// Run setup and read the cases, list what the ledger would do with each,
+    /// and stop: no case step and no teardown runs.
+    #[arg(long)]
+    pub dry_run: bool,
 }
+
+/// How a dry run is recorded in the run log: statistics leave it out.
+pub(crate) const DRY_RUN_TRIGGER: &str = "dry-run";
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
@@ -63,12 +70,12 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
         }
     };
     let request = Request {
-        trigger: "manual".into(),
+        trigger: if args.dry_run { DRY_RUN_TRIGGER } else { "manual" }.into(),
         env: std::env::vars().collect(),
         overrides: args.vars,
         headed: args.headed,
         quiet: args.json,
-        selection: Selection { input: args.input, only: args.only, max_items: args.max_items },
+        selection: Selection { input: args.input, only: args.only, max_items: args.max_items, dry_run: args.dry_run },
     };
     match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
         Ok(outcome) => {

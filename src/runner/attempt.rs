@@ -86,6 +86,33 @@ impl<B: Browser> Runner<'_, B> {
         }
     }
 
+    /// What `item` would do with a case, in words (for `run --dry-run`).
+    pub(super) fn planned(&self, key: &str, fingerprint: u64) -> String {
+        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
+        let hashed = || self.key_hash.as_ref().and_then(|h| self.ledger.get(&(h.0)(key)).copied());
+        let Some(entry) = self.ledger.get(key).copied().or_else(hashed) else {
+            return "new: would be entered".into();
+        };
+        let run_id = entry.run_id;
+        match entry.state {
+            LedgerState::Done => format!("entered by run {run_id}: would be skipped"),
+            LedgerState::Handled => "settled by hand by its officer: would be skipped".into(),
+            LedgerState::Open if entry.fingerprint.is_none_or(|f| f == fingerprint) => {
+                format!("the exception run {run_id} opened waits for its officer: would be left alone")
+            }
+            LedgerState::Open => "changed since its exception: would be tried again".into(),
+            LedgerState::NeedsReview => {
+                format!("held for review since run {run_id} stopped in it: would be left alone")
+            }
+            LedgerState::InProgress if !has_check => {
+                format!("half-done by run {run_id}: would be held for review")
+            }
+            LedgerState::InProgress => format!("half-done by run {run_id}: `check` would run first"),
+            LedgerState::Failed => format!("failed technically in run {run_id}: would be tried again"),
+            LedgerState::Retry => "its officer asked for another try: would be tried again".into(),
+        }
+    }
+
     /// Tries a case until it is done, skipped, a business exception, or out of retries.
     async fn attempts(&mut self, seq: usize, key: &str, fingerprint: u64, check_first: bool) -> CaseEnd {
         let Some(items) = self.robot.items.as_ref() else { return CaseEnd::new(ItemStatus::Skipped, None, 0) };

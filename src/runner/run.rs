@@ -63,6 +63,9 @@ pub struct Selection {
     pub only: Vec<String>,
     /// At most this many cases.
     pub max_items: Option<usize>,
+    /// Setup and the source only: each case is listed with what the ledger
+    /// would do with it, no case step runs and teardown does not either.
+    pub dry_run: bool,
 }
 
 /// A case key's stand-in in the ledger after a purge (a keyed hash).
@@ -167,7 +170,9 @@ impl<'a, B: Browser> Runner<'a, B> {
         self.emit(RunEvent::RunStarted { robot: self.robot.name.clone(), run_id: self.run_id });
         let result = self.setup_and_items().await;
         let was_stopped = matches!(result, Err(RunError::Stopped(_)));
-        self.teardown(was_stopped).await;
+        if !self.selection.dry_run {
+            self.teardown(was_stopped).await;
+        }
         let (status, error) = match result {
             Ok(()) if self.totals.exceptions() > 0 => (RunStatus::SucceededWithExceptions, None),
             Ok(()) => (RunStatus::Succeeded, None),
@@ -289,6 +294,14 @@ impl<'a, B: Browser> Runner<'a, B> {
             return Err(RunError::NoKeyField { key: items.key.clone(), columns });
         }
         self.emit(RunEvent::ItemsFound { total: rows.len() });
+        if self.selection.dry_run {
+            for row in &rows {
+                let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
+                let message = format!("dry run: {key}: {}", self.planned(&key, fingerprint(row)));
+                self.emit(RunEvent::Log { item: None, message });
+            }
+            return Ok(());
+        }
         let cursor_field = match &items.source {
             ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
             _ => None,

@@ -119,7 +119,7 @@ impl Store {
         // Runs keep their counts as their cases finish: this reads runs, not cases.
         let sql = format!(
             "SELECT id, robot, started_at, COALESCE(duration_ms, 0), done_count, business_count, system_count, saved_minutes
-             FROM runs WHERE {range} AND status != 'skipped'"
+             FROM runs WHERE {range} AND status != 'skipped' AND trigger != 'dry-run'"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(args)?;

@@ -161,3 +161,58 @@ fn a_session_that_ends_is_renewed_once_and_the_e_service_hears_how_each_case_end
         }
     }
 }
+
+/// What the vaccination flow's two systems hold, as text (their sessions aside).
+fn held(sites: &nightshift::demo::sites::Sites) -> String {
+    let eservice = sites.eservice.lock().unwrap();
+    let journal = sites.journal.lock().unwrap();
+    format!("{:?}\n{:?}\n{:?}\n{:?}", eservice.errands, eservice.statuses, journal.pupils, journal.consents)
+}
+
+#[test]
+fn a_dry_run_lists_what_the_ledger_would_do_with_each_case_and_changes_nothing() {
+    let h = Harness::new();
+    let config = SiteConfig::four_flows();
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    let consent: Vec<String> = config.errands.iter().map(|e| e.id.clone()).collect();
+    let before = held(&sites);
+    let out = h.run(&["run", crate::common::ROBOT, "--dry-run"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed = text(&out.stderr);
+    for id in &consent {
+        assert!(listed.contains(&format!("dry run: {id}: new: would be entered")), "{id}: {listed}");
+    }
+    assert_eq!(held(&sites), before, "a dry run writes nothing to the systems");
+
+    // After a real night: done cases would be skipped, exceptions left to their officers.
+    let out = h.run(&["run", crate::common::ROBOT, "--json"], &env);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let night: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let night_id = night["id"].as_i64().unwrap();
+    let show = h.json(&["show", &night_id.to_string(), "--json"]);
+    let cases: Vec<(String, String)> = show["item_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["key"].as_str().unwrap().to_string(), i["status"].as_str().unwrap().to_string()))
+        .collect();
+    // The inbox shows handled errands no more; one is shown again, as if
+    // the e-service had lost the mark, to hear what the ledger says of it.
+    let shown_again = cases.iter().find(|(_, status)| status == "done").map(|(key, _)| key.clone()).unwrap();
+    sites.eservice.lock().unwrap().errands.iter_mut().filter(|e| e.id == shown_again).for_each(|e| e.handled = false);
+    let after_night = held(&sites);
+    let out = h.run(&["run", crate::common::ROBOT, "--dry-run"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed = text(&out.stderr);
+    let entered = format!("dry run: {shown_again}: entered by run {night_id}: would be skipped");
+    assert!(listed.contains(&entered), "{entered}\n{listed}");
+    for (key, status) in &cases {
+        let open =
+            format!("dry run: {key}: the exception run {night_id} opened waits for its officer: would be left alone");
+        assert_eq!(status == "business_exception", listed.contains(&open), "{key} {status}\n{listed}");
+    }
+    assert_eq!(held(&sites), after_night, "the second dry run wrote nothing either");
+    let stats = h.json(&["stats", "--format", "json", "--by", "robot"]);
+    assert_eq!(stats[0]["runs"], 1, "dry runs are not counted as runs: {stats}");
+}
