@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::robot::diagnostic::{Diagnostic, Diagnostics, belongs_elsewhere, did_you_mean};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
-use crate::robot::model::{
-    BrowserSettings, ItemSource, Items, Language, NotifySettings, Privacy, RetryPolicy, Robot, Timeouts,
-};
+use crate::robot::model::{BrowserSettings, Language, NotifySettings, Privacy, RetryPolicy, Robot, Timeouts};
 use crate::robot::step::Step;
 use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
@@ -30,11 +28,6 @@ const TOP_KEYS: &[&str] = &[
     "teardown",
     "session",
 ];
-const ITEMS_KEYS: &[&str] =
-    &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done"];
-const SOURCES: &[&str] = &["table", "csv", "json", "http"];
-const TABLE_KEYS: &[&str] = &["locator", "next_page"];
-
 /// Parses and validates one robot file's text.
 pub fn robot_from_str(path: &Path, source: &str) -> Result<Robot, Vec<Diagnostic>> {
     robot_from_str_in(path, source, Path::new("robots"))
@@ -71,6 +64,7 @@ struct SeenRef {
 mod conditions;
 mod data_steps;
 mod flow_steps;
+mod items;
 mod page_steps;
 mod steps;
 mod steps_file;
@@ -196,14 +190,6 @@ impl<'s> Validator<'s> {
         })
     }
 
-    /// `session: {expired: CONDITION, login: [steps]}`.
-    fn session(&mut self, node: &Node) -> Option<crate::robot::model::Session> {
-        let f = self.mapping(node, &["expired", "login"], "a mapping with `expired` and `login`")?;
-        let expired = self.required(node, &f, "expired", "session").and_then(|n| self.condition(n, false));
-        let login = self.required(node, &f, "login", "session").map(|n| self.steps(n, false));
-        Some(crate::robot::model::Session { expired: expired?, login: login? })
-    }
-
     /// A mapping of variable names to values (`vars:` and `set:`); a bad
     /// name or value is reported and left out.
     pub(crate) fn variables(&mut self, node: &Node, what: &str, in_item: bool) -> Vec<(String, Template)> {
@@ -322,105 +308,6 @@ impl<'s> Validator<'s> {
                 None
             }
         }
-    }
-
-    fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
-        let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
-        let given: Vec<&str> = SOURCES.iter().copied().filter(|s| fields.get(s).is_some()).collect();
-        let source = match given.as_slice() {
-            ["table"] => fields.get("table").and_then(|n| self.table_source(n)),
-            ["csv"] => fields
-                .get("csv")
-                .and_then(|n| self.template(n, "a CSV file's path", false))
-                .map(|path| ItemSource::Csv { path }),
-            ["json"] => fields
-                .get("json")
-                .and_then(|n| self.template(n, "a JSON file's path", false))
-                .map(|path| ItemSource::Json { path }),
-            ["http"] => fields.get("http").and_then(|n| self.http_source(n)),
-            [] => {
-                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv`, `json` or `http`");
-                None
-            }
-            _ => {
-                let second = fields.key_pos(given[1]).unwrap_or(key_pos);
-                self.d.error(
-                    second,
-                    given[1].len(),
-                    format!("`items` has one source, but this one also has `{}`", given[0]),
-                );
-                None
-            }
-        };
-        let key = match fields.get("key") {
-            Some(n) => self.string(n, "the name of the field that identifies a case"),
-            None => {
-                self.d.error(key_pos, 5, "`items` needs a `key`: the field that identifies a case");
-                None
-            }
-        };
-        let steps = fields.get("steps").map(|n| self.steps(n, true)).unwrap_or_default();
-        let check = fields.get("check").map(|n| self.steps(n, true));
-        let filter = match fields.get("filter") {
-            Some(n) => {
-                let condition = self.condition(n, true)?;
-                if condition.needs_page() {
-                    let message = "`filter` looks at the case's fields, not at the page: use `value:` with \
-                                   `equals`, `contains` or `matches`, `valid:`, and `not`, `any`, `all`";
-                    self.d.error(n.pos, 1, message);
-                    return None;
-                }
-                Some(condition)
-            }
-            None => None,
-        };
-        let on_exception = fields.get("on_exception").map(|n| self.steps(n, true)).unwrap_or_default();
-        let on_done = fields.get("on_done").map(|n| self.steps(n, true)).unwrap_or_default();
-        Some(Items { source: source?, key: key?, steps, check, filter, on_exception, on_done })
-    }
-
-    fn http_source(&mut self, node: &Node) -> Option<ItemSource> {
-        let keys = ["url", "items", "cursor", "cursor_start", "headers", "next"];
-        let f =
-            self.mapping(node, &keys, "a mapping with `url` and optionally `items`, `headers`, `next`, `cursor`")?;
-        let url = self.required(node, &f, "url", "http").and_then(|n| self.template(n, "a URL", false));
-        let items_at = f.get("items").and_then(|n| self.string(n, "where the list is in the answer (`data.errands`)"));
-        let cursor = f.get("cursor").and_then(|n| self.string(n, "the field that orders the cases"));
-        let cursor_start =
-            f.get("cursor_start").and_then(|n| self.string(n, "the first run's cursor")).unwrap_or_default();
-        let headers = f.get("headers").map(|n| self.headers(n, false)).unwrap_or_default();
-        let next = match f.get("next") {
-            Some(n @ Node { value: Value::Map(_), .. }) => {
-                let g = self.mapping(n, &["field", "param"], "a mapping with `field` and `param`")?;
-                let field =
-                    self.required(n, &g, "field", "next").and_then(|n| self.string(n, "the field with the cursor"));
-                let param = g.get("param").and_then(|n| self.string(n, "the query parameter for the cursor"));
-                Some(crate::robot::model::NextPage { field: field?, param })
-            }
-            Some(n) => Some(crate::robot::model::NextPage {
-                field: self.string(n, "the field with the next page's address")?,
-                param: None,
-            }),
-            None => None,
-        };
-        Some(ItemSource::Http { url: url?, items_at, cursor, cursor_start, headers, next })
-    }
-
-    fn table_source(&mut self, node: &Node) -> Option<ItemSource> {
-        if let Value::Str(_) = node.value {
-            let locator = self.locator(node, false)?;
-            return Some(ItemSource::Table { locator, next_page: None });
-        }
-        let fields = self.mapping(node, TABLE_KEYS, "a table locator, or a mapping with `locator` and `next_page`")?;
-        let locator = match fields.get("locator") {
-            Some(n) => self.locator(n, false),
-            None => {
-                self.d.error(node.pos, 1, "`table` needs a `locator`");
-                None
-            }
-        };
-        let next_page = fields.get("next_page").and_then(|n| self.locator(n, false));
-        Some(ItemSource::Table { locator: locator?, next_page })
     }
 
     fn required<'n>(&mut self, parent: &Node, fields: &Fields<'n>, key: &str, step: &str) -> Option<&'n Node> {
