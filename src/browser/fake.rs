@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::browser::{
-    Browser, BrowserError, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy, Selector, Table,
-    WindowTarget,
+    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy, Selector,
+    Table, WindowTarget,
 };
 
 #[derive(Debug, Default)]
@@ -59,9 +59,13 @@ impl FakeBrowser {
         }
         if let Some(left) = self.flaky.get_mut(&target).filter(|left| **left > 0) {
             *left -= 1;
-            return Err(BrowserError::NotFound { after: timeout });
+            return Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout });
         }
-        if self.missing.contains(&target) { Err(BrowserError::NotFound { after: timeout }) } else { Ok(()) }
+        if self.missing.contains(&target) {
+            Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout })
+        } else {
+            Ok(())
+        }
     }
 
     fn record(&mut self, call: String) -> Result<(), BrowserError> {
@@ -184,7 +188,11 @@ impl Browser for FakeBrowser {
     }
     async fn first_match(&mut self, candidates: &[Selector], timeout: Duration) -> Result<usize, BrowserError> {
         self.record(format!("first_match {}", candidates.len()))?;
-        candidates.iter().position(|c| !self.missing.contains(&css(c))).ok_or(BrowserError::NotFound { after: timeout })
+        let target = candidates.iter().map(Selector::to_string).collect::<Vec<_>>().join(", ");
+        candidates
+            .iter()
+            .position(|c| !self.missing.contains(&css(c)))
+            .ok_or(BrowserError::NotFound { target, after: timeout })
     }
     async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
         self.check(if checked { "check" } else { "uncheck" }, target, timeout)
@@ -204,6 +212,7 @@ impl Browser for FakeBrowser {
         &mut self,
         target: &Selector,
         name: &str,
+        _: bool,
         timeout: Duration,
     ) -> Result<String, BrowserError> {
         self.check(&format!("attribute={name}"), target, timeout)?;
@@ -227,6 +236,10 @@ impl Browser for FakeBrowser {
     async fn clear(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         self.check("clear", target, timeout)
     }
+    async fn cookies(&mut self, change: &Cookies) -> Result<String, BrowserError> {
+        self.record(format!("cookies {change:?}"))?;
+        Ok(if *change == Cookies::Read { "[]".into() } else { String::new() })
+    }
     async fn history(&mut self, go: History) -> Result<(), BrowserError> {
         self.record(format!("{go:?}").to_lowercase())
     }
@@ -245,7 +258,12 @@ impl Browser for FakeBrowser {
     ) -> Result<(), BrowserError> {
         self.check(&format!("upload={}", file.display()), target, timeout)
     }
-    async fn run_script(&mut self, script: &str, args: &[String], _: Duration) -> Result<String, BrowserError> {
+    async fn run_script(
+        &mut self,
+        script: &str,
+        args: &[serde_json::Value],
+        _: Duration,
+    ) -> Result<String, BrowserError> {
         self.record(format!("script {script} {args:?}"))?;
         Ok(self.script_result.clone())
     }

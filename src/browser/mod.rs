@@ -55,6 +55,15 @@ pub struct Probed {
     pub value: String,
 }
 
+/// What a `cookies` step asks of the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cookies {
+    Read,
+    Set(Vec<(String, String)>),
+    /// One by name, or all.
+    Delete(Option<String>),
+}
+
 /// Which document a `frame` step switches to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameSwitch {
@@ -98,10 +107,11 @@ pub struct Table {
 /// A failure in the browser: always a system exception for the runner.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrowserError {
-    #[error("no element matched within {}", crate::human::fmt_duration(*.after))]
-    NotFound { after: Duration },
-    #[error("the condition was not met within {}", crate::human::fmt_duration(*.after))]
-    Timeout { after: Duration },
+    #[error("no element matched {target} within {}", crate::human::fmt_duration(*.after))]
+    NotFound { target: String, after: Duration },
+    /// Something waited for (a window, a dialog) that did not come.
+    #[error("{waited_for} did not come within {}", crate::human::fmt_duration(*.after))]
+    Timeout { waited_for: String, after: Duration },
     #[error("{0}")]
     Page(String),
     #[error("the browser session is gone: {0}")]
@@ -201,11 +211,14 @@ pub trait Browser: Send {
         keys: &[String],
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
-    /// An attribute of an element; empty when it has none.
+    /// An attribute of an element as written, or with `property` one of its
+    /// DOM properties as the page has it now (`value`, `checked`, an
+    /// absolute `href`); empty when it has none.
     fn read_attribute(
         &mut self,
         target: &Selector,
         name: &str,
+        property: bool,
         timeout: Duration,
     ) -> impl Future<Output = Result<String, BrowserError>> + Send;
     /// Goes into a frame or iframe, to the parent document, or to the top one.
@@ -230,6 +243,9 @@ pub trait Browser: Send {
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Empties a field (with the events a person's deleting would fire).
     fn clear(&mut self, target: &Selector, timeout: Duration) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// The page's cookies as a JSON list (`Read`), or sets or deletes some;
+    /// `""` for a change.
+    fn cookies(&mut self, change: &Cookies) -> impl Future<Output = Result<String, BrowserError>> + Send;
     /// Back, forward or reload, waiting for the page as `goto` does.
     fn history(&mut self, go: History) -> impl Future<Output = Result<(), BrowserError>> + Send;
     fn window(
@@ -250,13 +266,15 @@ pub trait Browser: Send {
         file: &std::path::Path,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
-    /// Runs JavaScript in the page with string arguments (`arguments[0]`, ...)
-    /// and returns what it returns as text (JSON for anything but a string).
-    /// A script still running after `timeout` is `ScriptTimedOut`.
+    /// Runs JavaScript in the page with `args` (`arguments[0]`, ...) and
+    /// returns what it returns as text: a string as it is, `null` for null
+    /// or nothing, an element as an `xpath:` locator for later steps, JSON
+    /// for anything else. A returned Promise is waited for. A script still
+    /// running after `timeout` is `ScriptTimedOut`.
     fn run_script(
         &mut self,
         script: &str,
-        args: &[String],
+        args: &[serde_json::Value],
         timeout: Duration,
     ) -> impl Future<Output = Result<String, BrowserError>> + Send;
     /// Brings the session back to a known state: a dialog left open

@@ -17,8 +17,8 @@ use thiserror::Error;
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
-    Browser, BrowserError, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, Probe, Probed, SelectBy,
-    Selector, Table, WindowTarget,
+    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, Probe, Probed,
+    SelectBy, Selector, Table, WindowTarget,
 };
 
 /// The flags Debian's Chromium needs on a closed network, headless.
@@ -246,7 +246,7 @@ impl WebDriverBrowser {
                 Err(e) => return Err(error(e)),
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::NotFound { after: timeout });
+                return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -292,7 +292,12 @@ impl WebDriverBrowser {
             match act(element).await {
                 Ok(()) => return Ok(()),
                 Err(e) if retryable(&e) && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
-                Err(e) => return Err(error(e)),
+                Err(e) => {
+                    return Err(match error(e) {
+                        BrowserError::Page(message) => BrowserError::Page(format!("{target}: {message}")),
+                        other => other,
+                    });
+                }
             }
         }
     }
@@ -323,7 +328,7 @@ impl WebDriverBrowser {
             if Instant::now() >= deadline {
                 return Err(match why {
                     Some(why) => BrowserError::NotActionable { target: target.to_string(), why, after: timeout },
-                    None => BrowserError::NotFound { after: timeout },
+                    None => BrowserError::NotFound { target: target.to_string(), after: timeout },
                 });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
@@ -371,8 +376,47 @@ fn error(e: CmdError) -> BrowserError {
     match &e {
         CmdError::Lost(_) | CmdError::Failed(_) | CmdError::FailedC(_) => BrowserError::SessionLost(e.to_string()),
         e if e.is_invalid_session_id() => BrowserError::SessionLost(e.to_string()),
-        CmdError::Standard(w) => BrowserError::Page(first_line(&w.message)),
+        CmdError::Standard(w) => BrowserError::Page(own_words(&w.error(), &w.message)),
         _ => BrowserError::Page(first_line(&e.to_string())),
+    }
+}
+
+/// chromedriver's error texts in nightshift's words; an unknown one keeps
+/// its first line.
+fn own_words(code: &str, message: &str) -> String {
+    let detail = |prefix: &str| message.strip_prefix(prefix).unwrap_or(message).trim().to_string();
+    match code {
+        "invalid element state" => "the element cannot be changed (it is disabled or read-only)".into(),
+        "element not interactable" => {
+            "the element cannot be used (it is hidden, has no size or is off the page)".into()
+        }
+        "stale element reference" => "the page replaced the element while the step was using it".into(),
+        "no such frame" => "there is no such frame on the page".into(),
+        "no such window" => "the window was closed".into(),
+        "no such alert" => "no alert, confirm or prompt is open".into(),
+        "unexpected alert open" => {
+            let text = message.split("Alert text : ").nth(1).map(|t| t.trim_end_matches(['}', ' ', '\n']));
+            match text {
+                Some(text) => format!("a dialog is open (\"{text}\"): answer it with a `dialog` step first"),
+                None => "a dialog is open: answer it with a `dialog` step first".into(),
+            }
+        }
+        "element click intercepted" => {
+            let other = message.split("Other element would receive the click: ").nth(1).map(first_line);
+            match other {
+                Some(other) => format!("another element would receive the click: {other}"),
+                None => "another element would receive the click".into(),
+            }
+        }
+        "invalid selector" => {
+            // "... because of the following error:\nSyntaxError: ..." names the fault on its second line.
+            let reason = message.lines().nth(1).map(str::trim).filter(|l| !l.is_empty());
+            let reason =
+                reason.map(|r| r.split(": ").last().unwrap_or(r).to_string()).unwrap_or_else(|| first_line(message));
+            format!("the locator is not a valid selector: {reason}")
+        }
+        "javascript error" => format!("the script failed: {}", first_line(&detail("javascript error:"))),
+        _ => first_line(message),
     }
 }
 
@@ -399,6 +443,34 @@ fn key_text(spec: &str) -> Result<String, BrowserError> {
         text.push(Key::Null.into());
     }
     Ok(text)
+}
+
+/// `type`'s text with `{Enter}`, `{Tab}`, `{Control+A}` and the like (a key
+/// name from `KEYS`, or a chord with `+`) turned into the keys; other
+/// braces are text.
+fn expand_key_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let key = after.find('}').map(|close| &after[..close]).filter(|inner| {
+            (KEYS.contains(inner) || (inner.len() > 1 && inner.contains('+')))
+                && crate::robot::keys::check_key(inner).is_ok()
+        });
+        match key.and_then(|k| key_text(k).ok().map(|t| (k, t))) {
+            Some((k, keys)) => {
+                out.push_str(&keys);
+                rest = &after[k.len() + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The character WebDriver sends for a key named in `KEYS` or `MODIFIERS`.
@@ -534,12 +606,15 @@ const code = errorPage ? ((document.querySelector('.error-code') || {}).textCont
 return { error_page: errorPage, code: code, status: nav && nav.responseStatus ? nav.responseStatus : 0 };
 "#;
 
+/// A field's value, else the text as shown: nothing for a hidden element,
+/// and no blank lines between blocks.
 pub const READ_TEXT: &str = r#"
 const el = find(arguments[0]);
 if (!el) return null;
 const tag = el.tagName.toLowerCase();
 if (tag === 'input' || tag === 'textarea' || tag === 'select') return el.value;
-return el.innerText.trim();
+if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })) return '';
+return el.innerText.replace(/\n[ \t]*(\n[ \t]*)+/g, '\n').trim();
 "#;
 
 const READ_TABLE: &str = r#"
@@ -632,6 +707,17 @@ if (top && top !== el && !el.contains(top) && !(top.control === el) && !(el.labe
 return { el, why: null };
 "#;
 
+/// An element's absolute XPath, by position among its like siblings.
+const XPATH_OF: &str = r#"
+let el = arguments[0], path = '';
+for (; el && el.nodeType === 1; el = el.parentNode) {
+  let n = 1;
+  for (let s = el.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === el.tagName) n++;
+  path = '/' + el.tagName.toLowerCase() + '[' + n + ']' + path;
+}
+return path;
+"#;
+
 /// HTML drag and drop between two elements, for a `draggable` source: the
 /// events a person's drag fires, with one DataTransfer. False when the
 /// source is not draggable (the mouse drags it instead).
@@ -691,7 +777,10 @@ return { ok: true };
 const ATTRIBUTE: &str = r#"
 const el = find(arguments[0]);
 if (!el) return null;
-return el.getAttribute(arguments[1]) || '';
+if (!arguments[2]) return el.getAttribute(arguments[1]) || '';
+const v = el[arguments[1]];
+if (v === undefined || v === null) return '';
+return typeof v === 'object' ? JSON.stringify(v) : String(v);
 "#;
 
 pub fn script(body: &str) -> String {
@@ -746,7 +835,10 @@ impl Browser for WebDriverBrowser {
         let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
         let submit = submit.map(selector_json).unwrap_or(Json::Null);
         match self.poll_script(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
-            None => Err(BrowserError::NotFound { after: timeout }),
+            None => Err(BrowserError::NotFound {
+                target: fields.iter().map(|(s, _)| s.to_string()).collect::<Vec<_>>().join(", "),
+                after: timeout,
+            }),
             Some(Json::Object(o)) if o.get("submitted").and_then(Json::as_bool) == Some(true) => {
                 self.settle_navigation(false).await
             }
@@ -769,7 +861,7 @@ impl Browser for WebDriverBrowser {
         clear: bool,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        let text = text.to_string();
+        let text = expand_key_escapes(text);
         self.with_element(target, timeout, move |e| {
             let text = text.clone();
             async move {
@@ -798,7 +890,7 @@ impl Browser for WebDriverBrowser {
             .collect();
         let args = vec![selector_json(target), Json::Array(wanted), json!(selected)];
         let Some(answer) = self.poll_script(&script(SELECT), args, timeout).await? else {
-            return Err(BrowserError::NotFound { after: timeout });
+            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
         };
         match answer["error"].as_str() {
             Some("disabled") => Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() }),
@@ -840,13 +932,13 @@ impl Browser for WebDriverBrowser {
         match self.poll_script(&script(READ_TEXT), vec![selector_json(target)], timeout).await? {
             Some(Json::String(s)) => Ok(s),
             Some(other) => Ok(other.to_string()),
-            None => Err(BrowserError::NotFound { after: timeout }),
+            None => Err(BrowserError::NotFound { target: target.to_string(), after: timeout }),
         }
     }
 
     async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
         let Some(value) = self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? else {
-            return Err(BrowserError::NotFound { after: timeout });
+            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
         };
         if let Some(message) = value.get("error").and_then(Json::as_str) {
             return Err(BrowserError::Page(message.to_string()));
@@ -889,13 +981,16 @@ impl Browser for WebDriverBrowser {
         let list = Json::Array(candidates.iter().map(selector_json).collect());
         match self.poll_script(&script(FIRST_MATCH), vec![list], timeout).await? {
             Some(index) => Ok(index.as_u64().unwrap_or(0) as usize),
-            None => Err(BrowserError::NotFound { after: timeout }),
+            None => Err(BrowserError::NotFound {
+                target: candidates.iter().map(Selector::to_string).collect::<Vec<_>>().join(", "),
+                after: timeout,
+            }),
         }
     }
 
     async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
         let Some(now) = self.poll_script(&script(IS_CHECKED), vec![selector_json(target)], timeout).await? else {
-            return Err(BrowserError::NotFound { after: timeout });
+            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
         };
         if now["disabled"].as_bool() == Some(true) {
             return Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() });
@@ -935,12 +1030,14 @@ impl Browser for WebDriverBrowser {
         &mut self,
         target: &Selector,
         name: &str,
+        property: bool,
         timeout: Duration,
     ) -> Result<String, BrowserError> {
-        match self.poll_script(&script(ATTRIBUTE), vec![selector_json(target), json!(name)], timeout).await? {
+        let args = vec![selector_json(target), json!(name), json!(property)];
+        match self.poll_script(&script(ATTRIBUTE), args, timeout).await? {
             Some(Json::String(s)) => Ok(s),
             Some(other) => Ok(other.to_string()),
-            None => Err(BrowserError::NotFound { after: timeout }),
+            None => Err(BrowserError::NotFound { target: target.to_string(), after: timeout }),
         }
     }
 
@@ -1051,6 +1148,43 @@ impl Browser for WebDriverBrowser {
         })
     }
 
+    async fn cookies(&mut self, change: &Cookies) -> Result<String, BrowserError> {
+        match change {
+            Cookies::Read => {
+                let jar = self.client.get_all_cookies().await.map_err(error)?;
+                let list: Vec<Json> = jar
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "name": c.name(),
+                            "value": c.value(),
+                            "domain": c.domain().unwrap_or_default(),
+                            "path": c.path().unwrap_or_default(),
+                            "secure": c.secure().unwrap_or(false),
+                            "http_only": c.http_only().unwrap_or(false),
+                        })
+                    })
+                    .collect();
+                Ok(Json::Array(list).to_string())
+            }
+            Cookies::Set(values) => {
+                // For the site of the page in view, as the page would set it.
+                let url = self.client.current_url().await.map_err(error)?;
+                let host = url.host_str().unwrap_or_default().to_string();
+                for (name, value) in values {
+                    let mut cookie = fantoccini::cookies::Cookie::new(name.clone(), value.clone());
+                    cookie.set_path("/");
+                    cookie.set_domain(host.clone());
+                    cookie.set_same_site(cookie::SameSite::Lax);
+                    self.client.add_cookie(cookie).await.map_err(error)?;
+                }
+                Ok(String::new())
+            }
+            Cookies::Delete(Some(name)) => self.client.delete_cookie(name).await.map(|()| String::new()).map_err(error),
+            Cookies::Delete(None) => self.client.delete_all_cookies().await.map(|()| String::new()).map_err(error),
+        }
+    }
+
     async fn history(&mut self, go: History) -> Result<(), BrowserError> {
         let done = match go {
             History::Back => self.client.back().await,
@@ -1104,7 +1238,11 @@ impl Browser for WebDriverBrowser {
                 self.client.switch_to_window(current).await.map_err(error)?;
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::Timeout { after: timeout });
+                let waited_for = match target {
+                    WindowTarget::Title(part) => format!("a window whose title contains `{part}`"),
+                    _ => "a new window".to_string(),
+                };
+                return Err(BrowserError::Timeout { waited_for, after: timeout });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -1116,7 +1254,10 @@ impl Browser for WebDriverBrowser {
             match self.client.get_alert_text().await {
                 Ok(text) => break text,
                 Err(e) if e.is_no_such_alert() && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
-                Err(e) if e.is_no_such_alert() => return Err(BrowserError::Timeout { after: timeout }),
+                Err(e) if e.is_no_such_alert() => {
+                    let waited_for = "an alert, confirm or prompt".to_string();
+                    return Err(BrowserError::Timeout { waited_for, after: timeout });
+                }
                 Err(e) => return Err(error(e)),
             }
         };
@@ -1146,9 +1287,8 @@ impl Browser for WebDriverBrowser {
         .await
     }
 
-    async fn run_script(&mut self, script: &str, args: &[String], timeout: Duration) -> Result<String, BrowserError> {
-        let args = args.iter().map(|a| json!(a)).collect();
-        let answer = tokio::time::timeout(timeout, self.client.execute(script, args))
+    async fn run_script(&mut self, script: &str, args: &[Json], timeout: Duration) -> Result<String, BrowserError> {
+        let answer = tokio::time::timeout(timeout, self.client.execute(script, args.to_vec()))
             .await
             .map_err(|_| BrowserError::ScriptTimedOut { after: timeout })?;
         match answer.map_err(|e| match &e {
@@ -1158,7 +1298,11 @@ impl Browser for WebDriverBrowser {
             _ => error(e),
         })? {
             Json::String(s) => Ok(s),
-            Json::Null => Ok(String::new()),
+            Json::Null => Ok("null".into()),
+            element @ Json::Object(_) if element.get(ELEMENT_KEY).is_some() => {
+                let path = self.client.execute(XPATH_OF, vec![element]).await.map_err(error)?;
+                Ok(format!("xpath:{}", path.as_str().unwrap_or_default()))
+            }
             other => Ok(other.to_string()),
         }
     }
@@ -1240,6 +1384,33 @@ const UNMASK_TEXT: &str = "
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_escapes_in_typed_text_become_keys_and_other_braces_stay_text() {
+        let enter: char = fantoccini::key::Key::Enter.into();
+        let control: char = fantoccini::key::Key::Control.into();
+        let null: char = fantoccini::key::Key::Null.into();
+        assert_eq!(expand_key_escapes("a{Enter}b"), format!("a{enter}b"));
+        assert_eq!(expand_key_escapes("{Control+A}x"), format!("{control}A{null}x"));
+        assert_eq!(expand_key_escapes("{\"id\": 1} {x} {"), "{\"id\": 1} {x} {");
+    }
+
+    #[test]
+    fn chromedriver_texts_become_nightshift_words() {
+        let alert = own_words("unexpected alert open", "unexpected alert open: {Alert text : cheese}");
+        assert_eq!(alert, "a dialog is open (\"cheese\"): answer it with a `dialog` step first");
+        let xpath = own_words(
+            "invalid selector",
+            "invalid selector: Unable to locate an element with the xpath expression //a[ because of the following error:\n\
+             SyntaxError: Failed to execute 'evaluate' on 'Document': The string '//a[' is not a valid XPath expression.",
+        );
+        assert_eq!(xpath, "the locator is not a valid selector: The string '//a[' is not a valid XPath expression.");
+        assert_eq!(
+            own_words("invalid element state", "invalid element state: Element is not currently interactable"),
+            "the element cannot be changed (it is disabled or read-only)"
+        );
+        assert_eq!(own_words("unknown error", "unknown error: something\nmore"), "unknown error: something");
+    }
 
     #[test]
     fn profiles_of_dead_processes_are_reclaimed_and_live_ones_kept() {

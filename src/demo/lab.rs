@@ -46,6 +46,13 @@ const LAB: &str = r#"<!doctype html>
   </select> <span id="langs-result">sv</span></p>
 <p><button id="late" style="display: none">Spara</button> <button id="covered">Skicka</button>
    <button id="locked" disabled>Låst</button> <span id="button-result"></span></p>
+<p><a id="rel" href="lab/other">Relativ länk</a> <span id="hidden-note" style="display: none">Dold text</span></p>
+<div id="blocks"><p>Rad ett</p>
+
+<p>Rad två</p></div>
+<p><input type="checkbox" id="agree"> <label for="agree">Jag godkänner</label></p>
+<table id="cases"><tr><td>12</td><td>Åsa</td></tr><tr><td>17</td><td>Per</td></tr></table>
+<p id="case-result"></p>
 <div id="overlay">Laddar …</div>
 <script>
   const show = (id, text) => { document.getElementById(id).textContent = text; };
@@ -70,6 +77,9 @@ const LAB: &str = r#"<!doctype html>
   langs.addEventListener('change', () => show('langs-result', Array.from(langs.selectedOptions).map(o => o.value).join(',')));
   setTimeout(() => { document.getElementById('late').style.display = ''; }, 400);
   setTimeout(() => document.getElementById('overlay').remove(), 700);
+  for (const row of document.querySelectorAll('#cases tr')) {
+    row.addEventListener('click', () => show('case-result', 'Vald: ' + row.cells[0].textContent));
+  }
   for (const id of ['late', 'covered', 'locked']) {
     document.getElementById(id).addEventListener('click', () => show('button-result', id));
   }

@@ -80,9 +80,17 @@ impl Locator {
         (Strategy::Css, text, 0)
     }
 
-    /// The selector for this locator with its references filled in.
+    /// The selector for this locator with its references filled in. A
+    /// locator written as references alone (`"${row}"`, where a `script`
+    /// kept an element as `xpath:/html[1]/...`) takes its prefix from the
+    /// value.
     pub fn resolve(&self, scope: &dyn Scope) -> Result<Selector, RenderError> {
-        Ok(selector(self.strategy, &self.value.render(scope)?))
+        let text = self.value.render(scope)?;
+        if self.strategy == Strategy::Css && self.prefix_len == 0 && self.value.as_literal().is_none() {
+            let (strategy, rest, _) = Locator::split(&text);
+            return Ok(selector(strategy, rest));
+        }
+        Ok(selector(self.strategy, &text))
     }
 
     /// The locator as written, for the run log; a list shows all its entries.

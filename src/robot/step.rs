@@ -58,6 +58,7 @@ keywords! {
     Drag => "drag", Page;
     Clear => "clear", Page;
     Back => "back", Page;
+    Cookies => "cookies", Page;
     Forward => "forward", Page;
     Refresh => "refresh", Page;
     Fill => "fill", Page;
@@ -160,6 +161,10 @@ pub enum Action {
     Clear {
         target: Locator,
     },
+    /// Reads the page's cookies into a variable, sets some, or deletes them.
+    Cookies {
+        change: CookieChange,
+    },
     /// The browser's back and forward buttons, and reloading the page.
     History {
         go: History,
@@ -188,11 +193,12 @@ pub enum Action {
     WaitFor {
         condition: Condition,
     },
-    /// The text of an element (the value of a form field), or one of its attributes.
+    /// The visible text of an element (the value of a form field), one of
+    /// its attributes, or one of its DOM properties.
     ReadText {
         from: Locator,
         into: String,
-        attribute: Option<String>,
+        part: TextPart,
     },
     ReadTable {
         from: Locator,
@@ -264,9 +270,10 @@ pub enum Action {
         into: Option<String>,
     },
     /// Runs JavaScript in the page with `args` as `arguments[0]`, ...
+    /// Numbers and booleans in `args` are passed as such, text as text.
     Script {
         code: String,
-        args: Vec<Template>,
+        args: Vec<JsonTemplate>,
         into: Option<String>,
     },
     /// Gives variables values (after transforms, for example).
@@ -316,6 +323,28 @@ pub enum Action {
         args: Vec<(String, Template)>,
         steps: Vec<Step>,
     },
+}
+
+/// What a `cookies` step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CookieChange {
+    /// Every cookie of the page, as a JSON list, into this variable.
+    Read(String),
+    /// These cookies for the page's site.
+    Set(Vec<(String, Template)>),
+    /// One cookie by name, or every one (`None`).
+    Delete(Option<Template>),
+}
+
+/// What `read_text` reads of an element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextPart {
+    /// The text as shown (a field's value).
+    Text,
+    /// An attribute as written in the HTML.
+    Attribute(String),
+    /// A DOM property as the page has it now: `value`, `checked`, `href`.
+    Property(String),
 }
 
 /// What a pointer step does with the element it moves onto.
@@ -428,6 +457,7 @@ impl Action {
             Action::Drag { .. } => Keyword::Drag,
             Action::Clear { .. } => Keyword::Clear,
             Action::History { go: History::Back } => Keyword::Back,
+            Action::Cookies { .. } => Keyword::Cookies,
             Action::History { go: History::Forward } => Keyword::Forward,
             Action::History { go: History::Refresh } => Keyword::Refresh,
             Action::Fill { .. } => Keyword::Fill,
@@ -478,6 +508,13 @@ impl Action {
             Action::Click { target } | Action::Pointer { target, .. } | Action::Clear { target } => target.source(),
             Action::Drag { from, to } => format!("{} to {}", from.source(), to.source()),
             Action::History { .. } => String::new(),
+            Action::Cookies { change: CookieChange::Read(into) } => format!("-> {into}"),
+            Action::Cookies { change: CookieChange::Set(values) } => {
+                format!("set {}", values.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "))
+            }
+            Action::Cookies { change: CookieChange::Delete(name) } => {
+                format!("delete {}", name.as_ref().map_or("all".into(), Template::source))
+            }
             Action::Fill { fields, submit } => {
                 let mut text = fields.iter().map(|(l, _)| l.source()).collect::<Vec<_>>().join(", ");
                 if let Some(submit) = submit {
@@ -489,7 +526,12 @@ impl Action {
             Action::WaitFor { condition } | Action::If { condition, .. } | Action::Assert { condition, .. } => {
                 condition.describe()
             }
-            Action::ReadText { from, into, attribute: Some(name) } => format!("{} @{name} -> {into}", from.source()),
+            Action::ReadText { from, into, part: TextPart::Attribute(name) } => {
+                format!("{} @{name} -> {into}", from.source())
+            }
+            Action::ReadText { from, into, part: TextPart::Property(name) } => {
+                format!("{} .{name} -> {into}", from.source())
+            }
             Action::ReadText { from, into, .. } | Action::ReadTable { from, into } => {
                 format!("{} -> {into}", from.source())
             }
@@ -550,6 +592,7 @@ impl Action {
             Action::ReadText { into, .. } | Action::ReadTable { into, .. } | Action::ReadFile { into, .. } => {
                 vec![into.as_str()]
             }
+            Action::Cookies { change: CookieChange::Read(into) } => vec![into.as_str()],
             Action::Dialog { into: Some(into), .. }
             | Action::Download { into: Some(into), .. }
             | Action::Script { into: Some(into), .. }

@@ -3,7 +3,7 @@
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::{Locator, Strategy};
-use crate::robot::step::{Action, Choice, FrameTarget, Gesture, History, WindowSpec};
+use crate::robot::step::{Action, Choice, CookieChange, FrameTarget, Gesture, History, TextPart, WindowSpec};
 use crate::robot::validate::conditions::condition_keys;
 use crate::robot::validate::{Fields, Validator};
 use crate::robot::yaml::{Node, Value};
@@ -126,16 +126,24 @@ impl Validator<'_> {
     }
 
     pub(super) fn read_text_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
-        let keys: &[&str] = if keyword == "read_text" { &["from", "into", "attribute"] } else { &["from", "into"] };
+        let keys: &[&str] =
+            if keyword == "read_text" { &["from", "into", "attribute", "property"] } else { &["from", "into"] };
         let f = self.mapping(node, keys, "a mapping with `from` and `into`")?;
         let from = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
         let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
-        let attribute = f.get("attribute").and_then(|n| self.string(n, "an attribute's name"));
-        if keyword == "read_text" {
-            Some(Action::ReadText { from: from?, into: into?, attribute })
-        } else {
-            Some(Action::ReadTable { from: from?, into: into? })
+        if keyword != "read_text" {
+            return Some(Action::ReadTable { from: from?, into: into? });
         }
+        let part = match (f.get("attribute"), f.get("property")) {
+            (None, None) => TextPart::Text,
+            (Some(n), None) => TextPart::Attribute(self.string(n, "an attribute's name")?),
+            (None, Some(n)) => TextPart::Property(self.string(n, "a property's name (`value`, `checked`, `href`)")?),
+            (Some(_), Some(_)) => {
+                self.d.error(node.pos, 1, "`read_text` reads an `attribute` or a `property`, not both");
+                return None;
+            }
+        };
+        Some(Action::ReadText { from: from?, into: into?, part })
     }
 
     pub(super) fn screenshot_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
@@ -215,6 +223,26 @@ impl Validator<'_> {
         Some(Action::Drag { from: from?, to: to? })
     }
 
+    /// `cookies: {into: VAR}`, `{set: {name: value}}`, `{delete: NAME}` or `{delete: all}`.
+    pub(super) fn cookies_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["into", "set", "delete"], "a mapping with `into`, `set` or `delete`")?;
+        let change = match (f.get("into"), f.get("set"), f.get("delete")) {
+            (Some(n), None, None) => CookieChange::Read(self.var_name(n)?),
+            (None, Some(n), None) => {
+                CookieChange::Set(self.variables(n, "cookies to set (a mapping of name: value)", in_item))
+            }
+            (None, None, Some(Node { value: Value::Str(all), .. })) if all == "all" => CookieChange::Delete(None),
+            (None, None, Some(n)) => {
+                CookieChange::Delete(Some(self.template(n, "a cookie's name, or `all`", in_item)?))
+            }
+            _ => {
+                self.d.error(node.pos, 1, "`cookies` takes exactly one of `into`, `set` or `delete`");
+                return None;
+            }
+        };
+        Some(Action::Cookies { change })
+    }
+
     /// `back:`, `forward:` and `refresh:` take no value.
     pub(super) fn history_step(&mut self, go: History, node: &Node) -> Option<Action> {
         if !matches!(node.value, Value::Null) {
@@ -292,9 +320,7 @@ impl Validator<'_> {
         let f = self.mapping(node, &["code", "args", "into"], "JavaScript, or a mapping with `code`")?;
         let code = self.required(node, &f, "code", keyword).and_then(|n| self.string(n, "JavaScript"));
         let args = match f.get("args") {
-            Some(Node { value: Value::Seq(list), .. }) => {
-                list.iter().filter_map(|n| self.template(n, "an argument", in_item)).collect()
-            }
+            Some(Node { value: Value::Seq(list), .. }) => list.iter().map(|n| self.json_template(n, in_item)).collect(),
             Some(n) => {
                 self.wrong_type(n, "a list of arguments");
                 Vec::new()

@@ -127,6 +127,7 @@ impl Validator<'_> {
             Keyword::Drag => self.drag_step(node, in_item),
             Keyword::Clear => self.clear_step(node, in_item),
             Keyword::Back => self.history_step(History::Back, node),
+            Keyword::Cookies => self.cookies_step(node, in_item),
             Keyword::Forward => self.history_step(History::Forward, node),
             Keyword::Refresh => self.history_step(History::Refresh, node),
             Keyword::Fill => self.fill_step(node, fields, in_item),

@@ -26,9 +26,7 @@ impl<B: Browser> Runner<'_, B> {
                 self.select(target, choices, *selected, timeout, item).await
             }
             Action::WaitFor { condition } => self.wait_for(condition, timeout, item).await,
-            Action::ReadText { from, into, attribute } => {
-                self.read_text(from, into, attribute.as_deref(), timeout, item).await
-            }
+            Action::ReadText { from, into, part } => self.read_text(from, into, part, timeout, item).await,
             Action::ReadTable { from, into } => self.read_table(from, into, timeout, item).await,
             Action::SetChecked { target, checked } => self.set_checked(target, *checked, timeout, item).await,
             Action::Press { keys, target } => self.press(keys, target.as_ref(), timeout, item).await,
@@ -37,6 +35,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Drag { from, to } => self.drag(from, to, timeout, item).await,
             Action::Clear { target } => self.clear(target, timeout, item).await,
             Action::History { go } => Ok(self.browser.history(*go).await?),
+            Action::Cookies { change } => self.cookies(change).await,
             Action::Window { target } => self.window(target, timeout).await,
             Action::Dialog { accept, prompt, into } => {
                 self.dialog(*accept, prompt.as_ref(), into.as_ref(), timeout).await

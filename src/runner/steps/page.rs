@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
+use crate::browser::{Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
-use crate::robot::step::{Choice, FrameTarget, Gesture, WindowSpec};
+use crate::robot::step::{Choice, CookieChange, FrameTarget, Gesture, JsonTemplate, TextPart, WindowSpec};
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
@@ -108,14 +108,15 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         from: &Locator,
         into: &str,
-        attribute: Option<&str>,
+        part: &TextPart,
         timeout: Duration,
         item: Option<usize>,
     ) -> Result<(), Failure> {
         let selector = self.locate(from, timeout, item).await?;
-        let text = match attribute {
-            Some(name) => self.browser.read_attribute(&selector, name, timeout).await?,
-            None => self.browser.read_text(&selector, timeout).await?,
+        let text = match part {
+            TextPart::Attribute(name) => self.browser.read_attribute(&selector, name, false, timeout).await?,
+            TextPart::Property(name) => self.browser.read_attribute(&selector, name, true, timeout).await?,
+            TextPart::Text => self.browser.read_text(&selector, timeout).await?,
         };
         self.scope.vars.insert(into.to_string(), text);
         Ok(())
@@ -199,6 +200,21 @@ impl<B: Browser> Runner<'_, B> {
         Ok(self.browser.drag(&from, &to, timeout).await?)
     }
 
+    pub(super) async fn cookies(&mut self, change: &CookieChange) -> Result<(), Failure> {
+        let asked = match change {
+            CookieChange::Read(_) => Cookies::Read,
+            CookieChange::Set(values) => Cookies::Set(
+                values.iter().map(|(n, v)| Ok((n.clone(), v.render(&self.scope)?))).collect::<Result<_, Failure>>()?,
+            ),
+            CookieChange::Delete(name) => Cookies::Delete(name.as_ref().map(|n| n.render(&self.scope)).transpose()?),
+        };
+        let answer = self.browser.cookies(&asked).await?;
+        if let CookieChange::Read(into) = change {
+            self.scope.vars.insert(into.clone(), answer);
+        }
+        Ok(())
+    }
+
     pub(super) async fn clear(
         &mut self,
         target: &Locator,
@@ -275,12 +291,12 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn script(
         &mut self,
         code: &str,
-        args: &[Template],
+        args: &[JsonTemplate],
         into: Option<&String>,
         timeout: Duration,
     ) -> Result<(), Failure> {
         let before = self.scope.derived_count();
-        let args = args.iter().map(|a| a.render(&self.scope)).collect::<Result<Vec<_>, _>>()?;
+        let args = args.iter().map(|a| self.json(a)).collect::<Result<Vec<_>, _>>()?;
         let given_a_secret = self.scope.derived_count() > before;
         let result = match self.browser.run_script(code, &args, timeout).await {
             Err(e @ BrowserError::ScriptTimedOut { .. }) => {
