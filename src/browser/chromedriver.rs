@@ -98,15 +98,8 @@ impl ManagedDriver {
                 command.env_remove(&name);
             }
         }
-        // SAFETY: setpgid is async-signal-safe; the closure touches no other state.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::setpgid(0, 0) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        // Its own process group, so that the group can be killed as one.
+        command.process_group(0);
         let mut watchdog = command.spawn().map_err(DriverError::Spawn)?;
         let pipe = watchdog.stdin.take();
         let driver = Self { watchdog, pipe, port };

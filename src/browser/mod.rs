@@ -15,7 +15,7 @@ use thiserror::Error;
 
 pub use crate::robot::keys::KEYS;
 pub use crate::robot::locator::Selector;
-pub use crate::robot::step::{Gesture, History};
+pub use crate::robot::step_parts::{Gesture, History};
 
 /// How often a wait looks again.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);

@@ -22,10 +22,16 @@ use crate::schedule::yaml_files;
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout: `ok`, and `checks` (`ok`, `check`).
+    #[arg(long)]
+    pub json: bool,
+}
 
 struct Report {
     failures: usize,
+    /// Kept for `--json` instead of printed.
+    lines: Option<Vec<(bool, String)>>,
 }
 
 impl Report {
@@ -33,12 +39,15 @@ impl Report {
         if !ok {
             self.failures += 1;
         }
-        println!("{} {text}", if ok { "ok  " } else { "FAIL" });
+        match &mut self.lines {
+            Some(lines) => lines.push((ok, text.to_string())),
+            None => println!("{} {text}", if ok { "ok  " } else { "FAIL" }),
+        }
     }
 }
 
-pub(crate) fn run(settings: &Settings, _: &DoctorArgs) -> u8 {
-    let mut report = Report { failures: 0 };
+pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
+    let mut report = Report { failures: 0, lines: args.json.then(Vec::new) };
     browser(settings, &mut report);
     let env: HashMap<String, String> = std::env::vars().collect();
     for path in yaml_files(&settings.robots_dir) {
@@ -50,8 +59,16 @@ pub(crate) fn run(settings: &Settings, _: &DoctorArgs) -> u8 {
             None => report.line(false, "NIGHTSHIFT_SMTP_URL is not a URL such as smtp://host:port"),
         }
     }
+    if let Some(lines) = &report.lines {
+        let checks: Vec<serde_json::Value> =
+            lines.iter().map(|(ok, text)| serde_json::json!({ "ok": ok, "check": text })).collect();
+        let answer = serde_json::json!({ "ok": report.failures == 0, "checks": checks });
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+    }
     if report.failures > 0 {
-        println!("{} check(s) failed", report.failures);
+        if report.lines.is_none() {
+            println!("{} check(s) failed", report.failures);
+        }
         exit_code::ENVIRONMENT
     } else {
         exit_code::SUCCESS

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -29,9 +28,8 @@ impl StateLock {
         std::fs::create_dir_all(state_dir).map_err(io)?;
         let mut file =
             std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
-        // SAFETY: flock on a file descriptor we own.
-        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-        if !locked {
+        // An exclusive lock that the kernel drops with the process, however it ends.
+        if file.try_lock().is_err() {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             return Err(LockError::Held { pid: pid.trim().to_string(), dir: state_dir.to_path_buf() });

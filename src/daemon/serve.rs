@@ -126,13 +126,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         }
         None => None,
     };
-    let watcher = match Watcher::new(&[&daemon.settings.robots_dir, &daemon.settings.schedules_dir]) {
-        Ok(watcher) => Some(watcher),
-        Err(e) => {
-            tracing::warn!("cannot watch for changed files ({e}); restart the daemon to load changes");
-            None
-        }
-    };
+    let mut watcher = watch_files(&daemon.settings);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     // `systemctl reload` (ExecReload=kill -HUP) reloads as a changed file does.
@@ -156,10 +150,13 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
             Ok(()) = changed(watcher.as_ref()) => {
                 tokio::time::sleep(RELOAD_SETTLE).await;
                 daemon.reload();
+                // New subfolders, or a folder swapped in, are watched from now on.
+                watcher = watch_files(&daemon.settings);
             }
             Some(()) = hung_up(hangup.as_mut()) => {
                 tracing::info!("SIGHUP: reloading robots and schedules");
                 daemon.reload();
+                watcher = watch_files(&daemon.settings);
             }
             () = &mut shutdown => break,
         }
@@ -203,6 +200,18 @@ async fn mail_sender(state_dir: PathBuf, wake: Arc<Notify>, stop: Arc<AtomicBool
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = wake.notified() => {}
+        }
+    }
+}
+
+/// A watcher on the robots and schedules folders, or none (with a warning)
+/// when the system will not give one.
+fn watch_files(settings: &Settings) -> Option<Watcher> {
+    match Watcher::new(&[&settings.robots_dir, &settings.schedules_dir]) {
+        Ok(watcher) => Some(watcher),
+        Err(e) => {
+            tracing::warn!("cannot watch for changed files ({e}); send SIGHUP or restart the daemon to load changes");
+            None
         }
     }
 }
@@ -257,6 +266,7 @@ impl Daemon {
                 ),
             }
         }
+        tracing::info!("loaded {} robot(s) and {} job(s)", self.robots.len(), self.jobs().len());
     }
 
     /// At start: runs once the last slot missed while down, for `missed: run_once` jobs.

@@ -11,6 +11,7 @@ pub(crate) mod model;
 pub(crate) mod selector_check;
 pub(crate) mod source_file;
 pub(crate) mod step;
+pub mod step_parts;
 pub mod validate;
 pub(crate) mod yaml;
 

@@ -8,6 +8,11 @@ use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::yaml::Pos;
 
+pub(crate) use crate::robot::step_parts::{
+    Choice, CookieChange, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate, TextPart,
+    WindowSpec,
+};
+
 /// Which part of the runner carries out a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -323,126 +328,6 @@ pub enum Action {
         args: Vec<(String, Template)>,
         steps: Vec<Step>,
     },
-}
-
-/// What a `cookies` step does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CookieChange {
-    /// Every cookie of the page, as a JSON list, into this variable.
-    Read(String),
-    /// These cookies for the page's site.
-    Set(Vec<(String, Template)>),
-    /// One cookie by name, or every one (`None`).
-    Delete(Option<Template>),
-}
-
-/// What `read_text` reads of an element.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextPart {
-    /// The text as shown (a field's value).
-    Text,
-    /// An attribute as written in the HTML.
-    Attribute(String),
-    /// A DOM property as the page has it now: `value`, `checked`, `href`.
-    Property(String),
-}
-
-/// What a pointer step does with the element it moves onto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Gesture {
-    Hover,
-    DoubleClick,
-    RightClick,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum History {
-    Back,
-    Forward,
-    Refresh,
-}
-
-/// Which document a `frame` step goes into.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FrameTarget {
-    /// The window's own document, out of every frame.
-    Top,
-    /// The document holding the current frame.
-    Parent,
-    /// A `frame` or `iframe` element.
-    Element(Locator),
-    /// The current document's frames by number, from 0.
-    Index(u16),
-}
-
-/// Which window a `window` step goes to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WindowSpec {
-    New,
-    Main,
-    Close,
-    Title(Template),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-}
-
-impl HttpMethod {
-    pub const ALL: [(&'static str, HttpMethod); 3] =
-        [("get", HttpMethod::Get), ("post", HttpMethod::Post), ("put", HttpMethod::Put)];
-
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, m)| *m == self).map_or("", |(n, _)| n)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    Csv,
-    Json,
-}
-
-/// A JSON body written as YAML, whose strings are templates.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JsonTemplate {
-    Null,
-    Bool(bool),
-    Number(serde_json::Number),
-    Text(Template),
-    List(Vec<JsonTemplate>),
-    Object(Vec<(String, JsonTemplate)>),
-}
-
-/// What `validate` checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Identifier {
-    Personnummer,
-    Organisationsnummer,
-    Email,
-    Date,
-}
-
-impl Identifier {
-    pub const ALL: [(&'static str, Identifier); 4] = [
-        ("personnummer", Identifier::Personnummer),
-        ("organisationsnummer", Identifier::Organisationsnummer),
-        ("email", Identifier::Email),
-        ("date", Identifier::Date),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Choice {
-    Label(Template),
-    Value(Template),
 }
 
 impl Action {

@@ -379,6 +379,15 @@ impl<'s> Validator<'s> {
         match node.value {
             Value::Int(i) if i >= 0 => Some(i as f64),
             Value::Float(f) if f >= 0.0 => Some(f),
+            Value::Int(_) | Value::Float(_) => {
+                let found = node.value.as_text().unwrap_or_default();
+                self.d.error(
+                    node.pos,
+                    found.chars().count(),
+                    format!("expected a number of 0 or more ({what}), found {found}"),
+                );
+                None
+            }
             _ => {
                 self.wrong_type(node, &format!("a number ({what})"));
                 None

@@ -111,10 +111,33 @@ fn syntax_message(text: &str) -> String {
         Some(i) if rest.starts_with("line ") => &rest[i + 2..],
         _ => rest,
     };
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    own_words(message)
+}
+
+/// The parser's texts that speak of its own options, in words for the
+/// person who wrote the file.
+fn own_words(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest).trim();
+        return format!("`{key}` is given twice in this mapping");
     }
+    if message.starts_with("multiple YAML documents detected") {
+        return "a file holds one YAML document, and this one has another after `---`".into();
+    }
+    if let Some(rest) = message.strip_prefix("budget breached: ") {
+        if let Some(depth) = rest.strip_prefix("Depth { depth: ").and_then(|d| d.strip_suffix(" }")) {
+            return format!(
+                "values are nested {depth} levels deep; nightshift reads at most {}",
+                depth.parse::<u32>().map_or(64, |d| d.saturating_sub(1))
+            );
+        }
+        return "the file is too large or too deeply nested to read".into();
+    }
+    message.to_string()
 }
 
 struct SpannedNode(Node);
@@ -229,5 +252,11 @@ mod tests {
         let err = parse("a: [1,\nb: 2\n").unwrap_err();
         assert_eq!(err.pos, Pos::new(1, 4));
         assert_eq!(err.message, "unclosed bracket '['");
+        let twice = parse("name: x\nname: y\n").unwrap_err();
+        assert_eq!(twice.message, "`name` is given twice in this mapping");
+        let two = parse("- a\n---\n- b\n").unwrap_err();
+        assert_eq!(two.message, "a file holds one YAML document, and this one has another after `---`");
+        let deep = parse(&format!("a: {}{}\n", "[".repeat(70), "]".repeat(70))).unwrap_err();
+        assert!(deep.message.starts_with("values are nested"), "{}", deep.message);
     }
 }

@@ -67,3 +67,89 @@ fn doctor_names_every_missing_secret_of_every_robot() {
     }
     assert!(report.contains("FAIL food-business-registration: secret `LEX_PASSWORD` is not set"), "{report}");
 }
+
+#[test]
+fn check_and_doctor_answer_in_json_for_scripts() {
+    let h = Harness::new();
+    let out = h.run(&["check", "tests/fixtures/bad.yaml", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(answer["valid"], false);
+    assert_eq!(answer["files"], 1);
+    let errors = answer["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(errors[0]["file"], "tests/fixtures/bad.yaml");
+    assert_eq!((errors[0]["line"].as_u64(), errors[0]["column"].as_u64()), (Some(2), Some(17)));
+    assert_eq!(errors[1]["message"], "unknown step `gotoo`; did you mean `goto`?");
+    assert_eq!(text(&out.stderr), "", "nothing but the JSON");
+
+    let out = h.run(&["check", "contrib/nightshift.yaml", "robots", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["valid"], true);
+    assert!(answer["files"].as_u64().unwrap() >= 5, "{answer}");
+
+    let settings = h.dir.path().join("nightshift.yaml");
+    std::fs::write(&settings, "state_dir: x\nmax_brosers: 2\n").unwrap();
+    let out = h.run(&["check", settings.to_str().unwrap(), "--json"], &[]);
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((answer["errors"][0]["line"].as_u64(), answer["errors"][0]["column"].as_u64()), (Some(2), Some(1)));
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("did you mean `max_browsers`?"), "{answer}");
+
+    // A WebDriver address with nothing behind it: one failed check, as JSON.
+    let out = h.run(&["doctor", "--json"], &[("NIGHTSHIFT_WEBDRIVER_URL".into(), "http://127.0.0.1:1".into())]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(answer["ok"], false);
+    let failed: Vec<&serde_json::Value> =
+        answer["checks"].as_array().unwrap().iter().filter(|c| c["ok"] == false).collect();
+    assert!(failed.iter().any(|c| c["check"].as_str().unwrap().contains("http://127.0.0.1:1")), "{answer}");
+}
+
+#[test]
+fn the_parser_speaks_of_the_file_not_of_its_options() {
+    let h = Harness::new();
+    let cases = [
+        ("name: x\nmanual_minutes: -5\n", "expected a number of 0 or more (minutes per case), found -5"),
+        ("name: x\nname: y\n", "`name` is given twice in this mapping"),
+        ("name: x\n---\nname: y\n", "a file holds one YAML document, and this one has another after `---`"),
+    ];
+    for (source, expected) in cases {
+        let path = h.dir.path().join("r.yaml");
+        std::fs::write(&path, source).unwrap();
+        let out = h.run(&["check", path.to_str().unwrap()], &[]);
+        assert_eq!(out.status.code(), Some(3));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{source:?}: {stderr}");
+        for leak in ["DuplicateKeyPolicy", "from_str_multiple", "budget breached", "found a number"] {
+            assert!(!stderr.contains(leak), "{source:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn the_unit_example_is_hardened_and_passes_systemd_analyze_verify() {
+    let unit = std::fs::read_to_string(crate::common::root().join("contrib/nightshift.service")).unwrap();
+    for line in [
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "StateDirectory=nightshift",
+        "LoadCredential=",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "ProtectHome=yes",
+    ] {
+        assert!(unit.contains(line), "contrib/nightshift.service lacks `{line}`");
+    }
+    let found = std::process::Command::new("systemd-analyze").arg("--version").output();
+    if !found.is_ok_and(|o| o.status.success()) {
+        eprintln!("systemd-analyze is not installed (scripts/setup tries to install it): only the lines were checked");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nightshift.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/nightshift", env!("CARGO_BIN_EXE_nightshift"))).unwrap();
+    let out = std::process::Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "no warning from systemd-analyze");
+}

@@ -256,3 +256,71 @@ fn sighup_makes_the_daemon_reload_its_files_and_go_on() {
     assert!(log.contains("SIGHUP: reloading robots and schedules"), "{log}");
     assert!(log.contains("serving 1 job(s)"), "{log}");
 }
+
+/// How many `loaded ...` lines the daemon has logged so far (its stderr is
+/// read by a thread into `log`).
+fn loads(log: &std::sync::Mutex<String>) -> usize {
+    log.lock().unwrap().matches("loaded ").count()
+}
+
+/// Waits up to 20 s for `loads` to reach `n`.
+fn wait_loads(log: &std::sync::Mutex<String>, n: usize) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if loads(log) >= n {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn a_swapped_robots_symlink_and_a_steps_file_in_a_subfolder_are_reloaded() {
+    let h = Harness::new();
+    write(&h, "releases/1/r.yaml", "name: r\n");
+    std::os::unix::fs::symlink("releases/1", h.dir.path().join("robots")).unwrap();
+    write(&h, "schedules/s.yaml", "jobs:\n  - robot: r\n    cron: \"@daily\"\n");
+    let mut daemon = in_dir(&h, &["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = daemon.stderr.take().unwrap();
+    let reader = {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !log.lock().unwrap().contains("serving 1 job(s)") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let before = loads(&log);
+
+    // A deploy: the next release beside the first, and the symlink swapped in one rename.
+    write(&h, "releases/2/r.yaml", "name: r\n");
+    write(&h, "releases/2/q.yaml", "name: q\n");
+    std::os::unix::fs::symlink("releases/2", h.dir.path().join("robots.next")).unwrap();
+    std::fs::rename(h.dir.path().join("robots.next"), h.dir.path().join("robots")).unwrap();
+    assert!(wait_loads(&log, before + 1), "the swap was not seen: {}", log.lock().unwrap());
+    assert!(log.lock().unwrap().contains("loaded 2 robot(s)"), "{}", log.lock().unwrap());
+
+    // A steps file in a subfolder of the new release, then a change to it.
+    std::thread::sleep(Duration::from_millis(500));
+    let after_swap = loads(&log);
+    write(&h, "releases/2/steps/login.yaml", "params: [user]\nsteps:\n  - log: ${user}\n");
+    assert!(wait_loads(&log, after_swap + 1), "the new subfolder was not seen: {}", log.lock().unwrap());
+    std::thread::sleep(Duration::from_millis(500));
+    let after_create = loads(&log);
+    write(&h, "releases/2/steps/login.yaml", "params: [user]\nsteps:\n  - log: hej ${user}\n");
+    assert!(wait_loads(&log, after_create + 1), "the steps file's change was not seen: {}", log.lock().unwrap());
+
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success(), "{}", log.lock().unwrap());
+    reader.join().unwrap();
+}

@@ -1,0 +1,125 @@
+//! The values inside steps: which window or frame, what a pointer does, how
+//! an HTTP call is made, what `validate` checks, and the like.
+
+use crate::robot::expr::Template;
+use crate::robot::locator::Locator;
+
+/// What a `cookies` step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CookieChange {
+    /// Every cookie of the page, as a JSON list, into this variable.
+    Read(String),
+    /// These cookies for the page's site.
+    Set(Vec<(String, Template)>),
+    /// One cookie by name, or every one (`None`).
+    Delete(Option<Template>),
+}
+
+/// What `read_text` reads of an element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextPart {
+    /// The text as shown (a field's value).
+    Text,
+    /// An attribute as written in the HTML.
+    Attribute(String),
+    /// A DOM property as the page has it now: `value`, `checked`, `href`.
+    Property(String),
+}
+
+/// What a pointer step does with the element it moves onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gesture {
+    Hover,
+    DoubleClick,
+    RightClick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    Back,
+    Forward,
+    Refresh,
+}
+
+/// Which document a `frame` step goes into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameTarget {
+    /// The window's own document, out of every frame.
+    Top,
+    /// The document holding the current frame.
+    Parent,
+    /// A `frame` or `iframe` element.
+    Element(Locator),
+    /// The current document's frames by number, from 0.
+    Index(u16),
+}
+
+/// Which window a `window` step goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowSpec {
+    New,
+    Main,
+    Close,
+    Title(Template),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+}
+
+impl HttpMethod {
+    pub const ALL: [(&'static str, HttpMethod); 3] =
+        [("get", HttpMethod::Get), ("post", HttpMethod::Post), ("put", HttpMethod::Put)];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, m)| *m == self).map_or("", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+/// A JSON body written as YAML, whose strings are templates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(Template),
+    List(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// What `validate` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    Personnummer,
+    Organisationsnummer,
+    Email,
+    Date,
+}
+
+impl Identifier {
+    pub const ALL: [(&'static str, Identifier); 4] = [
+        ("personnummer", Identifier::Personnummer),
+        ("organisationsnummer", Identifier::Organisationsnummer),
+        ("email", Identifier::Email),
+        ("date", Identifier::Date),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, k)| *k == self).map_or("", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Label(Template),
+    Value(Template),
+}
