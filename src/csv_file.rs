@@ -84,7 +84,8 @@ pub fn separator_of(text: &str) -> u8 {
 /// The records of a CSV text, the first being the header; quotes as in RFC
 /// 4180, every record as wide as the header.
 pub fn parse(text: &str, separator: u8) -> Result<Vec<Vec<String>>, CsvError> {
-    let mut reader = csv::ReaderBuilder::new().delimiter(separator).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(separator).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records: Vec<Vec<String>> = Vec::new();
     for (n, record) in reader.records().enumerate() {
         let record = record.map_err(|e| CsvError::Record { record: n + 1, message: plain(&e) })?;

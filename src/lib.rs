@@ -10,6 +10,7 @@ pub(crate) mod case_link;
 pub mod cli;
 pub(crate) mod config;
 pub(crate) mod console;
+pub mod csv_file;
 pub(crate) mod daemon;
 pub(crate) mod delivery;
 pub mod demo;

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use crate::cli::print_error;
 use crate::config::Settings;
 use crate::exit_code;
-use crate::store::stats::{HEADERS, cells, csv, to_csv};
+use crate::store::stats::{HEADERS, cells, csv, excel, to_csv};
 use crate::store::{FallbackRow, Grouping, StatsQuery};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -40,6 +40,10 @@ pub struct StatsArgs {
     pub by: By,
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// CSV for a Swedish Excel: `;` between fields, a decimal comma and a
+    /// byte-order mark (implies `--format csv`).
+    #[arg(long)]
+    pub excel: bool,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -63,7 +67,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         By::Month => Grouping::Month,
         By::Week => Grouping::Week,
         By::Robot => Grouping::Robot,
-        By::Locator => return locators(settings, &query, args.format),
+        By::Locator => return locators(settings, &query, args.format, args.excel),
     };
     let rows = match crate::run_log::open(&settings.state_dir).and_then(|s| s.stats(&query, grouping)) {
         Ok(rows) => rows,
@@ -73,6 +77,10 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         }
     };
     let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
+    if args.excel {
+        print!("{}", excel(&HEADERS, &cells));
+        return exit_code::SUCCESS;
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         Format::Csv => print!("{}", to_csv(&rows)),
@@ -82,7 +90,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
 }
 
 /// `--by locator`: the fallbacks each robot needed.
-fn locators(settings: &Settings, query: &StatsQuery, format: Format) -> u8 {
+fn locators(settings: &Settings, query: &StatsQuery, format: Format, for_excel: bool) -> u8 {
     let rows = match crate::run_log::open(&settings.state_dir).and_then(|s| s.fallback_stats(query)) {
         Ok(rows) => rows,
         Err(e) => {
@@ -105,6 +113,10 @@ fn locators(settings: &Settings, query: &StatsQuery, format: Format) -> u8 {
             ]
         })
         .collect();
+    if for_excel {
+        print!("{}", excel(&headers, &cells));
+        return exit_code::SUCCESS;
+    }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         Format::Csv => print!("{}", csv(&headers, &cells)),

@@ -298,12 +298,16 @@ pub enum Action {
         format: FileFormat,
         file: Template,
         into: String,
+        /// For a CSV file: its bytes as text (detected by default).
+        encoding: crate::csv_file::Encoding,
     },
     /// Appends one row to a CSV file, writing the header first if the file is new.
     WriteCsv {
         file: Template,
         row: Vec<(String, Template)>,
         separator: char,
+        /// UTF-8 unless `windows-1252` is asked for (for an Excel that opens it).
+        encoding: crate::csv_file::Encoding,
     },
     /// Writes a JSON document (replacing the file).
     WriteJson {

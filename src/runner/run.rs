@@ -396,7 +396,7 @@ impl<'a, B: Browser> Runner<'a, B> {
         let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
         if let Some(input) = &self.selection.input {
             let json = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            return Ok(if json { read_json(input)? } else { read_csv(input)? });
+            return Ok(if json { read_json(input)? } else { read_csv(input, crate::csv_file::Encoding::Detect)? });
         }
         match source {
             ItemSource::Table { locator, next_page } => {
@@ -416,7 +416,7 @@ impl<'a, B: Browser> Runner<'a, B> {
                 }
                 Ok(rows)
             }
-            ItemSource::Csv { path } => Ok(read_csv(&base.join(path.render(&self.scope)?))?),
+            ItemSource::Csv { path, encoding } => Ok(read_csv(&base.join(path.render(&self.scope)?), *encoding)?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
             ItemSource::Http { url, items_at, headers, next, .. } => {
                 let url = url.render(&self.scope)?;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::csv_file::{self, Encoding};
 use crate::robot::model::NextPage;
 
 /// One case's fields, in the order of the source.
@@ -15,12 +16,8 @@ pub(crate) type Row = Vec<(String, String)>;
 pub(crate) enum SourceError {
     #[error("failed to {action} `{}`: {source}", path.display())]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
-    #[error("`{}`: a quoted field is not closed (from line {line})", path.display())]
-    OpenQuote { path: PathBuf, line: usize },
-    #[error("a quoted field is not closed (from line {line})")]
-    OpenQuoteInText { line: usize },
-    #[error("`{}` record {record} has {found} fields, the header has {expected}", path.display())]
-    RecordWidth { path: PathBuf, record: usize, found: usize, expected: usize },
+    #[error("`{}` {source}", path.display())]
+    Csv { path: PathBuf, source: csv_file::CsvError },
     #[error("`{}` has other columns: {header}", path.display())]
     OtherColumns { path: PathBuf, header: String },
     #[error("`{}` is not valid JSON: {source}", path.display())]
@@ -53,80 +50,18 @@ fn read_text(path: &Path) -> Result<String, SourceError> {
     std::fs::read_to_string(path).map_err(|source| SourceError::Io { action: "read", path: path.into(), source })
 }
 
-/// Reads a CSV file; the separator is `,` or, when the header has more `;`
-/// than `,` (as Swedish spreadsheets export), `;`.
-pub(crate) fn read_csv(path: &Path) -> Result<Vec<Row>, SourceError> {
-    let text = read_text(path)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let header_line = text.lines().next().unwrap_or_default();
-    let separator = if header_line.matches(';').count() > header_line.matches(',').count() { ';' } else { ',' };
-    let mut records = parse_csv(text, separator).map_err(|e| match e {
-        SourceError::OpenQuoteInText { line } => SourceError::OpenQuote { path: path.into(), line },
-        other => other,
-    })?;
+/// Reads a CSV file in `encoding`; the separator is `,` or, when the
+/// header has more `;` than `,` (as Swedish spreadsheets export), `;`.
+pub(crate) fn read_csv(path: &Path, encoding: Encoding) -> Result<Vec<Row>, SourceError> {
+    let bytes = std::fs::read(path).map_err(|source| SourceError::Io { action: "read", path: path.into(), source })?;
+    let csv = |source| SourceError::Csv { path: path.into(), source };
+    let text = csv_file::decode(&bytes, encoding).map_err(csv)?;
+    let mut records = csv_file::parse(&text, csv_file::separator_of(&text)).map_err(csv)?;
     if records.is_empty() {
         return Ok(Vec::new());
     }
     let header = records.remove(0);
-    let mut rows = Vec::new();
-    for (n, record) in records.into_iter().enumerate() {
-        if record.len() == 1 && record[0].is_empty() {
-            continue;
-        }
-        if record.len() != header.len() {
-            return Err(SourceError::RecordWidth {
-                path: path.into(),
-                record: n + 2,
-                found: record.len(),
-                expected: header.len(),
-            });
-        }
-        rows.push(header.iter().cloned().zip(record).collect());
-    }
-    Ok(rows)
-}
-
-/// Splits CSV text into records (RFC 4180: quoted fields may hold the
-/// separator, newlines and doubled quotes).
-pub(crate) fn parse_csv(text: &str, separator: char) -> Result<Vec<Vec<String>>, SourceError> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut line = 1;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, c) if c == separator => record.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                line += 1;
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if quoted {
-        return Err(SourceError::OpenQuoteInText { line });
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    Ok(records)
+    Ok(records.into_iter().map(|record| header.iter().cloned().zip(record).collect()).collect())
 }
 
 /// Reads a JSON file holding an array of objects; values become text.
@@ -163,7 +98,7 @@ mod tests {
 
     #[test]
     fn quoted_fields_keep_separators_quotes_and_newlines() {
-        let records = parse_csv("a,b\n\"x, y\",\"say \"\"hej\"\"\"\n\"two\nlines\",z\r\n", ',').unwrap();
+        let records = csv_file::parse("a,b\n\"x, y\",\"say \"\"hej\"\"\"\n\"two\nlines\",z\r\n", b',').unwrap();
         assert_eq!(records, [vec!["a", "b"], vec!["x, y", "say \"hej\""], vec!["two\nlines", "z"]]);
     }
 
@@ -172,7 +107,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.csv");
         std::fs::write(&path, "Ärende;Namn\n17;Åsa Öberg\n18;Per\n").unwrap();
-        let rows = read_csv(&path).unwrap();
+        let rows = read_csv(&path, Encoding::Detect).unwrap();
         assert_eq!(rows[0], [("Ärende".to_string(), "17".to_string()), ("Namn".to_string(), "Åsa Öberg".to_string())]);
         assert_eq!(rows.len(), 2);
     }
@@ -182,7 +117,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cases.csv");
         std::fs::write(&path, "a,b\n1,2\n3\n").unwrap();
-        assert!(read_csv(&path).unwrap_err().to_string().ends_with("record 3 has 1 fields, the header has 2"));
+        assert!(
+            read_csv(&path, Encoding::Detect)
+                .unwrap_err()
+                .to_string()
+                .ends_with("record 3 has 1 fields, the header has 2")
+        );
     }
 
     #[test]
@@ -191,13 +131,15 @@ mod tests {
         let path = dir.path().join("out/report.csv");
         let row =
             |a: &str, b: &str| vec![("Ärende".to_string(), a.to_string()), ("Notering".to_string(), b.to_string())];
-        append_csv(&path, &row("1", "enkel"), ';').unwrap();
-        append_csv(&path, &row("2", "med ; och \"citat\""), ';').unwrap();
+        append_csv(&path, &row("1", "enkel"), ';', Encoding::Detect).unwrap();
+        append_csv(&path, &row("2", "med ; och \"citat\""), ';', Encoding::Detect).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "Ärende;Notering\r\n1;enkel\r\n2;\"med ; och \"\"citat\"\"\"\r\n");
-        assert_eq!(read_csv(&path).unwrap()[1][1].1, "med ; och \"citat\"");
+        assert_eq!(read_csv(&path, Encoding::Detect).unwrap()[1][1].1, "med ; och \"citat\"");
         let other = vec![("Annat".to_string(), "x".to_string())];
-        assert!(append_csv(&path, &other, ';').unwrap_err().to_string().contains("has other columns"));
+        assert!(
+            append_csv(&path, &other, ';', Encoding::Detect).unwrap_err().to_string().contains("has other columns")
+        );
     }
 
     #[test]
@@ -386,26 +328,31 @@ pub(crate) fn rows_json(rows: &[Row]) -> String {
     serde_json::to_string(&list).unwrap_or_default()
 }
 
-/// Appends one record to a CSV file, writing the header first when the file
-/// is new or empty. A file whose header differs is refused, not garbled.
-pub(crate) fn append_csv(path: &Path, row: &[(String, String)], separator: char) -> Result<(), SourceError> {
+/// Appends one record to a CSV file in `encoding`, writing the header first
+/// when the file is new or empty. A file whose header differs is refused,
+/// not garbled.
+pub(crate) fn append_csv(
+    path: &Path,
+    row: &[(String, String)],
+    separator: char,
+    encoding: Encoding,
+) -> Result<(), SourceError> {
     use std::io::Write;
-    let quote = |field: &str| {
-        if field.contains([separator, '"', '\n', '\r']) {
-            format!("\"{}\"", field.replace('"', "\"\""))
-        } else {
-            field.to_string()
+    let separator = separator as u8;
+    let names: Vec<String> = row.iter().map(|(k, _)| k.clone()).collect();
+    let existing = std::fs::read(path).unwrap_or_default();
+    let mut records = Vec::new();
+    if existing.is_empty() {
+        records.push(names);
+    } else {
+        let text =
+            csv_file::decode(&existing, encoding).map_err(|source| SourceError::Csv { path: path.into(), source })?;
+        let first = text.lines().next().unwrap_or_default();
+        if csv_file::parse(first, separator).ok().and_then(|r| r.into_iter().next()) != Some(names) {
+            return Err(SourceError::OtherColumns { path: path.into(), header: first.to_string() });
         }
-    };
-    let line =
-        |fields: Vec<&str>| fields.into_iter().map(quote).collect::<Vec<_>>().join(&separator.to_string()) + "\r\n";
-    let header = line(row.iter().map(|(k, _)| k.as_str()).collect());
-    let existing = std::fs::read_to_string(path).unwrap_or_default();
-    if let Some(first) = existing.lines().next()
-        && first.trim_start_matches('\u{feff}') != header.trim_end()
-    {
-        return Err(SourceError::OtherColumns { path: path.into(), header: first.to_string() });
     }
+    records.push(row.iter().map(|(_, v)| v.clone()).collect());
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| SourceError::Io {
             action: "create",
@@ -418,9 +365,8 @@ pub(crate) fn append_csv(path: &Path, row: &[(String, String)], separator: char)
         .append(true)
         .open(path)
         .map_err(|source| SourceError::Io { action: "open", path: path.into(), source })?;
-    let mut text = if existing.is_empty() { header } else { String::new() };
-    text.push_str(&line(row.iter().map(|(_, v)| v.as_str()).collect()));
-    file.write_all(text.as_bytes()).map_err(|source| SourceError::Io { action: "write", path: path.into(), source })
+    file.write_all(&csv_file::encode(&csv_file::write(&records, separator), encoding))
+        .map_err(|source| SourceError::Io { action: "write", path: path.into(), source })
 }
 
 /// The cursor to keep after a run: the largest `field` value such that every

@@ -338,14 +338,20 @@ pub(crate) fn to_csv(rows: &[StatsRow]) -> String {
 }
 
 pub(crate) fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let quote =
-        |s: &str| if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
-    let mut out = headers.join(",") + "\n";
-    for r in rows {
-        out.push_str(&r.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
+    let mut records = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    records.extend(rows.iter().cloned());
+    crate::csv_file::write(&records, b',')
+}
+
+/// The same as CSV that a Swedish Excel opens in columns: a byte-order mark
+/// (so it reads UTF-8), `;` between fields and a decimal comma.
+pub(crate) fn excel(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let decimal_comma = |cell: &String| {
+        if cell.contains('.') && cell.parse::<f64>().is_ok() { cell.replace('.', ",") } else { cell.clone() }
+    };
+    let mut records = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    records.extend(rows.iter().map(|r| r.iter().map(decimal_comma).collect()));
+    format!("\u{feff}{}", crate::csv_file::write(&records, b';'))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The keys of the steps that work on data, checked into their actions.
 
+use crate::csv_file::Encoding;
 use crate::robot::expr::Template;
 use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier};
 use crate::robot::validate::Validator;
@@ -54,6 +55,21 @@ impl Validator<'_> {
         }
     }
 
+    /// A CSV file's encoding: `utf-8`, `windows-1252` or `auto`.
+    pub(crate) fn encoding(&mut self, node: &Node) -> Option<Encoding> {
+        let name = self.string(node, "an encoding")?;
+        let found = Encoding::parse(&name);
+        if found.is_none() {
+            let names = Encoding::NAMES.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+            self.d.error(
+                node.pos,
+                name.chars().count().max(1),
+                format!("`{name}` is not an encoding nightshift reads (it reads {names})"),
+            );
+        }
+        found
+    }
+
     /// HTTP headers: a mapping of name: value, values templates.
     pub(crate) fn headers(&mut self, node: &Node, in_item: bool) -> Vec<(String, Template)> {
         let Value::Map(entries) = &node.value else {
@@ -74,15 +90,17 @@ impl Validator<'_> {
     }
 
     pub(super) fn read_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
-        let f = self.mapping(node, &["file", "into"], "a mapping with `file` and `into`")?;
+        let keys: &[&str] = if keyword == "read_csv" { &["file", "into", "encoding"] } else { &["file", "into"] };
+        let f = self.mapping(node, keys, "a mapping with `file` and `into`")?;
         let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
         let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
         let format = if keyword == "read_csv" { FileFormat::Csv } else { FileFormat::Json };
-        Some(Action::ReadFile { format, file: file?, into: into? })
+        let encoding = f.get("encoding").map_or(Some(Encoding::Detect), |n| self.encoding(n))?;
+        Some(Action::ReadFile { format, file: file?, into: into?, encoding })
     }
 
     pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
-        let f = self.mapping(node, &["file", "row", "separator"], "a mapping with `file` and `row`")?;
+        let f = self.mapping(node, &["file", "row", "separator", "encoding"], "a mapping with `file` and `row`")?;
         let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
         let row = match self.required(node, &f, "row", keyword) {
             Some(Node { value: Value::Map(entries), .. }) => {
@@ -107,7 +125,8 @@ impl Validator<'_> {
                 ','
             }
         };
-        Some(Action::WriteCsv { file: file?, row: row?, separator })
+        let encoding = f.get("encoding").map_or(Some(Encoding::Utf8), |n| self.encoding(n))?;
+        Some(Action::WriteCsv { file: file?, row: row?, separator, encoding })
     }
 
     pub(super) fn write_json_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

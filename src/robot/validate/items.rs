@@ -1,6 +1,7 @@
 //! The `items:` part of a robot (its source, `key`, `filter`, steps and
 //! hooks) and the robot's `session:`, checked into the model.
 
+use crate::csv_file::Encoding;
 use crate::robot::model::{ItemSource, Items, NextPage, Session};
 use crate::robot::validate::Validator;
 use crate::robot::yaml::{Node, Pos, Value};
@@ -19,15 +20,24 @@ impl Validator<'_> {
         Some(Session { expired: expired?, login: login? })
     }
 
+    /// `csv: PATH`, or `csv: {path: PATH, encoding: windows-1252}`.
+    fn csv_source(&mut self, node: &Node) -> Option<ItemSource> {
+        let Value::Map(_) = node.value else {
+            let path = self.template(node, "a CSV file's path", false)?;
+            return Some(ItemSource::Csv { path, encoding: Encoding::Detect });
+        };
+        let f = self.mapping(node, &["path", "encoding"], "a path, or a mapping with `path` and `encoding`")?;
+        let path = self.required(node, &f, "path", "csv").and_then(|n| self.template(n, "a CSV file's path", false));
+        let encoding = f.get("encoding").map_or(Some(Encoding::Detect), |n| self.encoding(n))?;
+        Some(ItemSource::Csv { path: path?, encoding })
+    }
+
     pub(super) fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
         let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
         let given: Vec<&str> = SOURCES.iter().copied().filter(|s| fields.get(s).is_some()).collect();
         let source = match given.as_slice() {
             ["table"] => fields.get("table").and_then(|n| self.table_source(n)),
-            ["csv"] => fields
-                .get("csv")
-                .and_then(|n| self.template(n, "a CSV file's path", false))
-                .map(|path| ItemSource::Csv { path }),
+            ["csv"] => fields.get("csv").and_then(|n| self.csv_source(n)),
             ["json"] => fields
                 .get("json")
                 .and_then(|n| self.template(n, "a JSON file's path", false))

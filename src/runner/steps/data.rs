@@ -4,6 +4,7 @@
 use chrono::Local;
 
 use crate::browser::Browser;
+use crate::csv_file::Encoding;
 use crate::robot::checks;
 use crate::robot::expr::Template;
 use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate};
@@ -48,10 +49,16 @@ impl<B: Browser> Runner<'_, B> {
         Ok(())
     }
 
-    pub(super) fn read_file(&mut self, format: FileFormat, file: &Template, into: &str) -> Result<(), Failure> {
+    pub(super) fn read_file(
+        &mut self,
+        format: FileFormat,
+        file: &Template,
+        into: &str,
+        encoding: Encoding,
+    ) -> Result<(), Failure> {
         let path = self.path(file)?;
         let rows = match format {
-            FileFormat::Csv => read_csv(&path),
+            FileFormat::Csv => read_csv(&path, encoding),
             FileFormat::Json => read_json(&path),
         }?;
         self.scope.vars.insert(into.to_string(), rows_json(&rows));
@@ -63,13 +70,14 @@ impl<B: Browser> Runner<'_, B> {
         file: &Template,
         row: &[(String, Template)],
         separator: char,
+        encoding: Encoding,
     ) -> Result<(), Failure> {
         let path = self.path(file)?;
         let mut values = Vec::with_capacity(row.len());
         for (column, value) in row {
             values.push((column.clone(), value.render(&self.scope)?));
         }
-        Ok(append_csv(&path, &values, separator)?)
+        Ok(append_csv(&path, &values, separator, encoding)?)
     }
 
     pub(super) fn write_json(&mut self, file: &Template, json: &JsonTemplate) -> Result<(), Failure> {

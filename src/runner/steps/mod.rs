@@ -50,8 +50,8 @@ impl<B: Browser> Runner<'_, B> {
             Action::Http { method, url, body, into, headers } => {
                 self.http(*method, url, body.as_ref(), into.as_ref(), headers).await
             }
-            Action::ReadFile { format, file, into } => self.read_file(*format, file, into),
-            Action::WriteCsv { file, row, separator } => self.write_csv(file, row, *separator),
+            Action::ReadFile { format, file, into, encoding } => self.read_file(*format, file, into, *encoding),
+            Action::WriteCsv { file, row, separator, encoding } => self.write_csv(file, row, *separator, *encoding),
             Action::WriteJson { file, json } => self.write_json(file, json),
             Action::Validate { kind, value, message } => self.validate(*kind, value, message.as_ref()),
             Action::Fail { message } => Err(Failure::Business(self.render_message(message))),

@@ -1,0 +1,46 @@
+//! CSV as Swedish offices have it: a case list that Excel saved in
+//! Windows-1252 read as cases and written back in it, and statistics that a
+//! Swedish Excel opens in columns.
+
+use crate::common::{Harness, text};
+
+#[test]
+fn an_excel_case_list_in_windows_1252_is_read_and_written_back_and_stats_open_in_excel() {
+    let h = Harness::new();
+    // "Ärende;Namn;Ort" and three rows with å, ä, ö as Excel writes them.
+    let list: &[u8] = b"\xC4rende;Namn;Ort\r\n1;\xC5sa \xD6berg;V\xE4ster\xE5s\r\n2;P\xE4r;G\xE4vle\r\n3;\"\xD6rjan; \x93Nisse\x94\";Lule\xE5\r\n";
+    std::fs::write(h.dir.path().join("cases.csv"), list).unwrap();
+    let robot = "name: excel\nmanual_minutes: 3\nitems:\n  csv: cases.csv\n  key: Ärende\n  steps:\n    \
+                 - write_csv:\n        file: back.csv\n        separator: \";\"\n        encoding: windows-1252\n        \
+                 row: {Ärende: \"${item.Ärende}\", Namn: \"${item.Namn}\", Ort: \"${item.Ort}\"}\n";
+    std::fs::write(h.dir.path().join("excel.yaml"), robot).unwrap();
+    let out = h.run(&["run", h.dir.path().join("excel.yaml").to_str().unwrap(), "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["items"]["done"], 3);
+    let keys: Vec<String> = h.json(&["show", &run["id"].to_string(), "--json"])["item_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys, ["1", "2", "3"]);
+    let back = std::fs::read(h.dir.path().join("back.csv")).unwrap();
+    assert_eq!(back, list, "written back byte for byte in Windows-1252");
+
+    // The same file declared UTF-8 is refused with a hint, not misread.
+    let strict = robot.replace("  csv: cases.csv\n", "  csv: {path: cases.csv, encoding: utf-8}\n");
+    std::fs::write(h.dir.path().join("excel.yaml"), strict).unwrap();
+    let out = h.run(&["run", h.dir.path().join("excel.yaml").to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("say `encoding: windows-1252`"), "{}", text(&out.stderr));
+
+    let out = h.run(&["stats", "--excel", "--by", "robot"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.starts_with(b"\xEF\xBB\xBFrobot;period;runs;"), "{}", text(&out.stdout));
+    let row = text(&out.stdout).lines().nth(1).unwrap().to_string();
+    let cells: Vec<&str> = row.split(';').collect();
+    assert_eq!(cells[..4], ["excel", "all", "2", "3"], "{row}");
+    assert_eq!(cells[6], "1,000", "a decimal comma: {row}");
+    assert!(out.stdout.ends_with(b"\r\n"));
+}
