@@ -22,6 +22,7 @@ pub struct MailArgs {
 pub enum MailCommand {
     /// Send a test mail (to NIGHTSHIFT_OPS_EMAIL unless --to is given).
     Test {
+        /// The address to send it to, instead of NIGHTSHIFT_OPS_EMAIL.
         #[arg(long)]
         to: Option<String>,
     },

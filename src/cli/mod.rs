@@ -90,6 +90,8 @@ pub enum Command {
     Config(config::ConfigArgs),
     /// Print a shell's completion script.
     Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff, for man).
+    Manpage(completions::ManpageArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
 }
@@ -132,6 +134,7 @@ fn print_only(command: &Command) -> bool {
             | Command::Review(_)
             | Command::Config(_)
             | Command::Completions(_)
+            | Command::Manpage(_)
     )
 }
 
@@ -162,6 +165,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Purge(args) => purge::run(&settings, &args),
         Command::Config(args) => config::run(&args),
         Command::Completions(args) => completions::run(&args),
+        Command::Manpage(args) => completions::manpage(&args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
     }
 }
@@ -174,6 +178,28 @@ pub fn print_error(message: impl std::fmt::Display) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every option and argument of every command, as `command --option`,
+    /// that has no help line.
+    fn without_help(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id != "help" && id != "version" && arg.get_help().is_none() {
+                found.push(format!("{path} {id}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            without_help(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_option_has_a_help_line() {
+        use clap::CommandFactory;
+        let mut found = Vec::new();
+        without_help(&Cli::command(), "nightshift", &mut found);
+        assert_eq!(found, Vec::<String>::new());
+    }
 
     #[test]
     fn a_panic_becomes_the_exit_code_for_a_bug() {

@@ -36,8 +36,11 @@ pub struct StatsArgs {
     /// Only this robot.
     #[arg(long)]
     pub robot: Option<String>,
+    /// One row per robot and month, ISO week, or all time; or, with
+    /// `locator`, per locator list that needed a fallback.
     #[arg(long, value_enum, default_value = "month")]
     pub by: By,
+    /// A table for people, CSV for spreadsheets, or JSON for scripts.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
     /// CSV for a Swedish Excel: `;` between fields, a decimal comma and a

@@ -153,3 +153,15 @@ fn the_unit_example_is_hardened_and_passes_systemd_analyze_verify() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "", "no warning from systemd-analyze");
 }
+
+#[test]
+fn the_manual_page_is_made_from_the_commands_themselves() {
+    let h = Harness::new();
+    let out = h.run(&["manpage"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert!(page.contains(".TH nightshift 1"), "{page}");
+    for command in ["check", "run", "serve", "stats", "review", "purge", "completions"] {
+        assert!(page.contains(&format!("nightshift\\-{command}(1)")), "{command} is missing from the page");
+    }
+}
