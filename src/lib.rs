@@ -32,4 +32,5 @@ pub mod runner;
 pub(crate) mod schedule;
 pub mod settings_file;
 pub mod store;
+pub(crate) mod trust;
 pub(crate) mod web;

@@ -1,6 +1,8 @@
 """The tests' SMTP server: aiosmtpd on 127.0.0.1, saving each message.
 
-Usage: smtp_server.py PORT FOLDER MAX_SECONDS
+Usage: smtp_server.py PORT FOLDER MAX_SECONDS [CERT KEY]
+
+With CERT and KEY (PEM files) it speaks implicit TLS (smtps) with them.
 
 For every message it writes NAME.eml (the bytes as received) and NAME.json
 (envelope, decoded subject, text and HTML parts, attachments). It prints
@@ -9,6 +11,7 @@ For every message it writes NAME.eml (the bytes as received) and NAME.json
 
 import asyncio
 import email
+import ssl
 import email.policy
 import json
 import os
@@ -60,7 +63,11 @@ class Saver:
 
 def main():
     port, folder, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-    controller = Controller(Saver(folder), hostname="127.0.0.1", port=port)
+    context = None
+    if len(sys.argv) > 5:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[4], sys.argv[5])
+    controller = Controller(Saver(folder), hostname="127.0.0.1", port=port, ssl_context=context)
     controller.start()
     print("ready", flush=True)
     done = threading.Event()

@@ -55,7 +55,11 @@ pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
     }
     if let Some(url) = env.get("NIGHTSHIFT_SMTP_URL").filter(|u| !u.is_empty()) {
         match host_port(url) {
-            Some((host, port)) => report.line(reachable(&host, port), format!("SMTP server {host}:{port} reachable")),
+            Some((host, port)) if reachable(&host, port) => {
+                report.line(true, format!("SMTP server {host}:{port} reachable"));
+                smtp_session(settings, &mut report);
+            }
+            Some((host, port)) => report.line(false, format!("SMTP server {host}:{port} reachable")),
             None => report.line(false, "NIGHTSHIFT_SMTP_URL is not a URL such as smtp://host:port"),
         }
     }
@@ -72,6 +76,21 @@ pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
         exit_code::ENVIRONMENT
     } else {
         exit_code::SUCCESS
+    }
+}
+
+/// An SMTP session as mail would open it: greeting, STARTTLS or TLS, and
+/// the server's certificate checked against the system's trust store.
+fn smtp_session(settings: &Settings, report: &mut Report) {
+    let mailer = match crate::notify::smtp::Mailer::from_env(&settings.state_dir) {
+        Ok(mailer) => mailer,
+        Err(e) => return report.line(false, format!("SMTP settings: {e}")),
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+    match runtime.block_on(mailer.test_connection()) {
+        Some(Ok(())) => report.line(true, format!("{} answers, its certificate (if any) trusted", mailer.destination)),
+        Some(Err(e)) => report.line(false, format!("{}: {e}", mailer.destination)),
+        None => {}
     }
 }
 

@@ -42,6 +42,17 @@ enum Transport {
     Folder(AsyncFileTransport<Tokio1Executor>),
 }
 
+/// An SMTP error's text, with what to do about an untrusted certificate.
+fn with_hint(error: &lettre::transport::smtp::Error) -> String {
+    let text = error.to_string();
+    let detail = std::error::Error::source(error).map(|s| s.to_string()).unwrap_or_default();
+    match crate::trust::hint(&format!("{text} {detail}")) {
+        Some(hint) if text.contains(&detail) => format!("{text}; {hint}"),
+        Some(hint) => format!("{text}: {detail}; {hint}"),
+        None => text,
+    }
+}
+
 impl Mailer {
     /// SMTP when `NIGHTSHIFT_SMTP_URL` is set, else the outbox folder.
     pub(crate) fn from_env(state_dir: &Path) -> Result<Self, MailerError> {
@@ -66,12 +77,26 @@ impl Mailer {
         }
     }
 
+    /// Connects, greets and, for TLS, checks the server's certificate,
+    /// without sending anything (for `doctor`). None for the outbox folder.
+    pub(crate) async fn test_connection(&self) -> Option<Result<(), String>> {
+        match &self.transport {
+            Transport::Smtp(smtp) => Some(match tokio::time::timeout(SEND_LIMIT, smtp.test_connection()).await {
+                Ok(Ok(true)) => Ok(()),
+                Ok(Ok(false)) => Err("the server did not answer as an SMTP server".into()),
+                Ok(Err(e)) => Err(with_hint(&e)),
+                Err(_) => Err("the server did not answer in time".into()),
+            }),
+            Transport::Folder(_) => None,
+        }
+    }
+
     /// Sends one mail; the error says why not.
     pub(crate) async fn send(&self, row: &Mail) -> Result<(), String> {
         let message = self.message(row)?;
         let sent = async {
             match &self.transport {
-                Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+                Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| with_hint(&e)),
                 Transport::Folder(folder) => folder.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             }
         };

@@ -170,8 +170,12 @@ fn exchange(
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
 ) -> Result<Answer, SourceError> {
-    let agent: ureq::Agent =
-        ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .tls_config(crate::trust::tls_config())
+        .build()
+        .into();
     let answer = match method {
         "get" => with_headers(agent.get(url), headers).call(),
         _ => {

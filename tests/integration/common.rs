@@ -148,6 +148,15 @@ pub(crate) struct SmtpServer {
 impl SmtpServer {
     /// Starts on `port`, or on a free port.
     pub(crate) fn start(port: Option<u16>) -> Self {
+        Self::start_with(port, None)
+    }
+
+    /// Starts speaking implicit TLS with this certificate and key (PEM files).
+    pub(crate) fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Self {
+        Self::start_with(None, Some((cert, key)))
+    }
+
+    fn start_with(port: Option<u16>, tls: Option<(&std::path::Path, &std::path::Path)>) -> Self {
         let python = root().join("target/test-venv/bin/python");
         assert!(
             python.exists(),
@@ -161,6 +170,7 @@ impl SmtpServer {
             .arg(port.to_string())
             .arg(folder.path())
             .arg("600")
+            .args(tls.map(|(cert, key)| [cert.as_os_str(), key.as_os_str()]).into_iter().flatten())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

@@ -173,3 +173,97 @@ fn an_smtp_outage_and_a_daemon_restart_lose_no_mail_and_send_none_twice() {
     ids.sort();
     assert_eq!(ids, ["<run-1.digest-0@nightshift>", "<run-1.digest-1@nightshift>", "<run-1.ops@nightshift>"]);
 }
+
+/// A certificate authority of the test's own and a certificate it signed for
+/// 127.0.0.1, made with openssl: (CA certificate, server certificate, key).
+fn council_ca(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", text(&out.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Kommunens test-CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"))
+}
+
+#[test]
+fn an_smtp_server_with_the_council_s_own_ca_is_trusted_through_the_system_store_only() {
+    let h = Harness::new();
+    let (ca, cert, key) = council_ca(h.dir.path());
+    let smtp = SmtpServer::start_tls(&cert, &key);
+    let url = format!("smtps://127.0.0.1:{}", smtp.port);
+    // The CA added to the trust store, as SSL_CERT_FILE does for OpenSSL's programs.
+    let trusted =
+        [("NIGHTSHIFT_SMTP_URL".to_string(), url.clone()), ("SSL_CERT_FILE".into(), ca.display().to_string())];
+    let out = h.run(&["mail", "test", "--to", "it@example.se"], &trusted);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(smtp.wait_for(1, 10)[0].0["rcpt_to"][0], "it@example.se");
+    let out = h.run(&["doctor", "--json"], &trusted);
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let smtp_checks: Vec<&serde_json::Value> =
+        answer["checks"].as_array().unwrap().iter().filter(|c| c["check"].as_str().unwrap().contains("SMTP")).collect();
+    assert!(smtp_checks.len() >= 2 && smtp_checks.iter().all(|c| c["ok"] == true), "{answer}");
+
+    // Without it the certificate is refused, and both say what to do.
+    let untrusted = [("NIGHTSHIFT_SMTP_URL".to_string(), url), ("SSL_CERT_FILE".into(), "/dev/null".into())];
+    let out = h.run(&["mail", "test", "--to", "it@example.se"], &untrusted);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(text(&out.stderr).contains("update-ca-certificates"), "{}", text(&out.stderr));
+    assert_eq!(smtp.received().len(), 1, "nothing was sent over the untrusted connection");
+    let out = h.run(&["doctor", "--json"], &untrusted);
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let smtp_failed = answer["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["ok"] == false && c["check"].as_str().unwrap().contains("SMTP"))
+        .expect("a failed SMTP check");
+    assert!(smtp_failed["check"].as_str().unwrap().contains("authority this machine does not trust"), "{answer}");
+}
