@@ -89,7 +89,15 @@ fn smtp_session(settings: &Settings, report: &mut Report) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
     match runtime.block_on(mailer.test_connection()) {
         Some(Ok(())) => report.line(true, format!("{} answers, its certificate (if any) trusted", mailer.destination)),
-        Some(Err(e)) => report.line(false, format!("{}: {e}", mailer.destination)),
+        Some(Err(e)) => {
+            let url = std::env::var("NIGHTSHIFT_SMTP_URL").unwrap_or_default();
+            let needed = crate::trust::hint(&e).and_then(|_| {
+                let (host, port) = host_port(&url)?;
+                crate::trust::presented_issuer(&host, port, !url.starts_with("smtps://"))
+            });
+            let needed = needed.map(|ca| format!(" (its certificate was issued by `{ca}`)")).unwrap_or_default();
+            report.line(false, format!("{}: {e}{needed}", mailer.destination));
+        }
         None => {}
     }
 }
