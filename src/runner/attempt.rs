@@ -49,38 +49,55 @@ impl CaseEnd {
 }
 
 impl<B: Browser> Runner<'_, B> {
+    /// What the ledger says to do with a case, before anything is done.
+    fn decide(&self, key: &str, fingerprint: u64) -> Decision {
+        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
+        // A case whose data was purged is in the ledger under its hash.
+        let hashed = || self.key_hash.as_ref().and_then(|h| self.ledger.get(&(h.0)(key)).copied());
+        let Some(entry) = self.ledger.get(key).copied().or_else(hashed) else { return Decision::New };
+        let run_id = entry.run_id;
+        match entry.state {
+            LedgerState::Done => Decision::Entered { run_id },
+            LedgerState::Handled => Decision::SettledByHand,
+            LedgerState::Open if entry.fingerprint.is_none_or(|f| f == fingerprint) => Decision::Waiting { run_id },
+            LedgerState::Open => Decision::Changed { check: has_check },
+            LedgerState::NeedsReview => Decision::HeldForReview { run_id },
+            LedgerState::InProgress if !has_check => Decision::HalfDone { run_id, check: false },
+            LedgerState::InProgress => Decision::HalfDone { run_id, check: true },
+            LedgerState::Failed => Decision::Again { run_id, asked: false },
+            LedgerState::Retry => Decision::Again { run_id, asked: true },
+        }
+    }
+
     /// One case, through the ledger. `fingerprint` sums up the case's fields
     /// as its source gives them now.
     pub(super) async fn item(&mut self, seq: usize, key: &str, fingerprint: u64) -> CaseEnd {
-        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
         let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
-        // A case whose data was purged is in the ledger under its hash.
-        let hashed = || self.key_hash.as_ref().and_then(|h| self.ledger.get(&(h.0)(key)).copied());
-        let Some(entry) = self.ledger.get(key).copied().or_else(hashed) else {
-            return self.attempts(seq, key, fingerprint, false).await;
-        };
-        let run_id = entry.run_id;
-        match entry.state {
-            LedgerState::Done => CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0),
-            LedgerState::Handled => {
+        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
+        match self.decide(key, fingerprint) {
+            Decision::New => self.attempts(seq, key, fingerprint, false).await,
+            Decision::Entered { run_id } => {
+                CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
+            }
+            Decision::SettledByHand => {
                 CaseEnd::new(ItemStatus::Skipped, Some("settled by hand by its officer".to_string()), 0)
             }
-            LedgerState::Open if entry.fingerprint.is_none_or(|f| f == fingerprint) => {
+            Decision::Waiting { run_id } => {
                 let message = format!("the exception run {run_id} opened is not settled yet");
                 CaseEnd::new(ItemStatus::AwaitingOfficer, Some(message), 0)
             }
-            LedgerState::Open => {
+            Decision::Changed { check } => {
                 let message = "the case's data changed since its exception opened; trying it again".to_string();
                 self.emit(RunEvent::Log { item: Some(seq), message });
                 self.ledger_update(key, Some(LedgerState::Retry));
-                self.attempts(seq, key, fingerprint, has_check).await
+                self.attempts(seq, key, fingerprint, check).await
             }
-            LedgerState::NeedsReview => CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0),
-            LedgerState::InProgress if !has_check => {
+            Decision::HeldForReview { run_id } => CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0),
+            Decision::HalfDone { run_id, check: false } => {
                 self.ledger_update(key, Some(LedgerState::NeedsReview));
                 CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
             }
-            LedgerState::InProgress | LedgerState::Failed | LedgerState::Retry => {
+            Decision::HalfDone { check: true, .. } | Decision::Again { .. } => {
                 self.attempts(seq, key, fingerprint, has_check).await
             }
         }
@@ -88,28 +105,25 @@ impl<B: Browser> Runner<'_, B> {
 
     /// What `item` would do with a case, in words (for `run --dry-run`).
     pub(super) fn planned(&self, key: &str, fingerprint: u64) -> String {
-        let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
-        let hashed = || self.key_hash.as_ref().and_then(|h| self.ledger.get(&(h.0)(key)).copied());
-        let Some(entry) = self.ledger.get(key).copied().or_else(hashed) else {
-            return "new: would be entered".into();
-        };
-        let run_id = entry.run_id;
-        match entry.state {
-            LedgerState::Done => format!("entered by run {run_id}: would be skipped"),
-            LedgerState::Handled => "settled by hand by its officer: would be skipped".into(),
-            LedgerState::Open if entry.fingerprint.is_none_or(|f| f == fingerprint) => {
+        match self.decide(key, fingerprint) {
+            Decision::New => "new: would be entered".into(),
+            Decision::Entered { run_id } => format!("entered by run {run_id}: would be skipped"),
+            Decision::SettledByHand => "settled by hand by its officer: would be skipped".into(),
+            Decision::Waiting { run_id } => {
                 format!("the exception run {run_id} opened waits for its officer: would be left alone")
             }
-            LedgerState::Open => "changed since its exception: would be tried again".into(),
-            LedgerState::NeedsReview => {
+            Decision::Changed { .. } => "changed since its exception: would be tried again".into(),
+            Decision::HeldForReview { run_id } => {
                 format!("held for review since run {run_id} stopped in it: would be left alone")
             }
-            LedgerState::InProgress if !has_check => {
+            Decision::HalfDone { run_id, check: false } => {
                 format!("half-done by run {run_id}: would be held for review")
             }
-            LedgerState::InProgress => format!("half-done by run {run_id}: `check` would run first"),
-            LedgerState::Failed => format!("failed technically in run {run_id}: would be tried again"),
-            LedgerState::Retry => "its officer asked for another try: would be tried again".into(),
+            Decision::HalfDone { run_id, check: true } => format!("half-done by run {run_id}: `check` would run first"),
+            Decision::Again { run_id, asked: false } => {
+                format!("failed technically in run {run_id}: would be tried again")
+            }
+            Decision::Again { asked: true, .. } => "its officer asked for another try: would be tried again".into(),
         }
     }
 
@@ -246,6 +260,38 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) fn ledger_update(&mut self, key: &str, state: Option<LedgerState>) {
         self.emit(RunEvent::Ledger { key: key.to_string(), state, fingerprint: None });
     }
+}
+
+/// What the ledger says to do with a case (`Runner::decide`).
+#[derive(Debug, Clone, Copy)]
+enum Decision {
+    New,
+    Entered {
+        run_id: i64,
+    },
+    SettledByHand,
+    /// An open exception whose fields have not changed.
+    Waiting {
+        run_id: i64,
+    },
+    /// An open exception whose fields changed: tried again.
+    Changed {
+        check: bool,
+    },
+    HeldForReview {
+        run_id: i64,
+    },
+    /// Left `in_progress` by a run that died: its `check` settles it, or it
+    /// is held for review.
+    HalfDone {
+        run_id: i64,
+        check: bool,
+    },
+    /// Failed technically before, or its officer asked for another try.
+    Again {
+        run_id: i64,
+        asked: bool,
+    },
 }
 
 /// How an attempt that succeeded found the case.
