@@ -177,7 +177,7 @@ impl WebDriverBrowser {
 
     /// Marks the current document, before an action that may navigate.
     async fn watch_navigation(&self) -> Result<(), BrowserError> {
-        self.client.execute(WATCH_NAVIGATION, Vec::new()).await.map(|_| ()).map_err(error)
+        self.client.execute(&script(WATCH_NAVIGATION), Vec::new()).await.map(|_| ()).map_err(error)
     }
 
     /// After an action that may navigate: when it started a navigation to
@@ -560,10 +560,7 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
 if (submit) {
-  window.__nightshiftLeaving = false;
-  if (window.navigation) navigation.addEventListener('navigate', e => {
-    if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
-  }, { once: true });
+  watchNavigation();
   submit.click();
 }
 return { ok: true, submitted: !!submit };
@@ -571,13 +568,7 @@ return { ok: true, submitted: !!submit };
 
 /// Before an action that may load another page: a flag that the Navigation
 /// API raises when the page starts to leave for another document.
-const WATCH_NAVIGATION: &str = r#"
-window.__nightshiftLeaving = false;
-if (window.navigation) navigation.addEventListener('navigate', e => {
-  if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
-}, { once: true });
-return true;
-"#;
+const WATCH_NAVIGATION: &str = "watchNavigation(); return true;";
 
 /// After a submit clicked by script: whether the page stays, is leaving, or
 /// was already replaced (the flag is gone with it). The check runs in the
@@ -678,10 +669,7 @@ return arguments[0].map(p => {
 /// `why` null when it can; null when it is not there. Marks the document as
 /// `WATCH_NAVIGATION` does, for a click that may load another page.
 const ACTIONABLE: &str = r#"
-window.__nightshiftLeaving = false;
-if (window.navigation) navigation.addEventListener('navigate', e => {
-  if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
-}, { once: true });
+watchNavigation();
 const el = find(arguments[0]);
 if (!el) return null;
 let r = el.getBoundingClientRect();
@@ -784,8 +772,20 @@ return typeof v === 'object' ? JSON.stringify(v) : String(v);
 "#;
 
 pub fn script(body: &str) -> String {
-    format!("{FIND}{body}")
+    format!("{FIND}{WATCH}{body}")
 }
+
+/// Marks the document before an action that may load another page: a flag
+/// that the Navigation API raises when the page starts to leave for another
+/// document (`LEAVING` reads it). Shared by the scripts that click.
+const WATCH: &str = r#"
+const watchNavigation = () => {
+  window.__nightshiftLeaving = false;
+  if (window.navigation) navigation.addEventListener('navigate', e => {
+    if (!e.destination.sameDocument && !e.downloadRequest) window.__nightshiftLeaving = true;
+  }, { once: true });
+};
+"#;
 
 impl Browser for WebDriverBrowser {
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
