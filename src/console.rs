@@ -1,7 +1,7 @@
 //! What a person at a terminal sees while a robot runs: one progress line
 //! that updates in place on a terminal, one line per case otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 
 use crate::human::fmt_duration;
@@ -11,7 +11,10 @@ use crate::runner::totals::Totals;
 pub(crate) struct ConsoleSink {
     robot: String,
     totals: Totals,
-    current_key: String,
+    /// The cases under way, by their place in the run: key and worker.
+    cases: HashMap<usize, (String, usize)>,
+    /// How many workers share the cases: with more than one, lines name the worker.
+    workers: usize,
     out: Box<dyn Write + Send>,
     tty: bool,
     quiet: bool,
@@ -27,8 +30,17 @@ impl ConsoleSink {
 
     /// Writes to `out`, as to a terminal when `tty`.
     pub(crate) fn to_writer(robot: &str, out: Box<dyn Write + Send>, tty: bool, quiet: bool) -> Self {
-        let (robot, totals, current_key) = (robot.to_string(), Totals::default(), String::new());
-        Self { robot, totals, current_key, out, tty, quiet, fallbacks: BTreeMap::new() }
+        let (robot, totals, cases) = (robot.to_string(), Totals::default(), HashMap::new());
+        Self { robot, totals, cases, workers: 1, out, tty, quiet, fallbacks: BTreeMap::new() }
+    }
+
+    /// How a case is named on its lines: its key, and its worker when several share the run.
+    fn case(&self, seq: Option<usize>) -> String {
+        match seq.and_then(|seq| self.cases.get(&seq)) {
+            Some((key, worker)) if self.workers > 1 => format!("{key} (worker {worker})"),
+            Some((key, _)) => key.clone(),
+            None => String::new(),
+        }
     }
 
     /// Shows `text` as the current line; `keep` ends it on a terminal, so
@@ -49,30 +61,37 @@ impl ConsoleSink {
     fn text(&mut self, event: &RunEvent) -> Option<(String, bool)> {
         let total = self.totals.items_total;
         match event {
-            RunEvent::ItemsFound { total } => Some((format!("{}: {total} case(s) to handle", self.robot), false)),
-            RunEvent::ItemStarted { seq, key, .. } => {
-                self.current_key = key.clone();
-                self.tty.then(|| (format!("[{}/{total}] {key} ...", seq + 1), false))
+            RunEvent::ItemsFound { total, workers } => {
+                self.workers = *workers;
+                let shared = if *workers > 1 { format!(", {workers} workers") } else { String::new() };
+                Some((format!("{}: {total} case(s) to handle{shared}", self.robot), false))
             }
-            RunEvent::ItemFinished { status, message, duration, .. } => {
+            RunEvent::ItemStarted { seq, key, worker, .. } => {
+                self.cases.insert(*seq, (key.clone(), *worker));
+                let started = self.cases.len() + self.totals.finished;
+                self.tty.then(|| (format!("[{started}/{total}] {} ...", self.case(Some(*seq))), false))
+            }
+            RunEvent::ItemFinished { seq, status, message, duration, .. } => {
                 let outcome = match (status, message) {
                     (ItemStatus::Done, _) => "done".to_string(),
                     (s, Some(m)) => format!("{}: {m}", s.as_str()),
                     (s, None) => s.as_str().to_string(),
                 };
                 let finished = self.totals.finished;
-                let text = format!("[{finished}/{total}] {} {outcome} ({})", self.current_key, fmt_duration(*duration));
+                let text =
+                    format!("[{finished}/{total}] {} {outcome} ({})", self.case(Some(*seq)), fmt_duration(*duration));
+                self.cases.remove(seq);
                 Some((text, *status != ItemStatus::Done))
             }
-            RunEvent::ItemRetry { attempt, error, .. } => {
-                Some((format!("  {} retry {attempt} after: {error}", self.current_key), true))
+            RunEvent::ItemRetry { seq, attempt, error } => {
+                Some((format!("  {} retry {attempt} after: {error}", self.case(Some(*seq))), true))
             }
             RunEvent::Log { message, .. } => Some((format!("log: {message}"), true)),
-            RunEvent::Fallback { line, wanted, used, .. } => {
+            RunEvent::Fallback { item, line, wanted, used } => {
                 *self.fallbacks.entry((*line, wanted.clone(), used.clone())).or_default() += 1;
                 let text = format!(
                     "  {} line {line}: `{wanted}` found nothing, fallback `{used}` matched: has the page changed?",
-                    self.current_key
+                    self.case(*item)
                 );
                 Some((text, true))
             }
@@ -147,11 +166,16 @@ mod tests {
             duration: Duration::from_millis(ms),
             attempts: 1,
         };
-        let started =
-            |seq, key: &str| RunEvent::ItemStarted { seq, key: key.into(), started_at: Utc::now(), handler: None };
+        let started = |seq, key: &str| RunEvent::ItemStarted {
+            seq,
+            key: key.into(),
+            started_at: Utc::now(),
+            handler: None,
+            worker: 1,
+        };
         vec![
             RunEvent::RunStarted { robot: "vaccination-consent".into(), run_id: 7 },
-            RunEvent::ItemsFound { total: 4 },
+            RunEvent::ItemsFound { total: 4, workers: 1 },
             started(0, "2026-1041"),
             finished(0, ItemStatus::Done, None, 1200),
             started(1, "2026-1042"),
@@ -186,6 +210,45 @@ mod tests {
             console.emit(&event);
         }
         String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn with_several_workers_each_line_names_the_case_and_its_worker() {
+        let out = Shared::default();
+        let mut console = ConsoleSink::to_writer("vaccination-consent", Box::new(out.clone()), false, false);
+        let started = |seq, key: &str, worker| RunEvent::ItemStarted {
+            seq,
+            key: key.into(),
+            started_at: Utc::now(),
+            handler: None,
+            worker,
+        };
+        let finished = |seq, ms| RunEvent::ItemFinished {
+            seq,
+            status: ItemStatus::Done,
+            message: None,
+            duration: Duration::from_millis(ms),
+            attempts: 1,
+        };
+        // Two cases under way at once, finishing in the other order.
+        for event in [
+            RunEvent::ItemsFound { total: 2, workers: 2 },
+            started(0, "2026-1041", 1),
+            started(1, "2026-1042", 2),
+            RunEvent::ItemRetry { seq: 0, attempt: 1, error: "the journal did not answer".into() },
+            finished(1, 900),
+            finished(0, 2100),
+        ] {
+            console.emit(&event);
+        }
+        let shown = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            shown,
+            "vaccination-consent: 2 case(s) to handle, 2 workers\n\
+             \x20 2026-1041 (worker 1) retry 1 after: the journal did not answer\n\
+             [1/2] 2026-1042 (worker 2) done (900ms)\n\
+             [2/2] 2026-1041 (worker 1) done (2.1s)\n"
+        );
     }
 
     #[test]

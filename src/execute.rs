@@ -10,7 +10,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
+use tokio::sync::Semaphore;
 
+use crate::browser::BrowserError;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
@@ -19,11 +21,12 @@ use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
 use crate::robot::model::Robot;
-use crate::runner::event::{EventSink, Fanout, RunEvent, RunStatus};
+use crate::runner::event::{Fanout, Locked, RunEvent, RunStatus, SharedSink};
 use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner, Selection};
 pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
+use crate::runner::{BrowserPool, Crew, PoolFuture, Seat};
 use crate::store::{Store, StoreError, StoreSink};
 
 /// How long past `TEARDOWN_LIMIT` a stopped run is waited for before it is
@@ -42,6 +45,11 @@ pub(crate) struct Request {
     pub quiet: bool,
     /// Which cases to take (`run --input`, `--only`, `--max-items`).
     pub selection: Selection,
+    /// Workers sharing the cases (`run --workers`); the robot's `items.workers` otherwise.
+    pub workers: Option<usize>,
+    /// The daemon's bound on browsers at once (`--max-browsers`), which the
+    /// run's further workers wait for; the first worker's seat is taken by the caller.
+    pub seats: Option<Arc<Semaphore>>,
 }
 
 /// How a run ended, for the command that started it.
@@ -159,8 +167,12 @@ pub(crate) async fn execute_recorded(
     let mut console = ConsoleSink::new(&robot.name, request.quiet);
     let mut store_sink = StoreSink::new(store, run_id, &robot.name).with_mail(policy);
     let mut fanout = Fanout(vec![&mut store_sink, &mut console]);
+    let workers = request.workers.unwrap_or(robot.items.as_ref().map_or(1, |i| i.workers));
+    let pool = Pool { options: options.clone(), seats: request.seats.clone() };
+    let sink = Locked::new(&mut fanout);
     let finished = {
-        let run = Runner::new(robot, &mut browser, context, &mut fanout).run();
+        let crew = Crew { workers, pool: &pool };
+        let run = Runner::new(robot, &mut browser, context, &sink).with_crew(crew).run();
         tokio::pin!(run);
         tokio::select! {
             summary = &mut run => Ok(summary),
@@ -177,7 +189,7 @@ pub(crate) async fn execute_recorded(
         Err(reason) => {
             let error = format!("{}; teardown did not end in time", reason.message());
             let status = reason.status();
-            fanout.emit(&RunEvent::RunFinished { status, error: Some(error.clone()), duration: started_at.elapsed() });
+            sink.emit(&RunEvent::RunFinished { status, error: Some(error.clone()), duration: started_at.elapsed() });
             RunSummary { status, ..failed_summary(error) }
         }
     };
@@ -190,6 +202,38 @@ pub(crate) async fn execute_recorded(
         Err(e) => tracing::error!("failed to queue reminders: {e}"),
     }
     Ok(Outcome { run_id, summary, environment_error: false })
+}
+
+/// Browsers for a run's further workers: each waits for a seat under the
+/// daemon's bound, then starts a session as the first worker's was started
+/// (its own chromedriver here, or a new session on a remote WebDriver).
+struct Pool {
+    options: SessionOptions,
+    seats: Option<Arc<Semaphore>>,
+}
+
+impl BrowserPool<WebDriverBrowser> for Pool {
+    fn start(&self) -> PoolFuture<'_, Result<(WebDriverBrowser, Seat), BrowserError>> {
+        Box::pin(async move {
+            let seat = match &self.seats {
+                Some(seats) => Some(
+                    seats
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| BrowserError::NotStarted("the daemon is stopping".into()))?,
+                ),
+                None => None,
+            };
+            let browser =
+                WebDriverBrowser::start(&self.options).await.map_err(|e| BrowserError::NotStarted(e.to_string()))?;
+            Ok((browser, seat))
+        })
+    }
+
+    fn close(&self, browser: WebDriverBrowser) -> PoolFuture<'_, ()> {
+        Box::pin(browser.close())
+    }
 }
 
 fn failed_summary(message: String) -> RunSummary {

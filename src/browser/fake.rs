@@ -41,6 +41,8 @@ pub(crate) struct FakeBrowser {
     pub lingering: HashMap<String, u32>,
     /// The page's text, as probes see it.
     pub page_text: String,
+    /// How long each `goto` takes, as a slow system's pages do.
+    pub latency: Duration,
 }
 
 fn css(s: &Selector) -> String {
@@ -78,6 +80,9 @@ impl Browser for FakeBrowser {
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
         self.calls.push(format!("goto {url}"));
         self.urls.push(url.to_string());
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
         self.loaded_at = chrono::Utc::now().timestamp_micros() as f64 / 1000.0;
         Ok(self.status)
     }

@@ -116,6 +116,9 @@ pub enum BrowserError {
     Page(String),
     #[error("the browser session is gone: {0}")]
     SessionLost(String),
+    /// A new browser (a further worker's) did not start; the text says why.
+    #[error("{0}")]
+    NotStarted(String),
     /// The browser showed its own error page instead of the page.
     #[error("the page `{url}` did not load: {reason}")]
     NotLoaded { url: String, reason: String },

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// and stop: no case step and no teardown runs.
     #[arg(long)]
     pub dry_run: bool,
+    /// Browser sessions that share the cases, each logging in on its own
+    /// (overrides the robot's `items.workers`; 1 to 16).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=crate::runner::MAX_WORKERS as i64))]
+    pub workers: Option<u16>,
 }
 
 /// How a dry run is recorded in the run log: statistics leave it out.
@@ -76,6 +80,8 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
         headed: args.headed,
         quiet: args.json,
         selection: Selection { input: args.input, only: args.only, max_items: args.max_items, dry_run: args.dry_run },
+        workers: args.workers.map(usize::from),
+        seats: None,
     };
     match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
         Ok(outcome) => {

@@ -46,6 +46,9 @@ pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
         "cases:    {} total, {} done, {} business exception(s), {} system exception(s), {} need review, {} waiting for their officer",
         c.total, c.done, c.business_exceptions, c.system_exceptions, c.needs_review, c.awaiting_officer
     );
+    if r.workers > 1 {
+        println!("workers:  {} browser sessions shared the cases", r.workers);
+    }
     println!("saved:    {} min", r.saved_minutes);
     if let Some(error) = &r.error {
         println!("error:    {error}");
@@ -54,7 +57,8 @@ pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
         println!("\ncases:");
         for item in &detail.item_list {
             let message = item.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
-            println!("  {:>3}  {}  {}{message}", item.seq + 1, item.key, item.status);
+            let worker = if r.workers > 1 { format!("  worker {}", item.worker) } else { String::new() };
+            println!("  {:>3}  {}  {}{worker}{message}", item.seq + 1, item.key, item.status);
         }
     }
     // A `skip` is no failure, and a try the case got past (a retry that

@@ -41,7 +41,7 @@ pub(crate) const STOP_WAIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone)]
 pub(crate) struct ServeOptions {
-    /// Browsers (so runs) at the same time.
+    /// Browser sessions at the same time, of all runs and their workers together.
     pub max_browsers: usize,
     /// At SIGTERM, how long running runs get to finish their current case.
     pub grace: Duration,
@@ -598,7 +598,7 @@ async fn run_task(
     browsers: Arc<Semaphore>,
     graceful: Arc<AtomicBool>,
 ) {
-    let Ok(_permit) = browsers.acquire_owned().await else { return };
+    let Ok(_permit) = browsers.clone().acquire_owned().await else { return };
     let mut store = match crate::run_log::open(&settings.state_dir) {
         Ok(store) => store,
         Err(e) => {
@@ -618,8 +618,14 @@ async fn run_task(
             () = limit => StopReason::TimedOut(max_runtime.unwrap_or_default()),
         }
     };
-    let request =
-        Request { trigger: trigger.into(), env: std::env::vars().collect(), quiet: true, ..Request::default() };
+    // The run's first browser holds `_permit`; its further workers wait for seats of their own.
+    let request = Request {
+        trigger: trigger.into(),
+        env: std::env::vars().collect(),
+        quiet: true,
+        seats: Some(browsers),
+        ..Request::default()
+    };
     if let Err(e) = execute_recorded(&mut store, &settings, &robot, run_id, request, stop, Some(graceful)).await {
         tracing::error!("run {run_id}: {e}");
     }

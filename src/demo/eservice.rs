@@ -133,6 +133,11 @@ impl EService {
         true
     }
 
+    /// Successful logins so far.
+    pub fn logins(&self) -> u64 {
+        self.sessions.opened()
+    }
+
     pub fn handled_ids(&self) -> Vec<String> {
         self.errands.iter().filter(|e| e.handled).map(|e| e.id.clone()).collect()
     }

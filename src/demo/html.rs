@@ -58,6 +58,11 @@ impl Sessions {
         cookie_value(headers, cookie).filter(|t| self.tokens.contains(t))
     }
 
+    /// How many sessions were opened: one per successful login.
+    pub(crate) fn opened(&self) -> u64 {
+        self.counter
+    }
+
     /// Ends a session (it timed out).
     pub(crate) fn close(&mut self, token: &str) {
         self.tokens.remove(token);

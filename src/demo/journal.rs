@@ -47,6 +47,11 @@ impl Journal {
     pub fn new(username: &str, password: &str, pupils: Vec<Pupil>) -> Self {
         Self { username: username.into(), password: password.into(), pupils, ..Self::default() }
     }
+
+    /// Successful logins so far.
+    pub fn logins(&self) -> u64 {
+        self.sessions.opened()
+    }
 }
 
 type Shared = Arc<Mutex<Journal>>;

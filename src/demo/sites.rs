@@ -58,6 +58,9 @@ pub struct SiteConfig {
     /// How long each waste-billing page takes, and how many pages a session lasts.
     pub waste_delay: std::time::Duration,
     pub waste_session_pages: u32,
+    /// How long every answer of the e-service and the journal takes, as a
+    /// slow legacy system's (zero: at once).
+    pub page_delay: std::time::Duration,
 }
 
 impl SiteConfig {
@@ -77,6 +80,7 @@ impl SiteConfig {
             known_companies: Vec::new(),
             waste_delay: std::time::Duration::from_millis(150),
             waste_session_pages: 8,
+            page_delay: std::time::Duration::ZERO,
         }
     }
 
@@ -186,8 +190,9 @@ impl Sites {
             }
         }
         let lex = Arc::new(Mutex::new(lex));
-        let (eservice_url, stop_e) = serve(crate::demo::eservice::router(eservice.clone())).await?;
-        let (journal_url, stop_j) = serve(crate::demo::journal::router(journal.clone())).await?;
+        let delay = config.page_delay;
+        let (eservice_url, stop_e) = serve(slowed(crate::demo::eservice::router(eservice.clone()), delay)).await?;
+        let (journal_url, stop_j) = serve(slowed(crate::demo::journal::router(journal.clone()), delay)).await?;
         let (culture_url, stop_c) = serve(crate::demo::culture::router(culture.clone())).await?;
         let (waste_url, stop_w) = serve(crate::demo::waste::router(waste.clone())).await?;
         let (lex_url, stop_l) = serve(crate::demo::lex::router(lex.clone())).await?;
@@ -222,6 +227,19 @@ impl Sites {
 fn mistype(number: &mut String) {
     let last = number.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
     number.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+}
+
+/// Every answer of `router` `delay` late.
+fn slowed(router: axum::Router, delay: std::time::Duration) -> axum::Router {
+    if delay.is_zero() {
+        return router;
+    }
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            tokio::time::sleep(delay).await;
+            next.run(request).await
+        },
+    ))
 }
 
 async fn serve(router: axum::Router) -> std::io::Result<(String, oneshot::Sender<()>)> {

@@ -95,6 +95,8 @@ pub struct Items {
     pub on_exception: Vec<Step>,
     /// Run after a case is done.
     pub on_done: Vec<Step>,
+    /// Browser sessions that share the cases, each with its own setup (1 unless asked).
+    pub workers: usize,
 }
 
 /// How the robot's exception mail is addressed and written.
@@ -124,6 +126,9 @@ pub struct Privacy {
 }
 
 /// Case data is kept this many days unless a robot says otherwise.
+/// The most workers (browser sessions) a run may have: `items.workers`, `run --workers`.
+pub const MAX_WORKERS: usize = 16;
+
 pub(crate) const DEFAULT_RETENTION_DAYS: u32 = 30;
 
 impl Default for Privacy {

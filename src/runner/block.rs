@@ -130,6 +130,8 @@ impl<B: Browser> Runner<'_, B> {
             let mut label = match (item, &self.case_key) {
                 (Some(_), Some(key)) if !key.trim().is_empty() => sanitize(key),
                 (Some(seq), _) => format!("item-{}", seq + 1),
+                // Each worker has its own setup and teardown, and evidence of its own.
+                (None, _) if self.worker > 1 => format!("{}-worker-{}", block.as_str(), self.worker),
                 (None, _) => block.as_str().to_string(),
             };
             if self.attempt > 0 && item.is_some() {

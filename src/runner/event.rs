@@ -263,6 +263,8 @@ pub enum RunEvent {
     Step(StepRecord),
     ItemsFound {
         total: usize,
+        /// How many workers (browser sessions) share the cases; 1 unless `workers:` asks for more.
+        workers: usize,
     },
     ItemStarted {
         seq: usize,
@@ -270,6 +272,8 @@ pub enum RunEvent {
         started_at: DateTime<Utc>,
         /// The responsible officer's address, from the robot's `notify.handler_field`.
         handler: Option<String>,
+        /// Which worker took the case, from 1.
+        worker: usize,
     },
     ItemFinished {
         seq: usize,
@@ -366,6 +370,30 @@ impl RunEvent {
 /// Something that consumes run events.
 pub trait EventSink: Send {
     fn emit(&mut self, event: &RunEvent);
+}
+
+/// One sink that several workers of a run report to at once: each event
+/// is handed over whole, under a lock held for that event only.
+pub trait SharedSink: Sync {
+    fn emit(&self, event: &RunEvent);
+}
+
+/// A sink made shareable by a lock.
+pub struct Locked<'s>(std::sync::Mutex<&'s mut (dyn EventSink + Send)>);
+
+impl<'s> Locked<'s> {
+    pub fn new(sink: &'s mut (dyn EventSink + Send)) -> Self {
+        Self(std::sync::Mutex::new(sink))
+    }
+}
+
+impl SharedSink for Locked<'_> {
+    fn emit(&self, event: &RunEvent) {
+        // A sink that panicked mid-event leaves nothing half-written that
+        // the next event depends on: its lock is taken over.
+        let mut sink = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sink.emit(event);
+    }
 }
 
 /// Sends every event to several sinks in order.

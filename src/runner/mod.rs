@@ -1,7 +1,8 @@
 //! Executes a validated robot against a `Browser`, case by case, and reports
 //! what happens as `RunEvent`s.
 //!
-//! The seams: `run` (the run and its cases), `attempt` (one case through the
+//! The seams: `run` (the run and its cases), `crew` (workers sharing the
+//! cases, one browser each), `attempt` (one case through the
 //! ledger, its retries and recovery), `block` (a list of steps, evidence on
 //! failure), `steps` (one method per step, by family; the one place a new
 //! step is added), `failure` (typed failures), `stop` (stopping from outside)
@@ -14,6 +15,7 @@
 mod attempt;
 mod block;
 mod conditions;
+pub mod crew;
 pub mod event;
 mod evidence;
 pub(crate) mod failure;
@@ -28,4 +30,5 @@ pub(crate) mod stop;
 mod tests;
 pub(crate) mod totals;
 
+pub use crew::{BrowserPool, Crew, MAX_WORKERS, PoolFuture, Seat};
 pub use run::{RunContext, RunSummary, Runner, Selection};

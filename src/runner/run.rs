@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use chrono::{Local, Utc};
@@ -19,7 +19,8 @@ use crate::human::fmt_duration;
 use crate::redact::{Redactor, Secret};
 use crate::robot::model::{ItemSource, Items, Robot};
 use crate::runner::attempt::fingerprint;
-use crate::runner::event::{Block, EventSink, ItemStatus, LedgerEntry, RunEvent, RunStatus};
+use crate::runner::crew::{Crew, Queue};
+use crate::runner::event::{Block, LedgerEntry, RunEvent, RunStatus, SharedSink};
 use crate::runner::failure::{Failure, RunError, SystemError};
 use crate::runner::scope::RunScope;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json};
@@ -90,23 +91,27 @@ pub struct RunSummary {
 pub struct Runner<'a, B: Browser> {
     pub(super) robot: &'a Robot,
     pub(super) browser: &'a mut B,
-    sink: &'a mut (dyn EventSink + Send),
+    pub(super) sink: &'a (dyn SharedSink + 'a),
+    /// The workers beside this one, for the run's first worker.
+    pub(super) crew: Option<Crew<'a, B>>,
+    /// Which worker this is, from 1.
+    pub(super) worker: usize,
     pub(super) scope: RunScope,
     overrides: Vec<(String, String)>,
     pub(super) ledger: HashMap<String, LedgerEntry>,
     pub(super) key_hash: Option<KeyHash>,
     selection: Selection,
-    redactor: Redactor,
+    pub(super) redactor: Redactor,
     pub(super) evidence_dir: PathBuf,
     pub(super) screenshots: usize,
     /// Which attempt of the current case this is (0 for the first), for evidence names.
     pub(super) attempt: u32,
-    graceful: Option<Arc<AtomicBool>>,
+    pub(super) graceful: Option<Arc<AtomicBool>>,
     pub(super) stop: Option<StopReceiver>,
     /// Inside a `retry` block's attempts but the last: failures are logged,
     /// but leave no evidence, since the block will try again.
     pub(super) quiet: usize,
-    totals: Totals,
+    pub(super) totals: Totals,
     run_id: i64,
     /// When the current case started: evidence shows only pages loaded since.
     pub(super) case_started: Option<chrono::DateTime<Utc>>,
@@ -119,12 +124,7 @@ pub struct Runner<'a, B: Browser> {
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
-    pub fn new(
-        robot: &'a Robot,
-        browser: &'a mut B,
-        context: RunContext,
-        sink: &'a mut (dyn EventSink + Send),
-    ) -> Self {
+    pub fn new(robot: &'a Robot, browser: &'a mut B, context: RunContext, sink: &'a (dyn SharedSink + 'a)) -> Self {
         let redactor = Redactor::new(context.secrets.values().map(|s| s.expose().to_string()));
         let mut builtins = HashMap::new();
         builtins.insert("today".to_string(), Local::now().format("%Y-%m-%d").to_string());
@@ -142,6 +142,8 @@ impl<'a, B: Browser> Runner<'a, B> {
             robot,
             browser,
             sink,
+            crew: None,
+            worker: 1,
             scope,
             overrides: context.overrides,
             ledger: context.ledger,
@@ -160,6 +162,35 @@ impl<'a, B: Browser> Runner<'a, B> {
             case_key: None,
             vars_shape: (0, 0),
             step_line: 0,
+        }
+    }
+
+    /// Shares the cases with `crew.workers - 1` further workers.
+    pub fn with_crew(mut self, crew: Crew<'a, B>) -> Self {
+        self.crew = Some(crew).filter(|c| c.workers > 1);
+        self
+    }
+
+    pub(super) fn numbered(mut self, worker: usize) -> Self {
+        self.worker = worker;
+        self
+    }
+
+    /// What a further worker of this run starts from: the same run, ledger,
+    /// environment and secrets; variables of its own.
+    pub(super) fn helper_context(&self) -> RunContext {
+        RunContext {
+            run_id: self.run_id,
+            evidence_dir: self.evidence_dir.clone(),
+            env: self.scope.env.clone(),
+            secrets: self.scope.secrets.clone(),
+            overrides: self.overrides.clone(),
+            ledger: self.ledger.clone(),
+            graceful: self.graceful.clone(),
+            stop: self.stop.clone(),
+            cursor: self.scope.builtins.get("cursor").cloned(),
+            key_hash: self.key_hash.clone(),
+            selection: Selection::default(),
         }
     }
 
@@ -224,18 +255,23 @@ impl<'a, B: Browser> Runner<'a, B> {
     }
 
     async fn setup_and_items(&mut self) -> Result<(), RunError> {
+        self.setup().await?;
+        self.items().await
+    }
+
+    /// The variables, then the robot's `setup` steps.
+    pub(super) async fn setup(&mut self) -> Result<(), RunError> {
         self.init_vars()?;
         let robot = self.robot;
         self.block(Block::Setup, &robot.setup, None).await.map_err(|failure| match failure {
             Failure::Stopped(reason) => RunError::Stopped(reason),
             other => RunError::Setup(other),
-        })?;
-        self.items().await
+        })
     }
 
     /// Teardown, whatever happened before; its failure is logged but does not
     /// undo the cases that were done. After a stop it gets `TEARDOWN_LIMIT`.
-    async fn teardown(&mut self, after_stop: bool) {
+    pub(super) async fn teardown(&mut self, after_stop: bool) {
         let robot = self.robot;
         if robot.teardown.is_empty() {
             return;
@@ -293,7 +329,8 @@ impl<'a, B: Browser> Runner<'a, B> {
             let columns = first.iter().map(|(k, _)| k.clone()).collect();
             return Err(RunError::NoKeyField { key: items.key.clone(), columns });
         }
-        self.emit(RunEvent::ItemsFound { total: rows.len() });
+        let workers = self.crew.as_ref().map_or(1, |c| c.workers.min(rows.len()).max(1));
+        self.emit(RunEvent::ItemsFound { total: rows.len(), workers });
         if self.selection.dry_run {
             for row in &rows {
                 let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -306,65 +343,16 @@ impl<'a, B: Browser> Runner<'a, B> {
             ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
             _ => None,
         };
-        let mut cursor_seen: Vec<(String, bool)> = Vec::new();
-        let result = self.each_item(rows, &items.key, cursor_field.as_deref(), &mut cursor_seen).await;
+        let queue = Queue::new(rows, &items.key, cursor_field.as_deref());
+        self.share(&queue).await;
         if cursor_field.is_some() {
             let start = self.scope.builtins.get("cursor").cloned().unwrap_or_default();
-            let value = next_cursor(&start, cursor_seen);
+            let value = next_cursor(&start, queue.cursor_seen());
             if value != start {
                 self.emit(RunEvent::Cursor { value });
             }
         }
-        result
-    }
-
-    async fn each_item(
-        &mut self,
-        rows: Vec<Row>,
-        key_field: &str,
-        cursor_field: Option<&str>,
-        cursor_seen: &mut Vec<(String, bool)>,
-    ) -> Result<(), RunError> {
-        let total = rows.len();
-        let mut failures_in_a_row = 0;
-        for (seq, row) in rows.into_iter().enumerate() {
-            if self.graceful.as_ref().is_some_and(|g| g.load(Ordering::SeqCst)) {
-                return Err(RunError::Shutdown { done: seq, total });
-            }
-            let field = |name: &str| row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-            let key = field(key_field).unwrap_or_default();
-            let cursor_value = cursor_field.and_then(field);
-            let handler = self.robot.notify.handler_field.as_deref().and_then(field);
-            let handler = handler.map(|v| v.trim().to_string()).filter(|v| v.contains('@'));
-            self.emit(RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now(), handler });
-            let started = Instant::now();
-            let fingerprint = fingerprint(&row);
-            self.case_started = Some(Utc::now());
-            self.case_key = Some(key.clone());
-            self.scope.item = Some(row);
-            let end = self.item(seq, &key, fingerprint).await;
-            self.case_started = None;
-            self.case_key = None;
-            let fields = self.scope.item.take();
-            if end.status == ItemStatus::BusinessException
-                && let Some(fields) = fields
-            {
-                self.emit(RunEvent::CaseFields { seq, fields });
-            }
-            if let Some(value) = cursor_value {
-                cursor_seen.push((value, end.settled()));
-            }
-            failures_in_a_row = if end.is_system_exception() { failures_in_a_row + 1 } else { 0 };
-            let (status, message, attempts) = (end.status, end.message, end.attempts);
-            self.emit(RunEvent::ItemFinished { seq, status, message, duration: started.elapsed(), attempts });
-            if let Some(reason) = end.stopped {
-                return Err(RunError::Stopped(reason));
-            }
-            if failures_in_a_row >= self.robot.retry.stop_after {
-                return Err(RunError::FailuresInARow(failures_in_a_row));
-            }
-        }
-        Ok(())
+        queue.outcome()
     }
 
     /// The rows that are cases: those `items.filter` lets through, then
@@ -385,8 +373,26 @@ impl<'a, B: Browser> Runner<'a, B> {
         }
         let only = &self.selection.only;
         let key_of = |row: &Row| row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
+        // A case listed twice is one case: taken once, never by two workers at once.
+        let mut seen = std::collections::HashSet::new();
+        let mut twice = Vec::new();
         let chosen = kept.into_iter().filter(|row| only.is_empty() || only.contains(&key_of(row)));
-        Ok(chosen.take(self.selection.max_items.unwrap_or(usize::MAX)).collect())
+        let chosen: Vec<Row> = chosen
+            .filter(|row| {
+                let key = key_of(row);
+                let first = key.is_empty() || seen.insert(key.clone());
+                if !first && !twice.contains(&key) {
+                    twice.push(key);
+                }
+                first
+            })
+            .take(self.selection.max_items.unwrap_or(usize::MAX))
+            .collect();
+        for key in twice {
+            let message = format!("case {key} is listed more than once by the source; it is taken once");
+            self.emit(RunEvent::Log { item: None, message });
+        }
+        Ok(chosen)
     }
 
     /// Reads every item before the first is processed: from `run --input`'s

@@ -9,7 +9,7 @@ use crate::browser::fake::FakeBrowser;
 use crate::redact::Secret;
 use crate::robot::model::Robot;
 use crate::robot::validate::robot_from_str;
-use crate::runner::event::{EvidenceKind, ItemStatus, LedgerEntry, LedgerState, RunEvent, RunStatus};
+use crate::runner::event::{EvidenceKind, ItemStatus, LedgerEntry, LedgerState, Locked, RunEvent, RunStatus};
 use crate::runner::run::{RunContext, RunSummary, Runner};
 
 fn robot(steps: &str) -> Robot {
@@ -47,7 +47,8 @@ async fn run_with_ledger(
         ..RunContext::default()
     };
     let mut events: Vec<RunEvent> = Vec::new();
-    let summary = Runner::new(robot, browser, context, &mut events).run().await;
+    let sink = Locked::new(&mut events);
+    let summary = Runner::new(robot, browser, context, &sink).run().await;
     (summary, events)
 }
 
@@ -225,7 +226,8 @@ async fn a_session_that_dies_mid_case_is_restarted() {
             ..RunContext::default()
         };
         let mut events: Vec<RunEvent> = Vec::new();
-        let summary = Runner::new(&r, &mut runner_browser, context, &mut events).run().await;
+        let sink = Locked::new(&mut events);
+        let summary = Runner::new(&r, &mut runner_browser, context, &sink).run().await;
         (summary, events)
     };
     assert_eq!(summary.status, RunStatus::Succeeded);
@@ -520,4 +522,24 @@ async fn a_steps_file_runs_with_its_parameters_and_leaves_them_behind() {
         missing[0].to_string(),
         format!("{}:3:10: `login.yaml` needs the parameter `user` under `with:`", dir.path().join("r.yaml").display())
     );
+}
+
+#[tokio::test]
+async fn a_case_the_source_lists_twice_is_taken_once_and_the_log_says_so() {
+    let r = robot("    - click: \"#save\"\n");
+    let mut b = browser(&["1", "2", "1"]);
+    let (summary, events) = run(&r, &mut b).await;
+    assert_eq!(summary.totals.done, 2);
+    let started: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::ItemStarted { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, ["1", "2"]);
+    assert!(events.contains(&RunEvent::Log {
+        item: None,
+        message: "case 1 is listed more than once by the source; it is taken once".into()
+    }));
 }

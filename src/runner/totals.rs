@@ -22,7 +22,7 @@ impl Totals {
     /// Counts one event in.
     pub fn record(&mut self, event: &RunEvent) {
         match event {
-            RunEvent::ItemsFound { total } => self.items_total = *total,
+            RunEvent::ItemsFound { total, .. } => self.items_total = *total,
             RunEvent::ItemFinished { status, .. } => {
                 self.finished += 1;
                 match status {
@@ -48,6 +48,17 @@ impl Totals {
         totals
     }
 
+    /// Adds another worker's cases (the count of cases found is the run's, not summed).
+    pub fn absorb(&mut self, other: &Totals) {
+        self.finished += other.finished;
+        self.done += other.done;
+        self.business_exceptions += other.business_exceptions;
+        self.system_exceptions += other.system_exceptions;
+        self.skipped += other.skipped;
+        self.needs_review += other.needs_review;
+        self.awaiting_officer += other.awaiting_officer;
+    }
+
     pub fn exceptions(&self) -> usize {
         self.business_exceptions + self.system_exceptions
     }
@@ -66,7 +77,7 @@ mod tests {
     #[test]
     fn every_finished_case_is_counted_once_by_its_status() {
         let events = [
-            RunEvent::ItemsFound { total: 4 },
+            RunEvent::ItemsFound { total: 4, workers: 1 },
             finished(ItemStatus::Done),
             finished(ItemStatus::BusinessException),
             finished(ItemStatus::Done),

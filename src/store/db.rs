@@ -234,7 +234,8 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, seq, key, status, started_at, duration_ms, message, attempts, saved_minutes, error_url, error_step
+            "SELECT id, seq, key, status, started_at, duration_ms, message, attempts, saved_minutes, error_url, error_step,
+                    worker
              FROM items WHERE run_id = ?1 ORDER BY seq",
         )?;
         let item_list = stmt
@@ -251,6 +252,7 @@ impl Store {
                     saved_minutes: r.get(8)?,
                     error_url: r.get(9)?,
                     error_step: r.get(10)?,
+                    worker: r.get(11)?,
                     evidence: evidence.iter().filter(|(_, i)| *i == Some(item_id)).map(|(e, _)| e.clone()).collect(),
                 })
             })?
@@ -323,7 +325,7 @@ pub(crate) const RUN_SELECT: &str = "
            r.done_count, r.business_count, r.system_count,
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'skipped'),
            (SELECT COUNT(*) FROM items WHERE run_id = r.id AND status = 'needs_review'),
-           r.manual_minutes, r.error, r.job, r.scheduled_for, r.awaiting_count
+           r.manual_minutes, r.error, r.job, r.scheduled_for, r.awaiting_count, r.workers
     FROM runs r";
 
 pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
@@ -352,6 +354,7 @@ pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         items,
         manual_minutes,
         error: r.get(15)?,
+        workers: r.get(19)?,
     })
 }
 
@@ -405,9 +408,15 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let id = store.create_run("r", "robots/r.yaml", "manual", 6.0).unwrap();
         let mut sink = StoreSink::new(&mut store, id, "r");
-        sink.emit(&RunEvent::ItemsFound { total: 2 });
+        sink.emit(&RunEvent::ItemsFound { total: 2, workers: 1 });
         for (seq, status) in [(0, ItemStatus::Done), (1, ItemStatus::BusinessException)] {
-            sink.emit(&RunEvent::ItemStarted { seq, key: format!("E-{seq}"), started_at: Utc::now(), handler: None });
+            sink.emit(&RunEvent::ItemStarted {
+                seq,
+                key: format!("E-{seq}"),
+                started_at: Utc::now(),
+                handler: None,
+                worker: 1,
+            });
             sink.emit(&RunEvent::Step(crate::runner::event::StepRecord {
                 block: crate::runner::event::Block::Item,
                 item: Some(seq),

@@ -181,4 +181,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN awaiting_count INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX ledger_failing ON ledger (updated_at) WHERE state IN ('failed', 'needs_review', 'in_progress');
     ",
+    // 6: workers: how many shared a run's cases, and which took each case.
+    "
+    ALTER TABLE runs ADD COLUMN workers INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE items ADD COLUMN worker INTEGER NOT NULL DEFAULT 1;
+    ",
 ];

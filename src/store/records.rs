@@ -23,6 +23,8 @@ pub struct RunRow {
     /// Minutes a person would have needed for the cases that were done.
     pub saved_minutes: f64,
     pub error: Option<String>,
+    /// Browser sessions that shared the cases.
+    pub workers: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -51,6 +53,8 @@ pub struct ItemRow {
     pub error_url: Option<String>,
     pub error_step: Option<String>,
     pub evidence: Vec<EvidenceRow>,
+    /// Which worker took the case, from 1.
+    pub worker: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

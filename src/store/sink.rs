@@ -64,14 +64,22 @@ impl<'a> StoreSink<'a> {
             // The run's row is written before the runner starts.
             RunEvent::RunStarted { .. } => {}
             RunEvent::Step(step) => self.step(step)?,
-            RunEvent::ItemsFound { total } => {
-                let sql = "UPDATE runs SET items_total = ?1 WHERE id = ?2";
-                self.store.conn.execute(sql, params![*total as i64, run_id])?;
+            RunEvent::ItemsFound { total, workers } => {
+                let sql = "UPDATE runs SET items_total = ?1, workers = ?2 WHERE id = ?3";
+                self.store.conn.execute(sql, params![*total as i64, *workers as i64, run_id])?;
             }
-            RunEvent::ItemStarted { seq, key, started_at, handler } => {
+            RunEvent::ItemStarted { seq, key, started_at, handler, worker } => {
                 self.store.conn.execute(
-                    "INSERT INTO items (run_id, seq, key, status, started_at, handler) VALUES (?1, ?2, ?3, 'running', ?4, ?5)",
-                    params![run_id, *seq as i64, key, started_at.to_rfc3339_opts(SecondsFormat::Millis, true), handler],
+                    "INSERT INTO items (run_id, seq, key, status, started_at, handler, worker)
+                     VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
+                    params![
+                        run_id,
+                        *seq as i64,
+                        key,
+                        started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                        handler,
+                        *worker as i64
+                    ],
                 )?;
                 self.item_ids.insert(*seq, (self.store.conn.last_insert_rowid(), key.clone()));
             }

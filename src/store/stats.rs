@@ -369,7 +369,13 @@ mod tests {
         let id = store.create_run("r", "r.yaml", "schedule", 6.0).unwrap();
         let mut sink = StoreSink::new(store, id, "r");
         for (seq, (key, status, state)) in cases.iter().enumerate() {
-            sink.emit(&RunEvent::ItemStarted { seq, key: key.to_string(), started_at: Utc::now(), handler: None });
+            sink.emit(&RunEvent::ItemStarted {
+                seq,
+                key: key.to_string(),
+                started_at: Utc::now(),
+                handler: None,
+                worker: 1,
+            });
             if state.is_some() {
                 let fingerprint = (*state == Some(LedgerState::Open)).then_some(7);
                 sink.emit(&RunEvent::Ledger { key: key.to_string(), state: *state, fingerprint });

@@ -157,7 +157,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
     let mut body = format!(
         "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{outcome}</dt><dd>{status}</dd><dt>{trigger_l}</dt><dd>{trigger}</dd>\
          <dt>{started_l}</dt><dd>{started}</dd><dt>{finished_l}</dt><dd>{finished}</dd>\
-         <dt>{saved_l}</dt><dd>{saved} min</dd>{error}</dl>",
+         <dt>{saved_l}</dt><dd>{saved} min</dd>{workers}{error}</dl>",
         robot = esc(&r.robot),
         outcome = lang.t("Utfall", "Outcome"),
         status = status(r.status.as_str()),
@@ -169,6 +169,11 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         finished = r.finished_at.as_deref().map(local_time_secs).unwrap_or_default(),
         saved_l = lang.t("Sparad tid", "Time saved"),
         saved = r.saved_minutes,
+        workers = if r.workers > 1 {
+            format!("<dt>{}</dt><dd>{}</dd>", lang.t("Arbetare (webbläsare)", "Workers (browsers)"), r.workers)
+        } else {
+            String::new()
+        },
         error = r
             .error
             .as_deref()
@@ -188,23 +193,30 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
                     format!("<a href=\"#shot-{}\">{}</a>", esc(&i.key), esc(url.rsplit('/').next().unwrap_or_default()))
                 })
                 .collect();
-            vec![
+            let mut row = vec![
                 (i.seq + 1).to_string(),
                 esc(&i.key),
                 status(i.status.as_str()),
                 esc(i.message.as_deref().unwrap_or_default()),
                 shots,
-            ]
+            ];
+            if r.workers > 1 {
+                row.insert(3, i.worker.to_string());
+            }
+            row
         })
         .collect();
     body.push_str(&format!("<h2>{}</h2>", lang.t("Ärenden", "Cases")));
-    let head = [
+    let mut head = vec![
         "#",
         lang.t("Ärende", "Case"),
         lang.t("Utfall", "Outcome"),
         lang.t("Meddelande", "Message"),
         lang.t("Skärmbild", "Screenshot"),
     ];
+    if r.workers > 1 {
+        head.insert(3, lang.t("Arbetare", "Worker"));
+    }
     body.push_str(&table(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
 
     body.push_str(&failed_steps(&detail, lang));

@@ -108,19 +108,7 @@ fn a_missing_chromium_names_the_debian_package() {
 #[test]
 fn an_existing_webdriver_server_is_used_when_named() {
     let h = Harness::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut driver = std::process::Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .env("NIGHTSHIFT_TEST_MARKER", &h.marker)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (mut driver, port) = h.chromedriver();
     // With a broken managed driver path, only the named server can make this pass.
     let config = SiteConfig::demo(1);
     let sites = h.sites(config.clone());

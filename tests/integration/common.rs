@@ -66,6 +66,24 @@ impl Harness {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// A chromedriver of the test's own (marked) on a free port, once it answers.
+    pub(crate) fn chromedriver(&self) -> (std::process::Child, u16) {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .env("NIGHTSHIFT_TEST_MARKER", &self.marker)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        (driver, port)
+    }
+
     /// Processes whose environment carries this test's marker.
     pub(crate) fn leftover_processes(&self) -> Vec<String> {
         processes_with(&self.marker)

@@ -20,3 +20,4 @@ mod privacy;
 mod scheduler;
 mod secrets;
 mod transactions;
+mod workers;

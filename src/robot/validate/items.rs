@@ -2,12 +2,12 @@
 //! hooks) and the robot's `session:`, checked into the model.
 
 use crate::csv_file::Encoding;
-use crate::robot::model::{ItemSource, Items, NextPage, Session};
+use crate::robot::model::{ItemSource, Items, MAX_WORKERS, NextPage, Session};
 use crate::robot::validate::Validator;
 use crate::robot::yaml::{Node, Pos, Value};
 
 const ITEMS_KEYS: &[&str] =
-    &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done"];
+    &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done", "workers"];
 const SOURCES: &[&str] = &["table", "csv", "json", "http"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
@@ -81,7 +81,23 @@ impl Validator<'_> {
         };
         let on_exception = fields.get("on_exception").map(|n| self.steps(n, true)).unwrap_or_default();
         let on_done = fields.get("on_done").map(|n| self.steps(n, true)).unwrap_or_default();
-        Some(Items { source: source?, key: key?, steps, check, filter, on_exception, on_done })
+        let workers = match fields.get("workers") {
+            Some(n) => self.workers(n)?,
+            None => 1,
+        };
+        Some(Items { source: source?, key: key?, steps, check, filter, on_exception, on_done, workers })
+    }
+
+    /// `workers: N`, from 1 to `MAX_WORKERS`.
+    fn workers(&mut self, node: &Node) -> Option<usize> {
+        let n = self.count(node, "browser sessions that share the cases", 1)? as usize;
+        if n > MAX_WORKERS {
+            let message =
+                format!("`workers` is at most {MAX_WORKERS} (browser sessions that share the cases), found {n}");
+            self.d.error(node.pos, 1, message);
+            return None;
+        }
+        Some(n)
     }
 
     fn http_source(&mut self, node: &Node) -> Option<ItemSource> {

@@ -144,7 +144,7 @@ fn unknown_keys_get_suggestions() {
         [
             "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json` or `http`",
             "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
-             (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`, `filter`, `on_exception`, `on_done`)",
+             (expected one of `table`, `csv`, `json`, `http`, `key`, `steps`, `check`, `filter`, `on_exception`, `on_done`, `workers`)",
         ]
     );
 }
