@@ -318,6 +318,11 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn screenshot(&mut self, name: Option<&Template>, item: Option<usize>) -> Result<(), Failure> {
         let name = match name {
             Some(t) => sanitize(&t.render(&self.scope)?),
+            // Numbered per worker: two workers never write the same file.
+            None if self.worker > 1 => {
+                self.screenshots += 1;
+                format!("screenshot-worker-{}-{}", self.worker, self.screenshots)
+            }
             None => {
                 self.screenshots += 1;
                 format!("screenshot-{}", self.screenshots)
