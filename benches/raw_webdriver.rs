@@ -5,13 +5,14 @@
 //!
 //! Usage: cargo bench --bench raw_webdriver -- URL STEPS
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use fantoccini::ClientBuilder;
-use hyper_util::client::legacy::connect::HttpConnector;
-use nightshift::browser::webdriver::{CHROMIUM_FLAGS, READ_TEXT, script};
+use nightshift::browser::webdriver::{READ_TEXT, script};
 use serde_json::json;
+
+#[path = "support/raw.rs"]
+mod raw;
+use raw::Raw;
 
 #[tokio::main]
 async fn main() {
@@ -19,29 +20,8 @@ async fn main() {
     let url = args.get(1).cloned().unwrap_or_else(|| "about:blank".into());
     let steps: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200);
     let started = Instant::now();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut driver = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push("--headless=new".into());
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": args }));
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    let client = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("session");
+    let raw = Raw::start().await;
+    let client = &raw.client;
     let session_ready = started.elapsed();
     client.goto(&url).await.unwrap();
     let first_command = started.elapsed();
@@ -53,9 +33,7 @@ async fn main() {
         assert!(!text.is_null());
     }
     let steps_time = steps_started.elapsed();
-    client.close().await.unwrap();
-    let _ = driver.kill();
-    let _ = driver.wait();
+    raw.end().await;
     let total = started.elapsed();
     println!(
         "{}",

@@ -16,11 +16,14 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use nightshift::browser::webdriver::{CHROMIUM_FLAGS, READ_TEXT, script};
+use fantoccini::{Client, Locator};
+use nightshift::browser::webdriver::{READ_TEXT, script};
 use nightshift::demo::sites::{DEMO_JOURNAL_PASSWORD, DEMO_SECRETS, DEMO_USER, SiteConfig, Sites};
 use serde_json::{Value, json};
+
+#[path = "support/raw.rs"]
+mod raw;
+use raw::Raw;
 
 const ROBOT: &str = "robots/vaccination-consent.yaml";
 
@@ -227,39 +230,19 @@ async fn flow(runs: usize, delay: Duration) -> Value {
 /// The robot's work done by hand in fantoccini; returns the milliseconds
 /// from the first case's start to the last case's end.
 async fn raw_flow(sites: &Sites) -> f64 {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut driver = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push("--headless=new".into());
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": args }));
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    let client =
-        ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await.unwrap();
+    let raw = Raw::start().await;
+    let client = &raw.client;
     let (eservice, journal) = (sites.eservice_url.clone(), sites.journal_url.clone());
     let eservice_password = DEMO_SECRETS.iter().find(|(k, _)| *k == "ESERVICE_PASSWORD").map(|(_, v)| *v).unwrap();
-    login(&client, &format!("{journal}/login"), DEMO_JOURNAL_PASSWORD).await;
-    login(&client, &format!("{eservice}/login"), eservice_password).await;
-    let ids = inbox(&client, &eservice).await;
+    login(client, &format!("{journal}/login"), DEMO_JOURNAL_PASSWORD).await;
+    login(client, &format!("{eservice}/login"), eservice_password).await;
+    let ids = inbox(client, &eservice).await;
     let started = Instant::now();
     for id in &ids {
-        one_case(&client, &eservice, &journal, id).await;
+        one_case(client, &eservice, &journal, id).await;
     }
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-    client.close().await.unwrap();
-    let _ = driver.kill();
-    let _ = driver.wait();
+    raw.end().await;
     elapsed
 }
 

@@ -78,6 +78,9 @@ pub struct WebDriverBrowser {
     main_window: Option<fantoccini::wd::WindowHandle>,
     /// Where downloads land (inside the profile), for a browser on this machine.
     downloads: Option<PathBuf>,
+    /// A `window` step ran since the last `reset`: other windows may be open
+    /// or current, and the next reset looks at every window.
+    windows_used: bool,
 }
 
 impl WebDriverBrowser {
@@ -140,8 +143,15 @@ impl WebDriverBrowser {
             }
         };
         let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
-        let mut browser =
-            Self { client, options: options.clone(), driver, profile: Some(profile), main_window: None, downloads };
+        let mut browser = Self {
+            client,
+            options: options.clone(),
+            driver,
+            profile: Some(profile),
+            main_window: None,
+            downloads,
+            windows_used: false,
+        };
         match tokio::time::timeout(SESSION_START_LIMIT, browser.client.update_timeouts(timeouts)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(StartError::Session { url, message: e.to_string() }),
@@ -1205,6 +1215,7 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn window(&mut self, target: &WindowTarget, timeout: Duration) -> Result<(), BrowserError> {
+        self.windows_used = true;
         let main = match &self.main_window {
             Some(main) => main.clone(),
             None => self.client.window().await.map_err(error)?,
@@ -1308,6 +1319,18 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn reset(&mut self) -> Result<(), BrowserError> {
+        // The usual case in one round trip: no `window` step ran, and a
+        // script runs (an open dialog would refuse it) in the top document.
+        if !self.windows_used {
+            let top = self.client.execute("return window === window.top;", Vec::new()).await;
+            match (top, self.main_window.clone()) {
+                (Ok(Json::Bool(true)), _) => return Ok(()),
+                // In a frame: switching to the window leaves every frame.
+                (Ok(_), Some(main)) => return self.client.switch_to_window(main).await.map_err(error),
+                _ => {}
+            }
+        }
+        self.windows_used = false;
         // An open dialog stops every other command; none open is no error.
         let _ = self.client.dismiss_alert().await;
         let main = match &self.main_window {

@@ -145,6 +145,20 @@ fn an_external_webdriver_server_gets_a_session_per_worker() {
         show["item_list"].as_array().unwrap().iter().map(|i| i["worker"].as_i64().unwrap()).collect();
     assert_eq!(workers.into_iter().collect::<Vec<_>>(), [1, 2], "{}", text(&out.stderr));
     assert_eq!(sites.journal.lock().unwrap().logins(), 2);
+
+    // The web console's run page names each case's worker, as `show` does.
+    let port = crate::common::free_port();
+    let _console = crate::console::Served::start(&h, &crate::common::root().join("robots"), port, &[]);
+    let page = crate::console::http(port, "GET", "/runs/1", &[], None);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<dt>Arbetare (webbläsare)</dt><dd>2</dd>"), "{}", page.body);
+    assert!(page.body.contains("<th scope=\"col\">Arbetare</th>"), "{}", page.body);
+    for item in show["item_list"].as_array().unwrap() {
+        let key = item["key"].as_str().unwrap();
+        let row = page.body.split("<tr>").find(|r| r.contains(&format!("<td>{key}</td>"))).expect("a row per case");
+        let cells: Vec<&str> = row.split("<td>").skip(1).map(|c| c.split("</td>").next().unwrap_or_default()).collect();
+        assert_eq!(cells[3], item["worker"].to_string(), "the worker cell of {key}: {row}");
+    }
 }
 
 /// The sample robot under another name, its sites' addresses written in.
