@@ -14,6 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value as Json, json};
 use thiserror::Error;
+use webdriver::command::{GetParameters, VoidWebDriverExtensionCommand, WebDriverCommand};
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
@@ -81,6 +82,10 @@ pub struct WebDriverBrowser {
     /// A `window` step ran since the last `reset`: other windows may be open
     /// or current, and the next reset looks at every window.
     windows_used: bool,
+    /// The last command was a `fill` whose script ran in the top document
+    /// and whose submit the page handled itself: the browser is known to
+    /// be in the state `reset` brings it to. Any other command clears it.
+    known_reset: std::sync::atomic::AtomicBool,
 }
 
 impl WebDriverBrowser {
@@ -151,6 +156,7 @@ impl WebDriverBrowser {
             main_window: None,
             downloads,
             windows_used: false,
+            known_reset: std::sync::atomic::AtomicBool::new(false),
         };
         match tokio::time::timeout(SESSION_START_LIMIT, browser.client.update_timeouts(timeouts)).await {
             Ok(Ok(())) => {}
@@ -161,12 +167,30 @@ impl WebDriverBrowser {
         Ok(browser)
     }
 
+    /// The WebDriver client, for a command: the state `fill` knew is no
+    /// longer known once another command goes out.
+    fn client(&self) -> &Client {
+        self.known_reset.store(false, std::sync::atomic::Ordering::Relaxed);
+        &self.client
+    }
+
+    /// Loads `url`: an absolute address in one round trip, a relative one
+    /// against the current page's address (which takes a second).
+    async fn navigate(&self, url: &str) -> Result<(), CmdError> {
+        if !url.contains("://") {
+            return self.client().goto(url).await;
+        }
+        let get = GetParameters { url: url.to_string() };
+        let command: WebDriverCommand<VoidWebDriverExtensionCommand> = WebDriverCommand::Get(get);
+        self.client().issue_cmd(command).await.map(|_| ())
+    }
+
     /// Ends the session and takes the driver and browser processes down.
     pub async fn close(mut self) {
         // A managed browser is killed with its process group, profile and all:
         // asking it to close first only costs time. A remote one must be told.
         if self.driver.is_none() {
-            let client = self.client.clone();
+            let client = self.client().clone();
             let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
         }
         self.shutdown();
@@ -187,7 +211,7 @@ impl WebDriverBrowser {
 
     /// Marks the current document, before an action that may navigate.
     async fn watch_navigation(&self) -> Result<(), BrowserError> {
-        self.client.execute(&script(WATCH_NAVIGATION), Vec::new()).await.map(|_| ()).map_err(error)
+        self.client().execute(&script(WATCH_NAVIGATION), Vec::new()).await.map(|_| ()).map_err(error)
     }
 
     /// After an action that may navigate: when it started a navigation to
@@ -196,9 +220,9 @@ impl WebDriverBrowser {
     /// overtaken by a navigation still under way.
     async fn settle_navigation(&self, clicked: bool) -> Result<(), BrowserError> {
         let asked = if clicked {
-            self.client.execute_async(LEAVING_AFTER_CLICK, Vec::new()).await
+            self.client().execute_async(LEAVING_AFTER_CLICK, Vec::new()).await
         } else {
-            self.client.execute(LEAVING, Vec::new()).await
+            self.client().execute(LEAVING, Vec::new()).await
         };
         let state = match asked {
             Ok(state) => state,
@@ -228,7 +252,7 @@ impl WebDriverBrowser {
     ) -> Result<Option<Json>, BrowserError> {
         let deadline = Instant::now() + timeout;
         loop {
-            let value = self.client.execute(script, args.clone()).await.map_err(error)?;
+            let value = self.client().execute(script, args.clone()).await.map_err(error)?;
             if !value.is_null() {
                 return Ok(Some(value));
             }
@@ -247,8 +271,8 @@ impl WebDriverBrowser {
         let deadline = Instant::now() + timeout;
         loop {
             let found = match target {
-                Selector::Css(s) => self.client.find(Locator::Css(s)).await,
-                Selector::XPath(s) => self.client.find(Locator::XPath(s)).await,
+                Selector::Css(s) => self.client().find(Locator::Css(s)).await,
+                Selector::XPath(s) => self.client().find(Locator::XPath(s)).await,
             };
             match found {
                 Ok(element) => return Ok(element),
@@ -325,12 +349,12 @@ impl WebDriverBrowser {
     ) -> Result<fantoccini::elements::Element, BrowserError> {
         let mut why = None;
         loop {
-            let state = self.client.execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
+            let state = self.client().execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
             if let Some(id) = state["el"].get(ELEMENT_KEY).and_then(Json::as_str) {
                 match state["why"].as_str() {
                     None => {
                         let id = fantoccini::elements::ElementRef::from(id.to_string());
-                        return Ok(fantoccini::elements::Element::from_element_id(self.client.clone(), id));
+                        return Ok(fantoccini::elements::Element::from_element_id(self.client().clone(), id));
                     }
                     Some(reason) => why = Some(reason.to_string()),
                 }
@@ -569,11 +593,17 @@ for (let i = 0; i < els.length; i++) {
   el.dispatchEvent(new Event('input', { bubbles: true }));
   el.dispatchEvent(new Event('change', { bubbles: true }));
 }
-if (submit) {
-  watchNavigation();
-  submit.click();
-}
-return { ok: true, submitted: !!submit };
+if (!submit) return { ok: true, submitted: false };
+watchNavigation();
+// The submit event, kept to read once every handler of the page has run.
+let event = null;
+const seen = e => { event = e; };
+window.addEventListener('submit', seen, true);
+submit.click();
+window.removeEventListener('submit', seen, true);
+// The page handled its form itself and began no navigation: nothing to wait for.
+const handled = event !== null && event.defaultPrevented && window.__nightshiftLeaving !== true;
+return { ok: true, submitted: true, handled, top: window === window.top };
 "#;
 
 /// Before an action that may load another page: a flag that the Navigation
@@ -799,7 +829,7 @@ const watchNavigation = () => {
 
 impl Browser for WebDriverBrowser {
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
-        self.client.goto(url).await.map_err(|e| match &e {
+        self.navigate(url).await.map_err(|e| match &e {
             e if e.is_timeout() => BrowserError::Page("the page did not finish loading in time".into()),
             e if e.to_string().contains("net::ERR_") => {
                 let reason = e
@@ -817,7 +847,7 @@ impl Browser for WebDriverBrowser {
         })?;
         // Chromium shows its own error page, at an address of its own, for a
         // page it would not or could not load, and tells WebDriver nothing.
-        let loaded = self.client.execute(NAVIGATION, Vec::new()).await.map_err(error)?;
+        let loaded = self.client().execute(NAVIGATION, Vec::new()).await.map_err(error)?;
         if loaded["error_page"].as_bool() == Some(true) {
             let reason =
                 loaded["code"].as_str().filter(|c| !c.is_empty()).unwrap_or("the browser showed its error page");
@@ -849,6 +879,11 @@ impl Browser for WebDriverBrowser {
                 target: fields.iter().map(|(s, _)| s.to_string()).collect::<Vec<_>>().join(", "),
                 after: timeout,
             }),
+            Some(Json::Object(o)) if o.get("handled").and_then(Json::as_bool) == Some(true) => {
+                let known = o.get("top").and_then(Json::as_bool) == Some(true) && !self.windows_used;
+                self.known_reset.store(known, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
             Some(Json::Object(o)) if o.get("submitted").and_then(Json::as_bool) == Some(true) => {
                 self.settle_navigation(false).await
             }
@@ -918,7 +953,7 @@ impl Browser for WebDriverBrowser {
                 Probe::Url => json!({ "url": true }),
             })
             .collect();
-        let answer = self.client.execute(&script(PROBE), vec![Json::Array(arg)]).await.map_err(error)?;
+        let answer = self.client().execute(&script(PROBE), vec![Json::Array(arg)]).await.map_err(error)?;
         let answers = answer.as_array().cloned().unwrap_or_default();
         if answers.len() != probes.len() {
             return Err(BrowserError::Page(format!("the page answered {} of {} probes", answers.len(), probes.len())));
@@ -964,20 +999,20 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn exists(&mut self, target: &Selector) -> Result<bool, BrowserError> {
-        let value = self.client.execute(&script(EXISTS), vec![selector_json(target)]).await.map_err(error)?;
+        let value = self.client().execute(&script(EXISTS), vec![selector_json(target)]).await.map_err(error)?;
         Ok(value.as_bool().unwrap_or(false))
     }
 
     async fn screenshot(&mut self) -> Result<Vec<u8>, BrowserError> {
-        self.client.screenshot().await.map_err(error)
+        self.client().screenshot().await.map_err(error)
     }
 
     async fn page_source(&mut self) -> Result<String, BrowserError> {
-        self.client.source().await.map_err(error)
+        self.client().source().await.map_err(error)
     }
 
     async fn current_url(&mut self) -> Result<String, BrowserError> {
-        self.client.current_url().await.map(|u| u.to_string()).map_err(error)
+        self.client().current_url().await.map(|u| u.to_string()).map_err(error)
     }
 
     async fn restart(&mut self) -> Result<(), BrowserError> {
@@ -1028,7 +1063,7 @@ impl Browser for WebDriverBrowser {
                 .await
             }
             None => {
-                let element = self.client.active_element().await.map_err(error)?;
+                let element = self.client().active_element().await.map_err(error)?;
                 element.send_keys(&text).await.map_err(error)
             }
         };
@@ -1056,11 +1091,11 @@ impl Browser for WebDriverBrowser {
             FrameSwitch::Element(target) => {
                 self.with_element(target, timeout, |e| async move { e.enter_frame().await }).await
             }
-            FrameSwitch::Parent => self.client.enter_parent_frame().await.map_err(error),
+            FrameSwitch::Parent => self.client().enter_parent_frame().await.map_err(error),
             FrameSwitch::Index(index) => {
                 let deadline = Instant::now() + timeout;
                 loop {
-                    match self.client.clone().enter_frame(*index).await {
+                    match self.client().clone().enter_frame(*index).await {
                         Ok(()) => return Ok(()),
                         Err(e) if e.is_no_such_frame() && Instant::now() < deadline => {
                             tokio::time::sleep(POLL_INTERVAL).await;
@@ -1076,15 +1111,15 @@ impl Browser for WebDriverBrowser {
             }
             // Switching to the window one is in leaves every frame.
             FrameSwitch::Top => {
-                let current = self.client.window().await.map_err(error)?;
-                self.client.switch_to_window(current).await.map_err(error)
+                let current = self.client().window().await.map_err(error)?;
+                self.client().switch_to_window(current).await.map_err(error)
             }
         }
     }
 
     async fn pointer(&mut self, target: &Selector, gesture: Gesture, timeout: Duration) -> Result<(), BrowserError> {
         use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MOUSE_BUTTON_RIGHT, MouseActions, PointerAction};
-        let client = self.client.clone();
+        let client = self.client().clone();
         self.act(target, timeout, move |element| {
             let client = client.clone();
             async move {
@@ -1120,7 +1155,7 @@ impl Browser for WebDriverBrowser {
         let target = self.actionable(to, deadline, timeout).await?;
         // Chromium does not start HTML drag and drop from WebDriver's mouse,
         // so a `draggable` element gets the drag events a person's drag fires.
-        let html = self.client.execute(DRAG_HTML, vec![json!(source), json!(target)]).await.map_err(error)?;
+        let html = self.client().execute(DRAG_HTML, vec![json!(source), json!(target)]).await.map_err(error)?;
         if html.as_bool() == Some(true) {
             return Ok(());
         }
@@ -1132,13 +1167,13 @@ impl Browser for WebDriverBrowser {
             .then(PointerAction::MoveBy { duration: step, x: 5.0, y: 5.0 })
             .then(PointerAction::MoveToElement { element: target, duration: step, x: 0.0, y: 0.0 })
             .then(PointerAction::Up { button });
-        self.client.perform_actions(mouse).await.map_err(error)?;
-        self.client.release_actions().await.map_err(error)
+        self.client().perform_actions(mouse).await.map_err(error)?;
+        self.client().release_actions().await.map_err(error)
     }
 
     async fn clear(&mut self, target: &Selector, timeout: Duration) -> Result<(), BrowserError> {
         // WebDriver's clear fires `change` only; pages listen for `input` too.
-        let client = self.client.clone();
+        let client = self.client().clone();
         let result = self
             .act(target, timeout, move |e| {
                 let client = client.clone();
@@ -1161,7 +1196,7 @@ impl Browser for WebDriverBrowser {
     async fn cookies(&mut self, change: &Cookies) -> Result<String, BrowserError> {
         match change {
             Cookies::Read => {
-                let jar = self.client.get_all_cookies().await.map_err(error)?;
+                let jar = self.client().get_all_cookies().await.map_err(error)?;
                 let list: Vec<Json> = jar
                     .iter()
                     .map(|c| {
@@ -1179,34 +1214,36 @@ impl Browser for WebDriverBrowser {
             }
             Cookies::Set(values) => {
                 // For the site of the page in view, as the page would set it.
-                let url = self.client.current_url().await.map_err(error)?;
+                let url = self.client().current_url().await.map_err(error)?;
                 let host = url.host_str().unwrap_or_default().to_string();
                 for (name, value) in values {
                     let mut cookie = fantoccini::cookies::Cookie::new(name.clone(), value.clone());
                     cookie.set_path("/");
                     cookie.set_domain(host.clone());
                     cookie.set_same_site(cookie::SameSite::Lax);
-                    self.client.add_cookie(cookie).await.map_err(error)?;
+                    self.client().add_cookie(cookie).await.map_err(error)?;
                 }
                 Ok(String::new())
             }
-            Cookies::Delete(Some(name)) => self.client.delete_cookie(name).await.map(|()| String::new()).map_err(error),
-            Cookies::Delete(None) => self.client.delete_all_cookies().await.map(|()| String::new()).map_err(error),
+            Cookies::Delete(Some(name)) => {
+                self.client().delete_cookie(name).await.map(|()| String::new()).map_err(error)
+            }
+            Cookies::Delete(None) => self.client().delete_all_cookies().await.map(|()| String::new()).map_err(error),
         }
     }
 
     async fn history(&mut self, go: History) -> Result<(), BrowserError> {
         let done = match go {
-            History::Back => self.client.back().await,
-            History::Forward => self.client.forward().await,
-            History::Refresh => self.client.refresh().await,
+            History::Back => self.client().back().await,
+            History::Forward => self.client().forward().await,
+            History::Refresh => self.client().refresh().await,
         };
         done.map_err(|e| {
             if e.is_timeout() { BrowserError::Page("the page did not finish loading in time".into()) } else { error(e) }
         })?;
-        let loaded = self.client.execute(NAVIGATION, Vec::new()).await.map_err(error)?;
+        let loaded = self.client().execute(NAVIGATION, Vec::new()).await.map_err(error)?;
         if loaded["error_page"].as_bool() == Some(true) {
-            let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let url = self.client().current_url().await.map(|u| u.to_string()).unwrap_or_default();
             let reason =
                 loaded["code"].as_str().filter(|c| !c.is_empty()).unwrap_or("the browser showed its error page");
             return Err(BrowserError::NotLoaded { url, reason: reason.to_string() });
@@ -1218,27 +1255,27 @@ impl Browser for WebDriverBrowser {
         self.windows_used = true;
         let main = match &self.main_window {
             Some(main) => main.clone(),
-            None => self.client.window().await.map_err(error)?,
+            None => self.client().window().await.map_err(error)?,
         };
         if let WindowTarget::Close = target {
-            self.client.close_window().await.map_err(error)?;
-            return self.client.switch_to_window(main).await.map_err(error);
+            self.client().close_window().await.map_err(error)?;
+            return self.client().switch_to_window(main).await.map_err(error);
         }
         if let WindowTarget::Main = target {
-            return self.client.switch_to_window(main).await.map_err(error);
+            return self.client().switch_to_window(main).await.map_err(error);
         }
         let deadline = Instant::now() + timeout;
         loop {
-            let current = self.client.window().await.ok();
-            let handles = self.client.windows().await.map_err(error)?;
+            let current = self.client().window().await.ok();
+            let handles = self.client().windows().await.map_err(error)?;
             for handle in handles.into_iter().rev() {
                 match target {
                     WindowTarget::New if handle != main && Some(&handle) != current.as_ref() => {
-                        return self.client.switch_to_window(handle).await.map_err(error);
+                        return self.client().switch_to_window(handle).await.map_err(error);
                     }
                     WindowTarget::Title(part) => {
-                        self.client.switch_to_window(handle.clone()).await.map_err(error)?;
-                        if self.client.title().await.map_err(error)?.contains(part.as_str()) {
+                        self.client().switch_to_window(handle.clone()).await.map_err(error)?;
+                        if self.client().title().await.map_err(error)?.contains(part.as_str()) {
                             return Ok(());
                         }
                     }
@@ -1246,7 +1283,7 @@ impl Browser for WebDriverBrowser {
                 }
             }
             if let (WindowTarget::Title(_), Some(current)) = (target, current) {
-                self.client.switch_to_window(current).await.map_err(error)?;
+                self.client().switch_to_window(current).await.map_err(error)?;
             }
             if Instant::now() >= deadline {
                 let waited_for = match target {
@@ -1262,7 +1299,7 @@ impl Browser for WebDriverBrowser {
     async fn dialog(&mut self, answer: &DialogAnswer, timeout: Duration) -> Result<String, BrowserError> {
         let deadline = Instant::now() + timeout;
         let text = loop {
-            match self.client.get_alert_text().await {
+            match self.client().get_alert_text().await {
                 Ok(text) => break text,
                 Err(e) if e.is_no_such_alert() && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
                 Err(e) if e.is_no_such_alert() => {
@@ -1275,11 +1312,11 @@ impl Browser for WebDriverBrowser {
         match answer {
             DialogAnswer::Accept(prompt) => {
                 if let Some(prompt) = prompt {
-                    self.client.send_alert_text(prompt).await.map_err(error)?;
+                    self.client().send_alert_text(prompt).await.map_err(error)?;
                 }
-                self.client.accept_alert().await.map_err(error)?;
+                self.client().accept_alert().await.map_err(error)?;
             }
-            DialogAnswer::Dismiss => self.client.dismiss_alert().await.map_err(error)?,
+            DialogAnswer::Dismiss => self.client().dismiss_alert().await.map_err(error)?,
         }
         Ok(text)
     }
@@ -1299,7 +1336,7 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn run_script(&mut self, script: &str, args: &[Json], timeout: Duration) -> Result<String, BrowserError> {
-        let answer = tokio::time::timeout(timeout, self.client.execute(script, args.to_vec()))
+        let answer = tokio::time::timeout(timeout, self.client().execute(script, args.to_vec()))
             .await
             .map_err(|_| BrowserError::ScriptTimedOut { after: timeout })?;
         match answer.map_err(|e| match &e {
@@ -1311,7 +1348,7 @@ impl Browser for WebDriverBrowser {
             Json::String(s) => Ok(s),
             Json::Null => Ok("null".into()),
             element @ Json::Object(_) if element.get(ELEMENT_KEY).is_some() => {
-                let path = self.client.execute(XPATH_OF, vec![element]).await.map_err(error)?;
+                let path = self.client().execute(XPATH_OF, vec![element]).await.map_err(error)?;
                 Ok(format!("xpath:{}", path.as_str().unwrap_or_default()))
             }
             other => Ok(other.to_string()),
@@ -1319,31 +1356,35 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn reset(&mut self) -> Result<(), BrowserError> {
+        // Known without asking: the last command left it so.
+        if self.known_reset.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
         // The usual case in one round trip: no `window` step ran, and a
         // script runs (an open dialog would refuse it) in the top document.
         if !self.windows_used {
-            let top = self.client.execute("return window === window.top;", Vec::new()).await;
+            let top = self.client().execute("return window === window.top;", Vec::new()).await;
             match (top, self.main_window.clone()) {
                 (Ok(Json::Bool(true)), _) => return Ok(()),
                 // In a frame: switching to the window leaves every frame.
-                (Ok(_), Some(main)) => return self.client.switch_to_window(main).await.map_err(error),
+                (Ok(_), Some(main)) => return self.client().switch_to_window(main).await.map_err(error),
                 _ => {}
             }
         }
         self.windows_used = false;
         // An open dialog stops every other command; none open is no error.
-        let _ = self.client.dismiss_alert().await;
+        let _ = self.client().dismiss_alert().await;
         let main = match &self.main_window {
             Some(main) => main.clone(),
-            None => self.client.window().await.map_err(error)?,
+            None => self.client().window().await.map_err(error)?,
         };
-        for handle in self.client.windows().await.map_err(error)? {
-            if handle != main && self.client.switch_to_window(handle).await.is_ok() {
-                let _ = self.client.close_window().await;
+        for handle in self.client().windows().await.map_err(error)? {
+            if handle != main && self.client().switch_to_window(handle).await.is_ok() {
+                let _ = self.client().close_window().await;
             }
         }
         // Switching to a window leaves every frame.
-        self.client.switch_to_window(main).await.map_err(error)
+        self.client().switch_to_window(main).await.map_err(error)
     }
 
     fn download_dir(&self) -> Option<PathBuf> {
@@ -1351,7 +1392,7 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
-        match self.client.execute(PAGE_LOADED_AT, Vec::new()).await.map_err(error)? {
+        match self.client().execute(PAGE_LOADED_AT, Vec::new()).await.map_err(error)? {
             Json::Number(n) => {
                 n.as_f64().ok_or_else(|| BrowserError::Page("the page load time was not a number".into()))
             }
@@ -1360,10 +1401,10 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn screenshot_masked(&mut self, pattern: &str, replacement: &str) -> Result<Vec<u8>, BrowserError> {
-        self.client.execute(MASK_TEXT, vec![json!(pattern), json!(replacement)]).await.map_err(error)?;
-        let png = self.client.screenshot().await.map_err(error);
+        self.client().execute(MASK_TEXT, vec![json!(pattern), json!(replacement)]).await.map_err(error)?;
+        let png = self.client().screenshot().await.map_err(error);
         // The page goes on as it was, whatever the capture did.
-        let restored = self.client.execute(UNMASK_TEXT, Vec::new()).await.map_err(error);
+        let restored = self.client().execute(UNMASK_TEXT, Vec::new()).await.map_err(error);
         let png = png?;
         restored?;
         Ok(png)

@@ -243,6 +243,12 @@ impl Daemon {
             let path = robot::find(&self.settings.robots_dir, name);
             match robot::load(&path, &self.settings.robots_dir) {
                 Ok(robot) => {
+                    let (workers, seats) = (robot.items.as_ref().map_or(1, |i| i.workers), self.options.max_browsers);
+                    if workers > seats.max(1) {
+                        tracing::warn!(
+                            "robot `{name}` asks for {workers} workers, but --max-browsers is {seats}:                              at most {seats} of them run at once"
+                        );
+                    }
                     self.robots.insert(name.clone(), robot);
                 }
                 Err(e) => tracing::error!(

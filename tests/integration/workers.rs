@@ -33,6 +33,13 @@ fn consents_per_errand(sites: &Sites) -> BTreeMap<String, usize> {
     counts
 }
 
+/// How many workers of the run have finished a case, from the run log.
+fn workers_with_a_case_done(db: &std::path::Path) -> i64 {
+    let Ok(conn) = rusqlite::Connection::open(db) else { return 0 };
+    let sql = "SELECT COUNT(DISTINCT worker) FROM items WHERE status = 'done'";
+    conn.query_row(sql, [], |r| r.get(0)).unwrap_or(0)
+}
+
 fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + limit;
     loop {
@@ -70,14 +77,16 @@ fn three_workers_enter_twenty_consents_once_each_and_a_browser_killed_mid_case_i
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once a few consents are in and most are still to come, one of the
-    // three browsers is killed: the case it was in is retried.
+    // Once every worker has finished a case (so each is past its login and
+    // in its next case) and most are still to come, one of the three
+    // browsers is killed: the case it was in is retried.
     let deadline = Instant::now() + Duration::from_secs(120);
+    let db = h.state_dir().join("nightshift.db");
     let killed = loop {
-        assert!(Instant::now() < deadline, "three browsers never worked at once: {:?}", browsers(&h.marker));
+        assert!(Instant::now() < deadline, "three workers never worked at once: {:?}", browsers(&h.marker));
         let entered = sites.journal.lock().unwrap().consents.len();
         let running = browsers(&h.marker);
-        if entered >= 3 && running.len() == 3 {
+        if workers_with_a_case_done(&db) == 3 && running.len() == 3 {
             assert!(entered < 14, "the workers were too quick to kill one mid-run ({entered} entered)");
             // SAFETY: killing a browser this test's run started.
             unsafe { libc::kill(running[1], libc::SIGKILL) };
@@ -231,4 +240,44 @@ fn two_robots_of_two_workers_never_hold_more_browsers_than_max_browsers() {
     let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let shared = runs.as_array().unwrap().iter().filter(|r| r["workers"] == 2).count();
     assert!(shared >= 1, "at least one run had both its workers: {runs:#}");
+}
+
+#[test]
+fn a_run_of_three_workers_killed_mid_run_leaves_each_case_to_be_entered_once_by_the_next() {
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(15);
+    config.page_delay = Duration::from_millis(40);
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    let mut child = h
+        .command(&["run", ROBOT, "--workers", "3"])
+        .envs(env.clone())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed outright while three workers are in cases: some half-done.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sites.journal.lock().unwrap().consents.len() < 4 || browsers(&h.marker).len() < 3 {
+        assert!(Instant::now() < deadline, "three workers never had cases under way");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(h.wait_for_no_processes(15), Vec::<String>::new(), "the browsers died with their runner");
+    let before = consents_per_errand(&sites);
+    assert!(before.len() < 15, "the kill came after the last case: {before:?}");
+
+    // The next run settles the half-done cases through `check`, and enters
+    // the rest: each consent once, each errand handled.
+    let out = h.run(&["run", ROBOT, "--workers", "3"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let counts = consents_per_errand(&sites);
+    assert_eq!(counts.len(), 15, "{counts:?}");
+    assert!(counts.values().all(|n| *n == 1), "a case was entered twice: {counts:?}");
+    assert!(sites.eservice.lock().unwrap().errands.iter().all(|e| e.handled), "every errand marked handled");
+    let runs = h.json(&["runs", "--json"]);
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[1]["status"], "interrupted", "the killed run is recorded, not lost: {runs:#}");
 }
