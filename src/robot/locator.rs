@@ -139,8 +139,10 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
                 "{clickable} | //body//*[not(self::script or self::style)][normalize-space(text())={lit}][count({clickable}) = 0]"
             ))
         }
+        // `id()` looks the labels' `for` up by id: one pass over the labels,
+        // not one for every field on the page.
         Strategy::Label => Selector::XPath(format!(
-            "//*[{FIELD}][@id=//label[normalize-space(.)={lit}]/@for] \
+            "id(//label[normalize-space(.)={lit}]/@for)[{FIELD}] \
              | //label[normalize-space(.)={lit}]//*[{FIELD}] \
              | //*[{FIELD}][@aria-label={lit}]"
         )),

@@ -430,6 +430,24 @@ mod tests {
         assert!(logs.iter().all(|m| !m.contains("secret-canary")), "{logs:?}");
     }
 
+    #[test]
+    fn cases_no_worker_took_hold_the_cursor_back() {
+        let row = |id: &str| vec![("id".to_string(), id.to_string())];
+        let queue = Queue::new(vec![row("1"), row("2"), row("3"), row("4")], "id", Some("id"));
+        let (first, second) = (queue.take().unwrap(), queue.take().unwrap());
+        assert_eq!((first.0, second.0), (0, 1));
+        // The second case was settled by its worker; then the run halts.
+        lock(&queue.cursor_seen).push(("2".into(), true));
+        queue.halt(RunError::FailuresInARow(3));
+        assert!(queue.take().is_none(), "a halted queue hands out nothing");
+        let seen = queue.cursor_seen();
+        assert_eq!(seen, [("2".to_string(), true), ("3".to_string(), false), ("4".to_string(), false)]);
+        // Case 1 is still under way and would report itself; without it the
+        // cursor may move to 2, never past 3.
+        assert_eq!(crate::runner::source::next_cursor("0", seen), "2");
+        assert!(matches!(queue.outcome(), Err(RunError::FailuresInARow(3))));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn no_more_workers_start_than_there_are_cases() {
         let pool = FakePool { ids: ids(2), ..FakePool::default() };
