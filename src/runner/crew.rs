@@ -160,12 +160,14 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     /// Takes cases until none is left or the run halts.
     pub(super) async fn work(&mut self, queue: &Queue) {
-        while let Some((seq, row)) = queue.take() {
+        loop {
+            // Asked before a case is taken: one taken is one to be finished.
             if self.graceful.as_ref().is_some_and(|g| g.load(Ordering::SeqCst)) {
                 let done = queue.finished.load(Ordering::SeqCst);
                 queue.halt(RunError::Shutdown { done, total: queue.total });
                 return;
             }
+            let Some((seq, row)) = queue.take() else { return };
             if let Some(error) = self.one_case(queue, seq, row).await {
                 queue.halt(error);
                 return;
@@ -428,6 +430,38 @@ mod tests {
             .collect();
         assert!(logs.iter().any(|m| m.contains("worker 2 could not start a browser")), "{logs:?}");
         assert!(logs.iter().all(|m| !m.contains("secret-canary")), "{logs:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_graceful_stop_lets_every_worker_finish_its_case_and_take_no_other() {
+        let pool = FakePool { ids: ids(40), ..FakePool::default() };
+        let robot = robot("    - goto: http://x/${item.Id}\n", 3);
+        let graceful = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = graceful.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            flag.store(true, Ordering::SeqCst);
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let context = RunContext {
+            evidence_dir: dir.path().to_path_buf(),
+            secrets: [("PW".to_string(), Secret::new("secret-canary"))].into(),
+            graceful: Some(graceful),
+            ..RunContext::default()
+        };
+        let mut first = pool.browser();
+        let mut events = Vec::new();
+        let sink = Locked::new(&mut events);
+        let crew = Crew { workers: 3, pool: &pool };
+        let summary = Runner::new(&robot, &mut first, context, &sink).with_crew(crew).run().await;
+        assert_eq!(summary.status, RunStatus::Interrupted, "{:?}", summary.error);
+        let started = started(&events).len();
+        assert!((10..40).contains(&started), "{started} of 40 started before the stop");
+        let workers: std::collections::BTreeSet<usize> =
+            super::tests::started(&events).iter().map(|(_, w)| *w).collect();
+        assert_eq!(workers.len(), 3, "all three workers had cases before the stop");
+        assert_eq!(summary.totals.finished, started, "every case taken was finished");
+        assert_eq!(summary.totals.done, started);
     }
 
     #[test]
