@@ -129,8 +129,18 @@ impl Drop for ManagedDriver {
             libc::kill(-group, libc::SIGKILL);
         }
         let _ = self.watchdog.wait();
+        // The killed processes take a moment to go; a seat under
+        // `--max-browsers` is free only once they have.
+        let deadline = std::time::Instant::now() + GROUP_GONE_LIMIT;
+        // SAFETY: signal 0 only asks whether the group still has a process.
+        while unsafe { libc::kill(-group, 0) } == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 }
+
+/// How long taking a driver down waits for its killed processes to be gone.
+const GROUP_GONE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())

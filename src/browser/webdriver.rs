@@ -1016,9 +1016,14 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn restart(&mut self) -> Result<(), BrowserError> {
-        let fresh = Self::start(&self.options).await.map_err(|e| BrowserError::SessionLost(e.to_string()))?;
-        let old = std::mem::replace(self, fresh);
-        tokio::time::timeout(Duration::from_secs(2), old.close()).await.ok();
+        // The old browser goes first: a restart never holds two browsers
+        // (the daemon's `--max-browsers` counts them).
+        if self.driver.is_none() {
+            let client = self.client.clone();
+            let _ = tokio::time::timeout(Duration::from_secs(2), client.close()).await;
+        }
+        self.shutdown();
+        *self = Self::start(&self.options).await.map_err(|e| BrowserError::SessionLost(e.to_string()))?;
         Ok(())
     }
 
