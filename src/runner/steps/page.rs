@@ -319,13 +319,12 @@ impl<B: Browser> Runner<'_, B> {
         let name = match name {
             Some(t) => sanitize(&t.render(&self.scope)?),
             // Numbered per worker: two workers never write the same file.
-            None if self.worker > 1 => {
-                self.screenshots += 1;
-                format!("screenshot-worker-{}-{}", self.worker, self.screenshots)
-            }
             None => {
                 self.screenshots += 1;
-                format!("screenshot-{}", self.screenshots)
+                match self.worker {
+                    1 => format!("screenshot-{}", self.screenshots),
+                    worker => format!("screenshot-worker-{worker}-{}", self.screenshots),
+                }
             }
         };
         let png = self.browser.screenshot().await?;
