@@ -100,6 +100,13 @@ impl CaseLinks {
         format!("#{}", &hex(tag.as_ref())[..32])
     }
 
+    /// A value that tells this key from another without giving it away,
+    /// kept in the run log once keys are hashed with it.
+    pub(crate) fn check_value(&self) -> String {
+        let tag = hmac::sign(&self.key, b"nightshift console.key check");
+        hex(&tag.as_ref()[..8])
+    }
+
     /// Whether the console has a public address, so mail can link to it.
     pub(crate) fn is_public(&self) -> bool {
         self.public_url.is_some()
@@ -114,6 +121,47 @@ impl CaseLinks {
             .append_pair("token", &self.token(robot, case, now))
             .finish();
         Some(format!("{base}/case?{query}"))
+    }
+}
+
+/// How long a console form's token is accepted after its page was made.
+pub(crate) const FORM_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+
+/// Signs and checks the console's form tokens (CSRF). A token is bound to one
+/// browser's session cookie and to the time its page was made, keyed by a
+/// secret the process makes at start: it works for that browser only, for
+/// `FORM_LIFETIME`, and never after a restart.
+#[derive(Clone)]
+pub(crate) struct FormTokens {
+    key: hmac::Key,
+}
+
+impl std::fmt::Debug for FormTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormTokens").finish_non_exhaustive()
+    }
+}
+
+impl FormTokens {
+    pub(crate) fn new() -> Self {
+        Self { key: hmac::Key::new(hmac::HMAC_SHA256, &random_bytes(32)) }
+    }
+
+    /// The token for the forms of a page made at `now` for `session`.
+    pub(crate) fn token(&self, session: &str, now: DateTime<Utc>) -> String {
+        let issued = now.timestamp();
+        let tag = hmac::sign(&self.key, format!("form\u{1f}{session}\u{1f}{issued}").as_bytes());
+        format!("{issued}.{}", hex(tag.as_ref()))
+    }
+
+    /// Whether `token` was made for `session` no longer than `FORM_LIFETIME` before `now`.
+    pub(crate) fn check(&self, session: &str, token: &str, now: DateTime<Utc>) -> bool {
+        let Some((issued, signature)) = token.split_once('.') else { return false };
+        let (Ok(issued), Some(signature)) = (issued.parse::<i64>(), unhex(signature)) else { return false };
+        let message = format!("form\u{1f}{session}\u{1f}{issued}");
+        let age = now.timestamp() - issued;
+        hmac::verify(&self.key, message.as_bytes(), &signature).is_ok()
+            && (-60..=FORM_LIFETIME.num_seconds()).contains(&age)
     }
 }
 
@@ -171,5 +219,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("console.key")).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0);
+    }
+
+    #[test]
+    fn a_form_token_works_for_its_own_session_until_it_expires() {
+        let tokens = FormTokens::new();
+        let now = Utc::now();
+        let token = tokens.token("session-a", now);
+        assert!(tokens.check("session-a", &token, now));
+        assert!(!tokens.check("session-b", &token, now), "another browser's cookie");
+        assert!(!tokens.check("session-a", &token, now + FORM_LIFETIME + chrono::Duration::seconds(1)));
+        assert!(!FormTokens::new().check("session-a", &token, now), "another process's key");
+        let (_, signature) = token.split_once('.').unwrap();
+        assert!(!tokens.check("session-a", &format!("{}.{signature}", now.timestamp() + 5), now));
+        assert!(!tokens.check("session-a", "", now) && !tokens.check("session-a", "1.zz", now));
     }
 }

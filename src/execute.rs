@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 
 use crate::browser::BrowserError;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
+use crate::case_link::CaseLinks;
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
 use crate::delivery::deliver_due;
@@ -84,6 +85,29 @@ pub(crate) async fn execute(
     execute_recorded(store, settings, robot, run_id, request, stop, None).await
 }
 
+/// The state folder's key for the run's mail links and purged cases; or,
+/// when going on without it could enter a purged case again, the run
+/// recorded as failed for want of it.
+fn links_or_refusal(
+    store: &mut Store,
+    settings: &Settings,
+    robot: &Robot,
+    run_id: i64,
+) -> Result<Result<Option<CaseLinks>, Outcome>, ExecuteError> {
+    match crate::run_log::console_key(&settings.state_dir, store) {
+        Ok(links) => Ok(Ok(Some(links))),
+        Err(e) if !e.risks_duplicates() => {
+            tracing::warn!("mail goes without links to the console: {e}");
+            Ok(Ok(None))
+        }
+        Err(e) => {
+            let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env());
+            store.finish_as_with_mail(run_id, RunStatus::Failed, &e.to_string(), &policy)?;
+            Ok(Err(Outcome { run_id, summary: failed_summary(e.to_string()), environment_error: true }))
+        }
+    }
+}
+
 /// Runs `robot` as the already recorded run `run_id`. `stop` resolving stops
 /// it at once; `graceful` set makes it stop after the current case.
 pub(crate) async fn execute_recorded(
@@ -95,9 +119,10 @@ pub(crate) async fn execute_recorded(
     stop: impl Future<Output = StopReason>,
     graceful: Option<Arc<AtomicBool>>,
 ) -> Result<Outcome, ExecuteError> {
-    let links = crate::case_link::CaseLinks::from_state(&settings.state_dir)
-        .map_err(|e| tracing::warn!("mail goes without links to the console, and purged cases are not recognised: {e}"))
-        .ok();
+    let links = match links_or_refusal(store, settings, robot, run_id)? {
+        Ok(links) => links,
+        Err(refused) => return Ok(refused),
+    };
     let key_hash = links.clone().map(|links| {
         let robot = robot.name.clone();
         KeyHash(std::sync::Arc::new(move |key: &str| links.key_hash(&robot, key)))

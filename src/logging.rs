@@ -40,7 +40,18 @@ pub fn init(default: usize, verbose: u8, quiet: u8, json: bool) {
         builder.with_ansi(false).event_format(Journal).init();
     } else {
         let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        builder.with_ansi(colour).init();
+        builder.with_ansi(colour).with_timer(LocalTime).init();
+    }
+}
+
+/// A log line's time as people at the council read it: local, with its
+/// offset (`2026-12-07T02:30:00.012+01:00`), in `human::timezone()`.
+struct LocalTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LocalTime {
+    fn format_time(&self, writer: &mut Writer<'_>) -> std::fmt::Result {
+        let now = chrono::Utc::now().with_timezone(&crate::human::timezone());
+        write!(writer, "{}", now.format("%Y-%m-%dT%H:%M:%S%.3f%:z"))
     }
 }
 

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::case_link::CaseLinks;
 use crate::config::Settings;
 use crate::robot::model::DEFAULT_RETENTION_DAYS;
 use crate::store::{PurgeScope, Purged, Store, StoreError};
@@ -19,16 +18,25 @@ use crate::store::{PurgeScope, Purged, Store, StoreError};
 #[derive(Debug, Default)]
 pub(crate) struct Report {
     pub purged: Vec<(String, Purged)>,
-    pub files_removed: usize,
+    /// Screenshots, page HTML and other files of the runs' evidence folders.
+    pub evidence_files: usize,
+    /// Mail written to the outbox folder.
+    pub mail_files: usize,
     pub vacuumed: bool,
+}
+
+impl Report {
+    pub(crate) fn files_removed(&self) -> usize {
+        self.evidence_files + self.mail_files
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum PurgeError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("failed to read or make the state folder's key: {0}")]
-    Key(std::io::Error),
+    #[error(transparent)]
+    Key(#[from] crate::run_log::KeyError),
 }
 
 /// Each robot's retention in days, from its file (robots without one keep the default).
@@ -51,7 +59,7 @@ pub(crate) fn purge_due(
     now: DateTime<Utc>,
     dry: bool,
 ) -> Result<Report, PurgeError> {
-    let links = CaseLinks::from_state(&settings.state_dir).map_err(PurgeError::Key)?;
+    let links = crate::run_log::console_key(&settings.state_dir, store)?;
     let hash = |robot: &str, key: &str| links.key_hash(robot, key);
     let mut robots = store.robots_with_runs()?;
     robots.extend(store.robots()?);
@@ -64,15 +72,13 @@ pub(crate) fn purge_due(
             (now - chrono::Duration::days(i64::from(*days))).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let scope = PurgeScope::Before { robot: robot.clone(), before };
         let purged = store.purge(&scope, &hash, dry)?;
-        if !dry {
-            report.files_removed += remove_evidence(&settings.state_dir, &purged);
-        }
+        report.evidence_files += remove_evidence(&settings.state_dir, &purged, dry);
         report.purged.push((robot.clone(), purged));
     }
     // Mail files: gone once the shortest retention has passed.
     let shortest = days.values().copied().min().unwrap_or(DEFAULT_RETENTION_DAYS);
     let cutoff = now - chrono::Duration::days(i64::from(shortest));
-    report.files_removed += remove_mail_files(&settings.state_dir, dry, |_, modified| modified < cutoff);
+    report.mail_files += remove_mail_files(&settings.state_dir, dry, |_, modified| modified < cutoff);
     if !dry {
         report.vacuumed = store.compact()?;
     }
@@ -106,14 +112,12 @@ pub(crate) fn purge_personnummer(
     pnr: &str,
     dry: bool,
 ) -> Result<Report, PurgeError> {
-    let links = CaseLinks::from_state(&settings.state_dir).map_err(PurgeError::Key)?;
+    let links = crate::run_log::console_key(&settings.state_dir, store)?;
     let hash = |robot: &str, key: &str| links.key_hash(robot, key);
     let texts = written_forms(pnr);
     let purged = store.purge(&PurgeScope::Holding { texts: texts.clone() }, &hash, dry)?;
     let mut report = Report::default();
-    if !dry {
-        report.files_removed += remove_evidence(&settings.state_dir, &purged);
-    }
+    report.evidence_files += remove_evidence(&settings.state_dir, &purged, dry);
     let holds = |path: &Path| {
         std::fs::read(path).is_ok_and(|bytes| {
             let text = String::from_utf8_lossy(&bytes).replace("=\r\n", "").replace("=\n", "");
@@ -123,13 +127,13 @@ pub(crate) fn purge_personnummer(
     // Evidence files that hold it (page HTML, reports a robot wrote).
     for file in files_below(&settings.state_dir.join("evidence")) {
         if holds(&file) {
-            report.files_removed += 1;
+            report.evidence_files += 1;
             if !dry {
                 let _ = std::fs::remove_file(&file);
             }
         }
     }
-    report.files_removed += remove_mail_files(&settings.state_dir, dry, |path, _| holds(path));
+    report.mail_files += remove_mail_files(&settings.state_dir, dry, |path, _| holds(path));
     report.purged.push((pnr_label(pnr), purged));
     if !dry {
         report.vacuumed = store.compact()?;
@@ -143,20 +147,23 @@ fn pnr_label(pnr: &str) -> String {
 }
 
 /// Removes the evidence files of purged cases and the evidence folders of
-/// purged runs; returns how many files went.
-fn remove_evidence(state_dir: &Path, purged: &Purged) -> usize {
+/// purged runs (with `dry`, only counts them); returns how many files.
+fn remove_evidence(state_dir: &Path, purged: &Purged, dry: bool) -> usize {
     let evidence = state_dir.join("evidence");
     let mut removed = 0;
+    let folders: Vec<std::path::PathBuf> = purged.run_ids.iter().map(|run| evidence.join(run.to_string())).collect();
     for file in &purged.files {
         let path = Path::new(file);
-        if path.starts_with(&evidence) && std::fs::remove_file(path).is_ok() {
-            removed += 1;
+        let counted_below = folders.iter().any(|f| path.starts_with(f));
+        if path.starts_with(&evidence) && path.is_file() && !counted_below {
+            removed += usize::from(dry || std::fs::remove_file(path).is_ok());
         }
     }
-    for run in &purged.run_ids {
-        let folder = evidence.join(run.to_string());
+    for folder in folders {
         removed += files_below(&folder).len();
-        let _ = std::fs::remove_dir_all(&folder);
+        if !dry {
+            let _ = std::fs::remove_dir_all(&folder);
+        }
     }
     removed
 }

@@ -4,6 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use crate::config::Settings;
 use crate::exit_code;
 use crate::settings_file::KEYS;
 
@@ -37,22 +38,52 @@ fn flag(key: &str) -> Option<&'static str> {
     }
 }
 
-pub(crate) fn run(args: &ConfigArgs) -> u8 {
+/// The value a key has when nothing sets it, or what its absence means.
+fn default_of(key: &str, settings: &Settings) -> (Option<String>, &'static str) {
+    let path = |p: &std::path::Path| Some(p.display().to_string());
+    match key {
+        "state_dir" => (path(&settings.state_dir), ""),
+        "robots" => (path(&settings.robots_dir), ""),
+        "schedules" => (path(&settings.schedules_dir), ""),
+        "secrets_dir" => (None, "(none: secrets come from the environment)"),
+        "webdriver_url" => (None, "(none: a managed chromedriver)"),
+        "smtp_url" => (None, "(none: mail is written to the outbox folder)"),
+        "ops_email" => (None, "(none: technical failures are mailed to nobody)"),
+        "mail_from" => (Some(crate::notify::smtp::DEFAULT_FROM.to_string()), ""),
+        "max_browsers" => (Some(crate::cli::serve::DEFAULT_MAX_BROWSERS.to_string()), ""),
+        "http" => (None, "(none: serve starts no web console)"),
+        "public_url" => (None, "(none: mail carries no links to the console)"),
+        "timezone" => (Some(crate::human::timezone().name().to_string()), ""),
+        "log" => (None, "(warnings; serve: info)"),
+        _ => (None, "(none)"),
+    }
+}
+
+pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
     let argv: Vec<String> = std::env::args().collect();
     let from_file: Vec<String> =
         std::env::var("NIGHTSHIFT_FROM_CONFIG_FILE").unwrap_or_default().split(',').map(String::from).collect();
+    let mut notes = Vec::new();
     let settings: Vec<Setting> = KEYS
         .iter()
         .map(|(key, variable, _)| {
             let on_command_line =
                 flag(key).is_some_and(|f| argv.iter().any(|a| a == f || a.starts_with(&format!("{f}="))));
-            let value = std::env::var(variable).ok();
-            let from = match (&value, on_command_line) {
+            let set = std::env::var(variable).ok();
+            let from = match (&set, on_command_line) {
                 (_, true) => "flag",
                 (Some(_), false) if from_file.iter().any(|v| v == variable) => "file",
                 (Some(_), false) => "environment",
                 (None, false) => "default",
             };
+            // The folders as the command line, the environment and the file settled them.
+            let (in_force, note) = default_of(key, settings);
+            let value = match *key {
+                "state_dir" | "robots" | "schedules" => in_force,
+                "secrets_dir" => settings.secrets_dir.as_ref().map(|p| p.display().to_string()),
+                _ => set.or(in_force),
+            };
+            notes.push(note);
             // The SMTP address may carry a password: never print one.
             let value = value.map(|v| if *key == "smtp_url" { hide_password(&v) } else { v });
             Setting { key, variable, value, from }
@@ -67,8 +98,8 @@ pub(crate) fn run(args: &ConfigArgs) -> u8 {
         Err(_) => println!("settings file: none (nightshift.yaml here, --config or NIGHTSHIFT_CONFIG)"),
     }
     let mut rows = vec![["SETTING", "VARIABLE", "VALUE", "FROM"].map(String::from).to_vec()];
-    for s in &settings {
-        let value = s.value.clone().unwrap_or_else(|| "(built-in default)".into());
+    for (s, note) in settings.iter().zip(notes) {
+        let value = s.value.clone().unwrap_or_else(|| note.to_string());
         rows.push(vec![s.key.to_string(), s.variable.to_string(), value, s.from.to_string()]);
     }
     print!("{}", crate::cli::table::render(&rows));

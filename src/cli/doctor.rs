@@ -13,7 +13,7 @@ use crate::browser::chromedriver::Binaries;
 use crate::config::{Settings, load_secrets};
 use crate::exit_code;
 use crate::robot::expr::Namespace;
-use crate::robot::step::Action;
+use crate::robot::step::{Action, Step};
 use crate::robot::{self};
 use crate::runner::scope::RunScope;
 use crate::schedule::yaml_files;
@@ -48,6 +48,7 @@ impl Report {
 
 pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
     let mut report = Report { failures: 0, lines: args.json.then(Vec::new) };
+    state_folder(settings, &mut report);
     browser(settings, &mut report);
     let env: HashMap<String, String> = std::env::vars().collect();
     for path in yaml_files(&settings.robots_dir) {
@@ -99,6 +100,26 @@ fn smtp_session(settings: &Settings, report: &mut Report) {
             report.line(false, format!("{}: {e}{needed}", mailer.destination));
         }
         None => {}
+    }
+}
+
+/// The state folder holds personal data: only its owner may read it.
+fn state_folder(settings: &Settings, report: &mut Report) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = &settings.state_dir;
+    let Ok(meta) = std::fs::metadata(dir) else { return };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        report.line(true, format!("state folder `{}` is its owner's alone (mode {mode:o})", dir.display()));
+    } else {
+        report.line(
+            false,
+            format!(
+                "state folder `{}` can be read by other users (mode {mode:o}): it holds personal data; run `chmod -R go= {}`",
+                dir.display(),
+                dir.display()
+            ),
+        );
     }
 }
 
@@ -163,21 +184,62 @@ fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>,
             Err(_) => {}
         }
     }
-    for step in &robot.setup {
-        let Action::Goto { url, .. } = &step.action else { continue };
-        let unknowable = url
-            .references()
-            .any(|r| r.namespace == Namespace::Secret || (r.namespace == Namespace::Var && unset.contains(&r.name)));
-        if unknowable {
-            continue;
+    let mut seen = Vec::new();
+    systems(&robot.name, &robot.setup, &mut scope, &unset, &mut seen, report);
+}
+
+/// The systems `steps` go to (also through `use:` steps files), each said once.
+fn systems(
+    robot: &str,
+    steps: &[Step],
+    scope: &mut RunScope,
+    unset: &[String],
+    seen: &mut Vec<String>,
+    report: &mut Report,
+) {
+    fn line(seen: &mut Vec<String>, report: &mut Report, ok: bool, text: String) {
+        if !seen.contains(&text) {
+            report.line(ok, &text);
+            seen.push(text);
         }
-        match url.render(&scope) {
-            Ok(url) => {
-                if let Some((host, port)) = host_port(&url) {
-                    report.line(reachable(&host, port), format!("{}: {host}:{port} reachable", robot.name));
+    }
+    for step in steps {
+        match &step.action {
+            Action::Goto { url, .. } => {
+                let unknowable = url.references().any(|r| {
+                    r.namespace == Namespace::Secret || (r.namespace == Namespace::Var && unset.contains(&r.name))
+                });
+                if unknowable {
+                    continue;
+                }
+                match url.render(scope) {
+                    Ok(url) => {
+                        if let Some((host, port)) = host_port(&url) {
+                            line(seen, report, reachable(&host, port), format!("{robot}: {host}:{port} reachable"));
+                        }
+                    }
+                    Err(e) => {
+                        line(seen, report, false, format!("{robot}: cannot tell where `{}` goes: {e}", url.source()))
+                    }
                 }
             }
-            Err(e) => report.line(false, format!("{}: cannot tell where `{}` goes: {e}", robot.name, url.source())),
+            Action::Use { args, steps, .. } => {
+                // The file's parameters as the run would set them, for its steps only.
+                let given: Vec<(String, String)> =
+                    args.iter().filter_map(|(name, t)| Some((name.clone(), t.render(scope).ok()?))).collect();
+                let before: Vec<(String, Option<String>)> = given
+                    .iter()
+                    .map(|(name, value)| (name.clone(), scope.vars.insert(name.clone(), value.clone())))
+                    .collect();
+                systems(robot, steps, scope, unset, seen, report);
+                for (name, old) in before {
+                    match old {
+                        Some(old) => scope.vars.insert(name, old),
+                        None => scope.vars.remove(&name),
+                    };
+                }
+            }
+            _ => {}
         }
     }
 }

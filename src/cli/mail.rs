@@ -34,7 +34,7 @@ pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
         print_error("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL");
         return exit_code::USAGE;
     };
-    let (mut store, mailer) = match (crate::run_log::open(&settings.state_dir), Mailer::from_env(&settings.state_dir)) {
+    let (mut store, mailer) = match (crate::run_log::open(settings), Mailer::from_env(&settings.state_dir)) {
         (Ok(store), Ok(mailer)) => (store, mailer),
         (Err(e), _) => {
             print_error(e);

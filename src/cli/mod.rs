@@ -143,6 +143,7 @@ fn run_command(cli: Cli) -> u8 {
         // SAFETY: restoring the default action of one signal before any thread starts.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
+    crate::process::private_files();
     let settings = Settings::new(&cli.state_dir, &cli.robots_dir, &cli.schedules_dir, cli.secrets_dir.as_deref());
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
@@ -163,7 +164,7 @@ fn run_command(cli: Cli) -> u8 {
         Command::Serve(args) => runtime.block_on(serve::run(&settings, args)),
         Command::Review(args) => review::run(&settings, &args),
         Command::Purge(args) => purge::run(&settings, &args),
-        Command::Config(args) => config::run(&args),
+        Command::Config(args) => config::run(&settings, &args),
         Command::Completions(args) => completions::run(&args),
         Command::Manpage(args) => completions::manpage(&args),
         Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),

@@ -71,7 +71,7 @@ pub(crate) fn run(settings: &Settings, args: &NextArgs) -> u8 {
                 (Some(reason), true) => format!("skipped: {reason}"),
                 (None, true) => String::new(),
             };
-            rows.push(vec![u.at.clone(), u.robot.clone(), u.job.clone(), note]);
+            rows.push(vec![crate::human::local_time(&u.at), u.robot.clone(), u.job.clone(), note]);
         }
         print!("{}", crate::cli::table::render(&rows));
     }

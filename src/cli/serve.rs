@@ -9,10 +9,13 @@ use crate::config::Settings;
 use crate::daemon::serve::{ServeError, ServeOptions, serve};
 use crate::exit_code;
 
+/// How many browsers run at once when nothing says otherwise.
+pub(crate) const DEFAULT_MAX_BROWSERS: usize = 2;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// How many browsers (runs) at the same time.
-    #[arg(long, env = "NIGHTSHIFT_MAX_BROWSERS", default_value_t = 2)]
+    #[arg(long, env = "NIGHTSHIFT_MAX_BROWSERS", default_value_t = DEFAULT_MAX_BROWSERS)]
     pub max_browsers: usize,
     /// At SIGTERM, how long running robots get to finish their current case.
     #[arg(long, default_value = "30s", value_parser = parse_grace)]

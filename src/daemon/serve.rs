@@ -95,7 +95,7 @@ struct Daemon {
 /// Runs the daemon until SIGTERM or Ctrl-C.
 pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
     let _lock = StateLock::acquire(&settings.state_dir)?;
-    let store = crate::run_log::open(&settings.state_dir)?;
+    let store = crate::run_log::open(&settings)?;
     let (done, mut done_rx) = mpsc::unbounded_channel();
     let now = Utc::now();
     let mut daemon = Daemon {
@@ -115,7 +115,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
         last_purge: None,
     };
     let mail_stop = Arc::new(AtomicBool::new(false));
-    let sender = tokio::spawn(mail_sender(daemon.settings.state_dir.clone(), daemon.mail.clone(), mail_stop.clone()));
+    let sender = tokio::spawn(mail_sender(daemon.settings.clone(), daemon.mail.clone(), mail_stop.clone()));
     daemon.reload();
     let (run_now, mut run_now_rx) = mpsc::unbounded_channel::<RunNow>();
     let console_stop = Arc::new(Notify::new());
@@ -177,8 +177,9 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
 }
 
 /// Delivers the outbox: at start, when a run finishes, and when a retry is due.
-async fn mail_sender(state_dir: PathBuf, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
-    let mut store = match crate::run_log::open(&state_dir) {
+async fn mail_sender(settings: Settings, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
+    let state_dir = settings.state_dir.clone();
+    let mut store = match crate::run_log::open(&settings) {
         Ok(store) => store,
         Err(e) => return tracing::error!("mail sender: {e}"),
     };
@@ -361,8 +362,16 @@ impl Daemon {
     }
 
     /// The robot as its file is now, or its last good version if the file is broken.
+    /// A robot of the robots folder by name; a name that is not one (a path,
+    /// a deleted file) is refused without reading anything.
     fn robot(&mut self, name: &str) -> Result<Robot, String> {
-        match robot::load(&robot::find(&self.settings.robots_dir, name), &self.settings.robots_dir) {
+        let Some(path) = robot::find_named(&self.settings.robots_dir, name) else {
+            return Err(format!(
+                "there is no robot `{name}` in the robots folder `{}`",
+                self.settings.robots_dir.display()
+            ));
+        };
+        match robot::load(&path, &self.settings.robots_dir) {
             Ok(robot) => {
                 self.robots.insert(name.to_string(), robot.clone());
                 Ok(robot)
@@ -507,10 +516,10 @@ impl Daemon {
         match crate::purge::purge_due(&mut self.store, &self.settings, now, false) {
             Ok(report) => {
                 let cases: usize = report.purged.iter().map(|(_, p)| p.cases).sum();
-                if cases > 0 || report.files_removed > 0 {
+                if cases > 0 || report.files_removed() > 0 {
                     tracing::info!(
                         "purge: personal data of {cases} case(s) and {} file(s) past retention",
-                        report.files_removed
+                        report.files_removed()
                     );
                 }
             }
@@ -605,7 +614,7 @@ async fn run_task(
     graceful: Arc<AtomicBool>,
 ) {
     let Ok(_permit) = browsers.clone().acquire_owned().await else { return };
-    let mut store = match crate::run_log::open(&settings.state_dir) {
+    let mut store = match crate::run_log::open(&settings) {
         Ok(store) => store,
         Err(e) => {
             tracing::error!("run {run_id}: failed to open the run log: {e}");

@@ -74,5 +74,37 @@ pub fn find(robots_dir: &Path, name_or_path: &str) -> PathBuf {
     robots_dir.join(format!("{name_or_path}.yaml"))
 }
 
+/// A robot of the robots folder by its name alone, for names that come from
+/// outside (the console, a schedule): `None` unless `name` is a plain file
+/// stem and `NAME.yml` or `NAME.yaml` is a file directly in `robots_dir`, so a
+/// path-shaped name never reads a file anywhere else.
+pub fn find_named(robots_dir: &Path, name: &str) -> Option<PathBuf> {
+    let plain = !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0']);
+    if !plain {
+        return None;
+    }
+    ["yml", "yaml"].iter().map(|ext| robots_dir.join(format!("{name}.{ext}"))).find(|path| path.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_robot_by_name_is_a_file_of_the_robots_folder_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let robots = dir.path().join("robots");
+        std::fs::create_dir_all(&robots).unwrap();
+        std::fs::write(robots.join("intake.yaml"), "name: intake\n").unwrap();
+        std::fs::write(dir.path().join("evil.yaml"), "name: evil\n").unwrap();
+        assert_eq!(find_named(&robots, "intake"), Some(robots.join("intake.yaml")));
+        let evil = dir.path().join("evil.yaml");
+        for name in [evil.to_str().unwrap(), "../evil", "../evil.yaml", "..", ".", "", "intake.yaml", "a\\b", "missing"]
+        {
+            assert_eq!(find_named(&robots, name), None, "{name:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod fuzz_tests;

@@ -102,14 +102,23 @@ impl<'n> Fields<'n> {
     }
 }
 
+/// The folder a file is in; for a bare file name (`bare.yaml`), the working
+/// directory (`.`), which a path can be compared with.
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 impl<'s> Validator<'s> {
     pub(crate) fn new(path: &Path, source: &'s str) -> Self {
         Self {
             d: Diagnostics::new(path),
             lines: source.lines().collect(),
             refs: Vec::new(),
-            base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            roots: vec![path.parent().map(Path::to_path_buf).unwrap_or_default()],
+            base_dir: folder_of(path),
+            roots: vec![folder_of(path)],
             using: vec![path.to_path_buf()],
         }
     }

@@ -31,11 +31,13 @@ pub(super) struct CaseEnd {
     pub(super) attempts: u32,
     /// The run was stopped while the case was under way.
     pub(super) stopped: Option<StopReason>,
+    /// The run log could not be written: why (the run halts).
+    pub(super) unrecorded: Option<String>,
 }
 
 impl CaseEnd {
     fn new(status: ItemStatus, message: Option<String>, attempts: u32) -> Self {
-        Self { status, message, attempts, stopped: None }
+        Self { status, message, attempts, stopped: None, unrecorded: None }
     }
 
     /// Whether the case is settled for the cursor: not to be tried again.
@@ -150,6 +152,12 @@ impl<B: Browser> Runner<'_, B> {
                     let message = format!("an earlier attempt had entered it; `check` found it: {message}");
                     return CaseEnd::new(ItemStatus::Done, Some(message), attempts);
                 }
+                Ok(Entered::Unclaimed(error)) => {
+                    let message = "not started: its claim could not be written to the run log".to_string();
+                    let mut end = CaseEnd::new(ItemStatus::SystemException, Some(message), attempts);
+                    end.unrecorded = Some(error);
+                    return end;
+                }
                 Err(failure) => failure,
             };
             match failure {
@@ -217,6 +225,10 @@ impl<B: Browser> Runner<'_, B> {
             }
         }
         self.ledger_update(key, Some(LedgerState::InProgress));
+        // The claim is what makes a case enter once: unwritten, nothing starts.
+        if let Some(error) = self.sink.broken() {
+            return Ok(Entered::Unclaimed(error));
+        }
         self.block(Block::Item, steps, Some(seq)).await?;
         Ok(Entered::Now)
     }
@@ -301,6 +313,8 @@ enum Entered {
     /// The robot's `check` found it already entered (by an earlier attempt
     /// of the robot's own), with `skip`'s message.
     Before(String),
+    /// Its claim could not be written to the run log (why): not started.
+    Unclaimed(String),
 }
 
 /// What a case's fields sum up to (FNV-1a over names and values, in order):
@@ -321,5 +335,11 @@ pub(super) fn fingerprint(row: &[(String, String)]) -> u64 {
 /// the next run checks it (or holds it for review) before entering it again.
 fn stopped_mid_case(reason: StopReason, attempts: u32) -> CaseEnd {
     let message = format!("{}, in the middle of this case; check it by hand", reason.message());
-    CaseEnd { status: ItemStatus::NeedsReview, message: Some(message), attempts, stopped: Some(reason) }
+    CaseEnd {
+        status: ItemStatus::NeedsReview,
+        message: Some(message),
+        attempts,
+        stopped: Some(reason),
+        unrecorded: None,
+    }
 }

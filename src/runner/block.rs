@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::browser::Browser;
+use crate::mask::holds_personnummer;
 use crate::robot::step::{Keyword, Step};
 use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};
@@ -128,6 +129,10 @@ impl<B: Browser> Runner<'_, B> {
         } else if !(self.quiet > 0 && matches!(failure, Failure::System(_))) {
             // Evidence is named by the case's key, as mail attaches it.
             let mut label = match (item, &self.case_key) {
+                // A key that is a personnummer does not name a file when they are masked.
+                (Some(seq), Some(key)) if self.robot.notify.mask_personnummer && holds_personnummer(key) => {
+                    format!("item-{}", seq + 1)
+                }
                 (Some(_), Some(key)) if !key.trim().is_empty() => sanitize(key),
                 (Some(seq), _) => format!("item-{}", seq + 1),
                 // Each worker has its own setup and teardown, and evidence of its own.

@@ -184,6 +184,10 @@ impl<'a, B: Browser> Runner<'a, B> {
         let handler = handler.map(|v| v.trim().to_string()).filter(|v| v.contains('@'));
         let worker = self.worker;
         self.emit(RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now(), handler, worker });
+        // A case the run log cannot record is not started at all.
+        if let Some(error) = self.sink.broken() {
+            return Some(RunError::RunLog(error));
+        }
         let started = Instant::now();
         let fingerprint = super::attempt::fingerprint(&row);
         self.case_started = Some(Utc::now());
@@ -210,6 +214,9 @@ impl<'a, B: Browser> Runner<'a, B> {
         queue.finished.fetch_add(1, Ordering::SeqCst);
         let (status, message, attempts) = (end.status, end.message, end.attempts);
         self.emit(RunEvent::ItemFinished { seq, status, message, duration: started.elapsed(), attempts });
+        if let Some(error) = end.unrecorded {
+            return Some(RunError::RunLog(error));
+        }
         if let Some(reason) = end.stopped {
             return Some(RunError::Stopped(reason));
         }

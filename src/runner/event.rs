@@ -370,12 +370,22 @@ impl RunEvent {
 /// Something that consumes run events.
 pub trait EventSink: Send {
     fn emit(&mut self, event: &RunEvent);
+
+    /// Why this sink can no longer keep what it is given (the run log
+    /// cannot be written), once it cannot: a run must not start a case it
+    /// cannot record.
+    fn broken(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One sink that several workers of a run report to at once: each event
 /// is handed over whole, under a lock held for that event only.
 pub trait SharedSink: Sync {
     fn emit(&self, event: &RunEvent);
+
+    /// As `EventSink::broken`.
+    fn broken(&self) -> Option<String>;
 }
 
 /// A sink made shareable by a lock.
@@ -394,6 +404,10 @@ impl SharedSink for Locked<'_> {
         let mut sink = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         sink.emit(event);
     }
+
+    fn broken(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).broken()
+    }
 }
 
 /// Sends every event to several sinks in order.
@@ -404,6 +418,10 @@ impl EventSink for Fanout<'_> {
         for sink in &mut self.0 {
             sink.emit(event);
         }
+    }
+
+    fn broken(&self) -> Option<String> {
+        self.0.iter().find_map(|sink| sink.broken())
     }
 }
 

@@ -14,9 +14,11 @@ use crate::runner::failure::SystemError;
 use crate::runner::run::Runner;
 
 /// Personnummer as JavaScript finds them on a page: 8 date digits, an
-/// optional `-` or `+`, or 6 date digits and a `-` or `+`; then 4 digits.
-/// The same shapes `notify::mask` masks in mail text.
-const PERSONNUMMER_JS: &str = r"(?<!\d)(\d{8}[-+]?|\d{6}[-+])\d{4}(?!\d)";
+/// optional `-`, `+` or space, or 6 date digits and a `-`, `+`, space or
+/// nothing; then 4 digits. The shapes `mask` masks in text; on the page
+/// the short forms without a sign are masked without their check digit
+/// (a screenshot for mail had better mask a phone number than miss a child).
+const PERSONNUMMER_JS: &str = r"(?<!\d)(\d{8}[-+ ]?|\d{6}[-+ ]?)\d{4}(?!\d)";
 
 impl<B: Browser> Runner<'_, B> {
     /// Saves a screenshot and the page's HTML for a failed step. Best effort:

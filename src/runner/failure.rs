@@ -114,6 +114,10 @@ pub(crate) enum RunError {
     Shutdown { done: usize, total: usize },
     #[error("{}", .0.message())]
     Stopped(StopReason),
+    /// The run log cannot be written (a full disk, a read-only or locked
+    /// file): a case that cannot be claimed in the ledger is not started.
+    #[error("the run log cannot be written, so no further case was started: {0}")]
+    RunLog(String),
 }
 
 impl RunError {

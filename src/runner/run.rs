@@ -204,8 +204,14 @@ impl<'a, B: Browser> Runner<'a, B> {
         if !self.selection.dry_run {
             self.teardown(was_stopped).await;
         }
+        let t = &self.totals;
         let (status, error) = match result {
-            Ok(()) if self.totals.exceptions() > 0 => (RunStatus::SucceededWithExceptions, None),
+            // Nothing was done and something broke: the run did not do its job.
+            Ok(()) if t.done == 0 && t.system_exceptions > 0 => (
+                RunStatus::Failed,
+                Some(format!("no case was done: {} case(s) failed technically", t.system_exceptions)),
+            ),
+            Ok(()) if t.exceptions() > 0 => (RunStatus::SucceededWithExceptions, None),
             Ok(()) => (RunStatus::Succeeded, None),
             Err(e) => (e.status(), Some(e.to_string())),
         };
@@ -315,9 +321,13 @@ impl<'a, B: Browser> Runner<'a, B> {
             reason = stopped(stop.as_mut()) => return Err(RunError::Stopped(reason)),
             rows = self.collect_items(&items.source) => rows,
         };
+        let cursor_field = match &items.source {
+            ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
+            _ => None,
+        };
         let rows = collected.and_then(|rows| self.selected(rows, items));
-        let rows = match rows {
-            Ok(rows) => rows,
+        let (rows, left_out) = match rows {
+            Ok(selected) => selected,
             Err(failure) => {
                 self.save_evidence(None, "items").await;
                 return Err(RunError::Items(failure));
@@ -339,15 +349,15 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             return Ok(());
         }
-        let cursor_field = match &items.source {
-            ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
-            _ => None,
-        };
         let queue = Queue::new(rows, &items.key, cursor_field.as_deref());
         self.share(&queue).await;
-        if cursor_field.is_some() {
+        if let Some(field) = &cursor_field {
             let start = self.scope.builtins.get("cursor").cloned().unwrap_or_default();
-            let value = next_cursor(&start, queue.cursor_seen());
+            // A case the selection left out is not settled: it holds the cursor.
+            let mut seen = queue.cursor_seen();
+            let held = left_out.iter().filter_map(|row| row.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()));
+            seen.extend(held.map(|value| (value, false)));
+            let value = next_cursor(&start, seen);
             if value != start {
                 self.emit(RunEvent::Cursor { value });
             }
@@ -356,8 +366,11 @@ impl<'a, B: Browser> Runner<'a, B> {
     }
 
     /// The rows that are cases: those `items.filter` lets through, then
-    /// those the person running the robot asked for, by key, at most `max_items`.
-    fn selected(&mut self, rows: Vec<Row>, items: &Items) -> Result<Vec<Row>, Failure> {
+    /// those the person running the robot asked for, by key, at most
+    /// `max_items`; and the cases that choice left out (`--only`,
+    /// `--max-items`), which a later run must still take. A row the filter
+    /// lets pass is not a case of this robot at all.
+    fn selected(&mut self, rows: Vec<Row>, items: &Items) -> Result<(Vec<Row>, Vec<Row>), Failure> {
         let mut kept = Vec::with_capacity(rows.len());
         for row in rows {
             let keep = match &items.filter {
@@ -376,23 +389,30 @@ impl<'a, B: Browser> Runner<'a, B> {
         // A case listed twice is one case: taken once, never by two workers at once.
         let mut seen = std::collections::HashSet::new();
         let mut twice = Vec::new();
-        let chosen = kept.into_iter().filter(|row| only.is_empty() || only.contains(&key_of(row)));
-        let chosen: Vec<Row> = chosen
-            .filter(|row| {
-                let key = key_of(row);
-                let first = key.is_empty() || seen.insert(key.clone());
-                if !first && !twice.contains(&key) {
-                    twice.push(key);
-                }
-                first
-            })
-            .take(self.selection.max_items.unwrap_or(usize::MAX))
-            .collect();
+        let (asked, mut left_out): (Vec<Row>, Vec<Row>) =
+            kept.into_iter().partition(|row| only.is_empty() || only.contains(&key_of(row)));
+        let mut chosen = Vec::with_capacity(asked.len());
+        let limit = self.selection.max_items.unwrap_or(usize::MAX);
+        for row in asked {
+            let key = key_of(&row);
+            let first = key.is_empty() || seen.insert(key.clone());
+            if !first && !twice.contains(&key) {
+                twice.push(key);
+            }
+            if !first {
+                continue;
+            }
+            if chosen.len() < limit {
+                chosen.push(row);
+            } else {
+                left_out.push(row);
+            }
+        }
         for key in twice {
             let message = format!("case {key} is listed more than once by the source; it is taken once");
             self.emit(RunEvent::Log { item: None, message });
         }
-        Ok(chosen)
+        Ok((chosen, left_out))
     }
 
     /// Reads every item before the first is processed: from `run --input`'s

@@ -1,6 +1,7 @@
 //! Cron expressions: the 5-field crontab form IT staff write (`30 2 * * 1-5`)
 //! and the cron crate's form with seconds (and optional year), parsed by the
-//! cron crate. Fire times are computed in local wall-clock time and then
+//! cron crate. Weekday numbers mean the same in both forms, crontab's: 0 or 7
+//! is Sunday, 1 is Monday (the crate alone would count from Sunday = 1). Fire times are computed in local wall-clock time and then
 //! placed in the timezone with cronie's rules for daylight saving time:
 //!
 //! - a fixed-hour job whose time falls in the skipped spring hour runs once,
@@ -47,7 +48,13 @@ impl CronExpr {
                 fields.push(crontab_day_of_week(written[4]));
                 (fields, &FIELDS[1..6])
             }
-            6 | 7 => (written.iter().map(|s| s.to_string()).collect(), &FIELDS[..written.len()]),
+            6 | 7 => {
+                // The same weekday numbers as crontab (0 or 7 = Sunday,
+                // 1 = Monday), not the crate's own (1 = Sunday).
+                let mut fields: Vec<String> = written.iter().map(|s| s.to_string()).collect();
+                fields[5] = crontab_day_of_week(written[5]);
+                (fields, &FIELDS[..written.len()])
+            }
             n => {
                 return Err(CronError {
                     field_index: None,
@@ -65,7 +72,7 @@ impl CronExpr {
             if probe[5] != "*" && probe[3] == "*" {
                 probe[3] = "?".into();
             }
-            let bounds = if written.len() == 5 && *name == "day-of-week" { (0, 7) } else { bounds(name) };
+            let bounds = bounds(name);
             let out_of_range = written[i]
                 .split([',', '-', '/'])
                 .filter_map(|n| n.parse::<u32>().ok())
@@ -150,7 +157,8 @@ fn bounds(field: &str) -> (u32, u32) {
         "hour" => (0, 23),
         "day-of-month" => (1, 31),
         "month" => (1, 12),
-        "day-of-week" => (1, 7),
+        // As written: 0 and 7 are both Sunday.
+        "day-of-week" => (0, 7),
         _ => (1970, 2099),
     }
 }
@@ -301,6 +309,23 @@ mod tests {
         assert_eq!(sundays, ["2026-11-22T06:00:00+01:00", "2026-11-29T06:00:00+01:00", "2026-12-06T06:00:00+01:00"]);
         assert_eq!(crontab_day_of_week("5-7"), "1,6,7");
         assert_eq!(crontab_day_of_week("*/2"), "1,3,5,7");
+    }
+
+    #[test]
+    fn weekdays_are_monday_to_friday_with_seconds_too() {
+        // 2026-11-23 is a Monday.
+        let five = fires("30 2 * * 1-5", "2026-11-22T00:00:00+01:00", "2026-11-29T23:59:00+01:00");
+        let six = fires("0 30 2 * * 1-5", "2026-11-22T00:00:00+01:00", "2026-11-29T23:59:00+01:00");
+        assert_eq!(six, five);
+        assert_eq!(six.first().unwrap(), "2026-11-23T02:30:00+01:00");
+        assert_eq!(six.last().unwrap(), "2026-11-27T02:30:00+01:00");
+        let sundays = fires("0 0 6 * * 7", "2026-11-22T00:00:00+01:00", "2026-11-29T23:00:00+01:00");
+        assert_eq!(sundays, ["2026-11-22T06:00:00+01:00", "2026-11-29T06:00:00+01:00"]);
+        let year = fires("0 0 6 * * 0 2026", "2026-11-22T00:00:00+01:00", "2026-11-29T23:00:00+01:00");
+        assert_eq!(year, sundays);
+        let names = fires("0 30 2 * * MON-FRI", "2026-11-22T00:00:00+01:00", "2026-11-29T23:59:00+01:00");
+        assert_eq!(names, five);
+        assert_eq!(CronExpr::parse("0 0 6 * * 8").unwrap_err().field_index, Some(5));
     }
 
     #[test]

@@ -13,6 +13,34 @@ use crate::runner::event::{LedgerEntry, LedgerState};
 use crate::store::db::now;
 use crate::store::{Store, StoreError};
 
+/// The `meta` row naming the key the ledger's purged keys were hashed with.
+const KEY_CHECK: &str = "console_key_check";
+
+impl Store {
+    /// Whether the ledger holds keys a purge hashed (`#` and hex digits):
+    /// without the key they were hashed with, those cases look new.
+    pub fn holds_hashed_keys(&self) -> Result<bool, StoreError> {
+        let found =
+            self.conn.query_row("SELECT EXISTS (SELECT 1 FROM ledger WHERE key LIKE '#%')", [], |r| r.get(0))?;
+        Ok(found)
+    }
+
+    /// The check value of the key the ledger's hashed keys were made with, if recorded.
+    pub fn key_check(&self) -> Result<Option<String>, StoreError> {
+        let value =
+            self.conn.query_row("SELECT value FROM meta WHERE name = ?1", [KEY_CHECK], |r| r.get(0)).optional()?;
+        Ok(value)
+    }
+
+    pub fn set_key_check(&self, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![KEY_CHECK, value],
+        )?;
+        Ok(())
+    }
+}
+
 /// How an officer settles an open exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settlement {

@@ -186,4 +186,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN workers INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE items ADD COLUMN worker INTEGER NOT NULL DEFAULT 1;
     ",
+    // 7: facts about the state folder, such as which `console.key` the
+    // ledger's purged keys were hashed with.
+    "
+    CREATE TABLE meta (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];

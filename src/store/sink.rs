@@ -224,12 +224,26 @@ impl<'a> StoreSink<'a> {
     }
 }
 
+impl StoreSink<'_> {
+    /// The run log's file, to name in an error.
+    fn file(&self) -> String {
+        self.store.conn.path().unwrap_or("nightshift.db").to_string()
+    }
+}
+
 impl EventSink for StoreSink<'_> {
     fn emit(&mut self, event: &RunEvent) {
         self.totals.record(event);
         if let Err(e) = self.write(event) {
-            tracing::error!("failed to write to the run log: {e}");
+            // Said once: every later write fails the same way.
+            if self.error.is_none() {
+                tracing::error!("the run log `{}` cannot be written: {e}; no further case is started", self.file());
+            }
             self.error.get_or_insert(e);
         }
+    }
+
+    fn broken(&self) -> Option<String> {
+        self.error.as_ref().map(|e| format!("`{}`: {e}", self.file()))
     }
 }

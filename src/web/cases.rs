@@ -3,10 +3,10 @@
 //! ("handled by hand", "try again"). A case opens for the console's users,
 //! or for anyone holding that case's signed link from the exception mail.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ use crate::mask::mask_personnummer;
 use crate::report::OpenException;
 use crate::store::{Settled, Settlement};
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};
-use crate::web::{Console, authorised, check_csrf};
+use crate::web::{Console, FormSession, authorised, check_csrf};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ListQuery {
@@ -28,8 +28,9 @@ pub(super) struct ListQuery {
 /// or broken robot file: yes).
 fn masks(console: &Console, robot: &str) -> bool {
     let settings = &console.settings;
-    crate::robot::load(&crate::robot::find(&settings.robots_dir, robot), &settings.robots_dir)
-        .map_or(true, |r| r.notify.mask_personnummer)
+    crate::robot::find_named(&settings.robots_dir, robot)
+        .and_then(|file| crate::robot::load(&file, &settings.robots_dir).ok())
+        .is_none_or(|r| r.notify.mask_personnummer)
 }
 
 fn shown(text: &str, mask: bool) -> String {
@@ -111,7 +112,12 @@ fn find(console: &Console, robot: &str, key: &str) -> Result<Option<OpenExceptio
     console.store()?.open_exception_of(robot, key).map_err(super::internal)
 }
 
-pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Query(q): Query<CaseQuery>) -> Response {
+pub(super) async fn one(
+    State(console): State<Console>,
+    Extension(session): Extension<FormSession>,
+    headers: HeaderMap,
+    Query(q): Query<CaseQuery>,
+) -> Response {
     let lang = Lang::of(&headers);
     if let Err(response) = allowed(&console, &headers, &q, lang) {
         return response;
@@ -190,7 +196,7 @@ pub(super) async fn one(State(console): State<Console>, headers: HeaderMap, Quer
         robot = esc(&q.robot),
         key = esc(&q.key),
         token = esc(&q.token),
-        csrf = esc(&console.csrf),
+        csrf = esc(&console.form_token(&session)),
         handled = lang.t("Handlagt för hand", "Handled by hand"),
         handled_note = lang.t("– ärendet är klart; roboten tar det aldrig igen.", "– the case is finished; the robot never takes it again."),
         retry = lang.t("Försök igen", "Try again"),
@@ -213,11 +219,12 @@ pub(super) struct SettleForm {
 
 pub(super) async fn settle(
     State(console): State<Console>,
+    Extension(session): Extension<FormSession>,
     headers: HeaderMap,
     Form(form): Form<SettleForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    if let Err(refused) = check_csrf(&console, &form.csrf, lang) {
+    if let Err(refused) = check_csrf(&console, &session, &form.csrf, lang) {
         return refused;
     }
     let q = &form.case;

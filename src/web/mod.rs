@@ -33,7 +33,7 @@ use axum::routing::{get, post};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::case_link::{CaseLinks, hex, random_bytes};
+use crate::case_link::{CaseLinks, FormTokens, hex, random_bytes};
 use crate::config::Settings;
 use crate::store::{Store, StoreError};
 
@@ -61,8 +61,8 @@ pub(crate) enum WebError {
     NoToken(SocketAddr),
     #[error("failed to listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
-    #[error("failed to read or make the console's key in the state folder: {0}")]
-    Key(std::io::Error),
+    #[error(transparent)]
+    Key(crate::run_log::KeyError),
 }
 
 /// What every handler shares.
@@ -70,7 +70,7 @@ pub(crate) enum WebError {
 pub(crate) struct Console {
     settings: Settings,
     token: Option<Arc<str>>,
-    csrf: Arc<str>,
+    forms: FormTokens,
     links: CaseLinks,
     /// The Host headers this console answers to.
     hosts: Arc<Vec<String>>,
@@ -102,7 +102,9 @@ pub(crate) async fn serve(
     if token.is_none() && !addr.ip().is_loopback() {
         return Err(WebError::NoToken(addr));
     }
-    let links = CaseLinks::from_state(&settings.state_dir).map_err(WebError::Key)?;
+    let store = Store::open(&settings.state_dir).map_err(|e| WebError::Key(e.into()))?;
+    let links = crate::run_log::console_key(&settings.state_dir, &store).map_err(WebError::Key)?;
+    drop(store);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| WebError::Bind { addr, source })?;
     let bound = listener.local_addr().map_err(|source| WebError::Bind { addr, source })?;
     let mut hosts = vec![bound.to_string(), format!("localhost:{}", bound.port())];
@@ -112,7 +114,7 @@ pub(crate) async fn serve(
     let console = Console {
         settings,
         token: token.map(Arc::from),
-        csrf: Arc::from(hex(&random_bytes(16))),
+        forms: FormTokens::new(),
         links,
         hosts: Arc::new(hosts),
         run_now,
@@ -160,17 +162,37 @@ fn open_path(path: &str) -> bool {
     matches!(path, "/login" | "/style.css" | "/healthz" | "/case" | "/case/screenshot")
 }
 
-/// Host check, token, and the security headers on every answer.
-async fn guard(State(console): State<Console>, request: Request, next: Next) -> Response {
+/// The cookie that names one browser's session, to which its form tokens are bound.
+const SESSION_COOKIE: &str = "nightshift_session";
+
+/// The browser session of a request (from its cookie, or new), for the form tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct FormSession(String);
+
+/// Host check, origin check, token, the session cookie, and the security
+/// headers on every answer.
+async fn guard(State(console): State<Console>, mut request: Request, next: Next) -> Response {
     let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let known = cookie(request.headers(), SESSION_COOKIE).filter(|c| c.len() == 32 && unhex_ok(c));
+    let session = known.clone().unwrap_or_else(|| hex(&random_bytes(16)));
+    request.extensions_mut().insert(FormSession(session.clone()));
+    let changes = !matches!(request.method(), &axum::http::Method::GET | &axum::http::Method::HEAD);
     let mut response = if !console.hosts.contains(&host) {
         (StatusCode::FORBIDDEN, "this console does not answer for that host name").into_response()
+    } else if changes && foreign_origin(&console, request.headers()) {
+        (StatusCode::FORBIDDEN, "this console takes forms from its own pages only").into_response()
     } else if !open_path(request.uri().path()) && !authorised(&console, request.headers()) {
         html::unauthorised(request.headers())
     } else {
         next.run(request).await
     };
     let headers = response.headers_mut();
+    if known.is_none()
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict"))
+    {
+        headers.append(header::SET_COOKIE, value);
+    }
     let policy = "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -179,6 +201,27 @@ async fn guard(State(console): State<Console>, request: Request, next: Next) -> 
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+fn unhex_ok(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a form was sent from a page that is not this console's: a browser
+/// says so in `Sec-Fetch-Site`, and names the page's origin in `Origin`
+/// (`null` under this console's `no-referrer` policy, which only
+/// `Sec-Fetch-Site: same-origin` vouches for).
+fn foreign_origin(console: &Console, headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return true;
+    }
+    match headers.get(header::ORIGIN).map(|v| v.to_str().map(str::to_ascii_lowercase)) {
+        None => false,
+        Some(Ok(origin)) if origin == "null" => site.is_none(),
+        Some(Ok(origin)) => host_of(&origin).is_none_or(|host| !console.hosts.contains(&host)),
+        Some(Err(_)) => true,
+    }
 }
 
 /// Whether the request carries the console's token (always, without one).
@@ -208,9 +251,17 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A form's CSRF field must be this console's; otherwise the page that says so (403).
-fn check_csrf(console: &Console, given: &str, lang: html::Lang) -> Result<(), Response> {
-    if same(given, &console.csrf) {
+impl Console {
+    /// The CSRF token for the forms of a page made now for `session`.
+    fn form_token(&self, session: &FormSession) -> String {
+        self.forms.token(&session.0, chrono::Utc::now())
+    }
+}
+
+/// A form's CSRF field must be one this console made for this browser's
+/// session, not long ago; otherwise the page that says so (403).
+fn check_csrf(console: &Console, session: &FormSession, given: &str, lang: html::Lang) -> Result<(), Response> {
+    if console.forms.check(&session.0, given, chrono::Utc::now()) {
         return Ok(());
     }
     Err(html::problem(
@@ -236,5 +287,6 @@ mod tests {
         assert!(same("abc", "abc"));
         assert!(!same("abc", "abd") && !same("abc", "ab"));
         assert!(open_path("/case") && !open_path("/cases") && !open_path("/evidence/1/x.png"));
+        assert!(unhex_ok("0a9f") && !unhex_ok("0a9g"));
     }
 }

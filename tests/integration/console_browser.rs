@@ -33,7 +33,8 @@ async fn wait(browser: &mut WebDriverBrowser, probe: Probe, holds: impl Fn(&Prob
         if answers.first().is_some_and(&holds) {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "waited {WAIT:?} for {what}");
+        let seen: String = answers.first().map(|a| a.text.chars().take(600).collect()).unwrap_or_default();
+        assert!(std::time::Instant::now() < deadline, "waited {WAIT:?} for {what}; the page said: {seen}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -74,13 +74,14 @@ fn a_failed_step_leaves_a_screenshot_and_the_page_html_named_in_show() {
     let config = SiteConfig::demo(2);
     let sites = h.sites(config.clone());
     let out = h.run(&["run", "tests/fixtures/fails-in-item.yaml"], &robot_env(&sites, &config));
-    // Both cases fail technically: the run finishes, with exceptions.
-    assert_eq!(out.status.code(), Some(4), "stderr: {}", text(&out.stderr));
+    // Both cases fail technically and none was done: the run failed.
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
 
     let runs = h.json(&["runs", "--json"]);
     let id = runs[0]["id"].as_i64().unwrap().to_string();
     let show = h.json(&["show", &id, "--json"]);
-    assert_eq!(show["status"], "succeeded_with_exceptions");
+    assert_eq!(show["status"], "failed");
+    assert_eq!(show["error"], "no case was done: 2 case(s) failed technically", "{show}");
     assert_eq!(show["items"]["system_exceptions"], 2);
     let item = &show["item_list"][0];
     assert_eq!(item["status"], "system_exception");

@@ -49,6 +49,31 @@ fn next_places_a_0230_job_correctly_on_both_dst_days() {
 }
 
 #[test]
+fn both_cron_forms_run_monday_to_friday_for_1_to_5() {
+    let h = Harness::new();
+    write(&h, "robots/r.yaml", "name: r\n");
+    write(
+        &h,
+        "schedules/weekdays.yaml",
+        "jobs:\n  - robot: r\n    cron: \"30 2 * * 1-5\"\n  - robot: r\n    name: seconds\n    cron: \"0 45 2 * * 1-5\"\n",
+    );
+    // 2026-12-06 is a Sunday.
+    let out = in_dir(&h, &["next", "--from", "2026-12-06T00:00:00+01:00", "--count", "10", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let fires: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut days: Vec<String> = at_list(&fires).iter().map(|at| at[..10].to_string()).collect();
+    days.dedup();
+    assert_eq!(days, ["2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11"], "{fires}");
+    let times: Vec<String> = at_list(&fires).iter().take(2).map(|at| at[11..16].to_string()).collect();
+    assert_eq!(times, ["02:30", "02:45"]);
+    // On a terminal, the same local format as `runs` and `show`.
+    let out = in_dir(&h, &["next", "--from", "2026-12-06T00:00:00+01:00", "--count", "2"]).output().unwrap();
+    let table = text(&out.stdout);
+    assert!(table.contains("2026-12-07 02:30 ") && table.contains("2026-12-07 02:45 "), "{table}");
+    assert!(!table.contains("T02:30"), "{table}");
+}
+
+#[test]
 fn next_gives_the_reason_for_skipped_days() {
     let h = Harness::new();
     write(&h, "robots/r.yaml", "name: r\n");

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::browser::{Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
+use crate::mask::holds_personnummer;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
@@ -316,8 +317,11 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     pub(super) async fn screenshot(&mut self, name: Option<&Template>, item: Option<usize>) -> Result<(), Failure> {
-        let name = match name {
-            Some(t) => sanitize(&t.render(&self.scope)?),
+        let rendered = name.map(|t| t.render(&self.scope)).transpose()?;
+        // A name that holds a personnummer is not a file's name when they are masked.
+        let masked = self.robot.notify.mask_personnummer && rendered.as_deref().is_some_and(holds_personnummer);
+        let name = match rendered.filter(|_| !masked) {
+            Some(text) => sanitize(&text),
             // Numbered per worker: two workers never write the same file.
             None => {
                 self.screenshots += 1;
