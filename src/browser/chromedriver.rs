@@ -3,7 +3,8 @@
 //! chromedriver and the Chromium it spawns run in their own process group under
 //! a small `sh` watchdog that holds the read end of a pipe from nightshift.
 //! When nightshift closes the pipe (on drop) or dies in any way (even SIGKILL),
-//! the watchdog's `read` returns and it kills the whole group.
+//! the watchdog's `read` returns and it kills the whole group. What the kill
+//! orphans is nightshift's to reap (`process`).
 
 use std::io;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -101,6 +102,7 @@ impl ManagedDriver {
         // Its own process group, so that the group can be killed as one.
         command.process_group(0);
         let mut watchdog = command.spawn().map_err(DriverError::Spawn)?;
+        crate::process::keep_for_its_spawner(watchdog.id());
         let pipe = watchdog.stdin.take();
         let driver = Self { watchdog, pipe, port };
         let deadline = Instant::now() + DRIVER_START_TIMEOUT;
@@ -129,11 +131,17 @@ impl Drop for ManagedDriver {
             libc::kill(-group, libc::SIGKILL);
         }
         let _ = self.watchdog.wait();
+        crate::process::spawner_done(self.watchdog.id());
         // The killed processes take a moment to go; a seat under
-        // `--max-browsers` is free only once they have.
+        // `--max-browsers` is free only once they have. Those orphaned to
+        // nightshift (the subreaper) are reaped here; a zombie left to
+        // another reaper counts as gone.
         let deadline = std::time::Instant::now() + GROUP_GONE_LIMIT;
-        // SAFETY: signal 0 only asks whether the group still has a process.
-        while unsafe { libc::kill(-group, 0) } == 0 && std::time::Instant::now() < deadline {
+        loop {
+            crate::process::reap_orphans();
+            if !crate::process::group_alive(group) || std::time::Instant::now() >= deadline {
+                break;
+            }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }

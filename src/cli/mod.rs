@@ -152,6 +152,12 @@ fn run_command(cli: Cli) -> u8 {
             return exit_code::INTERNAL;
         }
     };
+    // Commands that start browsers reap what the browsers orphan.
+    if matches!(cli.command, Command::Run(_) | Command::Serve(_) | Command::Demo(_))
+        && crate::process::become_subreaper()
+    {
+        runtime.spawn(crate::process::reap_forever());
+    }
     match cli.command {
         Command::Check(args) => check::run(&settings, &args),
         Command::Run(args) => runtime.block_on(run::run(&settings, args)),

@@ -121,3 +121,96 @@ fn an_existing_webdriver_server_is_used_when_named() {
     assert_eq!(out.status.code(), Some(0), "{}\n{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(sites.journal.lock().unwrap().consents.len(), 1);
 }
+
+/// `pid`s of the processes whose parent is `parent`, with their state letter.
+fn children_of(parent: u32) -> Vec<(u32, String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Some((head, tail)) = stat.rsplit_once(')') else { continue };
+        let fields: Vec<&str> = tail.split_whitespace().collect();
+        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent) {
+            let pid = head.split(' ').next().unwrap().parse().unwrap();
+            let name = head.split_once('(').map(|(_, n)| n.to_string()).unwrap_or_default();
+            found.push((pid, fields[0].to_string(), name));
+        }
+    }
+    found
+}
+
+#[test]
+fn serve_as_process_1_of_its_namespace_reaps_every_browser_it_ran() {
+    let h = Harness::new();
+    let dir = h.dir.path();
+    std::fs::create_dir_all(dir.join("robots")).unwrap();
+    std::fs::create_dir_all(dir.join("schedules")).unwrap();
+    std::fs::write(dir.join("robots/r.yaml"), "name: r\nsetup:\n  - goto: \"data:text/html,<p>x</p>\"\n").unwrap();
+    std::fs::write(dir.join("schedules/s.yaml"), "jobs:\n  - robot: r\n    cron: \"*/4 * * * * *\"\n").unwrap();
+    // SAFETY: getuid only reads this process's user id.
+    let root = unsafe { libc::getuid() } == 0;
+    let mut command = std::process::Command::new("unshare");
+    if !root {
+        command.args(["--user", "--map-root-user"]);
+    }
+    command.args(["--pid", "--fork", "--mount-proc", env!("CARGO_BIN_EXE_nightshift")]);
+    command.args([
+        "--robots",
+        dir.join("robots").to_str().unwrap(),
+        "--schedules",
+        dir.join("schedules").to_str().unwrap(),
+    ]);
+    command.arg("serve");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("NIGHTSHIFT_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("NIGHTSHIFT_STATE_DIR", h.state_dir()).env("NIGHTSHIFT_TEST_MARKER", &h.marker);
+    let mut unshare = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let daemon = loop {
+        if let Some((pid, _, _)) =
+            children_of(unshare.id()).into_iter().find(|(_, _, name)| name.starts_with("nightshift"))
+        {
+            break pid;
+        }
+        assert!(Instant::now() < deadline, "nightshift did not start under unshare");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let status = std::fs::read_to_string(format!("/proc/{daemon}/status")).unwrap();
+    let ns_pid =
+        status.lines().find(|l| l.starts_with("NSpid:")).unwrap().split_whitespace().last().unwrap().to_string();
+    assert_eq!(ns_pid, "1", "nightshift is process 1 of its namespace: {status}");
+
+    // Three scheduled runs, each with its own browser.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let runs = h.json(&["runs", "--json"]);
+        let finished = runs.as_array().unwrap().iter().filter(|r| r["status"] == "succeeded").count();
+        if finished >= 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "three runs did not finish within 120 s: {runs}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Between runs nothing of a finished run's browser is left unreaped.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let zombies = loop {
+        let zombies: Vec<_> = children_of(daemon).into_iter().filter(|(_, state, _)| state == "Z").collect();
+        if zombies.is_empty() || Instant::now() > deadline {
+            break zombies;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(zombies, Vec::new(), "zombie children of nightshift as process 1");
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(daemon as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while unshare.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the daemon did not stop on SIGTERM as process 1");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(unshare.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(unshare.wait().unwrap().success(), "{stderr}");
+}
