@@ -80,7 +80,9 @@ pub(crate) struct ManagedDriver {
 }
 
 impl ManagedDriver {
-    pub(crate) fn start(chromedriver: &Path) -> Result<Self, DriverError> {
+    /// Starts chromedriver with `temp` as the temporary folder of it and the
+    /// browsers it starts.
+    pub(crate) fn start(chromedriver: &Path, temp: &Path) -> Result<Self, DriverError> {
         let port = free_port().map_err(DriverError::Spawn)?;
         let mut command = Command::new("/bin/sh");
         command
@@ -88,6 +90,7 @@ impl ManagedDriver {
             .arg(WATCHDOG)
             .arg(chromedriver)
             .arg(port.to_string())
+            .env("TMPDIR", temp)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

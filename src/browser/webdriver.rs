@@ -75,6 +75,8 @@ pub struct WebDriverBrowser {
     // Dropped after the client: kills chromedriver and Chromium.
     driver: Option<ManagedDriver>,
     profile: Option<PathBuf>,
+    /// The temporary folder of chromedriver and Chromium (`TMPDIR`).
+    temp: Option<PathBuf>,
     /// The window the session started with: `window: main` goes back to it.
     main_window: Option<fantoccini::wd::WindowHandle>,
     /// Where downloads land (inside the profile), for a browser on this machine.
@@ -90,22 +92,39 @@ pub struct WebDriverBrowser {
 
 impl WebDriverBrowser {
     pub async fn start(options: &SessionOptions) -> Result<Self, StartError> {
-        let (driver, url, chromium) = match &options.webdriver_url {
-            Some(url) => (None, url.clone(), None),
-            None => {
-                let binaries = Binaries::locate()?;
-                let driver = tokio::task::block_in_place(|| ManagedDriver::start(&binaries.chromedriver))?;
-                let url = driver.url();
-                (Some(driver), url, Some(binaries.chromium))
-            }
-        };
         reclaim_dead_profiles(&std::env::temp_dir());
         let profile = std::env::temp_dir().join(format!(
             "{PROFILE_PREFIX}{}-{}",
             std::process::id(),
             Instant::now().elapsed().as_nanos() ^ (rand_seed() as u128)
         ));
-        std::fs::create_dir_all(&profile).map_err(StartError::Profile)?;
+        // chromedriver's and Chromium's own temporary files go in a folder
+        // of the session's, removed with the profile. Its path is short:
+        // Chromium puts a Unix socket in it (108 bytes at most).
+        let temp = std::env::temp_dir().join(format!("{TEMP_PREFIX}{}-{:08x}", std::process::id(), rand_seed() as u32));
+        std::fs::create_dir_all(&profile).and_then(|()| std::fs::create_dir_all(&temp)).map_err(StartError::Profile)?;
+        let remove = |profile: &std::path::Path, temp: &std::path::Path| {
+            let _ = std::fs::remove_dir_all(profile);
+            let _ = std::fs::remove_dir_all(temp);
+        };
+        let (driver, url, chromium) = match &options.webdriver_url {
+            Some(url) => (None, url.clone(), None),
+            None => {
+                let started = Binaries::locate().map_err(StartError::from).and_then(|binaries| {
+                    let driver = tokio::task::block_in_place(|| ManagedDriver::start(&binaries.chromedriver, &temp))?;
+                    Ok((driver, binaries.chromium))
+                });
+                let (driver, chromium) = match started {
+                    Ok(started) => started,
+                    Err(e) => {
+                        remove(&profile, &temp);
+                        return Err(e);
+                    }
+                };
+                let url = driver.url();
+                (Some(driver), url, Some(chromium))
+            }
+        };
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
         if options.headless {
             args.push("--headless=new".into());
@@ -139,11 +158,11 @@ impl WebDriverBrowser {
         let client = match tokio::time::timeout(SESSION_START_LIMIT, connecting).await {
             Ok(Ok(client)) => client,
             Ok(Err(e)) => {
-                let _ = std::fs::remove_dir_all(&profile);
+                remove(&profile, &temp);
                 return Err(StartError::Session { url, message: e.to_string() });
             }
             Err(_) => {
-                let _ = std::fs::remove_dir_all(&profile);
+                remove(&profile, &temp);
                 return Err(StartError::SessionTimedOut { url });
             }
         };
@@ -153,6 +172,7 @@ impl WebDriverBrowser {
             options: options.clone(),
             driver,
             profile: Some(profile),
+            temp: Some(temp),
             main_window: None,
             downloads,
             windows_used: false,
@@ -198,6 +218,9 @@ impl WebDriverBrowser {
 
     fn shutdown(&mut self) {
         self.driver.take();
+        if let Some(temp) = self.temp.take() {
+            let _ = std::fs::remove_dir_all(&temp);
+        }
         if let Some(profile) = self.profile.take() {
             // Chromium may still be writing for the moment it takes to die.
             for _ in 0..PROFILE_REMOVE_TRIES {
@@ -381,14 +404,17 @@ impl Drop for WebDriverBrowser {
 
 /// Browser profile folders are `<temp>/nightshift-chromium-<pid>-<n>`.
 const PROFILE_PREFIX: &str = "nightshift-chromium-";
+/// The browsers' temporary folders are `<temp>/ns-tmp-<pid>-<n>`.
+const TEMP_PREFIX: &str = "ns-tmp-";
 
-/// Removes the profile folders of nightshift processes that are gone (killed
-/// before they could remove their own).
+/// Removes the profile and temporary folders of nightshift processes that
+/// are gone (killed before they could remove their own).
 fn reclaim_dead_profiles(temp: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(temp) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(PROFILE_PREFIX).and_then(|rest| rest.split('-').next()) else { continue };
+        let rest = name.strip_prefix(PROFILE_PREFIX).or_else(|| name.strip_prefix(TEMP_PREFIX));
+        let Some(pid) = rest.and_then(|rest| rest.split('-').next()) else { continue };
         if pid.parse::<i64>().is_ok_and(|pid| !crate::process::alive(pid)) {
             let _ = std::fs::remove_dir_all(entry.path());
         }

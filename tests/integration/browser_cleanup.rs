@@ -214,3 +214,20 @@ fn serve_as_process_1_of_its_namespace_reaps_every_browser_it_ran() {
     std::io::Read::read_to_string(unshare.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(unshare.wait().unwrap().success(), "{stderr}");
 }
+
+#[test]
+fn a_run_leaves_nothing_in_the_temporary_folder() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(1);
+    let sites = h.sites(config.clone());
+    let temp = h.dir.path().join("tmp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let mut env = robot_env(&sites, &config);
+    env.push(("TMPDIR".into(), temp.display().to_string()));
+    let out = h.run(&["run", ROBOT], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(h.wait_for_no_processes(10), Vec::<String>::new());
+    let left: Vec<String> =
+        std::fs::read_dir(&temp).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, Vec::<String>::new(), "chromedriver's and Chromium's temporary folders go with the run");
+}
