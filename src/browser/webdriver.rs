@@ -454,13 +454,10 @@ fn own_words(code: &str, message: &str) -> String {
         "no such frame" => "there is no such frame on the page".into(),
         "no such window" => "the window was closed".into(),
         "no such alert" => "no alert, confirm or prompt is open".into(),
-        "unexpected alert open" => {
-            let text = message.split("Alert text : ").nth(1).map(|t| t.trim_end_matches(['}', ' ', '\n']));
-            match text {
-                Some(text) => format!("a dialog is open (\"{text}\"): answer it with a `dialog` step first"),
-                None => "a dialog is open: answer it with a `dialog` step first".into(),
-            }
-        }
+        "unexpected alert open" => match dialog_text(message) {
+            Some(text) => format!("a dialog is open (\"{text}\"): answer it with a `dialog` step first"),
+            None => "a dialog is open: answer it with a `dialog` step first".into(),
+        },
         "element click intercepted" => {
             let other = message.split("Other element would receive the click: ").nth(1).map(first_line);
             match other {
@@ -478,6 +475,15 @@ fn own_words(code: &str, message: &str) -> String {
         "javascript error" => format!("the script failed: {}", first_line(&detail("javascript error:"))),
         _ => first_line(message),
     }
+}
+
+/// The dialog's own text in chromedriver's "unexpected alert open: {Alert
+/// text : TEXT}" and nothing of what follows it (`(Session info: ...)`).
+fn dialog_text(message: &str) -> Option<&str> {
+    let rest = message.split_once("Alert text : ")?.1;
+    let rest = rest.split("\n  (Session info:").next().unwrap_or(rest);
+    let rest = rest.trim_end_matches(['\n', ' ']);
+    Some(rest.strip_suffix('}').unwrap_or(rest))
 }
 
 /// The characters WebDriver sends for one key as written in `press`
@@ -855,7 +861,13 @@ const watchNavigation = () => {
 
 impl Browser for WebDriverBrowser {
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
-        self.navigate(url).await.map_err(|e| match &e {
+        // A page that opens a dialog while it loads has loaded: the dialog is
+        // the page's, left for a `dialog` step (as Selenium's `get` does).
+        match self.navigate(url).await {
+            Err(CmdError::Standard(w)) if w.error() == "unexpected alert open" => return Ok(None),
+            navigated => navigated,
+        }
+        .map_err(|e| match &e {
             e if e.is_timeout() => BrowserError::Page("the page did not finish loading in time".into()),
             e if e.to_string().contains("net::ERR_") => {
                 let reason = e
@@ -873,7 +885,10 @@ impl Browser for WebDriverBrowser {
         })?;
         // Chromium shows its own error page, at an address of its own, for a
         // page it would not or could not load, and tells WebDriver nothing.
-        let loaded = self.client().execute(NAVIGATION, Vec::new()).await.map_err(error)?;
+        let loaded = match self.client().execute(NAVIGATION, Vec::new()).await {
+            Err(CmdError::Standard(w)) if w.error() == "unexpected alert open" => return Ok(None),
+            asked => asked.map_err(error)?,
+        };
         if loaded["error_page"].as_bool() == Some(true) {
             let reason =
                 loaded["code"].as_str().filter(|c| !c.is_empty()).unwrap_or("the browser showed its error page");
@@ -1289,7 +1304,12 @@ impl Browser for WebDriverBrowser {
             None => self.client().window().await.map_err(error)?,
         };
         if let WindowTarget::Close = target {
+            let last = self.client().windows().await.map_err(error)?.len() <= 1;
             self.client().close_window().await.map_err(error)?;
+            if last {
+                // No window is left, so no session: say so, not "invalid session id".
+                return Err(BrowserError::SessionLost("the step closed the browser's last window".into()));
+            }
             return self.client().switch_to_window(main).await.map_err(error);
         }
         if let WindowTarget::Main = target {
@@ -1494,6 +1514,10 @@ mod tests {
     fn chromedriver_texts_become_nightshift_words() {
         let alert = own_words("unexpected alert open", "unexpected alert open: {Alert text : cheese}");
         assert_eq!(alert, "a dialog is open (\"cheese\"): answer it with a `dialog` step first");
+        let debris = "unexpected alert open: {Alert text : onload}\n  (Session info: chrome=156.0.8078.129)";
+        assert_eq!(dialog_text(debris), Some("onload"));
+        assert_eq!(dialog_text("unexpected alert open: {Alert text : a {b}\nc}"), Some("a {b}\nc"));
+        assert_eq!(dialog_text("unexpected alert open"), None);
         let xpath = own_words(
             "invalid selector",
             "invalid selector: Unable to locate an element with the xpath expression //a[ because of the following error:\n\

@@ -156,3 +156,52 @@ fn a_goto_right_after_a_filled_and_submitted_form_lands_where_it_was_sent_every_
         "    - fill: {'input[name=u]': robot}\n      submit: '#go'\n",
     );
 }
+
+#[test]
+fn a_page_that_opens_a_dialog_as_it_loads_has_loaded_and_the_dialog_is_quoted_exactly() {
+    let h = Harness::new();
+    let html = "<body onload=\"alert('Välkommen {åter}')\"><p id=p>sidan</p></body>";
+    let answered = write(
+        &h,
+        "answered.yaml",
+        &format!(
+            "name: answered\nsetup:\n  - goto: {}\n  - dialog: {{answer: accept, into: said}}\n  - read_text: {{from: '#p', into: p}}\n  - log: \"dialog=${{said}} page=${{p}}\"\n",
+            page(html)
+        ),
+    );
+    let out = h.run(&["run", &answered, "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    assert_eq!(show["logs"][0], "dialog=Välkommen {åter} page=sidan", "{show}");
+
+    // Left open, the next step names it in its own words, and nothing else.
+    let unanswered =
+        write(&h, "unanswered.yaml", &format!("name: unanswered\nsetup:\n  - goto: {}\n  - click: '#p'\n", page(html)));
+    let out = h.run(&["run", &unanswered], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "line 4: `click` failed: a dialog is open (\"Välkommen {åter}\"): answer it with a `dialog` step first"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Session info"), "{stderr}");
+}
+
+#[test]
+fn closing_the_last_window_says_so() {
+    let h = Harness::new();
+    let robot = write(&h, "r.yaml", &format!("name: r\nsetup:\n  - goto: {}\n  - window: close\n", page("<p>x</p>")));
+    let out = h.run(&["run", &robot], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "line 4: `window` failed: the browser session is gone: the step closed the browser's last window"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid session id"), "{stderr}");
+}
