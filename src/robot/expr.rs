@@ -400,6 +400,10 @@ pub enum RenderError {
     Env(String),
     #[error("secret `{0}` is not set: set NIGHTSHIFT_SECRET_{0} or a file `{0}` in the secrets dir")]
     Secret(String),
+    /// A locator whose references gave text that is not a locator (why, in
+    /// the words `check` uses for the same text written in the file).
+    #[error("the locator `{written}` gave `{text}`, which is not a locator: {why}")]
+    Locator { written: String, text: String, why: String },
 }
 
 #[cfg(test)]

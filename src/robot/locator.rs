@@ -6,7 +6,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::robot::diagnostic::did_you_mean;
 use crate::robot::expr::{RenderError, Scope, Template};
+use crate::robot::selector_check::{check_css, check_xpath};
 
 /// A selector in one of the two forms WebDriver understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,9 +88,17 @@ impl Locator {
     /// value.
     pub fn resolve(&self, scope: &dyn Scope) -> Result<Selector, RenderError> {
         let text = self.value.render(scope)?;
-        if self.strategy == Strategy::Css && self.prefix_len == 0 && self.value.as_literal().is_none() {
+        let literal = self.value.as_literal().is_some();
+        if self.strategy == Strategy::Css && self.prefix_len == 0 && !literal {
             let (strategy, rest, _) = Locator::split(&text);
+            if let Some(why) = locator_problem(&text) {
+                return Err(RenderError::Locator { written: self.own_source(), text, why });
+            }
             return Ok(selector(strategy, rest));
+        }
+        // What the references gave is checked as `check` checks a literal.
+        if !literal && let Some(why) = selector_problem(self.strategy, &text, None) {
+            return Err(RenderError::Locator { written: self.own_source(), text, why });
         }
         Ok(selector(self.strategy, &text))
     }
@@ -115,6 +125,35 @@ impl Locator {
     pub fn candidates(&self) -> impl Iterator<Item = &Locator> {
         std::iter::once(self).chain(&self.fallbacks)
     }
+}
+
+/// What is wrong with a locator written as `text` (prefix and all), in the
+/// words `check` uses; `None` for a good one. CSS and XPath are checked for
+/// their syntax, an unknown prefix is named with the known ones.
+pub(crate) fn locator_problem(text: &str) -> Option<String> {
+    let (strategy, rest, _) = Locator::split(text);
+    let prefix = text.split_once(':').map(|(p, _)| p).filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    selector_problem(strategy, rest, prefix)
+}
+
+/// What is wrong with `rest` as a selector of `strategy`; `prefix` is the
+/// word before a `:` that was not a known prefix, if any.
+fn selector_problem(strategy: Strategy, rest: &str, prefix: Option<&str>) -> Option<String> {
+    let why = match strategy {
+        Strategy::Css => check_css(rest),
+        Strategy::XPath => check_xpath(rest),
+        _ => Ok(()),
+    }
+    .err()?;
+    Some(match (strategy, prefix) {
+        (Strategy::Css, Some(prefix)) if !prefix.is_empty() => {
+            let names: Vec<&str> = PREFIXES.iter().map(|(p, _)| *p).collect();
+            let hint = did_you_mean(prefix, &names).map(|s| format!("; did you mean `{s}:`?")).unwrap_or_default();
+            format!("`{prefix}:` is not a locator prefix (they are {}){hint}", names.join(", "))
+        }
+        (Strategy::Css, _) => format!("`{rest}` is not a valid CSS selector: {why}"),
+        _ => format!("`{rest}` is not a valid XPath expression: {why}"),
+    })
 }
 
 /// Translates a resolved locator into a CSS or XPath selector.

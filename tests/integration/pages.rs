@@ -205,3 +205,27 @@ fn closing_the_last_window_says_so() {
     );
     assert!(!stderr.contains("invalid session id"), "{stderr}");
 }
+
+#[test]
+fn a_bad_locator_from_the_data_is_named_as_check_would_name_it() {
+    let h = Harness::new();
+    write(&h, "cases.csv", "Id,Where\n1,##bad\n2,xpath://a[\n3,linktext:Öppna\n");
+    let robot = write(
+        &h,
+        "r.yaml",
+        &format!(
+            "name: r\nretry: {{max_retries: 0, stop_after: 10}}\nitems:\n  csv: cases.csv\n  key: Id\n  steps:\n    - goto: {}\n    - click: \"${{item.Where}}\"\n      timeout: 1s\n",
+            page("<a href=x>Öppna</a>")
+        ),
+    );
+    let out = h.run(&["run", &robot], &[]);
+    let stderr = text(&out.stderr);
+    for expected in [
+        "the locator `${item.Where}` gave `##bad`, which is not a locator: `##bad` is not a valid CSS selector",
+        "gave `xpath://a[`, which is not a locator: `//a[` is not a valid XPath expression",
+        "gave `linktext:Öppna`, which is not a locator: `linktext:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name); did you mean `link:`?",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(!stderr.contains("disabled or read-only"), "{stderr}");
+}

@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use crate::robot::diagnostic::did_you_mean;
-use crate::robot::locator::{Locator, PREFIXES, Strategy};
-use crate::robot::selector_check::{check_css, check_xpath};
+use crate::robot::locator::{Locator, locator_problem};
 use crate::robot::validate::Validator;
 use crate::robot::yaml::{Node, Value};
 
@@ -62,28 +60,11 @@ impl Validator<'_> {
             return None;
         }
         let value = self.template_text(node, rest, text[..prefix_len].chars().count(), in_item)?;
-        // A selector with references is checked once it is rendered, in the browser.
+        // A selector with references is checked once it is rendered (`Locator::resolve`).
         if !rest.contains("${")
-            && let Err(why) = match strategy {
-                Strategy::Css => check_css(rest),
-                Strategy::XPath => check_xpath(rest),
-                _ => Ok(()),
-            }
+            && let Some(message) = locator_problem(&text)
         {
-            let width = text.chars().count();
-            let prefix =
-                text.split_once(':').map(|(p, _)| p).filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-            let message = match (strategy, prefix) {
-                (Strategy::Css, Some(prefix)) if !prefix.is_empty() => {
-                    let names: Vec<&str> = PREFIXES.iter().map(|(p, _)| *p).collect();
-                    let hint =
-                        did_you_mean(prefix, &names).map(|s| format!("; did you mean `{s}:`?")).unwrap_or_default();
-                    format!("`{prefix}:` is not a locator prefix (they are {}){hint}", names.join(", "))
-                }
-                (Strategy::Css, _) => format!("`{rest}` is not a valid CSS selector: {why}"),
-                _ => format!("`{rest}` is not a valid XPath expression: {why}"),
-            };
-            self.d.error(node.pos, width, message);
+            self.d.error(node.pos, text.chars().count(), message);
             return None;
         }
         Some(Locator { strategy, value, prefix_len, fallbacks: Vec::new() })
