@@ -166,7 +166,7 @@ impl WebDriverBrowser {
                 return Err(StartError::SessionTimedOut { url });
             }
         };
-        let timeouts = TimeoutConfiguration::new(Some(Duration::from_secs(30)), Some(options.page_load_timeout), None);
+        let timeouts = TimeoutConfiguration::new(Some(SESSION_SCRIPT_LIMIT), Some(options.page_load_timeout), None);
         let mut browser = Self {
             client,
             options: options.clone(),
@@ -401,6 +401,12 @@ impl Drop for WebDriverBrowser {
         self.shutdown();
     }
 }
+
+/// How long the session lets a script of nightshift's own run.
+const SESSION_SCRIPT_LIMIT: Duration = Duration::from_secs(30);
+/// How long past a `script` step's timeout the browser may take to say it
+/// ended the script, before the step stops waiting for it.
+const SCRIPT_GRACE: Duration = Duration::from_secs(1);
 
 /// Browser profile folders are `<temp>/nightshift-chromium-<pid>-<n>`.
 const PROFILE_PREFIX: &str = "nightshift-chromium-";
@@ -1387,9 +1393,19 @@ impl Browser for WebDriverBrowser {
     }
 
     async fn run_script(&mut self, script: &str, args: &[Json], timeout: Duration) -> Result<String, BrowserError> {
-        let answer = tokio::time::timeout(timeout, self.client().execute(script, args.to_vec()))
-            .await
-            .map_err(|_| BrowserError::ScriptTimedOut { after: timeout })?;
+        // The browser itself ends the script at the step's own timeout, so a
+        // script that never settles leaves a browser that still answers.
+        let own = timeout != SESSION_SCRIPT_LIMIT;
+        if own {
+            let limit = TimeoutConfiguration::new(Some(timeout), None, None);
+            self.client().update_timeouts(limit).await.map_err(error)?;
+        }
+        let answer = tokio::time::timeout(timeout + SCRIPT_GRACE, self.client().execute(script, args.to_vec())).await;
+        if own {
+            let back = TimeoutConfiguration::new(Some(SESSION_SCRIPT_LIMIT), None, None);
+            let _ = tokio::time::timeout(SCRIPT_GRACE, self.client().update_timeouts(back)).await;
+        }
+        let answer = answer.map_err(|_| BrowserError::ScriptTimedOut { after: timeout })?;
         match answer.map_err(|e| match &e {
             e if e.is_timeout() || e.to_string().contains("script timeout") => {
                 BrowserError::ScriptTimedOut { after: timeout }

@@ -229,3 +229,37 @@ fn a_bad_locator_from_the_data_is_named_as_check_would_name_it() {
     }
     assert!(!stderr.contains("disabled or read-only"), "{stderr}");
 }
+
+#[test]
+fn a_script_step_keeps_its_own_timeout_short_or_long() {
+    let h = Harness::new();
+    let never = write(
+        &h,
+        "never.yaml",
+        &format!(
+            "name: never\nsetup:\n  - goto: {}\n  - script: \"return new Promise(() => {{}})\"\n    timeout: 2s\n",
+            page("<p>x</p>")
+        ),
+    );
+    let slow = write(
+        &h,
+        "slow.yaml",
+        &format!(
+            "name: slow\nsetup:\n  - goto: {}\n  - script: {{code: \"return new Promise(r => setTimeout(() => r('klar'), 31000))\", into: said}}\n    timeout: 40s\n  - log: \"script=${{said}}\"\n",
+            page("<p>x</p>")
+        ),
+    );
+    let out = h.run(&["run", &never], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("line 4: `script` failed: the script did not return within 2s"), "{stderr}");
+    assert!(!stderr.contains("starting a new one"), "the browser still answered and was kept: {stderr}");
+    let show = h.json(&["show", "1", "--json"]);
+    let step = show["steps"].as_array().unwrap().iter().find(|s| s["line"] == 4).unwrap().clone();
+    assert!(step["duration_ms"].as_f64().unwrap() < 4000.0, "ended within its timeout and a little: {step}");
+
+    let out = h.run(&["run", &slow, "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "a 31 s script under `timeout: 40s`: {}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(h.json(&["show", &run["id"].to_string(), "--json"])["logs"][0], "script=klar");
+}
