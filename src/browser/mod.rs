@@ -130,6 +130,9 @@ pub enum BrowserError {
     /// A field, box or list that cannot be changed: nothing was changed.
     #[error("{target} is {state}: nothing was changed")]
     NotEditable { target: String, state: String },
+    /// An alert, confirm or prompt is open, with its own text when the browser said it.
+    #[error("a dialog is open{}: answer it with a `dialog` step first", .text.as_ref().map(|t| format!(" (\"{t}\")")).unwrap_or_default())]
+    DialogOpen { text: Option<String> },
 }
 
 /// One browser session. Every element method waits for its element up to

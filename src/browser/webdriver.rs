@@ -442,6 +442,9 @@ fn error(e: CmdError) -> BrowserError {
     match &e {
         CmdError::Lost(_) | CmdError::Failed(_) | CmdError::FailedC(_) => BrowserError::SessionLost(e.to_string()),
         e if e.is_invalid_session_id() => BrowserError::SessionLost(e.to_string()),
+        CmdError::Standard(w) if w.error() == "unexpected alert open" => {
+            BrowserError::DialogOpen { text: dialog_text(&w.message).map(String::from) }
+        }
         CmdError::Standard(w) => BrowserError::Page(own_words(&w.error(), &w.message)),
         _ => BrowserError::Page(first_line(&e.to_string())),
     }
@@ -460,10 +463,9 @@ fn own_words(code: &str, message: &str) -> String {
         "no such frame" => "there is no such frame on the page".into(),
         "no such window" => "the window was closed".into(),
         "no such alert" => "no alert, confirm or prompt is open".into(),
-        "unexpected alert open" => match dialog_text(message) {
-            Some(text) => format!("a dialog is open (\"{text}\"): answer it with a `dialog` step first"),
-            None => "a dialog is open: answer it with a `dialog` step first".into(),
-        },
+        "unexpected alert open" => {
+            BrowserError::DialogOpen { text: dialog_text(message).map(String::from) }.to_string()
+        }
         "element click intercepted" => {
             let other = message.split("Other element would receive the click: ").nth(1).map(first_line);
             match other {

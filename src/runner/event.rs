@@ -225,6 +225,8 @@ pub enum EvidenceKind {
     /// The screenshot mail attaches: personnummer masked on the page.
     MailScreenshot,
     Html,
+    /// The text of a dialog that was open when the case failed (no screenshot can be taken then).
+    Dialog,
 }
 
 impl EvidenceKind {
@@ -233,6 +235,7 @@ impl EvidenceKind {
             EvidenceKind::Screenshot => "screenshot",
             EvidenceKind::MailScreenshot => "mail_screenshot",
             EvidenceKind::Html => "html",
+            EvidenceKind::Dialog => "dialog",
         }
     }
 }

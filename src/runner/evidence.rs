@@ -7,7 +7,8 @@
 
 use std::path::PathBuf;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, BrowserError};
+use crate::human::fmt_duration;
 use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::failure::SystemError;
@@ -25,10 +26,26 @@ impl<B: Browser> Runner<'_, B> {
     /// a browser that is gone cannot give either. For a case, only a page
     /// loaded since the case started is saved.
     pub(super) async fn save_evidence(&mut self, item: Option<usize>, label: &str) {
-        if item.is_some() && !self.page_is_the_cases().await {
-            let message = "no screenshot: the case had not loaded a page of its own".to_string();
-            self.emit(RunEvent::Log { item, message });
-            return;
+        if item.is_some() {
+            let case = self.case_key.clone().unwrap_or_default();
+            let why = match self.page_in_view().await {
+                PageInView::Own => None,
+                PageInView::Earlier => Some("the page in view was loaded before the case started".to_string()),
+                PageInView::Dialog(text) => {
+                    let text = self.redact(&text);
+                    let kept = self.write_evidence(&format!("{label}-dialog.txt"), text.as_bytes());
+                    if let Ok(path) = kept {
+                        self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Dialog, path });
+                    }
+                    Some(format!("a dialog is open (\"{text}\"); its text is kept instead"))
+                }
+                PageInView::Unknown(e) => Some(format!("the browser could not say which page is in view: {e}")),
+            };
+            if let Some(why) = why {
+                let message = format!("no screenshot of case {case}: {why}");
+                self.emit(RunEvent::Log { item, message });
+                return;
+            }
         }
         if let Ok(Ok(png)) = tokio::time::timeout(PROBE_LIMIT, self.browser.screenshot()).await
             && let Ok(path) = self.write_evidence(&format!("{label}.png"), &png)
@@ -54,11 +71,14 @@ impl<B: Browser> Runner<'_, B> {
     /// Whether the page in view was loaded since the current case started
     /// (the same clock: the browser runs on this machine or beside it). A
     /// browser that cannot say is not trusted with another case's page.
-    async fn page_is_the_cases(&mut self) -> bool {
-        let Some(started) = self.case_started else { return true };
+    async fn page_in_view(&mut self) -> PageInView {
+        let Some(started) = self.case_started else { return PageInView::Own };
         match tokio::time::timeout(PROBE_LIMIT, self.browser.page_loaded_at()).await {
-            Ok(Ok(loaded)) => loaded > started.timestamp_micros() as f64 / 1000.0,
-            _ => false,
+            Ok(Ok(loaded)) if loaded > started.timestamp_micros() as f64 / 1000.0 => PageInView::Own,
+            Ok(Ok(_)) => PageInView::Earlier,
+            Ok(Err(BrowserError::DialogOpen { text })) => PageInView::Dialog(text.unwrap_or_default()),
+            Ok(Err(e)) => PageInView::Unknown(e.to_string()),
+            Err(_) => PageInView::Unknown(format!("it did not answer within {}", fmt_duration(PROBE_LIMIT))),
         }
     }
 
@@ -70,6 +90,18 @@ impl<B: Browser> Runner<'_, B> {
             .map_err(|source| SystemError::Io { action: "write evidence", path: path.clone(), source })?;
         Ok(path)
     }
+}
+
+/// What is in view when a case's evidence is to be taken.
+enum PageInView {
+    /// A page the case loaded itself.
+    Own,
+    /// A page from before the case: another case's, not to be kept for this one.
+    Earlier,
+    /// A dialog is open (its text): the browser takes no screenshot then.
+    Dialog(String),
+    /// The browser could not say (its session is gone, it is wedged): why.
+    Unknown(String),
 }
 
 /// A file name from free text: letters, digits, `-` and `_` only.

@@ -263,3 +263,29 @@ fn a_script_step_keeps_its_own_timeout_short_or_long() {
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(h.json(&["show", &run["id"].to_string(), "--json"])["logs"][0], "script=klar");
 }
+
+#[test]
+fn a_case_that_fails_with_a_dialog_open_keeps_the_dialog_as_its_evidence_and_says_why() {
+    let h = Harness::new();
+    write(&h, "cases.csv", "Id\nA-7\n");
+    let html = "<button id=ask onclick=\"alert('Kunde inte spara')\">Spara</button><p id=p>x</p>";
+    let robot = write(
+        &h,
+        "r.yaml",
+        &format!(
+            "name: r\nretry: {{max_retries: 0}}\nitems:\n  csv: cases.csv\n  key: Id\n  steps:\n    - goto: {}\n    - click: '#ask'\n    - read_text: {{from: '#p', into: p}}\n",
+            page(html)
+        ),
+    );
+    let out = h.run(&["run", &robot], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let show = h.json(&["show", "1", "--json"]);
+    let logs: Vec<&str> = show["logs"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(
+        logs.contains(&"no screenshot of case A-7: a dialog is open (\"Kunde inte spara\"); its text is kept instead"),
+        "{logs:?}"
+    );
+    let evidence = show["item_list"][0]["evidence"].as_array().unwrap();
+    let dialog = evidence.iter().find(|e| e["kind"] == "dialog").expect("the dialog's text as evidence");
+    assert_eq!(std::fs::read_to_string(dialog["path"].as_str().unwrap()).unwrap(), "Kunde inte spara");
+}
