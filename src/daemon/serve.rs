@@ -613,7 +613,11 @@ async fn run_task(
     browsers: Arc<Semaphore>,
     graceful: Arc<AtomicBool>,
 ) {
-    let Ok(_permit) = browsers.clone().acquire_owned().await else { return };
+    let mut stop = stop;
+    let permit = tokio::select! {
+        permit = browsers.clone().acquire_owned() => permit.ok(),
+        _ = &mut stop => None,
+    };
     let mut store = match crate::run_log::open(&settings) {
         Ok(store) => store,
         Err(e) => {
@@ -621,6 +625,15 @@ async fn run_task(
             return;
         }
     };
+    // A stop that came while the run waited for a browser wins: it never starts.
+    if permit.is_none() || graceful.load(Ordering::SeqCst) {
+        let message = "not started: nightshift was stopped while the run waited for a free browser";
+        if let Err(e) = store.finish_as(run_id, RunStatus::Interrupted, message) {
+            tracing::error!("run {run_id}: failed to record it: {e}");
+        }
+        return;
+    }
+    let _permit = permit;
     let stop = async move {
         let limit = async {
             match max_runtime {

@@ -262,6 +262,11 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     async fn setup_and_items(&mut self) -> Result<(), RunError> {
         self.setup().await?;
+        // A stop asked for during setup is answered now: there is no case
+        // under way to finish first (a robot without cases included).
+        if self.graceful.as_ref().is_some_and(|g| g.load(std::sync::atomic::Ordering::SeqCst)) {
+            return Err(RunError::Shutdown { done: 0, total: 0 });
+        }
         self.items().await
     }
 

@@ -349,3 +349,51 @@ fn a_swapped_robots_symlink_and_a_steps_file_in_a_subfolder_are_reloaded() {
     assert!(daemon.wait().unwrap().success(), "{}", log.lock().unwrap());
     reader.join().unwrap();
 }
+
+#[test]
+fn sigterm_stops_a_run_in_its_login_and_one_waiting_for_a_browser_never_starts() {
+    let h = Harness::new();
+    // Two robots without cases whose login takes 4 s, one browser between them.
+    write(&h, "robots/first.yaml", &slow_robot("first", 4000, "20s"));
+    write(&h, "robots/second.yaml", &slow_robot("second", 4000, "20s"));
+    write(
+        &h,
+        "schedules/s.yaml",
+        "jobs:\n  - robot: first\n    cron: \"* * * * * *\"\n  - robot: second\n    cron: \"* * * * * *\"\n",
+    );
+    let mut daemon = in_dir(&h, &["serve", "--grace", "20s", "--max-browsers", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both are running: one in its login, one waiting for the browser.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let running: Vec<serde_json::Value> = runs(&h).into_iter().filter(|r| r["status"] == "running").collect();
+        if running.len() == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the two runs never ran at once: {running:#?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    sigterm(&daemon);
+    let status = daemon.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{log}");
+
+    let ran: Vec<serde_json::Value> = runs(&h).into_iter().filter(|r| r["status"] != "skipped").collect();
+    assert_eq!(ran.len(), 2, "{ran:#?}");
+    assert!(ran.iter().all(|r| r["status"] == "interrupted"), "a stop signal wins over both: {ran:#?}");
+    let steps = |run: &serde_json::Value| {
+        let show = in_dir(&h, &["show", &run["id"].to_string(), "--json"]).output().unwrap();
+        let show: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+        show["steps"].as_array().unwrap().len()
+    };
+    let (started, waiting): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) = ran.iter().partition(|r| steps(r) > 0);
+    assert_eq!((started.len(), waiting.len()), (1, 1), "{ran:#?}");
+    assert_eq!(started[0]["error"], "stopped for shutdown after 0 of 0 case(s)", "{ran:#?}");
+    assert_eq!(waiting[0]["error"], "not started: nightshift was stopped while the run waited for a free browser");
+    assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new());
+}
