@@ -273,6 +273,23 @@ impl Daemon {
                 ),
             }
         }
+        // A robot whose file is gone is not kept: a broken file keeps its
+        // last good version, a deleted one does not, nor do its jobs.
+        self.robots.retain(|name, _| names.contains(name));
+        for (path, jobs) in &mut self.files {
+            jobs.retain(|job| {
+                let here = names.contains(&job.robot);
+                if !here {
+                    tracing::warn!(
+                        "schedule `{}` refers to robot `{}`, whose file is gone: job `{}` does not run until the robot is back",
+                        path.display(),
+                        job.robot,
+                        job.id
+                    );
+                }
+                here
+            });
+        }
         tracing::info!("loaded {} robot(s) and {} job(s)", self.robots.len(), self.jobs().len());
     }
 

@@ -31,7 +31,7 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
     let store = console.store()?;
     let settings = &console.settings;
     let names = robot_names(&settings.robots_dir);
-    let (jobs, _) = load_dir(&settings.schedules_dir, &names);
+    let (jobs, broken) = load_dir(&settings.schedules_dir, &names);
     let last: BTreeMap<String, crate::store::RunRow> =
         store.last_runs().map_err(super::internal)?.into_iter().map(|r| (r.robot.clone(), r)).collect();
     let open: BTreeMap<String, usize> =
@@ -108,6 +108,17 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
         lang.t("Åtgärd", "Action"),
     ];
     body.push_str(&table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows));
+    if !broken.is_empty() {
+        // A schedule that names a deleted robot, or does not read: its jobs do not run as written.
+        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Trasiga schemafiler", "Broken schedule files")));
+        for file in &broken {
+            if let Some(first) = file.diagnostics.first() {
+                let at = format!("{}:{}", first.file.display(), first.pos.line);
+                body.push_str(&format!("<li><code>{}</code>: {}</li>", esc(&at), esc(&first.message)));
+            }
+        }
+        body.push_str("</ul>");
+    }
 
     body.push_str(&format!("<h2>{}</h2>", lang.t("Kommande körningar", "Coming runs")));
     let mut upcoming: Vec<(chrono::DateTime<Utc>, Vec<String>)> = Vec::new();

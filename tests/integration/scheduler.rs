@@ -397,3 +397,49 @@ fn sigterm_stops_a_run_in_its_login_and_one_waiting_for_a_browser_never_starts()
     assert_eq!(waiting[0]["error"], "not started: nightshift was stopped while the run waited for a free browser");
     assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new());
 }
+
+#[test]
+fn a_deleted_robot_stops_running_and_the_console_shows_its_schedule_broken() {
+    let h = Harness::new();
+    write(&h, "robots/gone.yaml", "name: gone\n");
+    write(&h, "robots/stays.yaml", "name: stays\n");
+    write(
+        &h,
+        "schedules/s.yaml",
+        "jobs:\n  - robot: gone\n    cron: \"* * * * * *\"\n  - robot: stays\n    cron: \"@daily\"\n",
+    );
+    let port = crate::common::free_port();
+    let mut daemon = in_dir(&h, &["serve", "--http", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let of_gone = |h: &Harness| runs(h).into_iter().filter(|r| r["robot"] == "gone").count();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while of_gone(&h) < 2 {
+        assert!(Instant::now() < deadline, "the robot never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::remove_file(h.dir.path().join("robots/gone.yaml")).unwrap();
+    // Once the reload has seen it (a second for the watcher, a run under way to end).
+    std::thread::sleep(Duration::from_secs(4));
+    let after_reload = of_gone(&h);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(of_gone(&h), after_reload, "no run of the deleted robot after the reload");
+    let page = crate::console::http(port, "GET", "/", &[], None);
+    assert!(page.body.contains("Trasiga schemafiler"), "{}", page.body);
+    assert!(page.body.contains("s.yaml:2</code>"), "{}", page.body);
+    assert!(page.body.contains("gone"), "{}", page.body);
+    sigterm(&daemon);
+    let status = daemon.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(daemon.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("refers to robot `gone`, whose file is gone: job `s/gone` does not run until the robot is back"),
+        "{log}"
+    );
+    let failed: Vec<serde_json::Value> =
+        runs(&h).into_iter().filter(|r| r["robot"] == "gone" && r["status"] == "failed").collect();
+    assert_eq!(failed, Vec::<serde_json::Value>::new(), "no run was recorded failed for want of the file");
+}
