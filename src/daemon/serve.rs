@@ -148,15 +148,17 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
                 let _ = request.reply.send(answer);
             }
             Ok(()) = changed(watcher.as_ref()) => {
-                tokio::time::sleep(RELOAD_SETTLE).await;
-                daemon.reload();
+                // A new watcher is armed before anything is read, so an edit
+                // made while the files are read is seen (and read) next.
                 // New subfolders, or a folder swapped in, are watched from now on.
                 watcher = watch_files(&daemon.settings);
+                tokio::time::sleep(RELOAD_SETTLE).await;
+                daemon.reload_settled();
             }
             Some(()) = hung_up(hangup.as_mut()) => {
                 tracing::info!("SIGHUP: reloading robots and schedules");
-                daemon.reload();
                 watcher = watch_files(&daemon.settings);
+                daemon.reload_settled();
             }
             () = &mut shutdown => break,
         }
@@ -205,6 +207,9 @@ async fn mail_sender(settings: Settings, wake: Arc<Notify>, stop: Arc<AtomicBool
     }
 }
 
+/// How many times a reload reads the files again when they changed under it.
+const RELOAD_TRIES: usize = 3;
+
 /// A watcher on the robots and schedules folders, or none (with a warning)
 /// when the system will not give one.
 fn watch_files(settings: &Settings) -> Option<Watcher> {
@@ -235,6 +240,19 @@ async fn changed(watcher: Option<&Watcher>) -> std::io::Result<()> {
 impl Daemon {
     fn jobs(&self) -> Vec<Job> {
         self.files.values().flatten().cloned().collect()
+    }
+
+    /// Reloads until the files read are the files there: a file that
+    /// changed while it was read is read again (at most a few times).
+    fn reload_settled(&mut self) {
+        let dirs = [self.settings.robots_dir.clone(), self.settings.schedules_dir.clone()];
+        for _ in 0..RELOAD_TRIES {
+            let before = crate::schedule::file_states(&dirs);
+            self.reload();
+            if crate::schedule::file_states(&dirs) == before {
+                return;
+            }
+        }
     }
 
     /// Re-reads schedules and robots; a broken file keeps its last good version.

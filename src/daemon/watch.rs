@@ -2,8 +2,9 @@
 //! inotify: on each folder and its subfolders (steps files), and on the
 //! folder that holds it, for the folder itself being replaced (a deploy
 //! tool swapping a `robots` symlink). Editors that save by renaming are seen
-//! too. The daemon builds a new watcher after each change, so new subfolders
-//! and a swapped-in folder are watched from then on.
+//! too. The daemon builds a new watcher after each change, before it reads the
+//! files, so an edit made while it reads is seen, and new subfolders and a
+//! swapped-in folder are watched from then on.
 
 use std::collections::HashMap;
 use std::ffi::{CString, OsString};

@@ -147,7 +147,7 @@ fn job(v: &mut Validator, path: &Path, node: &Node, file_timezone: Tz, robots: O
     let robot = robot?;
     let name = fields.get("name").and_then(|n| v.string(n, "a job name")).unwrap_or_else(|| robot.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    Some(Job {
+    let job = Job {
         id: format!("{stem}/{name}"),
         robot,
         cron: cron?,
@@ -159,7 +159,21 @@ fn job(v: &mut Validator, path: &Path, node: &Node, file_timezone: Tz, robots: O
         missed_within,
         max_runtime,
         enabled,
-    })
+    };
+    // As a cron that never fires: one whose every fire its calendar skips never runs.
+    if let Some(cron_node) = fields.get("cron")
+        && job.next_run(Utc::now()).is_none()
+    {
+        let width = v.string(cron_node, "a cron expression").map_or(1, |t| t.chars().count());
+        let message = format!(
+            "job `{}` never runs: its calendar or skip dates skip every time its cron fires (the next {} fires)",
+            job.id,
+            crate::schedule::job::NEXT_RUN_FIRES
+        );
+        v.d.error(v.value_start(cron_node), width, message);
+        return None;
+    }
+    Some(job)
 }
 
 fn cron(v: &mut Validator, node: &Node, timezone: Tz) -> Option<CronExpr> {
@@ -233,6 +247,20 @@ mod tests {
             .iter()
             .map(|d| d.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_job_whose_calendar_skips_every_fire_never_runs() {
+        let errs = errors(
+            "jobs:\n  - robot: vaccination-consent\n    cron: \"@weekly\"\n    calendar: working_days\n  - robot: vaccination-consent\n    name: weekdays\n    cron: \"0 7 * * 1-5\"\n    calendar: working_days\n  - robot: vaccination-consent\n    name: broken\n    cron: \"0 0 31 2 *\"\n",
+        );
+        assert_eq!(
+            errs,
+            [
+                "s.yaml:3:12: job `s/vaccination-consent` never runs: its calendar or skip dates skip every time its cron fires (the next 1000 fires)",
+                "s.yaml:11:12: `0 0 31 2 *` never fires within a year",
+            ]
+        );
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub(crate) enum Missed {
     RunOnce,
 }
 
+/// How many fires `next_run` looks through for one its calendar does not skip.
+pub(crate) const NEXT_RUN_FIRES: usize = 1000;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
     /// `FILE-STEM/NAME`: unique among all schedules.
@@ -104,10 +107,10 @@ impl Job {
         out
     }
 
-    /// The next fire time that is not skipped.
+    /// The next fire time that is not skipped, among the next `NEXT_RUN_FIRES`.
     pub(crate) fn next_run(&self, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
         let mut from = after;
-        for _ in 0..1000 {
+        for _ in 0..NEXT_RUN_FIRES {
             let next = self.cron.next_after(self.timezone, from, HORIZON_DAYS)?;
             if self.skip_reason(next.date_naive()).is_none() {
                 return Some(next);

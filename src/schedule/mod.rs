@@ -38,6 +38,33 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A file's path, size and time of change.
+pub(crate) type FileState = (PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Every file below `dirs` (to a few levels) with its size and time of
+/// change: what a reload compares to tell whether it read a moving target,
+/// and what the console's front page keys its schedule figures by.
+pub(crate) fn file_states(dirs: &[PathBuf]) -> Vec<FileState> {
+    let mut states = Vec::new();
+    let mut level: Vec<PathBuf> = dirs.to_vec();
+    for _ in 0..5 {
+        let mut next = Vec::new();
+        for dir in &level {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_dir() => next.push(path),
+                    Ok(meta) => states.push((path, meta.len(), meta.modified().ok())),
+                    Err(_) => {}
+                }
+            }
+        }
+        level = next;
+    }
+    states.sort();
+    states
+}
+
 /// The names robots are run by: the file stems in the robots folder.
 pub(crate) fn robot_names(robots_dir: &Path) -> Vec<String> {
     yaml_files(robots_dir).iter().filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())).collect()

@@ -75,6 +75,8 @@ pub(crate) struct Console {
     /// The Host headers this console answers to.
     hosts: Arc<Vec<String>>,
     run_now: mpsc::UnboundedSender<RunNow>,
+    /// The front page's schedule figures, made once a minute or file change.
+    coming: Arc<std::sync::Mutex<now::Coming>>,
 }
 
 impl Console {
@@ -118,6 +120,7 @@ pub(crate) async fn serve(
         links,
         hosts: Arc::new(hosts),
         run_now,
+        coming: Arc::default(),
     };
     tracing::info!("web console on http://{bound}/");
     let app = router(console);

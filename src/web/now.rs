@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use crate::human::local_time;
-use crate::schedule::{load_dir, robot_names};
+use crate::schedule::{FileState, file_states, load_dir, robot_names};
 use crate::web::html::{Lang, Section, esc, problem, table};
 use crate::web::{Console, FormSession, RunNow, RunNowAnswer, check_csrf};
 
@@ -26,12 +26,83 @@ pub(super) fn status(text: &str) -> String {
     format!("<span class=\"{0}\">{0}</span>", esc(text))
 }
 
+/// One coming fire of a job, for the front page.
+#[derive(Debug, Clone)]
+struct ComingFire {
+    at: chrono::DateTime<Utc>,
+    robot: String,
+    job: String,
+    skipped: Option<String>,
+    enabled: bool,
+}
+
+/// What the front page shows of the robots' schedules. Next fire times cost
+/// a walk through the calendar each, so this is made at most once a minute,
+/// and again when a robot or schedule file changes; never per request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Coming {
+    key: Option<(i64, Vec<FileState>)>,
+    names: Vec<String>,
+    /// Each robot's next run that is not skipped, if any.
+    next: BTreeMap<String, chrono::DateTime<Utc>>,
+    /// The ten nearest fires of all jobs.
+    fires: Vec<ComingFire>,
+    /// `file:line` and the first error of each schedule file that does not read.
+    broken: Vec<(String, String)>,
+}
+
+impl Coming {
+    fn made(settings: &crate::config::Settings, now: chrono::DateTime<Utc>) -> Self {
+        let names = robot_names(&settings.robots_dir);
+        let (jobs, invalid) = load_dir(&settings.schedules_dir, &names);
+        let mut next: BTreeMap<String, chrono::DateTime<Utc>> = BTreeMap::new();
+        for job in jobs.iter().filter(|j| j.enabled) {
+            if let Some(at) = job.next_run(now).map(|t| t.with_timezone(&Utc)) {
+                let earliest = next.entry(job.robot.clone()).or_insert(at);
+                *earliest = (*earliest).min(at);
+            }
+        }
+        let mut fires: Vec<ComingFire> = jobs
+            .iter()
+            .flat_map(|job| {
+                job.upcoming(now, 10).into_iter().map(|fire| ComingFire {
+                    at: fire.at.with_timezone(&Utc),
+                    robot: job.robot.clone(),
+                    job: job.id.clone(),
+                    skipped: fire.skipped,
+                    enabled: job.enabled,
+                })
+            })
+            .collect();
+        fires.sort_by_key(|f| f.at);
+        fires.truncate(10);
+        let broken = invalid
+            .iter()
+            .filter_map(|file| file.diagnostics.first())
+            .map(|d| (format!("{}:{}", d.file.display(), d.pos.line), d.message.clone()))
+            .collect();
+        Self { key: None, names, next, fires, broken }
+    }
+}
+
+/// The schedule figures as of now, from the console's cache when still good.
+fn coming(console: &Console, now: chrono::DateTime<Utc>) -> Coming {
+    let settings = &console.settings;
+    let key = (now.timestamp() / 60, file_states(&[settings.robots_dir.clone(), settings.schedules_dir.clone()]));
+    // Held while made: requests at once make it once.
+    let mut cached = console.coming.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cached.key.as_ref() != Some(&key) {
+        *cached = Coming::made(settings, now);
+        cached.key = Some(key);
+    }
+    cached.clone()
+}
+
 pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) -> Result<String, Response> {
     let csrf = console.form_token(session);
     let store = console.store()?;
-    let settings = &console.settings;
-    let names = robot_names(&settings.robots_dir);
-    let (jobs, broken) = load_dir(&settings.schedules_dir, &names);
+    let now = Utc::now();
+    let Coming { names, next: next_runs, fires, broken, .. } = coming(console, now);
     let last: BTreeMap<String, crate::store::RunRow> =
         store.last_runs().map_err(super::internal)?.into_iter().map(|r| (r.robot.clone(), r)).collect();
     let open: BTreeMap<String, usize> =
@@ -39,44 +110,22 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
             *m.entry(x.robot).or_default() += 1;
             m
         });
-    let now = Utc::now();
     let mut robots: Vec<String> = names.clone();
     robots.extend(last.keys().filter(|r| !names.contains(r)).cloned());
     robots.sort();
     robots.dedup();
 
-    let mut body = String::new();
     let (running, _) = store
         .runs_page(&crate::store::RunFilter { status: Some("running".into()), ..Default::default() }, 50, 0)
         .map_err(super::internal)?;
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Körs nu", "Running now")));
-    if running.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Ingen robot körs just nu.", "No robot is running.")));
-    } else {
-        let rows: Vec<Vec<String>> = running
-            .iter()
-            .map(|r| {
-                vec![
-                    format!("<a href=\"/runs/{}\">{}</a>", r.id, r.id),
-                    esc(&r.robot),
-                    local_time(&r.started_at),
-                    format!("{}/{}", r.items.done, r.items.total),
-                ]
-            })
-            .collect();
-        let head = [lang.t("Körning", "Run"), "Robot", lang.t("Startade", "Started"), lang.t("Klara", "Done")];
-        body.push_str(&table(lang.t("Körningar som pågår", "Runs under way"), &head, &rows));
-    }
+    let mut body = running_section(&running, lang);
 
     body.push_str(&format!("<h2>{}</h2>", lang.t("Robotar", "Robots")));
     let rows: Vec<Vec<String>> = robots
         .iter()
         .map(|robot| {
-            let next = jobs
-                .iter()
-                .filter(|j| j.robot == *robot && j.enabled)
-                .filter_map(|j| j.next_run(now))
-                .min()
+            let next = next_runs
+                .get(robot)
                 .map(|t| local_time(&t.to_rfc3339()))
                 .unwrap_or_else(|| lang.t("inte schemalagd", "not scheduled").to_string());
             let last_run = last.get(robot).map_or_else(
@@ -108,39 +157,7 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
         lang.t("Åtgärd", "Action"),
     ];
     body.push_str(&table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows));
-    if !broken.is_empty() {
-        // A schedule that names a deleted robot, or does not read: its jobs do not run as written.
-        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Trasiga schemafiler", "Broken schedule files")));
-        for file in &broken {
-            if let Some(first) = file.diagnostics.first() {
-                let at = format!("{}:{}", first.file.display(), first.pos.line);
-                body.push_str(&format!("<li><code>{}</code>: {}</li>", esc(&at), esc(&first.message)));
-            }
-        }
-        body.push_str("</ul>");
-    }
-
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Kommande körningar", "Coming runs")));
-    let mut upcoming: Vec<(chrono::DateTime<Utc>, Vec<String>)> = Vec::new();
-    for job in &jobs {
-        for fire in job.upcoming(now, 10) {
-            let note = match (&fire.skipped, job.enabled) {
-                (_, false) => lang.t("avstängd", "disabled").to_string(),
-                (Some(reason), true) => format!("{}: {}", lang.t("hoppas över", "skipped"), esc(reason)),
-                (None, true) => String::new(),
-            };
-            let at = fire.at.with_timezone(&Utc);
-            upcoming.push((at, vec![local_time(&at.to_rfc3339()), esc(&job.robot), esc(&job.id), note]));
-        }
-    }
-    upcoming.sort_by_key(|u| u.0);
-    let rows: Vec<Vec<String>> = upcoming.into_iter().take(10).map(|(_, r)| r).collect();
-    if rows.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Inga schemalagda körningar.", "No scheduled runs.")));
-    } else {
-        let head = [lang.t("När", "When"), "Robot", lang.t("Jobb", "Job"), lang.t("Anmärkning", "Note")];
-        body.push_str(&table(lang.t("De tio närmaste körningarna", "The next ten runs"), &head, &rows));
-    }
+    body.push_str(&schedule_sections(&broken, &fires, lang));
 
     let alerts = store.open_alerts().map_err(super::internal)?;
     let waiting = store.outbox_waiting().map_err(super::internal)?;
@@ -158,13 +175,76 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
     Ok(body)
 }
 
+/// The runs under way.
+fn running_section(running: &[crate::store::RunRow], lang: Lang) -> String {
+    let mut body = format!("<h2>{}</h2>", lang.t("Körs nu", "Running now"));
+    if running.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("Ingen robot körs just nu.", "No robot is running.")));
+        return body;
+    }
+    let rows: Vec<Vec<String>> = running
+        .iter()
+        .map(|r| {
+            vec![
+                format!("<a href=\"/runs/{}\">{}</a>", r.id, r.id),
+                esc(&r.robot),
+                local_time(&r.started_at),
+                format!("{}/{}", r.items.done, r.items.total),
+            ]
+        })
+        .collect();
+    let head = [lang.t("Körning", "Run"), "Robot", lang.t("Startade", "Started"), lang.t("Klara", "Done")];
+    body.push_str(&table(lang.t("Körningar som pågår", "Runs under way"), &head, &rows));
+    body
+}
+
+/// The schedule files that do not read, and the ten nearest runs.
+fn schedule_sections(broken: &[(String, String)], fires: &[ComingFire], lang: Lang) -> String {
+    let mut body = String::new();
+    if !broken.is_empty() {
+        // A schedule that names a deleted robot, or does not read: its jobs do not run as written.
+        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Trasiga schemafiler", "Broken schedule files")));
+        for (at, message) in broken {
+            body.push_str(&format!("<li><code>{}</code>: {}</li>", esc(at), esc(message)));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&format!("<h2>{}</h2>", lang.t("Kommande körningar", "Coming runs")));
+    let rows: Vec<Vec<String>> = fires
+        .iter()
+        .map(|fire| {
+            let note = match (&fire.skipped, fire.enabled) {
+                (_, false) => lang.t("avstängd", "disabled").to_string(),
+                (Some(reason), true) => format!("{}: {}", lang.t("hoppas över", "skipped"), esc(reason)),
+                (None, true) => String::new(),
+            };
+            vec![local_time(&fire.at.to_rfc3339()), esc(&fire.robot), esc(&fire.job), note]
+        })
+        .collect();
+    if rows.is_empty() {
+        body.push_str(&format!("<p>{}</p>", lang.t("Inga schemalagda körningar.", "No scheduled runs.")));
+    } else {
+        let head = [lang.t("När", "When"), "Robot", lang.t("Jobb", "Job"), lang.t("Anmärkning", "Note")];
+        body.push_str(&table(lang.t("De tio närmaste körningarna", "The next ten runs"), &head, &rows));
+    }
+    body
+}
+
 pub(super) async fn show(
     State(console): State<Console>,
     Extension(session): Extension<FormSession>,
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(&headers);
-    match page_html(&console, &session, lang) {
+    // Next fire times and the run log's tables: work for a blocking thread,
+    // so that the daemon's async workers (its schedule, its mail, `/healthz`)
+    // never wait for a front page.
+    let made = tokio::task::spawn_blocking(move || page_html(&console, &session, lang)).await;
+    let made = made.unwrap_or_else(|e| {
+        tracing::error!("console: the front page failed: {e}");
+        Err((StatusCode::INTERNAL_SERVER_ERROR, "the page could not be made; see the daemon's log").into_response())
+    });
+    match made {
         Ok(body) => super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), &body)
             .into_response(),
         Err(response) => response,

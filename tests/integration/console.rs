@@ -377,3 +377,63 @@ fn a_form_from_another_origin_or_another_session_is_refused() {
     assert_eq!(started.status, 303, "{}", started.body);
     drop(console);
 }
+
+#[test]
+fn the_health_check_answers_at_once_while_front_pages_for_hundreds_of_jobs_are_made() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    let schedules = h.dir.path().join("schedules");
+    std::fs::create_dir_all(&robots).unwrap();
+    std::fs::create_dir_all(&schedules).unwrap();
+    std::fs::write(robots.join("r.yaml"), "name: r\n").unwrap();
+    // 100 jobs whose every fire a calendar skips (each next run walks the
+    // calendar), 200 ordinary ones.
+    for n in 0..300 {
+        let job = if n < 100 { "cron: \"@weekly\"\n    calendar: working_days" } else { "cron: \"@daily\"" };
+        std::fs::write(schedules.join(format!("s{n:03}.yaml")), format!("jobs:\n  - robot: r\n    {job}\n")).unwrap();
+    }
+    let port = free_port();
+    let mut command = h.command(&[
+        "--robots",
+        robots.to_str().unwrap(),
+        "--schedules",
+        schedules.to_str().unwrap(),
+        "serve",
+        "--http",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let mut daemon = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http_ok(port, "/healthz").is_none() {
+        assert!(Instant::now() < deadline, "the console did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pages: Vec<_> = (0..3).map(|_| std::thread::spawn(move || http(port, "GET", "/", &[], None))).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut probes = Vec::new();
+    while !pages.iter().all(|p| p.is_finished()) && probes.len() < 200 {
+        probes.push(http_ok(port, "/healthz").expect("the health check answers"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for page in pages {
+        let page = page.join().unwrap();
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("De tio närmaste körningarna"), "the page lists the coming runs: {}", page.body);
+    }
+    probes.sort();
+    assert!(!probes.is_empty());
+    let median = probes[probes.len() / 2];
+    assert!(median < Duration::from_millis(100), "health checks took {probes:?}");
+    assert!(probes.last().unwrap() < &Duration::from_secs(1), "health checks took {probes:?}");
+    // SAFETY: signalling the daemon this test started.
+    unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGTERM) };
+    let _ = daemon.wait();
+}
+
+/// How long one GET of `path` took, when it answered 200.
+fn http_ok(port: u16, path: &str) -> Option<Duration> {
+    TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let started = Instant::now();
+    let answer = http(port, "GET", path, &[], None);
+    (answer.status == 200).then(|| started.elapsed())
+}

@@ -443,3 +443,59 @@ fn a_deleted_robot_stops_running_and_the_console_shows_its_schedule_broken() {
         runs(&h).into_iter().filter(|r| r["robot"] == "gone" && r["status"] == "failed").collect();
     assert_eq!(failed, Vec::<serde_json::Value>::new(), "no run was recorded failed for want of the file");
 }
+
+#[test]
+fn an_edit_made_while_a_reload_reads_the_files_is_loaded_too() {
+    let h = Harness::new();
+    write(&h, "robots/r.yaml", "name: r\n");
+    for n in 0..200 {
+        write(&h, &format!("schedules/s{n:03}.yaml"), "jobs:\n  - robot: r\n    cron: \"@daily\"\n");
+    }
+    let extra = |jobs: usize| {
+        let lines: String =
+            (0..jobs).map(|j| format!("  - robot: r\n    name: j{j}\n    cron: \"@daily\"\n")).collect();
+        format!("jobs:\n{lines}")
+    };
+    write(&h, "schedules/zz.yaml", &extra(1));
+    let mut daemon = in_dir(&h, &["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = daemon.stderr.take().unwrap();
+    let reader = {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        })
+    };
+    let seen = |jobs: usize| log.lock().unwrap().contains(&format!("loaded 1 robot(s) and {jobs} job(s)"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !log.lock().unwrap().contains("serving 201 job(s)") {
+        assert!(Instant::now() < deadline, "the daemon did not start: {}", log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each try: a reload starts, and a moment later one more job is saved.
+    for (n, delay_ms) in [60, 100, 150, 200, 250, 300, 350].into_iter().enumerate() {
+        let jobs = n + 2;
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(daemon.id() as libc::pid_t, libc::SIGHUP) };
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        write(&h, "schedules/zz.yaml", &extra(jobs));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !seen(200 + jobs) {
+            assert!(
+                Instant::now() < deadline,
+                "the edit {delay_ms} ms after a reload began was never loaded: {}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    sigterm(&daemon);
+    assert!(daemon.wait().unwrap().success(), "{}", log.lock().unwrap());
+    reader.join().unwrap();
+}
