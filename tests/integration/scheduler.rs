@@ -282,6 +282,25 @@ fn sighup_makes_the_daemon_reload_its_files_and_go_on() {
     assert!(log.contains("serving 1 job(s)"), "{log}");
 }
 
+/// The daemon's stderr as it comes, read by a thread into the returned text.
+fn log_of(daemon: &mut Child) -> (std::sync::Arc<std::sync::Mutex<String>>, std::thread::JoinHandle<()>) {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = daemon.stderr.take().unwrap();
+    let reader = {
+        let log = log.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        })
+    };
+    (log, reader)
+}
+
 /// How many `loaded ...` lines the daemon has logged so far (its stderr is
 /// read by a thread into `log`).
 fn loads(log: &std::sync::Mutex<String>) -> usize {
@@ -307,20 +326,7 @@ fn a_swapped_robots_symlink_and_a_steps_file_in_a_subfolder_are_reloaded() {
     std::os::unix::fs::symlink("releases/1", h.dir.path().join("robots")).unwrap();
     write(&h, "schedules/s.yaml", "jobs:\n  - robot: r\n    cron: \"@daily\"\n");
     let mut daemon = in_dir(&h, &["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stderr = daemon.stderr.take().unwrap();
-    let reader = {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        })
-    };
+    let (log, reader) = log_of(&mut daemon);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !log.lock().unwrap().contains("serving 1 job(s)") && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -458,20 +464,7 @@ fn an_edit_made_while_a_reload_reads_the_files_is_loaded_too() {
     };
     write(&h, "schedules/zz.yaml", &extra(1));
     let mut daemon = in_dir(&h, &["serve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stderr = daemon.stderr.take().unwrap();
-    let reader = {
-        let log = log.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buffer) {
-                if n == 0 {
-                    break;
-                }
-                log.lock().unwrap().push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        })
-    };
+    let (log, reader) = log_of(&mut daemon);
     let seen = |jobs: usize| log.lock().unwrap().contains(&format!("loaded 1 robot(s) and {jobs} job(s)"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !log.lock().unwrap().contains("serving 201 job(s)") {
