@@ -109,11 +109,6 @@ pub(crate) fn reap_orphans() -> usize {
     reaped
 }
 
-/// Whether the process group `group` still has a process that is not a zombie.
-pub(crate) fn group_alive(group: libc::pid_t) -> bool {
-    processes().iter().any(|p| p.group == group && !dead(p.state))
-}
-
 /// Reaps orphans whenever a child ends, until the process exits. For the
 /// commands that start browsers; runs on the async runtime.
 pub(crate) async fn reap_forever() {

@@ -138,22 +138,13 @@ impl Drop for ManagedDriver {
         // The killed processes take a moment to go; a seat under
         // `--max-browsers` is free only once they have. Those orphaned to
         // nightshift (the subreaper) are reaped here as they end, so the
-        // group is soon empty; zombies left to another reaper are waited
-        // for only as long as a process of the group still lives (then
-        // briefly, should their reaper be slow).
+        // group is soon empty, zombies and all.
         let deadline = std::time::Instant::now() + GROUP_GONE_LIMIT;
-        let mut dead_since = None;
         loop {
             crate::process::reap_orphans();
             // SAFETY: signal 0 only asks whether the group still has a process.
             let empty = unsafe { libc::kill(-group, 0) } != 0;
-            let now = std::time::Instant::now();
-            if empty || now >= deadline {
-                break;
-            }
-            if crate::process::group_alive(group) {
-                dead_since = None;
-            } else if now - *dead_since.get_or_insert(now) >= ZOMBIES_LIMIT {
+            if empty || std::time::Instant::now() >= deadline {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
@@ -163,8 +154,6 @@ impl Drop for ManagedDriver {
 
 /// How long taking a driver down waits for its killed processes to be gone.
 const GROUP_GONE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
-/// How long it waits once only zombies another process must reap are left.
-const ZOMBIES_LIMIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())

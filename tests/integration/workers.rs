@@ -16,12 +16,25 @@ use crate::common::{Harness, ROBOT, processes_with, robot_env, text};
 /// whose environment carries `marker`.
 fn browsers(marker: &str) -> Vec<i32> {
     let pids = processes_with(marker).into_iter().filter_map(|p| p.split(' ').next()?.parse::<i32>().ok());
-    pids.filter(|pid| {
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        args[0].ends_with("/chromium") && !args.iter().any(|a| a.starts_with("--type="))
-    })
-    .collect()
+    let found: Vec<i32> = pids
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let args: Vec<String> =
+                cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            args[0].ends_with("/chromium") && !args.iter().any(|a| a.starts_with("--type="))
+        })
+        .collect();
+    // The scan above takes a while on a loaded machine: a browser that ended
+    // during it (before a later one started) was not there at the same time
+    // as the later one. Those still alive once the scan is over were.
+    found
+        .into_iter()
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
+            state.is_some_and(|s| s != "Z" && s != "X")
+        })
+        .collect()
 }
 
 /// How many times each errand's consent is in the journal.
