@@ -1,7 +1,9 @@
 //! Starts the stand-in sites on free loopback ports, each with its own state.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -134,7 +136,52 @@ pub struct Sites {
     pub culture: Arc<Mutex<Culture>>,
     pub waste: Arc<Mutex<Waste>>,
     pub lex: Arc<Mutex<Lex>>,
+    /// Holds the journal's answers while a test does something in between.
+    pub journal_gate: Arc<Gate>,
     _stop: Vec<oneshot::Sender<()>>,
+}
+
+/// Lets a test hold the answers to some of a site's requests: while a path is
+/// held, each request for it waits (a minute at most) until it is released.
+/// A test that must act while every browser is inside a case's steps holds a
+/// page only those steps ask for and waits until each browser asks.
+#[derive(Debug, Default)]
+pub struct Gate {
+    held: Mutex<Option<String>>,
+    waiting: AtomicUsize,
+}
+
+impl Gate {
+    /// From now on requests whose path starts with `prefix` wait.
+    pub fn hold(&self, prefix: &str) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(prefix.to_string());
+    }
+
+    /// The waiting requests go on, and later ones are not held.
+    pub fn release(&self) {
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// How many requests are waiting now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    fn holds(&self, path: &str) -> bool {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).as_deref().is_some_and(|p| path.starts_with(p))
+    }
+
+    async fn pass(&self, path: &str) {
+        if !self.holds(path) {
+            return;
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let until = Instant::now() + Duration::from_secs(60);
+        while self.holds(path) && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Sites {
@@ -192,7 +239,9 @@ impl Sites {
         let lex = Arc::new(Mutex::new(lex));
         let delay = config.page_delay;
         let (eservice_url, stop_e) = serve(slowed(crate::demo::eservice::router(eservice.clone()), delay)).await?;
-        let (journal_url, stop_j) = serve(slowed(crate::demo::journal::router(journal.clone()), delay)).await?;
+        let journal_gate = Arc::new(Gate::default());
+        let journal_router = gated(crate::demo::journal::router(journal.clone()), journal_gate.clone());
+        let (journal_url, stop_j) = serve(slowed(journal_router, delay)).await?;
         let (culture_url, stop_c) = serve(crate::demo::culture::router(culture.clone())).await?;
         let (waste_url, stop_w) = serve(crate::demo::waste::router(waste.clone())).await?;
         let (lex_url, stop_l) = serve(crate::demo::lex::router(lex.clone())).await?;
@@ -207,6 +256,7 @@ impl Sites {
             culture,
             waste,
             lex,
+            journal_gate,
             _stop: vec![stop_e, stop_j, stop_c, stop_w, stop_l],
         })
     }
@@ -240,6 +290,17 @@ fn slowed(router: axum::Router, delay: std::time::Duration) -> axum::Router {
             next.run(request).await
         },
     ))
+}
+
+/// `router` with its requests passing `gate` first.
+fn gated(router: axum::Router, gate: Arc<Gate>) -> axum::Router {
+    router.layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let gate = gate.clone();
+        async move {
+            gate.pass(request.uri().path()).await;
+            next.run(request).await
+        }
+    }))
 }
 
 async fn serve(router: axum::Router) -> std::io::Result<(String, oneshot::Sender<()>)> {

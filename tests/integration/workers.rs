@@ -90,23 +90,31 @@ fn three_workers_enter_twenty_consents_once_each_and_a_browser_killed_mid_case_i
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once every worker has finished a case (so each is past its login and
-    // in its next case) and most are still to come, one of the three
-    // browsers is killed: the case it was in is retried.
+    // Once every worker has finished a case (so each is past its login) and
+    // most are still to come, the journal holds its search page, which only
+    // a case's steps ask for: once all three browsers wait for it, each is
+    // mid-case, and one of them is killed. The case it was in is retried.
     let deadline = Instant::now() + Duration::from_secs(120);
     let db = h.state_dir().join("nightshift.db");
-    let killed = loop {
+    let running = loop {
         assert!(Instant::now() < deadline, "three workers never worked at once: {:?}", browsers(&h.marker));
-        let entered = sites.journal.lock().unwrap().consents.len();
         let running = browsers(&h.marker);
         if workers_with_a_case_done(&db) == 3 && running.len() == 3 {
-            assert!(entered < 14, "the workers were too quick to kill one mid-run ({entered} entered)");
-            // SAFETY: killing a browser this test's run started.
-            unsafe { libc::kill(running[1], libc::SIGKILL) };
-            break running[1];
+            break running;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    sites.journal_gate.hold("/search");
+    while sites.journal_gate.waiting() < 3 {
+        assert!(Instant::now() < deadline, "the three browsers never all asked for the search page");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let entered = sites.journal.lock().unwrap().consents.len();
+    assert!(entered < 14, "the workers were too quick to kill one mid-run ({entered} entered)");
+    let killed = running[1];
+    // SAFETY: killing a browser this test's run started.
+    unsafe { libc::kill(killed, libc::SIGKILL) };
+    sites.journal_gate.release();
     let status = wait_with_limit(&mut child, Duration::from_secs(240));
     let log = output_of(&mut child);
     assert_eq!(status.code(), Some(0), "killed browser {killed}; stderr:\n{log}");
