@@ -231,3 +231,83 @@ fn a_run_leaves_nothing_in_the_temporary_folder() {
         std::fs::read_dir(&temp).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left, Vec::<String>::new(), "chromedriver's and Chromium's temporary folders go with the run");
 }
+
+/// `(pid, state, parent, group)` of every process now.
+fn process_table() -> Vec<(u32, String, u32, u32)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Some((head, tail)) = stat.rsplit_once(')') else { continue };
+        let fields: Vec<&str> = tail.split_whitespace().collect();
+        let number = |n: usize| fields.get(n).and_then(|f| f.parse::<u32>().ok()).unwrap_or(0);
+        let Ok(pid) = head.split(' ').next().unwrap_or("").parse() else { continue };
+        found.push((pid, fields[0].to_string(), number(1), number(2)));
+    }
+    found
+}
+
+/// The main process of each browser of `h`'s run (not its helpers).
+fn main_browsers(h: &Harness) -> Vec<u32> {
+    processes_with(&h.marker)
+        .iter()
+        .filter(|p| p.contains("chromium") && !p.contains("--type="))
+        .filter_map(|p| p.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_browser_killed_mid_case_is_replaced_and_its_processes_are_gone_and_reaped_at_once() {
+    let h = Harness::new();
+    let dir = h.dir.path();
+    std::fs::write(dir.join("cases.csv"), "Ärende\nA-1\n").unwrap();
+    let robot = "name: r\nretry:\n  max_retries: 1\n  backoff: 0s\nitems:\n  csv: cases.csv\n  key: Ärende\n  steps:\n    \
+                 - goto: \"data:text/html,<p>case</p>\"\n    - wait_for: \"#never\"\n      timeout: 30s\n";
+    std::fs::write(dir.join("r.yaml"), robot).unwrap();
+    let child = h
+        .command(&["run", dir.join("r.yaml").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let [browser] = main_browsers(&h)[..] {
+            break browser;
+        }
+        assert!(Instant::now() < deadline, "the browser never started");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The case's long wait has begun once its page is open.
+    std::thread::sleep(Duration::from_millis(1500));
+    let group = process_table().into_iter().find(|p| p.0 == first).expect("the browser runs").3;
+    assert_ne!(group, child.id(), "the browser runs in a process group of its own");
+
+    // SAFETY: killing the browser this test's run started.
+    unsafe { libc::kill(first as libc::pid_t, libc::SIGKILL) };
+    let killed = Instant::now();
+    // Its seat is free once nothing of its group is left, zombies included.
+    let gone = loop {
+        let left: Vec<_> = process_table().into_iter().filter(|p| p.3 == group).collect();
+        if left.is_empty() {
+            break killed.elapsed();
+        }
+        assert!(killed.elapsed() < Duration::from_secs(10), "the killed browser's group is still there: {left:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    eprintln!("the killed browser's group was gone {} ms after the kill", gone.as_millis());
+    assert!(gone < Duration::from_millis(300), "the group of the killed browser went after {gone:?}");
+    let zombies: Vec<_> = process_table().into_iter().filter(|p| p.2 == child.id() && p.1 == "Z").collect();
+    assert_eq!(zombies, Vec::new(), "zombie children of nightshift after the restart");
+    // The case goes on in a browser of its own.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !main_browsers(&h).iter().any(|b| *b != first) {
+        assert!(Instant::now() < deadline, "no browser replaced the killed one");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("starting a new one"), "{stderr}");
+    assert_eq!(h.wait_for_no_processes(5), Vec::<String>::new());
+}
