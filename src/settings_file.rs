@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::robot::source_file::read_source;
-use crate::robot::yaml::{self, Value};
+use crate::files::source_file::read_source;
+use crate::files::yaml::{self, Value};
 
 /// Each key of the file, the variable it stands for, and what it means.
 pub(crate) const KEYS: &[(&str, &str, &str)] = &[
@@ -79,7 +79,7 @@ pub fn read(path: &Path) -> Result<Vec<(String, String)>, SettingsFileError> {
     for (key, node) in entries {
         let Some((_, variable, _)) = KEYS.iter().find(|(name, _, _)| *name == key.name) else {
             let names: Vec<&str> = KEYS.iter().map(|(n, _, _)| *n).collect();
-            let hint = crate::robot::diagnostic::did_you_mean(&key.name, &names)
+            let hint = crate::files::diagnostic::did_you_mean(&key.name, &names)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_else(|| format!(" (known: {})", names.join(", ")));
             let message = format!("unknown setting `{}`{hint}", key.name);

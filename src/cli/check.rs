@@ -74,7 +74,7 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
 /// Checks one file and returns what is wrong with it; with `print`, its
 /// diagnostics go to stderr with their source lines.
 fn check_file(file: &Path, robots: &[String], robots_dir: &Path, print: bool) -> Vec<Found> {
-    let of = |d: &crate::robot::diagnostic::Diagnostic| Found {
+    let of = |d: &crate::files::diagnostic::Diagnostic| Found {
         file: d.file.display().to_string(),
         line: d.pos.line,
         column: d.pos.column,
@@ -91,7 +91,7 @@ fn check_file(file: &Path, robots: &[String], robots_dir: &Path, print: bool) ->
             }
         };
     }
-    let is_schedule = crate::robot::source_file::read_source(file).is_ok_and(|s| looks_like_schedule(&s));
+    let is_schedule = crate::files::source_file::read_source(file).is_ok_and(|s| looks_like_schedule(&s));
     if is_schedule {
         return match schedule::load_file(file, robots) {
             Ok(_) => Vec::new(),

@@ -290,7 +290,7 @@ fn parse_transform(text: &str) -> Result<Transform, String> {
     let (name, mut rest) = text.split_at(name_end);
     let names: Vec<&str> = TRANSFORMS.iter().map(|(n, _, _)| *n).collect();
     let Some((_, least, most)) = TRANSFORMS.iter().find(|(n, _, _)| *n == name) else {
-        let hint = crate::robot::diagnostic::did_you_mean(name, &names)
+        let hint = crate::files::diagnostic::did_you_mean(name, &names)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         let known = names.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");

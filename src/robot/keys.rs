@@ -1,7 +1,7 @@
 //! Keys as `press` names them: `Enter`, `F5`, one character, and chords
 //! such as `Control+A`.
 
-use crate::robot::diagnostic::did_you_mean;
+use crate::files::diagnostic::did_you_mean;
 
 /// The keys a `press` step can send, by their names in robot files.
 pub const KEYS: &[&str] = &[

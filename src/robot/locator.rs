@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::robot::diagnostic::did_you_mean;
+use crate::files::diagnostic::did_you_mean;
 use crate::robot::expr::{RenderError, Scope, Template};
 use crate::robot::selector_check::{check_css, check_xpath};
 

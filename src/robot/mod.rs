@@ -3,21 +3,19 @@
 
 pub(crate) mod checks;
 pub(crate) mod condition;
-pub(crate) mod diagnostic;
 pub(crate) mod expr;
 pub(crate) mod keys;
 pub(crate) mod locator;
 pub(crate) mod model;
 pub(crate) mod selector_check;
-pub(crate) mod source_file;
 pub(crate) mod step;
 pub mod step_parts;
 pub mod validate;
-pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use crate::robot::diagnostic::Diagnostic;
+use crate::files::diagnostic::Diagnostic;
+use crate::files::source_file;
 use crate::robot::model::Robot;
 
 /// Why a robot could not be loaded.

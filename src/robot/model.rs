@@ -174,7 +174,7 @@ pub enum ItemSource {
     /// `next_page`, the link is followed until it is gone.
     Table { locator: Locator, next_page: Option<Locator> },
     /// The rows of a CSV file (first line: header), path relative to the robot file.
-    Csv { path: Template, encoding: crate::csv_file::Encoding },
+    Csv { path: Template, encoding: crate::files::csv_file::Encoding },
     /// An array of objects in a JSON file, path relative to the robot file.
     Json { path: Template },
     /// An HTTP GET that answers JSON, for e-services with an API. With

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::files::yaml::Pos;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
-use crate::robot::yaml::Pos;
 
 pub(crate) use crate::robot::step_parts::{
     Choice, CookieChange, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate, TextPart,
@@ -299,7 +299,7 @@ pub enum Action {
         file: Template,
         into: String,
         /// For a CSV file: its bytes as text (detected by default).
-        encoding: crate::csv_file::Encoding,
+        encoding: crate::files::csv_file::Encoding,
     },
     /// Appends one row to a CSV file, writing the header first if the file is new.
     WriteCsv {
@@ -307,7 +307,7 @@ pub enum Action {
         row: Vec<(String, Template)>,
         separator: char,
         /// UTF-8 unless `windows-1252` is asked for (for an Excel that opens it).
-        encoding: crate::csv_file::Encoding,
+        encoding: crate::files::csv_file::Encoding,
     },
     /// Writes a JSON document (replacing the file).
     WriteJson {

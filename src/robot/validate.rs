@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::robot::diagnostic::{Diagnostic, Diagnostics, belongs_elsewhere, did_you_mean};
+use crate::files::diagnostic::{Diagnostic, Diagnostics, belongs_elsewhere, did_you_mean};
+use crate::files::yaml::{self, Key, Node, Pos, Value};
 use crate::robot::expr::{BUILTINS, Namespace, Template};
 use crate::robot::model::{BrowserSettings, Language, NotifySettings, Privacy, RetryPolicy, Robot, Timeouts};
 use crate::robot::step::Step;
-use crate::robot::yaml::{self, Key, Node, Pos, Value};
 
 const TOP_KEYS: &[&str] = &[
     "name",

@@ -427,7 +427,11 @@ impl<'a, B: Browser> Runner<'a, B> {
         let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
         if let Some(input) = &self.selection.input {
             let json = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            return Ok(if json { read_json(input)? } else { read_csv(input, crate::csv_file::Encoding::Detect)? });
+            return Ok(if json {
+                read_json(input)?
+            } else {
+                read_csv(input, crate::files::csv_file::Encoding::Detect)?
+            });
         }
         match source {
             ItemSource::Table { locator, next_page } => {

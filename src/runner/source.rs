@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::csv_file::{self, Encoding};
+use crate::files::csv_file::{self, Encoding};
 use crate::robot::model::NextPage;
 
 /// One case's fields, in the order of the source.

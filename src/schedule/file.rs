@@ -7,9 +7,9 @@ use std::str::FromStr;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::robot::diagnostic::{Diagnostic, did_you_mean};
+use crate::files::diagnostic::{Diagnostic, did_you_mean};
+use crate::files::yaml::{self, Node, Value};
 use crate::robot::validate::Validator;
-use crate::robot::yaml::{self, Node, Value};
 use crate::schedule::cron_expr::CronExpr;
 use crate::schedule::job::{Calendar, DEFAULT_MISSED_WITHIN, DEFAULT_TIMEZONE, HORIZON_DAYS, Job, Missed, Overlap};
 

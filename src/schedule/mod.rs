@@ -11,7 +11,7 @@ pub(crate) mod test_support;
 
 use std::path::{Path, PathBuf};
 
-use crate::robot::diagnostic::Diagnostic;
+use crate::files::diagnostic::Diagnostic;
 use crate::schedule::job::Job;
 
 /// A schedule file that did not validate, with its text for rendering.
@@ -72,11 +72,11 @@ pub(crate) fn robot_names(robots_dir: &Path) -> Vec<String> {
 
 /// Reads one schedule file against the known robot names.
 pub(crate) fn load_file(path: &Path, robots: &[String]) -> Result<Vec<Job>, Invalid> {
-    let source = crate::robot::source_file::read_source(path).map_err(|e| Invalid {
+    let source = crate::files::source_file::read_source(path).map_err(|e| Invalid {
         source: String::new(),
         diagnostics: vec![Diagnostic {
             file: path.to_path_buf(),
-            pos: crate::robot::yaml::Pos::new(1, 1),
+            pos: crate::files::yaml::Pos::new(1, 1),
             width: 1,
             message: e.to_string(),
         }],
@@ -99,9 +99,9 @@ pub(crate) fn load_dir(dir: &Path, robots: &[String]) -> (Vec<Job>, Vec<Invalid>
 
 /// Whether a YAML text is a schedule (its top level has `jobs`) rather than a robot.
 pub(crate) fn looks_like_schedule(source: &str) -> bool {
-    match crate::robot::yaml::parse(source) {
+    match crate::files::yaml::parse(source) {
         Ok(tree) => match tree.value {
-            crate::robot::yaml::Value::Map(entries) => {
+            crate::files::yaml::Value::Map(entries) => {
                 entries.iter().any(|(k, _)| k.name == "jobs") && !entries.iter().any(|(k, _)| k.name == "name")
             }
             _ => false,

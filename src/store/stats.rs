@@ -340,7 +340,7 @@ pub(crate) fn to_csv(rows: &[StatsRow]) -> String {
 pub(crate) fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut records = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     records.extend(rows.iter().cloned());
-    crate::csv_file::write(&records, b',')
+    crate::files::csv_file::write(&records, b',')
 }
 
 /// The same as CSV that a Swedish Excel opens in columns: a byte-order mark
@@ -351,7 +351,7 @@ pub(crate) fn excel(headers: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut records = vec![headers.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     records.extend(rows.iter().map(|r| r.iter().map(decimal_comma).collect()));
-    format!("\u{feff}{}", crate::csv_file::write(&records, b';'))
+    format!("\u{feff}{}", crate::files::csv_file::write(&records, b';'))
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Conditions as written (for `if`, `wait_for`, `assert`, `items.filter`
 //! and `session.expired`), checked into a `Condition`.
 
+use crate::files::yaml::{Node, Value};
 use crate::robot::condition::{Compare, Condition};
 use crate::robot::step::Identifier;
 use crate::robot::validate::{Fields, Validator};
-use crate::robot::yaml::{Node, Value};
 
 /// What a condition can look at; a condition has exactly one of these.
 const SUBJECTS: &[&str] = &[

@@ -1,10 +1,10 @@
 //! The keys of the steps that work on data, checked into their actions.
 
-use crate::csv_file::Encoding;
+use crate::files::csv_file::Encoding;
+use crate::files::yaml::{Node, Value};
 use crate::robot::expr::Template;
 use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier};
 use crate::robot::validate::Validator;
-use crate::robot::yaml::{Node, Value};
 
 impl Validator<'_> {
     pub(super) fn validate_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {

@@ -1,9 +1,9 @@
 //! The keys of the steps that hold steps or end a case, checked into their actions.
 
+use crate::files::yaml::{Node, Pos};
 use crate::robot::expr::Namespace;
 use crate::robot::step::Action;
 use crate::robot::validate::{Fields, SeenRef, Validator};
-use crate::robot::yaml::{Node, Pos};
 
 impl Validator<'_> {
     pub(super) fn if_step(&mut self, pos: Pos, node: &Node, fields: &Fields<'_>, in_item: bool) -> Option<Action> {

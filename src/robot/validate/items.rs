@@ -1,10 +1,10 @@
 //! The `items:` part of a robot (its source, `key`, `filter`, steps and
 //! hooks) and the robot's `session:`, checked into the model.
 
-use crate::csv_file::Encoding;
+use crate::files::csv_file::Encoding;
+use crate::files::yaml::{Node, Pos, Value};
 use crate::robot::model::{ItemSource, Items, MAX_WORKERS, NextPage, Session};
 use crate::robot::validate::Validator;
-use crate::robot::yaml::{Node, Pos, Value};
 
 const ITEMS_KEYS: &[&str] =
     &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done", "workers"];

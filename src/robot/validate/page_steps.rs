@@ -1,12 +1,12 @@
 //! The keys of the steps that act on the page, checked into their actions.
 
+use crate::files::yaml::{Node, Value};
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::{Locator, Strategy};
 use crate::robot::step::{Action, Choice, CookieChange, FrameTarget, Gesture, History, TextPart, WindowSpec};
 use crate::robot::validate::conditions::condition_keys;
 use crate::robot::validate::{Fields, Validator};
-use crate::robot::yaml::{Node, Value};
 
 impl Validator<'_> {
     pub(super) fn goto_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {

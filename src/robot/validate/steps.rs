@@ -1,11 +1,11 @@
 //! Steps as written in a robot file: each action's own keys, checked, into
 //! the `Step` the runner executes.
 
-use crate::robot::diagnostic::did_you_mean;
+use crate::files::diagnostic::did_you_mean;
+use crate::files::yaml::{Key, Node, Pos, Value};
 use crate::robot::step::{
     ASSERT_KEYS, Action, COMMON_KEYS, FILL_KEYS, Gesture, History, IF_KEYS, JsonTemplate, Keyword, Step,
 };
-use crate::robot::yaml::{Key, Node, Pos, Value};
 
 use super::{Fields, Validator};
 
@@ -81,7 +81,7 @@ impl Validator<'_> {
                 let mut known: Vec<&str> = Keyword::names();
                 known.extend_from_slice(COMMON_KEYS);
                 let hint =
-                    match (crate::robot::diagnostic::belongs_elsewhere(&key.name), did_you_mean(&key.name, &known)) {
+                    match (crate::files::diagnostic::belongs_elsewhere(&key.name), did_you_mean(&key.name, &known)) {
                         (Some(place), _) => format!(": {place}"),
                         (None, Some(s)) => format!("; did you mean `{s}`?"),
                         (None, None) => String::new(),

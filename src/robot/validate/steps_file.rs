@@ -1,13 +1,13 @@
 //! `use:` steps files: another file's steps with parameters, validated as
 //! part of the robot that uses them, errors pointing into that file.
 
-use crate::robot::source_file::{inside, read_source};
+use crate::files::source_file::{inside, read_source};
 use std::path::{Path, PathBuf};
 
-use crate::robot::diagnostic::did_you_mean;
+use crate::files::diagnostic::did_you_mean;
+use crate::files::yaml::{self, Node, Pos, Value};
 use crate::robot::expr::{BUILTINS, Namespace};
 use crate::robot::step::{Action, Step};
-use crate::robot::yaml::{self, Node, Pos, Value};
 
 use super::{MAX_USE_DEPTH, Validator};
 

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use crate::files::yaml::{Node, Value};
 use crate::robot::locator::{Locator, locator_problem};
 use crate::robot::validate::Validator;
-use crate::robot::yaml::{Node, Value};
 
 impl Validator<'_> {
     pub(crate) fn duration(&mut self, node: &Node) -> Option<Duration> {

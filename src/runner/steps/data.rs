@@ -4,7 +4,7 @@
 use chrono::Local;
 
 use crate::browser::Browser;
-use crate::csv_file::Encoding;
+use crate::files::csv_file::Encoding;
 use crate::robot::checks;
 use crate::robot::expr::Template;
 use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::robot::yaml::Pos;
+use crate::files::yaml::Pos;
 
 /// One error found in a file: where, what, and how wide the underline is.
 #[derive(Debug, Clone, PartialEq)]
