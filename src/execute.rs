@@ -17,7 +17,6 @@ use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
 use crate::case_link::CaseLinks;
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
-use crate::delivery::deliver_due;
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
 use crate::redact::Redactor;
@@ -29,6 +28,7 @@ use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
 use crate::runner::{BrowserPool, Crew, PoolFuture, Seat};
 use crate::store::{Store, StoreError, StoreSink};
+use crate::upkeep::delivery::deliver_due;
 
 /// How long past `TEARDOWN_LIMIT` a stopped run is waited for before it is
 /// dropped and recorded from here.
@@ -94,7 +94,7 @@ fn links_or_refusal(
     robot: &Robot,
     run_id: i64,
 ) -> Result<Result<Option<CaseLinks>, Outcome>, ExecuteError> {
-    match crate::run_log::console_key(&settings.state_dir, store) {
+    match crate::upkeep::run_log::console_key(&settings.state_dir, store) {
         Ok(links) => Ok(Ok(Some(links))),
         Err(e) if !e.risks_duplicates() => {
             tracing::warn!("mail goes without links to the console: {e}");
@@ -221,7 +221,7 @@ pub(crate) async fn execute_recorded(
     drop(fanout);
     browser.close().await;
     // A robot started by cron reminds its officers as the daemon would.
-    match crate::reminders::queue_due(store, [robot], chrono::Utc::now()) {
+    match crate::upkeep::reminders::queue_due(store, [robot], chrono::Utc::now()) {
         Ok(0) => {}
         Ok(n) => tracing::info!("{n} reminder(s) of open exceptions queued"),
         Err(e) => tracing::error!("failed to queue reminders: {e}"),

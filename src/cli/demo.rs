@@ -59,7 +59,7 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
-    let mut store = match crate::run_log::open(settings) {
+    let mut store = match crate::upkeep::run_log::open(settings) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);

@@ -6,11 +6,11 @@ use clap::{Args, Subcommand};
 
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::delivery::deliver_due;
 use crate::exit_code;
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
+use crate::upkeep::delivery::deliver_due;
 
 #[derive(Debug, Args)]
 pub struct MailArgs {
@@ -34,7 +34,7 @@ pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
         print_error("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL");
         return exit_code::USAGE;
     };
-    let (mut store, mailer) = match (crate::run_log::open(settings), Mailer::from_env(&settings.state_dir)) {
+    let (mut store, mailer) = match (crate::upkeep::run_log::open(settings), Mailer::from_env(&settings.state_dir)) {
         (Ok(store), Ok(mailer)) => (store, mailer),
         (Err(e), _) => {
             print_error(e);

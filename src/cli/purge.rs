@@ -38,7 +38,7 @@ fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub(crate) fn run(settings: &Settings, args: &PurgeArgs) -> u8 {
-    let mut store = match crate::run_log::open(settings) {
+    let mut store = match crate::upkeep::run_log::open(settings) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);
@@ -47,8 +47,8 @@ pub(crate) fn run(settings: &Settings, args: &PurgeArgs) -> u8 {
     };
     let now = args.now.unwrap_or_else(Utc::now);
     let report = match &args.personnummer {
-        Some(pnr) => crate::purge::purge_personnummer(&mut store, settings, pnr, args.dry_run),
-        None => crate::purge::purge_due(&mut store, settings, now, args.dry_run),
+        Some(pnr) => crate::upkeep::retention::purge_personnummer(&mut store, settings, pnr, args.dry_run),
+        None => crate::upkeep::retention::purge_due(&mut store, settings, now, args.dry_run),
     };
     let report = match report {
         Ok(report) => report,

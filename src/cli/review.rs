@@ -53,7 +53,7 @@ struct Listing {
 }
 
 pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
-    let mut store = match crate::run_log::open(settings) {
+    let mut store = match crate::upkeep::run_log::open(settings) {
         Ok(store) => store,
         Err(e) => {
             print_error(e);

@@ -19,7 +19,7 @@ pub struct RunsArgs {
 }
 
 pub(crate) fn run(settings: &Settings, args: &RunsArgs) -> u8 {
-    let runs = match crate::run_log::open(settings).and_then(|s| s.runs(args.limit)) {
+    let runs = match crate::upkeep::run_log::open(settings).and_then(|s| s.runs(args.limit)) {
         Ok(runs) => runs,
         Err(e) => {
             print_error(e);

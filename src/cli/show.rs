@@ -18,7 +18,7 @@ pub struct ShowArgs {
 }
 
 pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
-    let detail = match crate::run_log::open(settings).and_then(|s| s.run(args.run)) {
+    let detail = match crate::upkeep::run_log::open(settings).and_then(|s| s.run(args.run)) {
         Ok(Some(detail)) => detail,
         Ok(None) => {
             print_error(format!("there is no run {}", args.run));

@@ -72,7 +72,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         By::Robot => Grouping::Robot,
         By::Locator => return locators(settings, &query, args.format, args.excel),
     };
-    let rows = match crate::run_log::open(settings).and_then(|s| s.stats(&query, grouping)) {
+    let rows = match crate::upkeep::run_log::open(settings).and_then(|s| s.stats(&query, grouping)) {
         Ok(rows) => rows,
         Err(e) => {
             print_error(e);
@@ -94,7 +94,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
 
 /// `--by locator`: the fallbacks each robot needed.
 fn locators(settings: &Settings, query: &StatsQuery, format: Format, for_excel: bool) -> u8 {
-    let rows = match crate::run_log::open(settings).and_then(|s| s.fallback_stats(query)) {
+    let rows = match crate::upkeep::run_log::open(settings).and_then(|s| s.fallback_stats(query)) {
         Ok(rows) => rows,
         Err(e) => {
             print_error(e);

@@ -16,7 +16,6 @@ use crate::config::Settings;
 use crate::daemon::lock::{LockError, StateLock};
 use crate::daemon::policy::{Decision, decide, due, missed};
 use crate::daemon::watch::Watcher;
-use crate::delivery::deliver_due;
 use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
@@ -29,6 +28,7 @@ use crate::schedule::job::{Fire, Job};
 use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
 use crate::store::{ScheduledRun, Store, StoreError};
+use crate::upkeep::delivery::deliver_due;
 use crate::web::{self, RunNow, RunNowAnswer, WebError};
 
 /// The longest the daemon sleeps before it looks at the clock again, in case
@@ -95,7 +95,7 @@ struct Daemon {
 /// Runs the daemon until SIGTERM or Ctrl-C.
 pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(), ServeError> {
     let _lock = StateLock::acquire(&settings.state_dir)?;
-    let store = crate::run_log::open(&settings)?;
+    let store = crate::upkeep::run_log::open(&settings)?;
     let (done, mut done_rx) = mpsc::unbounded_channel();
     let now = Utc::now();
     let mut daemon = Daemon {
@@ -181,7 +181,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
 /// Delivers the outbox: at start, when a run finishes, and when a retry is due.
 async fn mail_sender(settings: Settings, wake: Arc<Notify>, stop: Arc<AtomicBool>) {
     let state_dir = settings.state_dir.clone();
-    let mut store = match crate::run_log::open(&settings) {
+    let mut store = match crate::upkeep::run_log::open(&settings) {
         Ok(store) => store,
         Err(e) => return tracing::error!("mail sender: {e}"),
     };
@@ -548,7 +548,7 @@ impl Daemon {
             return;
         }
         self.last_purge = Some(now);
-        match crate::purge::purge_due(&mut self.store, &self.settings, now, false) {
+        match crate::upkeep::retention::purge_due(&mut self.store, &self.settings, now, false) {
             Ok(report) => {
                 let cases: usize = report.purged.iter().map(|(_, p)| p.cases).sum();
                 if cases > 0 || report.files_removed() > 0 {
@@ -565,7 +565,7 @@ impl Daemon {
     /// Queues the reminders of open exceptions that are due (at most one a
     /// day per officer, so asking every wake is cheap and safe).
     fn remind(&mut self, now: DateTime<Utc>) {
-        match crate::reminders::queue_due(&mut self.store, self.robots.values(), now) {
+        match crate::upkeep::reminders::queue_due(&mut self.store, self.robots.values(), now) {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!("{n} reminder(s) of open exceptions queued");
@@ -653,7 +653,7 @@ async fn run_task(
         permit = browsers.clone().acquire_owned() => permit.ok(),
         _ = &mut stop => None,
     };
-    let mut store = match crate::run_log::open(&settings) {
+    let mut store = match crate::upkeep::run_log::open(&settings) {
         Ok(store) => store,
         Err(e) => {
             tracing::error!("run {run_id}: failed to open the run log: {e}");

@@ -62,7 +62,7 @@ pub(crate) enum WebError {
     #[error("failed to listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
-    Key(crate::run_log::KeyError),
+    Key(crate::upkeep::run_log::KeyError),
 }
 
 /// What every handler shares.
@@ -105,7 +105,7 @@ pub(crate) async fn serve(
         return Err(WebError::NoToken(addr));
     }
     let store = Store::open(&settings.state_dir).map_err(|e| WebError::Key(e.into()))?;
-    let links = crate::run_log::console_key(&settings.state_dir, &store).map_err(WebError::Key)?;
+    let links = crate::upkeep::run_log::console_key(&settings.state_dir, &store).map_err(WebError::Key)?;
     drop(store);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| WebError::Bind { addr, source })?;
     let bound = listener.local_addr().map_err(|source| WebError::Bind { addr, source })?;

@@ -1,5 +1,5 @@
 //! Queues the reminders that are due: reads the open exceptions from the
-//! run log, lets `notify::reminders` plan the mail, and queues each mail
+//! run log, lets `notify::digest` plan the mail, and queues each mail
 //! with the cases it names marked as reminded of. Above both the store and
 //! `notify`, as `delivery` is. The daemon calls it each time it wakes (at
 //! least hourly) and `run` after each run, so a robot started by cron
@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::notify::digest::{RemindPolicy, plan};
 use crate::notify::policy::MailPolicy;
-use crate::notify::reminders::{RemindPolicy, plan};
 use crate::robot::model::Robot;
 use crate::store::{Store, StoreError};
 

@@ -36,7 +36,7 @@ pub(crate) enum PurgeError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Key(#[from] crate::run_log::KeyError),
+    Key(#[from] crate::upkeep::run_log::KeyError),
 }
 
 /// Each robot's retention in days, from its file (robots without one keep the default).
@@ -59,7 +59,7 @@ pub(crate) fn purge_due(
     now: DateTime<Utc>,
     dry: bool,
 ) -> Result<Report, PurgeError> {
-    let links = crate::run_log::console_key(&settings.state_dir, store)?;
+    let links = crate::upkeep::run_log::console_key(&settings.state_dir, store)?;
     let hash = |robot: &str, key: &str| links.key_hash(robot, key);
     let mut robots = store.robots_with_runs()?;
     robots.extend(store.robots()?);
@@ -112,7 +112,7 @@ pub(crate) fn purge_personnummer(
     pnr: &str,
     dry: bool,
 ) -> Result<Report, PurgeError> {
-    let links = crate::run_log::console_key(&settings.state_dir, store)?;
+    let links = crate::upkeep::run_log::console_key(&settings.state_dir, store)?;
     let hash = |robot: &str, key: &str| links.key_hash(robot, key);
     let texts = written_forms(pnr);
     let purged = store.purge(&PurgeScope::Holding { texts: texts.clone() }, &hash, dry)?;
