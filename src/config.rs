@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::redact::Secret;
+use crate::privacy::secrets::Secret;
 
 /// The settings every command shares.
 #[derive(Debug, Clone)]

@@ -14,12 +14,12 @@ use tokio::sync::Semaphore;
 
 use crate::browser::BrowserError;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
-use crate::case_link::CaseLinks;
 use crate::config::{Settings, load_secrets};
 use crate::console::ConsoleSink;
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
-use crate::redact::Redactor;
+use crate::privacy::case_link::CaseLinks;
+use crate::privacy::secrets::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{Fanout, Locked, RunEvent, RunStatus, SharedSink};
 use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner, Selection};

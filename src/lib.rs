@@ -6,7 +6,6 @@
 //! log (`store`) and the console consume.
 
 pub mod browser;
-pub(crate) mod case_link;
 pub mod cli;
 pub(crate) mod config;
 pub(crate) mod console;
@@ -18,10 +17,9 @@ pub mod files;
 pub(crate) mod human;
 pub mod logging;
 pub(crate) mod mail;
-pub(crate) mod mask;
 pub(crate) mod notify;
+pub(crate) mod privacy;
 pub(crate) mod process;
-pub(crate) mod redact;
 pub(crate) mod report;
 pub mod robot;
 pub mod runner;

@@ -10,9 +10,9 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Weekday};
 use chrono_tz::Tz;
 
 use crate::mail::{Mail, MailKind};
-use crate::mask::mask_personnummer;
 use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_reminder};
+use crate::privacy::personnummer::mask_personnummer;
 use crate::report::OpenException;
 use crate::schedule::holidays::swedish_holiday;
 

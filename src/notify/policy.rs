@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::case_link::CaseLinks;
 use crate::mail::{Mail, MailKind, PlanMail};
-use crate::mask::mask_personnummer;
 use crate::notify::render::{Texts, render_cases, render_ops};
+use crate::privacy::case_link::CaseLinks;
+use crate::privacy::personnummer::mask_personnummer;
 use crate::report::{ItemReport, RunReport};
 use crate::robot::model::{Language, Robot};
 use crate::runner::event::{ItemStatus, RunStatus};

@@ -240,7 +240,7 @@ fn apply_plain(transform: &str, value: String) -> String {
         "digits" => value.chars().filter(char::is_ascii_digit).collect(),
         // A personnummer in the 12-digit form; anything else stays as it was.
         "personnummer" => {
-            crate::robot::checks::personnummer(&value, chrono::Local::now().date_naive()).unwrap_or(value)
+            crate::privacy::personnummer::parse(&value, chrono::Local::now().date_naive()).unwrap_or(value)
         }
         _ => value,
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::browser::Browser;
-use crate::mask::holds_personnummer;
+use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::step::{Keyword, Step};
 use crate::runner::attempt::PROBE_LIMIT;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};

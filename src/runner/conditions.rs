@@ -184,7 +184,7 @@ impl<B: Browser> Runner<'_, B> {
 /// Whether a value passes the check `validate` would make of it.
 fn valid(kind: Identifier, text: &str) -> bool {
     match kind {
-        Identifier::Personnummer => checks::personnummer(text, Local::now().date_naive()).is_ok(),
+        Identifier::Personnummer => crate::privacy::personnummer::parse(text, Local::now().date_naive()).is_ok(),
         Identifier::Organisationsnummer => checks::organisationsnummer(text).is_ok(),
         Identifier::Email => checks::email(text).is_ok(),
         Identifier::Date => checks::date(text).is_ok(),

@@ -21,7 +21,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use crate::browser::{Browser, BrowserError};
-use crate::redact::Redactor;
+use crate::privacy::secrets::Redactor;
 use crate::robot::model::Robot;
 use crate::runner::event::{ItemStatus, RunEvent, SharedSink};
 use crate::runner::failure::RunError;
@@ -283,7 +283,7 @@ mod tests {
     use super::*;
     use crate::browser::Table;
     use crate::browser::fake::FakeBrowser;
-    use crate::redact::Secret;
+    use crate::privacy::secrets::Secret;
     use crate::robot::validate::robot_from_str;
     use crate::runner::event::{Locked, RunStatus};
     use crate::runner::run::RunSummary;

@@ -14,13 +14,6 @@ use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::failure::SystemError;
 use crate::runner::run::Runner;
 
-/// Personnummer as JavaScript finds them on a page: 8 date digits, an
-/// optional `-`, `+` or space, or 6 date digits and a `-`, `+`, space or
-/// nothing; then 4 digits. The shapes `mask` masks in text; on the page
-/// the short forms without a sign are masked without their check digit
-/// (a screenshot for mail had better mask a phone number than miss a child).
-const PERSONNUMMER_JS: &str = r"(?<!\d)(\d{8}[-+ ]?|\d{6}[-+ ]?)\d{4}(?!\d)";
-
 impl<B: Browser> Runner<'_, B> {
     /// Saves a screenshot and the page's HTML for a failed step. Best effort:
     /// a browser that is gone cannot give either. For a case, only a page
@@ -53,7 +46,7 @@ impl<B: Browser> Runner<'_, B> {
             self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
         }
         if item.is_some() && self.robot.notify.mask_personnummer {
-            let masked = self.browser.screenshot_masked(PERSONNUMMER_JS, "$1****");
+            let masked = self.browser.screenshot_masked(crate::privacy::personnummer::BROWSER_PATTERN, "$1****");
             if let Ok(Ok(png)) = tokio::time::timeout(PROBE_LIMIT, masked).await
                 && let Ok(path) = self.write_evidence(&format!("mail/{label}.png"), &png)
             {

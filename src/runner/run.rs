@@ -16,7 +16,7 @@ use chrono::{Local, Utc};
 
 use crate::browser::Browser;
 use crate::human::fmt_duration;
-use crate::redact::{Redactor, Secret};
+use crate::privacy::secrets::{Redactor, Secret};
 use crate::robot::model::{ItemSource, Items, Robot};
 use crate::runner::attempt::fingerprint;
 use crate::runner::crew::{Crew, Queue};
@@ -224,7 +224,7 @@ impl<'a, B: Browser> Runner<'a, B> {
     /// robot's `privacy.mask_personnummer` asks for it.
     pub(super) fn redact(&self, text: &str) -> String {
         let text = self.redactor.redact(text);
-        if self.robot.privacy.mask_personnummer { crate::mask::mask_personnummer(&text) } else { text }
+        if self.robot.privacy.mask_personnummer { crate::privacy::personnummer::mask_personnummer(&text) } else { text }
     }
 
     /// Counts an event in, masks the secrets in its texts, and hands it to the sinks.

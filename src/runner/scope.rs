@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use crate::redact::Secret;
+use crate::privacy::secrets::Secret;
 use crate::robot::expr::{Namespace, Reference, RenderError, Scope};
 
 /// Values derived from secrets shorter than this are not masked: masking

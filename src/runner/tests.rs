@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::browser::Table;
 use crate::browser::fake::FakeBrowser;
-use crate::redact::Secret;
+use crate::privacy::secrets::Secret;
 use crate::robot::model::Robot;
 use crate::robot::validate::robot_from_str;
 use crate::runner::event::{EvidenceKind, ItemStatus, LedgerEntry, LedgerState, Locked, RunEvent, RunStatus};

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::case_link::CaseLinks;
 use crate::config::Settings;
 use crate::mail::{Mail, PlanMail};
 use crate::notify::policy::MailPolicy;
+use crate::privacy::case_link::CaseLinks;
 use crate::report::RunReport;
 use crate::store::{Store, StoreError};
 

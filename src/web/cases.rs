@@ -10,9 +10,9 @@ use axum::{Extension, Form};
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::case_link::LinkError;
 use crate::human::local_time;
-use crate::mask::mask_personnummer;
+use crate::privacy::case_link::LinkError;
+use crate::privacy::personnummer::mask_personnummer;
 use crate::report::OpenException;
 use crate::store::{Settled, Settlement};
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};

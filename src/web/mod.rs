@@ -8,7 +8,7 @@
 //! `/login`). Requests for another Host are refused (no DNS rebinding), every
 //! form carries a CSRF token, every answer carries a strict
 //! Content-Security-Policy, and a case officer's mail link opens one case by
-//! its signed token (`case_link`), nothing else.
+//! its signed token (`privacy::case_link`), nothing else.
 
 // Handlers end early with the page to answer (`Result<_, Response>`): the
 // response is what axum sends either way.
@@ -33,8 +33,8 @@ use axum::routing::{get, post};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::case_link::{CaseLinks, FormTokens, hex, random_bytes};
 use crate::config::Settings;
+use crate::privacy::case_link::{CaseLinks, FormTokens, hex, random_bytes};
 use crate::store::{Store, StoreError};
 
 /// What the daemon answers to "run now".

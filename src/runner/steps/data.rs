@@ -99,7 +99,7 @@ impl<B: Browser> Runner<'_, B> {
     ) -> Result<(), Failure> {
         let text = value.render(&self.scope)?;
         let checked = match kind {
-            Identifier::Personnummer => checks::personnummer(&text, Local::now().date_naive()),
+            Identifier::Personnummer => crate::privacy::personnummer::parse(&text, Local::now().date_naive()),
             Identifier::Organisationsnummer => checks::organisationsnummer(&text),
             Identifier::Email => checks::email(&text),
             Identifier::Date => checks::date(&text),

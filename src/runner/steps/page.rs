@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::browser::{Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
-use crate::mask::holds_personnummer;
+use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
