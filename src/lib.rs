@@ -8,14 +8,11 @@
 pub mod browser;
 pub mod cli;
 pub(crate) mod config;
-pub(crate) mod console;
 pub(crate) mod daemon;
 pub mod demo;
 pub(crate) mod execute;
-pub(crate) mod exit_code;
 pub mod files;
 pub(crate) mod human;
-pub mod logging;
 pub(crate) mod mail;
 pub(crate) mod notify;
 pub(crate) mod privacy;

@@ -36,6 +36,6 @@ fn main() -> ExitCode {
     // The daemon says what it does (info); one-off commands only warn.
     let default = if matches!(cli.command, nightshift::cli::Command::Serve(_)) { 2 } else { 1 };
     let json = cli.log_format == nightshift::cli::LogFormat::Json;
-    nightshift::logging::init(default, cli.verbose, cli.quiet, json);
+    nightshift::cli::logging::init(default, cli.verbose, cli.quiet, json);
     ExitCode::from(nightshift::cli::run(cli))
 }

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::robot::{self, LoadError};
 use crate::schedule::{self, looks_like_schedule, robot_names, yaml_files};
 

@@ -6,7 +6,7 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-use crate::exit_code;
+use crate::cli::exit_code;
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

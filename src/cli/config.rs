@@ -4,8 +4,8 @@
 use clap::Args;
 use serde::Serialize;
 
+use crate::cli::exit_code;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::settings_file::KEYS;
 
 #[derive(Debug, Args)]

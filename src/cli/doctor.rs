@@ -10,8 +10,8 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::browser::chromedriver::Binaries;
+use crate::cli::exit_code;
 use crate::config::{Settings, load_secrets};
-use crate::exit_code;
 use crate::robot::expr::Namespace;
 use crate::robot::step::{Action, Step};
 use crate::robot::{self};

@@ -4,9 +4,9 @@
 use chrono::Utc;
 use clap::{Args, Subcommand};
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;

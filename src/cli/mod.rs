@@ -5,6 +5,8 @@ pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod demo;
 pub(crate) mod doctor;
+pub(crate) mod exit_code;
+pub mod logging;
 pub(crate) mod mail;
 pub(crate) mod next;
 pub(crate) mod purge;
@@ -21,7 +23,6 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::exit_code;
 
 /// How nightshift's own log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::schedule::{load_dir, robot_names};
 
 #[derive(Debug, Args)]

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 
 #[derive(Debug, Args)]
 pub struct PurgeArgs {

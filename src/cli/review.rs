@@ -5,9 +5,9 @@
 use clap::Args;
 use serde::Serialize;
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::human::local_time;
 use crate::report::OpenException;
 use crate::store::{Settled, Settlement, Store, StoreError};

@@ -2,9 +2,9 @@
 
 use clap::Args;
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::human::local_time_secs;
 use crate::runner::event::ItemStatus;
 

@@ -3,9 +3,9 @@
 use chrono::{Local, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 
+use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::config::Settings;
-use crate::exit_code;
 use crate::store::stats::{HEADERS, cells, csv, excel, to_csv};
 use crate::store::{FallbackRow, Grouping, StatsQuery};
 

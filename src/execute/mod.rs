@@ -1,7 +1,10 @@
 //! One run from end to end, the same for `run`, `demo` and (later) the
 //! daemon: record the run, start the browser, run the robot with the run log
 //! and console listening, take the browser down, and settle the record even
-//! when the run is interrupted.
+//! when the run is interrupted. `progress` is what a person at a terminal
+//! sees meanwhile.
+
+pub(crate) mod progress;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,7 +18,7 @@ use tokio::sync::Semaphore;
 use crate::browser::BrowserError;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
 use crate::config::{Settings, load_secrets};
-use crate::console::ConsoleSink;
+use crate::execute::progress::ConsoleSink;
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
 use crate::privacy::case_link::CaseLinks;
