@@ -7,7 +7,6 @@
 
 pub mod browser;
 pub mod cli;
-pub(crate) mod config;
 pub(crate) mod daemon;
 pub mod demo;
 pub(crate) mod execute;
@@ -17,11 +16,10 @@ pub(crate) mod mail;
 pub(crate) mod notify;
 pub(crate) mod privacy;
 pub(crate) mod process;
-pub(crate) mod report;
 pub mod robot;
 pub mod runner;
 pub(crate) mod schedule;
-pub mod settings_file;
+pub mod settings;
 pub mod store;
 pub(crate) mod trust;
 pub(crate) mod upkeep;

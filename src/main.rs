@@ -9,8 +9,8 @@ fn main() -> ExitCode {
     // the command line (and its environment fallbacks) is read, and before
     // any thread exists to read the environment at the same time.
     let args: Vec<String> = std::env::args().collect();
-    if let Some((path, _)) = nightshift::settings_file::locate(&args) {
-        match nightshift::settings_file::read(&path) {
+    if let Some((path, _)) = nightshift::settings::file::locate(&args) {
+        match nightshift::settings::file::read(&path) {
             Ok(settings) => {
                 let mut from_file = Vec::new();
                 for (variable, value) in settings {

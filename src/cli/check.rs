@@ -6,9 +6,9 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::robot::{self, LoadError};
 use crate::schedule::{self, looks_like_schedule, robot_names, yaml_files};
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -40,7 +40,7 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
     let mut files = Vec::new();
     if args.paths.is_empty() {
         let args: Vec<String> = std::env::args().collect();
-        files.extend(crate::settings_file::locate(&args).map(|(path, _)| path).filter(|p| p.is_file()));
+        files.extend(crate::settings::file::locate(&args).map(|(path, _)| path).filter(|p| p.is_file()));
     }
     for root in &roots {
         if root.is_dir() {
@@ -81,7 +81,7 @@ fn check_file(file: &Path, robots: &[String], robots_dir: &Path, print: bool) ->
         message: d.message.clone(),
     };
     if file.file_name().is_some_and(|n| n == "nightshift.yaml") {
-        return match crate::settings_file::read(file) {
+        return match crate::settings::file::read(file) {
             Ok(_) => Vec::new(),
             Err(e) => {
                 if print {

@@ -5,8 +5,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::cli::exit_code;
-use crate::config::Settings;
-use crate::settings_file::KEYS;
+use crate::settings::Settings;
+use crate::settings::file::KEYS;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {

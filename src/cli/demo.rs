@@ -6,11 +6,11 @@ use clap::Args;
 use crate::cli::exit_code;
 use crate::cli::print_error;
 use crate::cli::runs::table;
-use crate::config::Settings;
 use crate::demo::sites::{DEMO_SECRETS, DEMO_USER, SiteConfig, Sites};
 use crate::execute::{Request, deliver_now, execute, shutdown_signal};
 use crate::robot;
 use crate::runner::event::RunStatus;
+use crate::settings::Settings;
 
 /// The sample robots and the steps files they use, built in so the demo runs
 /// from any folder.

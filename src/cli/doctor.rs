@@ -11,12 +11,12 @@ use clap::Args;
 
 use crate::browser::chromedriver::Binaries;
 use crate::cli::exit_code;
-use crate::config::{Settings, load_secrets};
 use crate::robot::expr::Namespace;
 use crate::robot::step::{Action, Step};
 use crate::robot::{self};
 use crate::runner::scope::RunScope;
 use crate::schedule::yaml_files;
+use crate::settings::{Settings, load_secrets};
 
 /// How long a reachability check waits for a connection.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -6,10 +6,10 @@ use clap::{Args, Subcommand};
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
+use crate::settings::Settings;
 use crate::upkeep::delivery::deliver_due;
 
 #[derive(Debug, Args)]

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::schedule::{load_dir, robot_names};
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct NextArgs {

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct PurgeArgs {

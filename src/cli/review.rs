@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::human::local_time;
-use crate::report::OpenException;
+use crate::mail::report::OpenException;
+use crate::settings::Settings;
 use crate::store::{Settled, Settlement, Store, StoreError};
 
 #[derive(Debug, Args)]

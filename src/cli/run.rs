@@ -4,11 +4,11 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::execute::{Outcome, Request, deliver_now, execute, shutdown_signal};
 use crate::robot::{self, LoadError};
 use crate::runner::event::RunStatus;
 use crate::runner::run::Selection;
+use crate::settings::Settings;
 use crate::store::Store;
 
 #[derive(Debug, Args)]

@@ -4,8 +4,8 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::human::fmt_duration;
+use crate::settings::Settings;
 use crate::store::RunRow;
 
 #[derive(Debug, Args)]

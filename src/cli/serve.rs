@@ -6,8 +6,8 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::daemon::serve::{ServeError, ServeOptions, serve};
+use crate::settings::Settings;
 
 /// How many browsers run at once when nothing says otherwise.
 pub(crate) const DEFAULT_MAX_BROWSERS: usize = 2;

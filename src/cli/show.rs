@@ -4,9 +4,9 @@ use clap::Args;
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
 use crate::human::local_time_secs;
 use crate::runner::event::ItemStatus;
+use crate::settings::Settings;
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 
 use crate::cli::exit_code;
 use crate::cli::print_error;
-use crate::config::Settings;
+use crate::settings::Settings;
 use crate::store::stats::{HEADERS, cells, csv, excel, to_csv};
 use crate::store::{FallbackRow, Grouping, StatsQuery};
 

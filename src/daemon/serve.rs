@@ -12,7 +12,6 @@ use chrono_tz::Tz;
 use thiserror::Error;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
-use crate::config::Settings;
 use crate::daemon::lock::{LockError, StateLock};
 use crate::daemon::policy::{Decision, decide, due, missed};
 use crate::daemon::watch::Watcher;
@@ -27,6 +26,7 @@ use crate::runner::event::RunStatus;
 use crate::schedule::job::{Fire, Job};
 use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
+use crate::settings::Settings;
 use crate::store::{ScheduledRun, Store, StoreError};
 use crate::upkeep::delivery::deliver_due;
 use crate::web::{self, RunNow, RunNowAnswer, WebError};

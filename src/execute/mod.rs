@@ -17,7 +17,6 @@ use tokio::sync::Semaphore;
 
 use crate::browser::BrowserError;
 use crate::browser::webdriver::{SessionOptions, StartError, WebDriverBrowser};
-use crate::config::{Settings, load_secrets};
 use crate::execute::progress::ConsoleSink;
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
@@ -30,6 +29,7 @@ pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
 use crate::runner::{BrowserPool, Crew, PoolFuture, Seat};
+use crate::settings::{Settings, load_secrets};
 use crate::store::{Store, StoreError, StoreSink};
 use crate::upkeep::delivery::deliver_due;
 

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Weekday};
 use chrono_tz::Tz;
 
+use crate::mail::report::OpenException;
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_reminder};
 use crate::privacy::personnummer::mask_personnummer;
-use crate::report::OpenException;
 use crate::schedule::holidays::swedish_holiday;
 
 /// The hour of a working day from which reminders go out.

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::mail::report::{ItemReport, RunReport};
 use crate::mail::{Mail, MailKind, PlanMail};
 use crate::notify::render::{Texts, render_cases, render_ops};
 use crate::privacy::case_link::CaseLinks;
 use crate::privacy::personnummer::mask_personnummer;
-use crate::report::{ItemReport, RunReport};
 use crate::robot::model::{Language, Robot};
 use crate::runner::event::{ItemStatus, RunStatus};
 

@@ -2,7 +2,7 @@
 //! text and HTML. Pure functions, snapshot-tested.
 
 use crate::human::fmt_span;
-use crate::report::{ItemReport, OpenException, RunReport};
+use crate::mail::report::{ItemReport, OpenException, RunReport};
 use crate::robot::model::Language;
 use crate::runner::event::RunStatus;
 use crate::schedule::overdue::Overdue;

@@ -388,7 +388,7 @@ fn item_status(text: String) -> ItemStatus {
 mod tests {
     use super::*;
     use crate::mail::Mail;
-    use crate::report::RunReport;
+    use crate::mail::report::RunReport;
     use crate::runner::event::LedgerState;
 
     /// A planner for runs whose mail is not under test.

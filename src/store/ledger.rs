@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::report::OpenException;
+use crate::mail::report::OpenException;
 
 use rusqlite::{Connection, OptionalExtension, params};
 

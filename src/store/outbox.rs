@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::mail::report::{ItemReport, RunReport};
 use crate::mail::{Mail, MailKind, PlanMail};
-use crate::report::{ItemReport, RunReport};
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{Store, StoreError};
 

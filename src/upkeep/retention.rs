@@ -10,8 +10,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Settings;
 use crate::robot::model::DEFAULT_RETENTION_DAYS;
+use crate::settings::Settings;
 use crate::store::{PurgeScope, Purged, Store, StoreError};
 
 /// What a purge did, per robot (or for a personnummer), and to files.

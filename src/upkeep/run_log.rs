@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Settings;
+use crate::mail::report::RunReport;
 use crate::mail::{Mail, PlanMail};
 use crate::notify::policy::MailPolicy;
 use crate::privacy::case_link::CaseLinks;
-use crate::report::RunReport;
+use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 
 /// Opens `<state_dir>/nightshift.db` and settles the runs of dead processes,

@@ -11,9 +11,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::human::local_time;
+use crate::mail::report::OpenException;
 use crate::privacy::case_link::LinkError;
 use crate::privacy::personnummer::mask_personnummer;
-use crate::report::OpenException;
 use crate::store::{Settled, Settlement};
 use crate::web::html::{Lang, Section, esc, page, problem, query, table};
 use crate::web::{Console, FormSession, authorised, check_csrf};

@@ -33,8 +33,8 @@ use axum::routing::{get, post};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::Settings;
 use crate::privacy::case_link::{CaseLinks, FormTokens, hex, random_bytes};
+use crate::settings::Settings;
 use crate::store::{Store, StoreError};
 
 /// What the daemon answers to "run now".

@@ -52,7 +52,7 @@ pub(crate) struct Coming {
 }
 
 impl Coming {
-    fn made(settings: &crate::config::Settings, now: chrono::DateTime<Utc>) -> Self {
+    fn made(settings: &crate::settings::Settings, now: chrono::DateTime<Utc>) -> Self {
         let names = robot_names(&settings.robots_dir);
         let (jobs, invalid) = load_dir(&settings.schedules_dir, &names);
         let mut next: BTreeMap<String, chrono::DateTime<Utc>> = BTreeMap::new();

@@ -1,9 +1,13 @@
 //! A mail as nightshift plans it, before it is queued or sent: plain data
 //! between the planner (`notify`), the outbox (`store`) and the sender.
+//! `report` is what a mail is made from: a finished run as the run log
+//! holds it.
+
+pub(crate) mod report;
 
 use std::path::PathBuf;
 
-use crate::report::RunReport;
+use crate::mail::report::RunReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {

@@ -1,4 +1,8 @@
 //! Where nightshift keeps its state and finds robots, browsers and secrets.
+//! `file` is the settings file that fills in what the environment leaves
+//! unset.
+
+pub mod file;
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
