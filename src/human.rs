@@ -23,16 +23,17 @@ pub(crate) fn fmt_span(d: chrono::Duration) -> String {
     }
 }
 
+/// The timezone of a Swedish council, where neither the machine's settings
+/// nor a schedule name another.
+pub(crate) const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
+
 /// The timezone people read times in: `NIGHTSHIFT_TIMEZONE`, else the
 /// schedules' default (Europe/Stockholm). Mail, `runs`, `show`, `stats` and
 /// `review` all print in it; JSON keeps RFC 3339.
 pub(crate) fn timezone() -> chrono_tz::Tz {
     static ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
     *ZONE.get_or_init(|| {
-        std::env::var("NIGHTSHIFT_TIMEZONE")
-            .ok()
-            .and_then(|name| name.parse().ok())
-            .unwrap_or(crate::schedule::job::DEFAULT_TIMEZONE)
+        std::env::var("NIGHTSHIFT_TIMEZONE").ok().and_then(|name| name.parse().ok()).unwrap_or(DEFAULT_TIMEZONE)
     })
 }
 

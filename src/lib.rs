@@ -1,9 +1,24 @@
 //! nightshift runs robot files that move cases from e-services into legacy web UIs.
 //!
 //! The pipeline: a robot file is read into a position-keeping YAML tree
-//! (`robot::yaml`), validated into a `Robot` (`robot::validate`), executed
+//! (`files::yaml`), validated into a `Robot` (`robot::validate`), executed
 //! against a `Browser` by the `runner`, which emits `RunEvent`s that the run
-//! log (`store`) and the console consume.
+//! log (`store`) and the terminal (`execute::progress`) consume.
+//!
+//! The folders are layers, each using only those listed before it:
+//! `files` (reading files: positioned YAML, diagnostics, CSV), `privacy`
+//! (personnummer, secrets, signed case links), `robot` (the language),
+//! `schedule` (when robots run), `settings` (the machine's settings), `browser`, `runner` (one robot against one browser), `mail` (the
+//! data between the store and notify), `store` (the run log), `notify` (who
+//! is told what, and SMTP), `upkeep` (the jobs above the store and notify:
+//! delivery, reminders, retention, opening the run log), `execute` (one run
+//! end to end), `web` (the console), `daemon` (`serve`), `cli` (the
+//! commands). `demo` holds the stand-in sites beside them: it uses only
+//! `robot`, and only `cli` (and the tests) use it. A new thing goes
+//! in the lowest layer that has all it needs. Three files are leaves that
+//! any layer may use, and the only files beside `lib.rs` and `main.rs`:
+//! `human` (times for people), `process` (processes, reaping, file modes)
+//! and `trust` (which certificate authorities TLS trusts).
 
 pub mod browser;
 pub mod cli;

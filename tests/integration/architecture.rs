@@ -46,6 +46,143 @@ fn the_store_mail_and_the_language_do_not_reach_up_or_across() {
     assert_eq!(imports_from("runner", &["store", "notify", "daemon", "execute"]), Vec::<String>::new());
 }
 
+/// The folders of `src/` from the bottom up: each may use those before it
+/// and the leaves (docs/architecture.md, and the paragraph in `lib.rs`).
+const LAYERS: &[&str] = &[
+    "files", "privacy", "robot", "schedule", "settings", "browser", "runner", "mail", "store", "notify", "upkeep",
+    "execute", "web", "daemon", "cli",
+];
+
+/// The files directly in `src/` besides `lib.rs` and `main.rs`, as the
+/// paragraph of `lib.rs` that maps the folders names them.
+fn leaves() -> Vec<String> {
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    let (_, after) = lib.split_once("beside `lib.rs` and `main.rs`:").expect("lib.rs names its leaves");
+    let text: String = after
+        .lines()
+        .enumerate()
+        .take_while(|(n, l)| *n == 0 || l.starts_with("//!"))
+        .map(|(_, l)| l.trim_start_matches("//!"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sentence = text.split_once(". ").map_or(text.as_str(), |(s, _)| s);
+    sentence
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(String::from)
+        .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect()
+}
+
+/// The modules of the crate that the code of `dir` (not its tests) uses.
+fn modules_used_by(dir: &str) -> Vec<(String, String)> {
+    let mut used = Vec::new();
+    for (path, text) in sources(dir) {
+        let name = path.file_name().unwrap().to_string_lossy();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            for (at, _) in line.match_indices("crate::") {
+                let module: String =
+                    line[at + "crate::".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if module != dir {
+                    used.push((module, format!("{}:{}", relative(&path), n + 1)));
+                }
+            }
+        }
+    }
+    used
+}
+
+#[test]
+fn the_folders_are_layers_each_using_only_those_below_it_and_the_leaves() {
+    let leaves = leaves();
+    assert_eq!(leaves, ["human", "process", "trust"], "the leaves lib.rs names");
+    // lib.rs tells the layers in this order.
+    let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
+    let (_, map) = lib.split_once("The folders are layers").expect("lib.rs maps the folders");
+    let told: Vec<&str> = map.split('`').skip(1).step_by(2).filter(|name| LAYERS.contains(name)).collect();
+    let mut first_told: Vec<&str> = Vec::new();
+    for name in told {
+        if !first_told.contains(&name) {
+            first_told.push(name);
+        }
+    }
+    assert_eq!(first_told, LAYERS, "the order in which lib.rs names the layers");
+    let mut wrong = Vec::new();
+    for (n, layer) in LAYERS.iter().enumerate() {
+        for (module, place) in modules_used_by(layer) {
+            // `nightshift demo` starts the stand-in sites.
+            let demo = *layer == "cli" && module == "demo";
+            if !LAYERS[..n].contains(&module.as_str()) && !leaves.contains(&module) && !demo {
+                wrong.push(format!("{place}: `{layer}` uses `{module}`"));
+            }
+        }
+    }
+    for leaf in &leaves {
+        for (module, place) in modules_used_by(&format!("{leaf}.rs")) {
+            wrong.push(format!("{place}: the leaf `{leaf}` uses `{module}`"));
+        }
+    }
+    // The stand-in sites use the language and nothing else of nightshift's.
+    for (module, place) in modules_used_by("demo") {
+        if module != "robot" && !leaves.contains(&module) {
+            wrong.push(format!("{place}: `demo` uses `{module}`"));
+        }
+    }
+    assert_eq!(wrong, Vec::<String>::new());
+}
+
+#[test]
+fn only_lib_main_and_the_leaves_lie_directly_in_src_and_every_folder_is_a_layer() {
+    let mut loose = Vec::new();
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(root().join("src")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            folders.push(name);
+        } else if let Some(stem) = name.strip_suffix(".rs") {
+            loose.push(stem.to_string());
+        }
+    }
+    loose.sort();
+    folders.sort();
+    let mut expected: Vec<String> = leaves();
+    expected.extend(["lib".to_string(), "main".to_string()]);
+    expected.sort();
+    assert_eq!(loose, expected, "files directly in src/");
+    let mut layers: Vec<String> = LAYERS.iter().map(|l| l.to_string()).chain(["demo".to_string()]).collect();
+    layers.sort();
+    assert_eq!(folders, layers, "folders of src/");
+}
+
+#[test]
+fn no_name_is_on_two_layers() {
+    // A folder's file named like a module of the crate's top reads as that
+    // module; the commands of `cli/` are named after what they run.
+    let top: Vec<String> = LAYERS.iter().map(|l| l.to_string()).chain(leaves()).chain(["demo".into()]).collect();
+    let mut twice = Vec::new();
+    for path in files_below(&root().join("src")) {
+        let inside = path.strip_prefix(root().join("src")).unwrap();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if inside.components().count() > 1 && !inside.starts_with("cli") && top.contains(&stem) {
+            twice.push(inside.display().to_string());
+        }
+    }
+    assert_eq!(twice, Vec::<String>::new());
+}
+
+#[test]
+fn no_file_in_src_is_longer_than_700_lines() {
+    for (path, text) in sources("") {
+        let lines = text.lines().count();
+        assert!(lines <= 700, "{} has {lines} lines", relative(&path));
+    }
+}
+
 #[test]
 fn the_demo_sites_import_each_other_in_one_direction() {
     // Which demo module imports which; a cycle would show as a pair both ways.
