@@ -29,7 +29,7 @@ mod scripts;
 mod tests;
 mod words;
 
-use profile::{PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
+use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
 use scripts::{
     ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIRST_MATCH, IS_CHECKED, LEAVING,
     LEAVING_AFTER_CLICK, MASK_TEXT, NAVIGATION, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT, UNMASK_TEXT,
@@ -90,9 +90,9 @@ pub struct WebDriverBrowser {
     options: SessionOptions,
     // Dropped after the client: kills chromedriver and Chromium.
     driver: Option<ManagedDriver>,
-    profile: Option<PathBuf>,
+    profile: Option<OwnedFolder>,
     /// The temporary folder of chromedriver and Chromium (`TMPDIR`).
-    temp: Option<PathBuf>,
+    temp: Option<OwnedFolder>,
     /// The window the session started with: `window: main` goes back to it.
     main_window: Option<fantoccini::wd::WindowHandle>,
     /// Where downloads land (inside the profile), for a browser on this machine.
@@ -118,16 +118,24 @@ impl WebDriverBrowser {
         // of the session's, removed with the profile. Its path is short:
         // Chromium puts a Unix socket in it (108 bytes at most).
         let temp = std::env::temp_dir().join(format!("{TEMP_PREFIX}{}-{:08x}", std::process::id(), rand_seed() as u32));
-        std::fs::create_dir_all(&profile).and_then(|()| std::fs::create_dir_all(&temp)).map_err(StartError::Profile)?;
-        let remove = |profile: &std::path::Path, temp: &std::path::Path| {
-            let _ = std::fs::remove_dir_all(profile);
-            let _ = std::fs::remove_dir_all(temp);
+        let profile = OwnedFolder::create(profile).map_err(StartError::Profile)?;
+        let temp = match OwnedFolder::create(temp) {
+            Ok(temp) => temp,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&profile.path);
+                return Err(StartError::Profile(e));
+            }
+        };
+        let remove = |profile: &OwnedFolder, temp: &OwnedFolder| {
+            let _ = std::fs::remove_dir_all(&profile.path);
+            let _ = std::fs::remove_dir_all(&temp.path);
         };
         let (driver, url, chromium) = match &options.webdriver_url {
             Some(url) => (None, url.clone(), None),
             None => {
                 let started = Binaries::locate().map_err(StartError::from).and_then(|binaries| {
-                    let driver = tokio::task::block_in_place(|| ManagedDriver::start(&binaries.chromedriver, &temp))?;
+                    let driver =
+                        tokio::task::block_in_place(|| ManagedDriver::start(&binaries.chromedriver, &temp.path))?;
                     Ok((driver, binaries.chromium))
                 });
                 let (driver, chromium) = match started {
@@ -146,9 +154,9 @@ impl WebDriverBrowser {
             args.push("--headless=new".into());
         }
         args.push(format!("--window-size={},{}", options.window_size.0, options.window_size.1));
-        args.push(format!("--user-data-dir={}", profile.display()));
+        args.push(format!("--user-data-dir={}", profile.path.display()));
         // A remote browser saves its downloads on its own machine, out of reach.
-        let downloads = options.webdriver_url.is_none().then(|| profile.join("Downloads"));
+        let downloads = options.webdriver_url.is_none().then(|| profile.path.join("Downloads"));
         let mut prefs = json!({ "credentials_enable_service": false });
         if let Some(dir) = &downloads {
             std::fs::create_dir_all(dir).map_err(StartError::Profile)?;
@@ -234,13 +242,15 @@ impl WebDriverBrowser {
 
     fn shutdown(&mut self) {
         self.driver.take();
+        // Each folder's lock is held until the folder is gone.
         if let Some(temp) = self.temp.take() {
-            let _ = std::fs::remove_dir_all(&temp);
+            let _ = std::fs::remove_dir_all(&temp.path);
         }
         if let Some(profile) = self.profile.take() {
+            let profile = &profile.path;
             // Chromium may still be writing for the moment it takes to die.
             for _ in 0..PROFILE_REMOVE_TRIES {
-                if std::fs::remove_dir_all(&profile).is_ok() || !profile.exists() {
+                if std::fs::remove_dir_all(profile).is_ok() || !profile.exists() {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(20));

@@ -1,21 +1,78 @@
 //! The folders a managed browser lives in: its profile and its temporary
-//! folder, named by the process that made them, reclaimed once it is gone.
+//! folder. Each holds a lock file that its owner keeps locked while it
+//! lives; a folder whose lock can be taken belongs to a process that is
+//! gone (however it died) and is reclaimed. A lock works where a process id
+//! does not: a nightshift in another PID namespace (a container sharing the
+//! temporary folder) has ids that mean other processes here.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Browser profile folders are `<temp>/nightshift-chromium-<pid>-<n>`.
 pub(super) const PROFILE_PREFIX: &str = "nightshift-chromium-";
 /// The browsers' temporary folders are `<temp>/ns-tmp-<pid>-<n>`.
 pub(super) const TEMP_PREFIX: &str = "ns-tmp-";
+/// The lock file in each folder, locked by the folder's owner.
+pub(super) const OWNER_LOCK: &str = ".nightshift-owner";
+/// A folder without a lock file (made by an older nightshift, or by one
+/// that died between making it and locking it) is reclaimed once its owner's
+/// id is not a process here and it is this old: younger, it may be a folder
+/// whose lock file is being made right now.
+const UNLOCKED_AGE: Duration = Duration::from_secs(60);
+
+/// A folder of this process's, with its lock held until it is dropped.
+#[derive(Debug)]
+pub(super) struct OwnedFolder {
+    pub(super) path: PathBuf,
+    _lock: File,
+}
+
+impl OwnedFolder {
+    /// Makes the folder and takes its lock.
+    pub(super) fn create(path: PathBuf) -> io::Result<Self> {
+        std::fs::create_dir_all(&path)?;
+        let lock = File::create(path.join(OWNER_LOCK))?;
+        if !try_lock(&lock) {
+            return Err(io::Error::other(format!("`{}` is locked by another process", path.display())));
+        }
+        Ok(Self { path, _lock: lock })
+    }
+}
+
+/// Takes an exclusive lock on `file` without waiting; false when another
+/// process holds one.
+fn try_lock(file: &File) -> bool {
+    // SAFETY: flock on a descriptor this function borrows.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
 
 /// Removes the profile and temporary folders of nightshift processes that
 /// are gone (killed before they could remove their own).
-pub(super) fn reclaim_dead_profiles(temp: &std::path::Path) {
+pub(super) fn reclaim_dead_profiles(temp: &Path) {
     let Ok(entries) = std::fs::read_dir(temp) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let rest = name.strip_prefix(PROFILE_PREFIX).or_else(|| name.strip_prefix(TEMP_PREFIX));
-        let Some(pid) = rest.and_then(|rest| rest.split('-').next()) else { continue };
-        if pid.parse::<i64>().is_ok_and(|pid| !crate::process::alive(pid)) {
-            let _ = std::fs::remove_dir_all(entry.path());
+        let Some(pid) = rest.and_then(|rest| rest.split('-').next()).and_then(|pid| pid.parse::<i64>().ok()) else {
+            continue;
+        };
+        let folder = entry.path();
+        match File::options().read(true).write(true).open(folder.join(OWNER_LOCK)) {
+            // The lock is free: its owner is gone. It is held while removing.
+            Ok(lock) if try_lock(&lock) => {
+                let _ = std::fs::remove_dir_all(&folder);
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                if !crate::process::alive(pid) && age.is_some_and(|age| age >= UNLOCKED_AGE) {
+                    let _ = std::fs::remove_dir_all(&folder);
+                }
+            }
+            Err(_) => {}
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Tests of the WebDriver browser's own helpers: key escapes, error words, profile folders.
 
+use super::profile::OWNER_LOCK;
 use super::*;
 
 #[test]
@@ -34,15 +35,32 @@ fn chromedriver_texts_become_nightshift_words() {
 }
 
 #[test]
-fn profiles_of_dead_processes_are_reclaimed_and_live_ones_kept() {
+fn folders_whose_lock_is_free_are_reclaimed_and_held_ones_kept_whatever_their_process_id() {
     let temp = tempfile::tempdir().unwrap();
-    let dead = temp.path().join(format!("{PROFILE_PREFIX}999999999-17"));
-    let live = temp.path().join(format!("{PROFILE_PREFIX}{}-18", std::process::id()));
+    // A folder of a process that is gone: its lock file is there, unlocked.
+    let dead = temp.path().join(format!("{PROFILE_PREFIX}{}-17", std::process::id()));
+    std::fs::create_dir_all(dead.join("Default")).unwrap();
+    std::fs::write(dead.join(OWNER_LOCK), "").unwrap();
+    // A live owner in another PID namespace: its id is no process here, but
+    // it holds its lock.
+    let held = OwnedFolder::create(temp.path().join(format!("{TEMP_PREFIX}999999999-18"))).unwrap();
+    // Made by an older nightshift (no lock file): by its process id and age.
+    let old_dead = temp.path().join(format!("{PROFILE_PREFIX}999999999-19"));
+    let young_dead = temp.path().join(format!("{PROFILE_PREFIX}999999999-20"));
+    let old_live = temp.path().join(format!("{PROFILE_PREFIX}{}-21", std::process::id()));
     let other = temp.path().join("nightshift-chromium-notes");
-    for dir in [&dead, &live, &other] {
+    for dir in [&old_dead, &young_dead, &old_live, &other] {
         std::fs::create_dir_all(dir.join("Default")).unwrap();
     }
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for dir in [&old_dead, &old_live] {
+        std::fs::File::open(dir).unwrap().set_modified(long_ago).unwrap();
+    }
     reclaim_dead_profiles(temp.path());
-    assert!(!dead.exists());
-    assert!(live.exists() && other.exists());
+    assert!(!dead.exists() && !old_dead.exists());
+    assert!(held.path.join(OWNER_LOCK).exists(), "a folder whose owner holds its lock is kept");
+    assert!(young_dead.exists() && old_live.exists() && other.exists());
+    drop(held);
+    reclaim_dead_profiles(temp.path());
+    assert!(!temp.path().join(format!("{TEMP_PREFIX}999999999-18")).exists(), "reclaimed once its lock is free");
 }
