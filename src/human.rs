@@ -33,7 +33,7 @@ pub(crate) const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Stockholm;
 pub(crate) fn timezone() -> chrono_tz::Tz {
     static ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
     *ZONE.get_or_init(|| {
-        std::env::var("NIGHTSHIFT_TIMEZONE").ok().and_then(|name| name.parse().ok()).unwrap_or(DEFAULT_TIMEZONE)
+        crate::environment::var("NIGHTSHIFT_TIMEZONE").and_then(|name| name.parse().ok()).unwrap_or(DEFAULT_TIMEZONE)
     })
 }
 

@@ -54,11 +54,11 @@ impl Binaries {
 }
 
 fn locate(env: &str, names: &[&str], what: &'static str, package: &'static str) -> Result<PathBuf, DriverError> {
-    if let Some(path) = std::env::var_os(env) {
+    if let Some(path) = crate::environment::var(env) {
         let path = PathBuf::from(path);
         return if path.is_file() { Ok(path) } else { Err(DriverError::NotAt { what, package, path }) };
     }
-    let path_dirs = std::env::var_os("PATH").unwrap_or_default();
+    let path_dirs = crate::environment::var("PATH").unwrap_or_default();
     let dirs = std::env::split_paths(&path_dirs).chain([PathBuf::from("/usr/bin")]);
     for dir in dirs {
         for name in names {

@@ -39,8 +39,8 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
     };
     let mut files = Vec::new();
     if args.paths.is_empty() {
-        let args: Vec<String> = std::env::args().collect();
-        files.extend(crate::settings::file::locate(&args).map(|(path, _)| path).filter(|p| p.is_file()));
+        let settings_file = crate::environment::get().file().map(std::path::Path::to_path_buf);
+        files.extend(settings_file.filter(|p| p.is_file()));
     }
     for root in &roots {
         if root.is_dir() {

@@ -61,18 +61,17 @@ fn default_of(key: &str, settings: &Settings) -> (Option<String>, &'static str) 
 
 pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
     let argv: Vec<String> = std::env::args().collect();
-    let from_file: Vec<String> =
-        std::env::var("NIGHTSHIFT_FROM_CONFIG_FILE").unwrap_or_default().split(',').map(String::from).collect();
+    let environment = crate::environment::get();
     let mut notes = Vec::new();
     let settings: Vec<Setting> = KEYS
         .iter()
         .map(|(key, variable, _)| {
             let on_command_line =
                 flag(key).is_some_and(|f| argv.iter().any(|a| a == f || a.starts_with(&format!("{f}="))));
-            let set = std::env::var(variable).ok();
+            let set = environment.var(variable).map(String::from);
             let from = match (&set, on_command_line) {
                 (_, true) => "flag",
-                (Some(_), false) if from_file.iter().any(|v| v == variable) => "file",
+                (Some(_), false) if environment.from_file(variable) => "file",
                 (Some(_), false) => "environment",
                 (None, false) => "default",
             };
@@ -93,9 +92,9 @@ pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
         println!("{}", serde_json::to_string_pretty(&settings).unwrap_or_default());
         return exit_code::SUCCESS;
     }
-    match std::env::var("NIGHTSHIFT_CONFIG_FILE") {
-        Ok(file) => println!("settings file: {file}"),
-        Err(_) => println!("settings file: none (nightshift.yaml here, --config or NIGHTSHIFT_CONFIG)"),
+    match environment.file() {
+        Some(file) => println!("settings file: {}", file.display()),
+        None => println!("settings file: none (nightshift.yaml here, --config or NIGHTSHIFT_CONFIG)"),
     }
     let mut rows = vec![["SETTING", "VARIABLE", "VALUE", "FROM"].map(String::from).to_vec()];
     for (s, note) in settings.iter().zip(notes) {

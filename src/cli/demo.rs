@@ -66,7 +66,7 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
             return exit_code::ENVIRONMENT;
         }
     };
-    let mut env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    let mut env = crate::environment::get().vars().clone();
     env.extend(sites.env());
     for (name, value) in DEMO_SECRETS {
         env.insert(format!("NIGHTSHIFT_SECRET_{name}"), value.to_string());

@@ -50,7 +50,7 @@ pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
     let mut report = Report { failures: 0, lines: args.json.then(Vec::new) };
     state_folder(settings, &mut report);
     browser(settings, &mut report);
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env: HashMap<String, String> = crate::environment::get().vars().clone();
     for path in yaml_files(&settings.robots_dir) {
         robot_checks(settings, &path, &env, &mut report);
     }
@@ -91,9 +91,9 @@ fn smtp_session(settings: &Settings, report: &mut Report) {
     match runtime.block_on(mailer.test_connection()) {
         Some(Ok(())) => report.line(true, format!("{} answers, its certificate (if any) trusted", mailer.destination)),
         Some(Err(e)) => {
-            let url = std::env::var("NIGHTSHIFT_SMTP_URL").unwrap_or_default();
+            let url = crate::environment::var("NIGHTSHIFT_SMTP_URL").unwrap_or_default();
             let needed = crate::trust::hint(&e).and_then(|_| {
-                let (host, port) = host_port(&url)?;
+                let (host, port) = host_port(url)?;
                 crate::trust::presented_issuer(&host, port, !url.starts_with("smtps://"))
             });
             let needed = needed.map(|ca| format!(" (its certificate was issued by `{ca}`)")).unwrap_or_default();

@@ -23,9 +23,10 @@ const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 /// into `LEVELS`), moved by `verbose` and `quiet` steps.
 pub fn init(default: usize, verbose: u8, quiet: u8, json: bool) {
     let level = (default + usize::from(verbose)).saturating_sub(usize::from(quiet)).min(LEVELS.len() - 1);
-    let mut filter = EnvFilter::try_from_env("NIGHTSHIFT_LOG")
-        .or_else(|_| EnvFilter::try_from_env("RUST_LOG"))
-        .unwrap_or_else(|_| EnvFilter::new(LEVELS[level]));
+    let mut filter = ["NIGHTSHIFT_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|variable| EnvFilter::try_new(crate::environment::var(variable)?).ok())
+        .unwrap_or_else(|| EnvFilter::new(LEVELS[level]));
     // The wire logs of the WebDriver, HTTP, TLS and SMTP clients would carry
     // typed text and request bodies: they stay at warnings, whatever is asked.
     for quiet in WIRE_LOGS {
@@ -36,10 +37,10 @@ pub fn init(default: usize, verbose: u8, quiet: u8, json: bool) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.with_ansi(false).event_format(JsonLines).init();
-    } else if std::env::var_os("JOURNAL_STREAM").is_some() {
+    } else if crate::environment::var("JOURNAL_STREAM").is_some() {
         builder.with_ansi(false).event_format(Journal).init();
     } else {
-        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let colour = std::io::stderr().is_terminal() && crate::environment::var("NO_COLOR").is_none();
         builder.with_ansi(colour).with_timer(LocalTime).init();
     }
 }

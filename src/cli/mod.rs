@@ -20,8 +20,9 @@ pub(crate) mod table;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::environment::Environment;
 use crate::settings::Settings;
 
 /// How nightshift's own log lines are written.
@@ -95,6 +96,31 @@ pub enum Command {
     Manpage(completions::ManpageArgs),
     /// Start the stand-in sites and run the sample robot against them.
     Demo(demo::DemoArgs),
+}
+
+/// The command line, with the settings file's values as the defaults of
+/// the options whose variable only the file sets: flag, then environment,
+/// then file, then built-in default.
+pub fn parse(args: &[String], environment: &Environment) -> Cli {
+    let matches = with_file_defaults(Cli::command(), environment).get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn with_file_defaults(command: clap::Command, environment: &Environment) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let variable = arg.get_env().and_then(|v| v.to_str()).filter(|v| environment.from_file(v));
+            match variable.and_then(|v| environment.var(v)) {
+                // clap keeps a default for the process's life: each is leaked
+                // once, at start.
+                Some(value) => {
+                    let value: &'static str = Box::leak(value.to_string().into_boxed_str());
+                    arg.default_value(value)
+                }
+                None => arg,
+            }
+        })
+        .mut_subcommands(|sub| with_file_defaults(sub, environment))
 }
 
 /// Runs the parsed command line and returns the process exit code: 70 with

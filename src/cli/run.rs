@@ -75,7 +75,7 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
     };
     let request = Request {
         trigger: if args.dry_run { DRY_RUN_TRIGGER } else { "manual" }.into(),
-        env: std::env::vars().collect(),
+        env: crate::environment::get().vars().clone(),
         overrides: args.vars,
         headed: args.headed,
         quiet: args.json,

@@ -684,7 +684,7 @@ async fn run_task(
     // The run's first browser holds `_permit`; its further workers wait for seats of their own.
     let request = Request {
         trigger: trigger.into(),
-        env: std::env::vars().collect(),
+        env: crate::environment::get().vars().clone(),
         quiet: true,
         seats: Some(browsers),
         ..Request::default()

@@ -61,7 +61,7 @@ impl MailPolicy {
 
     /// The operations address from `NIGHTSHIFT_OPS_EMAIL`.
     pub(crate) fn ops_from_env() -> Option<String> {
-        std::env::var("NIGHTSHIFT_OPS_EMAIL").ok().filter(|s| s.contains('@'))
+        crate::environment::var("NIGHTSHIFT_OPS_EMAIL").filter(|s| s.contains('@')).map(String::from)
     }
 }
 

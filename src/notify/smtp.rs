@@ -56,15 +56,15 @@ fn with_hint(error: &lettre::transport::smtp::Error) -> String {
 impl Mailer {
     /// SMTP when `NIGHTSHIFT_SMTP_URL` is set, else the outbox folder.
     pub(crate) fn from_env(state_dir: &Path) -> Result<Self, MailerError> {
-        let from_text = std::env::var("NIGHTSHIFT_MAIL_FROM").unwrap_or_else(|_| DEFAULT_FROM.to_string());
+        let from_text = crate::environment::var("NIGHTSHIFT_MAIL_FROM").unwrap_or(DEFAULT_FROM).to_string();
         let from: Mailbox = from_text.parse().map_err(|_| MailerError::From(from_text.clone()))?;
-        match std::env::var("NIGHTSHIFT_SMTP_URL").ok().filter(|u| !u.is_empty()) {
+        match crate::environment::var("NIGHTSHIFT_SMTP_URL").filter(|u| !u.is_empty()) {
             Some(url) => {
-                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| MailerError::Url(e.to_string()))?
                     .timeout(Some(SMTP_TIMEOUT))
                     .build();
-                let destination = format!("SMTP server {}", server_of(&url));
+                let destination = format!("SMTP server {}", server_of(url));
                 Ok(Self { transport: Transport::Smtp(transport), from, destination })
             }
             None => {

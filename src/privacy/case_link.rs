@@ -63,8 +63,7 @@ impl CaseLinks {
     /// The state folder's key (made now if there is none), and the public
     /// address from `NIGHTSHIFT_PUBLIC_URL`.
     pub(crate) fn from_state(state_dir: &Path) -> std::io::Result<Self> {
-        let public_url = std::env::var("NIGHTSHIFT_PUBLIC_URL")
-            .ok()
+        let public_url = crate::environment::var("NIGHTSHIFT_PUBLIC_URL")
             .map(|u| u.trim_end_matches('/').to_string())
             .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
         Ok(Self { key: hmac::Key::new(hmac::HMAC_SHA256, &key_file(state_dir)?), public_url })

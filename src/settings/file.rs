@@ -3,11 +3,13 @@
 //! working directory when there is one). Each key stands for one environment
 //! variable, and the order of precedence is flag, then environment, then
 //! file, then built-in default: the file fills in only variables the
-//! environment leaves unset, before the command line is read. Secrets are
-//! never read from it.
+//! environment leaves unset (`environment::Environment`), and the options
+//! whose variable it sets take its value as their default (`cli::parse`).
+//! Secrets are never read from it.
 
 use std::path::{Path, PathBuf};
 
+use crate::environment::Environment;
 use crate::files::source_file::read_source;
 use crate::files::yaml::{self, Value};
 
@@ -41,7 +43,7 @@ pub struct SettingsFileError {
 /// Where the settings file is, if there is one to read: `--config` in
 /// `args` (either `--config FILE` or `--config=FILE`), `NIGHTSHIFT_CONFIG`,
 /// or `nightshift.yaml` in the working directory.
-pub fn locate(args: &[String]) -> Option<(PathBuf, bool)> {
+pub fn locate(args: &[String], environment: &Environment) -> Option<(PathBuf, bool)> {
     let mut given = None;
     for (i, arg) in args.iter().enumerate() {
         if arg == "--config" {
@@ -50,7 +52,8 @@ pub fn locate(args: &[String]) -> Option<(PathBuf, bool)> {
             given = Some(path.to_string());
         }
     }
-    if let Some(path) = given.or_else(|| std::env::var("NIGHTSHIFT_CONFIG").ok().filter(|p| !p.is_empty())) {
+    let named = || environment.var("NIGHTSHIFT_CONFIG").filter(|p| !p.is_empty()).map(String::from);
+    if let Some(path) = given.or_else(named) {
         return Some((PathBuf::from(path), true));
     }
     let default = PathBuf::from("nightshift.yaml");
@@ -122,6 +125,6 @@ mod tests {
         let example = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/nightshift.yaml")).unwrap();
         assert_eq!(example.len(), 9, "the commented example is a valid file: {example:?}");
         let args = ["nightshift".to_string(), "--config=/etc/n.yaml".to_string(), "runs".to_string()];
-        assert_eq!(locate(&args), Some((PathBuf::from("/etc/n.yaml"), true)));
+        assert_eq!(locate(&args, &Environment::default()), Some((PathBuf::from("/etc/n.yaml"), true)));
     }
 }

@@ -31,10 +31,12 @@ impl Settings {
             robots_dir: robots_dir.to_path_buf(),
             schedules_dir: schedules_dir.to_path_buf(),
             // Under systemd, `LoadCredential=` puts the secrets in $CREDENTIALS_DIRECTORY.
-            secrets_dir: secrets_dir
-                .map(Path::to_path_buf)
-                .or_else(|| std::env::var_os("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()).map(PathBuf::from)),
-            webdriver_url: std::env::var("NIGHTSHIFT_WEBDRIVER_URL").ok().filter(|s| !s.is_empty()),
+            secrets_dir: secrets_dir.map(Path::to_path_buf).or_else(|| {
+                crate::environment::var("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()).map(PathBuf::from)
+            }),
+            webdriver_url: crate::environment::var("NIGHTSHIFT_WEBDRIVER_URL")
+                .filter(|s| !s.is_empty())
+                .map(String::from),
         }
     }
 

@@ -100,7 +100,7 @@ pub(crate) async fn serve(
     run_now: mpsc::UnboundedSender<RunNow>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<tokio::task::JoinHandle<()>, WebError> {
-    let token = std::env::var("NIGHTSHIFT_CONSOLE_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let token = crate::environment::var("NIGHTSHIFT_CONSOLE_TOKEN").filter(|t| !t.trim().is_empty()).map(String::from);
     if token.is_none() && !addr.ip().is_loopback() {
         return Err(WebError::NoToken(addr));
     }
@@ -110,7 +110,7 @@ pub(crate) async fn serve(
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| WebError::Bind { addr, source })?;
     let bound = listener.local_addr().map_err(|source| WebError::Bind { addr, source })?;
     let mut hosts = vec![bound.to_string(), format!("localhost:{}", bound.port())];
-    if let Some(public) = std::env::var("NIGHTSHIFT_PUBLIC_URL").ok().and_then(|u| host_of(&u)) {
+    if let Some(public) = crate::environment::var("NIGHTSHIFT_PUBLIC_URL").and_then(host_of) {
         hosts.push(public);
     }
     let console = Console {
