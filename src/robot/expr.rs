@@ -29,10 +29,19 @@ pub(crate) const BUILTINS: &[&str] = &["today", "now", "run.id", "run.dir", "rob
 const DATE_INPUTS: &[&str] = &["%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y"];
 
 /// One transform and its arguments: `match "([0-9]+)"`, `date "%d.%m.%Y"`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Transform {
     pub name: String,
     pub args: Vec<String>,
+    /// `match`'s pattern, compiled once when the robot is read.
+    pattern: Option<regex::Regex>,
+}
+
+impl PartialEq for Transform {
+    fn eq(&self, other: &Self) -> bool {
+        // The pattern is made from the arguments.
+        self.name == other.name && self.args == other.args
+    }
 }
 
 /// A parsed template: literal text and references, in order.
@@ -209,8 +218,9 @@ fn apply(transform: &Transform, value: String) -> String {
     let arg = |n: usize| transform.args.get(n).map(String::as_str).unwrap_or_default();
     match transform.name.as_str() {
         // The first capture group (or the whole match); empty when nothing matches.
-        "match" => regex::Regex::new(arg(0))
-            .ok()
+        "match" => transform
+            .pattern
+            .as_ref()
             .and_then(|re| {
                 re.captures(&value).map(|c| c.get(1).or_else(|| c.get(0)).map_or("", |m| m.as_str()).to_string())
             })
@@ -333,9 +343,11 @@ fn parse_transform(text: &str) -> Result<Transform, String> {
         let wanted = if least == most { least.to_string() } else { format!("{least} or {most}") };
         return Err(format!("`{name}` takes {wanted} quoted argument(s), found {}", args.len()));
     }
+    let mut pattern = None;
     match name {
         "match" => {
-            regex::Regex::new(&args[0]).map_err(|e| format!("`match` has an invalid pattern: {}", first_line(&e)))?;
+            let compiled = regex::Regex::new(&args[0]);
+            pattern = Some(compiled.map_err(|e| format!("`match` has an invalid pattern: {}", first_line(&e)))?);
         }
         "date" => {
             for form in &args {
@@ -347,7 +359,7 @@ fn parse_transform(text: &str) -> Result<Transform, String> {
         }
         _ => {}
     }
-    Ok(Transform { name: name.to_string(), args })
+    Ok(Transform { name: name.to_string(), args, pattern })
 }
 
 fn first_line(e: &regex::Error) -> String {

@@ -54,10 +54,12 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
     if open.is_empty() {
         body.push_str(&format!("<p>{}</p>", lang.t("Inga ärenden väntar.", "No case is waiting.")));
     } else {
+        // Each robot's file is read once per page, not once per row.
+        let mut masking = std::collections::HashMap::new();
         let rows: Vec<Vec<String>> = open
             .iter()
             .map(|x| {
-                let mask = masks(&console, &x.robot);
+                let mask = *masking.entry(x.robot.as_str()).or_insert_with(|| masks(&console, &x.robot));
                 let link = query(&[("robot", &x.robot), ("key", &x.key)]);
                 vec![
                     format!("<a href=\"/case?{}\">{}</a>", esc(&link), esc(&x.key)),
