@@ -64,3 +64,28 @@ fn folders_whose_lock_is_free_are_reclaimed_and_held_ones_kept_whatever_their_pr
     reclaim_dead_profiles(temp.path());
     assert!(!temp.path().join(format!("{TEMP_PREFIX}999999999-18")).exists(), "reclaimed once its lock is free");
 }
+
+#[test]
+fn every_script_file_is_javascript_that_parses() {
+    // Each runs as a function body after `find` and `watchNavigation`, as
+    // `script` sends it; node (which scripts/setup installs with npm for
+    // the accessibility check) parses each so wrapped.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/browser/webdriver/js");
+    let work = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        // `find` and `watchNavigation` are what `script` puts first.
+        let prelude = ["find.js", "watch.js"].iter().any(|p| entry.file_name() == *p);
+        let body = if prelude { String::new() } else { std::fs::read_to_string(entry.path()).unwrap() };
+        let wrapped = work.path().join(entry.file_name());
+        std::fs::write(&wrapped, format!("(async function () {{\n{}\n}});\n", script(&body))).unwrap();
+        let out = std::process::Command::new("node")
+            .arg("--check")
+            .arg(&wrapped)
+            .output()
+            .expect("node is installed (scripts/setup installs npm)");
+        assert!(out.status.success(), "{}: {}", entry.path().display(), String::from_utf8_lossy(&out.stderr));
+        checked += 1;
+    }
+    assert!(checked >= 18, "only {checked} script files");
+}

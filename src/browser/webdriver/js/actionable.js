@@ -1,0 +1,24 @@
+watchNavigation();
+const el = find(arguments[0]);
+if (!el) return null;
+let r = el.getBoundingClientRect();
+if (r.width === 0 && r.height === 0 || (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })))
+  return { el, why: 'is not visible' };
+if (el.matches(':disabled')) return { el, why: 'is disabled' };
+const moving = document.getAnimations && document.getAnimations().some(a =>
+  a.playState === 'running' && a.effect && a.effect.target && a.effect.target.contains && a.effect.target.contains(el));
+if (moving) return { el, why: 'is moving (an animation is running on it)' };
+if (r.bottom < 0 || r.right < 0 || r.top > innerHeight || r.left > innerWidth) {
+  el.scrollIntoView({ block: 'center', inline: 'center' });
+  r = el.getBoundingClientRect();
+}
+const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+const top = document.elementFromPoint(x, y);
+if (top && top !== el && !el.contains(top) && !(top.control === el) && !(el.labels && Array.from(el.labels).includes(top))) {
+  const name = top.tagName.toLowerCase() + (top.id ? '#' + top.id : '') +
+    Array.from(top.classList).slice(0, 3).map(c => '.' + c).join('');
+  const text = (top.innerText || '').trim().split('\n')[0].slice(0, 40);
+  return { el, why: 'is covered by `' + name + '`' + (text ? ' ("' + text + '")' : '') };
+}
+return { el, why: null };

@@ -1,0 +1,24 @@
+const shown = el => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return false;
+  return el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+};
+return arguments[0].map(p => {
+  if (p.page) return { found: true, text: document.body ? document.body.innerText : '' };
+  if (p.url) {
+    let url = location.href;
+    try { url = window.top.location.href; } catch (e) {}
+    return { found: true, text: url };
+  }
+  const el = find(p.sel);
+  if (!el) return { found: false };
+  const visible = shown(el), tag = el.tagName.toLowerCase();
+  const field = tag === 'input' || tag === 'textarea' || tag === 'select';
+  const text = visible ? el.innerText : '';
+  return {
+    found: true, visible, text,
+    enabled: !el.matches(':disabled'),
+    checked: !!(el.checked || el.selected),
+    value: field ? el.value : text,
+  };
+});
