@@ -104,6 +104,30 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// What went wrong on a page, as data; its text is made where it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PageError {
+    #[error("the page did not finish loading in time")]
+    LoadTimedOut,
+    /// What one of nightshift's scripts found wrong, in its own words.
+    #[error("{0}")]
+    Script(String),
+    /// What went wrong with one element.
+    #[error("{target}: {problem}")]
+    Element { target: String, problem: Box<PageError> },
+    #[error("the page answered {answered} of {asked} probes")]
+    ShortAnswer { answered: usize, asked: usize },
+    #[error("the page has no frame number {index} (counting from 0)")]
+    NoFrame { index: u16 },
+    #[error("the page load time was not a number{}", .0.as_ref().map(|v| format!(": {v}")).unwrap_or_default())]
+    NotATime(Option<String>),
+    #[error("unknown key `{key}` (known: {known})")]
+    UnknownKey { key: String, known: String },
+    /// A WebDriver error: its code, and what it means in our words.
+    #[error("{words}")]
+    WebDriver { code: String, words: String },
+}
+
 /// A failure in the browser: always a system exception for the runner.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrowserError {
@@ -112,8 +136,8 @@ pub enum BrowserError {
     /// Something waited for (a window, a dialog) that did not come.
     #[error("{waited_for} did not come within {}", crate::human::fmt_duration(*.after))]
     Timeout { waited_for: String, after: Duration },
-    #[error("{0}")]
-    Page(String),
+    #[error(transparent)]
+    Page(#[from] PageError),
     #[error("the browser session is gone: {0}")]
     SessionLost(String),
     /// A new browser (a further worker's) did not start; the text says why.

@@ -14,7 +14,7 @@ impl Browser for WebDriverBrowser {
             navigated => navigated,
         }
         .map_err(|e| match &e {
-            e if e.is_timeout() => BrowserError::Page("the page did not finish loading in time".into()),
+            e if e.is_timeout() => PageError::LoadTimedOut.into(),
             e if e.to_string().contains("net::ERR_") => {
                 let reason = e
                     .to_string()
@@ -75,7 +75,7 @@ impl Browser for WebDriverBrowser {
                 self.settle_navigation(false).await
             }
             Some(Json::Object(o)) if o.contains_key("error") => {
-                Err(BrowserError::Page(o["error"].as_str().unwrap_or_default().to_string()))
+                Err(PageError::Script(o["error"].as_str().unwrap_or_default().to_string()).into())
             }
             Some(Json::Object(o)) if o.contains_key("not_editable") => {
                 let index = o["not_editable"].as_u64().unwrap_or(0) as usize;
@@ -126,7 +126,11 @@ impl Browser for WebDriverBrowser {
         };
         match answer["error"].as_str() {
             Some("disabled") => Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() }),
-            Some(message) => Err(BrowserError::Page(format!("{target}: {message}"))),
+            Some(message) => Err(PageError::Element {
+                target: target.to_string(),
+                problem: Box::new(PageError::Script(message.to_string())),
+            }
+            .into()),
             None => Ok(()),
         }
     }
@@ -143,7 +147,7 @@ impl Browser for WebDriverBrowser {
         let answer = self.client().execute(&script(PROBE), vec![Json::Array(arg)]).await.map_err(error)?;
         let answers = answer.as_array().cloned().unwrap_or_default();
         if answers.len() != probes.len() {
-            return Err(BrowserError::Page(format!("the page answered {} of {} probes", answers.len(), probes.len())));
+            return Err(PageError::ShortAnswer { answered: answers.len(), asked: probes.len() }.into());
         }
         let flag = |a: &Json, key: &str| a[key].as_bool().unwrap_or(false);
         let text = |a: &Json, key: &str| a[key].as_str().unwrap_or_default().to_string();
@@ -173,7 +177,7 @@ impl Browser for WebDriverBrowser {
             return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
         };
         if let Some(message) = value.get("error").and_then(Json::as_str) {
-            return Err(BrowserError::Page(message.to_string()));
+            return Err(PageError::Script(message.to_string()).into());
         }
         let strings = |v: &Json| -> Vec<String> {
             v.as_array()
@@ -293,9 +297,7 @@ impl Browser for WebDriverBrowser {
                             tokio::time::sleep(POLL_INTERVAL).await;
                         }
                         Err(e) if e.is_no_such_frame() => {
-                            return Err(BrowserError::Page(format!(
-                                "the page has no frame number {index} (counting from 0)"
-                            )));
+                            return Err(PageError::NoFrame { index: *index }.into());
                         }
                         Err(e) => return Err(error(e)),
                     }
@@ -377,10 +379,14 @@ impl Browser for WebDriverBrowser {
             })
             .await;
         result.map_err(|e| match e {
-            BrowserError::Page(m) if m.contains("invalid element state") => BrowserError::NotEditable {
-                target: target.to_string(),
-                state: "not a field that can be emptied".into(),
-            },
+            BrowserError::Page(PageError::Element { problem, .. })
+                if matches!(*problem, PageError::WebDriver { ref code, .. } if code == "invalid element state") =>
+            {
+                BrowserError::NotEditable {
+                    target: target.to_string(),
+                    state: "not a field that can be emptied".into(),
+                }
+            }
             other => other,
         })
     }
@@ -430,9 +436,7 @@ impl Browser for WebDriverBrowser {
             History::Forward => self.client().forward().await,
             History::Refresh => self.client().refresh().await,
         };
-        done.map_err(|e| {
-            if e.is_timeout() { BrowserError::Page("the page did not finish loading in time".into()) } else { error(e) }
-        })?;
+        done.map_err(|e| if e.is_timeout() { PageError::LoadTimedOut.into() } else { error(e) })?;
         let loaded = self.client().execute(NAVIGATION, Vec::new()).await.map_err(error)?;
         if loaded["error_page"].as_bool() == Some(true) {
             let url = self.client().current_url().await.map(|u| u.to_string()).unwrap_or_default();
@@ -600,10 +604,8 @@ impl Browser for WebDriverBrowser {
 
     async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
         match self.client().execute(PAGE_LOADED_AT, Vec::new()).await.map_err(error)? {
-            Json::Number(n) => {
-                n.as_f64().ok_or_else(|| BrowserError::Page("the page load time was not a number".into()))
-            }
-            other => Err(BrowserError::Page(format!("the page load time was not a number: {other}"))),
+            Json::Number(n) => n.as_f64().ok_or(BrowserError::Page(PageError::NotATime(None))),
+            other => Err(PageError::NotATime(Some(other.to_string())).into()),
         }
     }
 

@@ -18,8 +18,8 @@ use webdriver::command::{GetParameters, VoidWebDriverExtensionCommand, WebDriver
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
-    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, Probe, Probed,
-    SelectBy, Selector, Table, WindowTarget,
+    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, PageError, Probe,
+    Probed, SelectBy, Selector, Table, WindowTarget,
 };
 
 mod actions;
@@ -377,7 +377,9 @@ impl WebDriverBrowser {
                 Err(e) if retryable(&e) && Instant::now() < deadline => tokio::time::sleep(POLL_INTERVAL).await,
                 Err(e) => {
                     return Err(match error(e) {
-                        BrowserError::Page(message) => BrowserError::Page(format!("{target}: {message}")),
+                        BrowserError::Page(problem) => {
+                            PageError::Element { target: target.to_string(), problem: Box::new(problem) }.into()
+                        }
                         other => other,
                     });
                 }
@@ -448,8 +450,10 @@ fn error(e: CmdError) -> BrowserError {
         CmdError::Standard(w) if w.error() == "unexpected alert open" => {
             BrowserError::DialogOpen { text: dialog_text(&w.message).map(String::from) }
         }
-        CmdError::Standard(w) => BrowserError::Page(own_words(&w.error(), &w.message)),
-        _ => BrowserError::Page(first_line(&e.to_string())),
+        CmdError::Standard(w) => {
+            PageError::WebDriver { code: w.error().to_string(), words: own_words(&w.error(), &w.message) }.into()
+        }
+        _ => PageError::WebDriver { code: String::new(), words: first_line(&e.to_string()) }.into(),
     }
 }
 
@@ -541,7 +545,7 @@ fn named_key(name: &str) -> Result<char, BrowserError> {
         "Shift" => Key::Shift,
         "Alt" => Key::Alt,
         "Meta" => Key::Meta,
-        other => return Err(BrowserError::Page(format!("unknown key `{other}` (known: {})", KEYS.join(", ")))),
+        other => return Err(PageError::UnknownKey { key: other.to_string(), known: KEYS.join(", ") }.into()),
     };
     Ok(key.into())
 }

@@ -89,3 +89,14 @@ fn every_script_file_is_javascript_that_parses() {
     }
     assert!(checked >= 18, "only {checked} script files");
 }
+
+#[test]
+fn a_page_error_reads_as_it_did_when_it_was_text() {
+    let problem = PageError::WebDriver { code: "no such window".into(), words: "the window is closed".into() };
+    let wrapped = BrowserError::from(PageError::Element { target: "css `#x`".into(), problem: Box::new(problem) });
+    assert_eq!(wrapped.to_string(), "css `#x`: the window is closed");
+    assert_eq!(PageError::NoFrame { index: 2 }.to_string(), "the page has no frame number 2 (counting from 0)");
+    assert_eq!(PageError::NotATime(None).to_string(), "the page load time was not a number");
+    assert_eq!(PageError::NotATime(Some("null".into())).to_string(), "the page load time was not a number: null");
+    assert_eq!(PageError::ShortAnswer { answered: 1, asked: 3 }.to_string(), "the page answered 1 of 3 probes");
+}
