@@ -113,7 +113,7 @@ impl ManagedDriver {
             if Instant::now() > deadline {
                 return Err(DriverError::NotListening);
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(LISTEN_POLL);
         }
         Ok(driver)
     }
@@ -147,13 +147,18 @@ impl Drop for ManagedDriver {
             if empty || std::time::Instant::now() >= deadline {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::thread::sleep(GROUP_GONE_POLL);
         }
     }
 }
 
-/// How long taking a driver down waits for its killed processes to be gone.
+/// How long taking a driver down waits for its killed processes to be gone,
+/// and how often it looks.
 const GROUP_GONE_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+const GROUP_GONE_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// How often a starting chromedriver's port is tried.
+const LISTEN_POLL: Duration = Duration::from_millis(10);
 
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())

@@ -211,7 +211,7 @@ impl Browser for WebDriverBrowser {
         // (the daemon's `--max-browsers` counts them).
         if self.driver.is_none() {
             let client = self.client.clone();
-            let _ = tokio::time::timeout(Duration::from_secs(2), client.close()).await;
+            let _ = tokio::time::timeout(REMOTE_RESTART_CLOSE_LIMIT, client.close()).await;
         }
         self.shutdown();
         *self = Self::start(&self.options).await.map_err(|e| BrowserError::SessionLost(e.to_string()))?;
@@ -354,7 +354,7 @@ impl Browser for WebDriverBrowser {
             return Ok(());
         }
         let button = MOUSE_BUTTON_LEFT;
-        let step = Some(Duration::from_millis(100));
+        let step = Some(DRAG_STEP);
         let mouse = MouseActions::new("mouse".into())
             .then(PointerAction::MoveToElement { element: source, duration: None, x: 0.0, y: 0.0 })
             .then(PointerAction::Down { button })

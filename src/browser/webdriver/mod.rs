@@ -56,8 +56,18 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 /// usable browser: a WebDriver server that never answers fails after this.
 pub(crate) const SESSION_START_LIMIT: Duration = Duration::from_secs(60);
 
-/// How often removing a killed browser's profile folder is tried, 20 ms apart.
+/// How often removing a killed browser's profile folder is tried, and how
+/// far apart (Chromium may write for the moment it takes to die).
 const PROFILE_REMOVE_TRIES: usize = 25;
+const PROFILE_REMOVE_PAUSE: Duration = Duration::from_millis(20);
+
+/// How long a remote WebDriver server may take to end a session when the
+/// run is over, and when a browser is replaced mid-run.
+const REMOTE_CLOSE_LIMIT: Duration = Duration::from_secs(5);
+pub(super) const REMOTE_RESTART_CLOSE_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long each move of a mouse drag takes, as a person's hand would.
+const DRAG_STEP: Duration = Duration::from_millis(100);
 
 /// How a session is started.
 #[derive(Debug, Clone)]
@@ -235,7 +245,7 @@ impl WebDriverBrowser {
         // asking it to close first only costs time. A remote one must be told.
         if self.driver.is_none() {
             let client = self.client().clone();
-            let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
+            let _ = tokio::time::timeout(REMOTE_CLOSE_LIMIT, client.close()).await;
         }
         self.shutdown();
     }
@@ -253,7 +263,7 @@ impl WebDriverBrowser {
                 if std::fs::remove_dir_all(profile).is_ok() || !profile.exists() {
                     break;
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                std::thread::sleep(PROFILE_REMOVE_PAUSE);
             }
         }
     }
