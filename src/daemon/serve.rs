@@ -31,6 +31,15 @@ use crate::store::{ScheduledRun, Store, StoreError};
 use crate::upkeep::delivery::deliver_due;
 use crate::web::{self, RunNow, RunNowAnswer, WebError};
 
+/// Why a robot named by a schedule or the console cannot run.
+#[derive(Debug, thiserror::Error)]
+enum RobotProblem {
+    #[error("there is no robot `{name}` in the robots folder `{folder}`")]
+    NotInFolder { name: String, folder: String },
+    #[error("robot `{name}` is invalid and has no earlier valid version: {problem}")]
+    Invalid { name: String, problem: String },
+}
+
 /// The longest the daemon sleeps before it looks at the clock again, in case
 /// the wall clock was set.
 pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(3600);
@@ -399,12 +408,10 @@ impl Daemon {
     /// The robot as its file is now, or its last good version if the file is broken.
     /// A robot of the robots folder by name; a name that is not one (a path,
     /// a deleted file) is refused without reading anything.
-    fn robot(&mut self, name: &str) -> Result<Robot, String> {
+    fn robot(&mut self, name: &str) -> Result<Robot, RobotProblem> {
         let Some(path) = robot::find_named(&self.settings.robots_dir, name) else {
-            return Err(format!(
-                "there is no robot `{name}` in the robots folder `{}`",
-                self.settings.robots_dir.display()
-            ));
+            let folder = self.settings.robots_dir.display().to_string();
+            return Err(RobotProblem::NotInFolder { name: name.to_string(), folder });
         };
         match robot::load(&path, &self.settings.robots_dir) {
             Ok(robot) => {
@@ -416,7 +423,7 @@ impl Daemon {
                     tracing::warn!("robot `{name}` is invalid; running its last good version:\n{}", e.render());
                     Ok(last_good.clone())
                 }
-                None => Err(format!("robot `{name}` is invalid and has no earlier valid version: {e}")),
+                None => Err(RobotProblem::Invalid { name: name.to_string(), problem: e.to_string() }),
             },
         }
     }
@@ -425,7 +432,8 @@ impl Daemon {
         let slot = at.to_rfc3339();
         let robot = match self.robot(&job.robot) {
             Ok(robot) => robot,
-            Err(message) => {
+            Err(problem) => {
+                let message = problem.to_string();
                 tracing::error!("{}: {message}", job.id);
                 let run = ScheduledRun {
                     robot: &job.robot,
@@ -498,11 +506,12 @@ impl Daemon {
         match self.store.running_run(name) {
             Ok(Some(id)) => return RunNowAnswer::Running(id),
             Ok(None) => {}
-            Err(e) => return RunNowAnswer::Unknown(format!("the run log could not be read: {e}")),
+            Err(e) => return RunNowAnswer::RunLog(format!("the run log could not be read: {e}")),
         }
         let robot = match self.robot(name) {
             Ok(robot) => robot,
-            Err(message) => return RunNowAnswer::Unknown(message),
+            Err(RobotProblem::NotInFolder { name, folder }) => return RunNowAnswer::NoSuchRobot { name, folder },
+            Err(RobotProblem::Invalid { name, problem }) => return RunNowAnswer::InvalidRobot { name, problem },
         };
         let file = robot.path.display().to_string();
         match self.store.create_run(&robot.name, &file, "console", robot.manual_minutes) {
@@ -511,7 +520,7 @@ impl Daemon {
                 self.spawn(format!("console/{}", robot.name), robot, run_id, "console", None);
                 RunNowAnswer::Started(run_id)
             }
-            Err(e) => RunNowAnswer::Unknown(format!("the run could not be recorded: {e}")),
+            Err(e) => RunNowAnswer::RunLog(format!("the run could not be recorded: {e}")),
         }
     }
 

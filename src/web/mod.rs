@@ -43,7 +43,18 @@ pub(crate) enum RunNowAnswer {
     Started(i64),
     /// The robot is running already (that run).
     Running(i64),
-    Unknown(String),
+    /// No robot of that name lies in the robots folder.
+    NoSuchRobot {
+        name: String,
+        folder: String,
+    },
+    /// The robot's file is invalid, and no earlier version of it was valid.
+    InvalidRobot {
+        name: String,
+        problem: String,
+    },
+    /// The run log could not be read, or the run not recorded in it.
+    RunLog(String),
 }
 
 /// A "run now" from the console, for the daemon's loop.

@@ -295,8 +295,23 @@ pub(super) async fn run_now(
             )
                 .into_response()
         }
-        Ok(Ok(RunNowAnswer::Unknown(message))) => {
-            problem(lang, StatusCode::NOT_FOUND, lang.t("Okänd robot", "Unknown robot"), &message)
+        Ok(Ok(RunNowAnswer::NoSuchRobot { name, folder })) => {
+            let text = match lang {
+                Lang::Sv => format!("Det finns ingen robot `{name}` i robotmappen `{folder}`."),
+                Lang::En => format!("There is no robot `{name}` in the robots folder `{folder}`."),
+            };
+            problem(lang, StatusCode::NOT_FOUND, lang.t("Okänd robot", "Unknown robot"), &text)
+        }
+        Ok(Ok(RunNowAnswer::InvalidRobot { name, problem: why })) => {
+            let text = match lang {
+                Lang::Sv => format!("Robotfilen `{name}` är ogiltig och har ingen tidigare giltig version: {why}"),
+                Lang::En => format!("The robot file `{name}` is invalid and has no earlier valid version: {why}"),
+            };
+            problem(lang, StatusCode::UNPROCESSABLE_ENTITY, lang.t("Ogiltig robotfil", "Invalid robot file"), &text)
+        }
+        Ok(Ok(RunNowAnswer::RunLog(why))) => {
+            let text = format!("{} {why}", lang.t("Körloggen svarade inte:", "The run log failed:"));
+            problem(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.t("Körloggen", "The run log"), &text)
         }
         _ => problem(
             lang,

@@ -337,6 +337,15 @@ fn run_now_takes_only_the_name_of_a_robot_of_the_robots_folder() {
     assert_eq!(http(port, "GET", &format!("/runs?robot={encoded}"), &[], None).status, 200);
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
 
+    // An unknown name and an invalid robot file are told apart.
+    let unknown = http(port, "POST", "/robots/evil/run", &headers, Some(&form));
+    assert!(unknown.body.contains("Det finns ingen robot `evil` i robotmappen"), "{}", unknown.body);
+    std::fs::write(robots.join("broken.yaml"), "name: broken\nsetup:\n  - nosuchstep: x\n").unwrap();
+    let broken = http(port, "POST", "/robots/broken/run", &headers, Some(&form));
+    assert_eq!(broken.status, 422, "{}", broken.body);
+    assert!(broken.body.contains("Ogiltig robotfil"), "{}", broken.body);
+    assert!(broken.body.contains("Robotfilen `broken` är ogiltig"), "{}", broken.body);
+
     // The robot of the folder still starts.
     let started = http(port, "POST", "/robots/markup/run", &headers, Some(&form));
     assert_eq!(started.status, 303, "{}", started.body);
