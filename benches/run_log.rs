@@ -18,7 +18,7 @@ fn main() {
 
     // Step records, one at a time, as the runner emits them.
     let mut store = Store::open(dir.path()).unwrap();
-    let run = store.create_run("bench", "bench.yaml", "manual", 5.0).unwrap();
+    let run = store.create_run("bench", "bench.yaml", nightshift::store::Trigger::Manual, 5.0).unwrap();
     let mut sink = StoreSink::new(&mut store, run, "bench");
     let started = Instant::now();
     for index in 0..steps {

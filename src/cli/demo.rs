@@ -86,7 +86,7 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
             }
         };
         println!("running {name}...");
-        let request = Request { trigger: "demo".into(), env: env.clone(), ..Request::default() };
+        let request = Request { trigger: crate::store::Trigger::Demo, env: env.clone(), ..Request::default() };
         let outcome = match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
             Ok(outcome) => outcome,
             Err(e) => {

@@ -9,7 +9,7 @@ use crate::robot::{self, LoadError};
 use crate::runner::event::RunStatus;
 use crate::runner::run::Selection;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{Store, Trigger};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -43,9 +43,6 @@ pub struct RunArgs {
     pub workers: Option<u16>,
 }
 
-/// How a dry run is recorded in the run log: statistics leave it out.
-pub(crate) const DRY_RUN_TRIGGER: &str = "dry-run";
-
 fn parse_var(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.to_string()))
@@ -74,7 +71,7 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
         }
     };
     let request = Request {
-        trigger: if args.dry_run { DRY_RUN_TRIGGER } else { "manual" }.into(),
+        trigger: if args.dry_run { Trigger::DryRun } else { Trigger::Manual },
         env: crate::environment::get().vars().clone(),
         overrides: args.vars,
         headed: args.headed,

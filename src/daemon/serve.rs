@@ -27,7 +27,7 @@ use crate::schedule::job::{Fire, Job};
 use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
 use crate::settings::Settings;
-use crate::store::{ScheduledRun, Store, StoreError};
+use crate::store::{ScheduledRun, Store, StoreError, Trigger};
 use crate::upkeep::delivery::deliver_due;
 use crate::web::{self, RunNow, RunNowAnswer, WebError};
 
@@ -90,7 +90,7 @@ struct Daemon {
     cursor: DateTime<Utc>,
     started: DateTime<Utc>,
     active: HashMap<String, Active>,
-    queued: HashMap<String, (Job, DateTime<Tz>, &'static str)>,
+    queued: HashMap<String, (Job, DateTime<Tz>, Trigger)>,
     browsers: Arc<Semaphore>,
     graceful: Arc<AtomicBool>,
     done: mpsc::UnboundedSender<Done>,
@@ -327,7 +327,7 @@ impl Daemon {
             match self.store.has_slot(&job.id, &at.to_rfc3339()) {
                 Ok(false) => {
                     tracing::info!("{}: catching up the slot of {} missed while down", job.id, at.to_rfc3339());
-                    self.slot(&job, Fire { at, skipped: None }, "catch_up");
+                    self.slot(&job, Fire { at, skipped: None }, Trigger::CatchUp);
                 }
                 Ok(true) => {}
                 Err(e) => tracing::error!("failed to read the run log: {e}"),
@@ -343,7 +343,7 @@ impl Daemon {
         }
         for job in self.jobs() {
             for fire in due(&job, since, now) {
-                self.slot(&job, fire, "schedule");
+                self.slot(&job, fire, Trigger::Schedule);
             }
         }
     }
@@ -362,7 +362,7 @@ impl Daemon {
         }
     }
 
-    fn slot(&mut self, job: &Job, fire: Fire, trigger: &'static str) {
+    fn slot(&mut self, job: &Job, fire: Fire, trigger: Trigger) {
         if let Some(reason) = &fire.skipped {
             self.record_skipped(job, &fire.at, trigger, reason);
             return;
@@ -384,7 +384,7 @@ impl Daemon {
         }
     }
 
-    fn record_skipped(&mut self, job: &Job, at: &DateTime<Tz>, trigger: &str, reason: &str) {
+    fn record_skipped(&mut self, job: &Job, at: &DateTime<Tz>, trigger: Trigger, reason: &str) {
         tracing::info!("{}: slot {} skipped: {reason}", job.id, at.to_rfc3339());
         let (file, minutes) = self
             .robots
@@ -428,7 +428,7 @@ impl Daemon {
         }
     }
 
-    fn start(&mut self, job: Job, at: DateTime<Tz>, trigger: &'static str) {
+    fn start(&mut self, job: Job, at: DateTime<Tz>, trigger: Trigger) {
         let slot = at.to_rfc3339();
         let robot = match self.robot(&job.robot) {
             Ok(robot) => robot,
@@ -474,14 +474,7 @@ impl Daemon {
     }
 
     /// Runs a recorded run in its own task; its end comes back as a `Done`.
-    fn spawn(
-        &mut self,
-        job_id: String,
-        robot: Robot,
-        run_id: i64,
-        trigger: &'static str,
-        max_runtime: Option<Duration>,
-    ) {
+    fn spawn(&mut self, job_id: String, robot: Robot, run_id: i64, trigger: Trigger, max_runtime: Option<Duration>) {
         let (stop, stop_rx) = oneshot::channel();
         self.active.insert(job_id.clone(), Active { run_id, stop: Some(stop) });
         let task = tokio::spawn(run_task(
@@ -514,10 +507,10 @@ impl Daemon {
             Err(RobotProblem::Invalid { name, problem }) => return RunNowAnswer::InvalidRobot { name, problem },
         };
         let file = robot.path.display().to_string();
-        match self.store.create_run(&robot.name, &file, "console", robot.manual_minutes) {
+        match self.store.create_run(&robot.name, &file, Trigger::Console, robot.manual_minutes) {
             Ok(run_id) => {
                 tracing::info!("{}: run {run_id} started from the console", robot.name);
-                self.spawn(format!("console/{}", robot.name), robot, run_id, "console", None);
+                self.spawn(format!("console/{}", robot.name), robot, run_id, Trigger::Console, None);
                 RunNowAnswer::Started(run_id)
             }
             Err(e) => RunNowAnswer::RunLog(format!("the run could not be recorded: {e}")),
@@ -651,7 +644,7 @@ async fn run_task(
     settings: Settings,
     robot: Robot,
     run_id: i64,
-    trigger: &'static str,
+    trigger: Trigger,
     max_runtime: Option<Duration>,
     stop: oneshot::Receiver<StopReason>,
     browsers: Arc<Semaphore>,
@@ -692,7 +685,7 @@ async fn run_task(
     };
     // The run's first browser holds `_permit`; its further workers wait for seats of their own.
     let request = Request {
-        trigger: trigger.into(),
+        trigger,
         env: crate::environment::get().vars().clone(),
         quiet: true,
         seats: Some(browsers),

@@ -30,7 +30,7 @@ use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
 use crate::runner::{BrowserPool, Crew, PoolFuture, Seat};
 use crate::settings::{Settings, load_secrets};
-use crate::store::{Store, StoreError, StoreSink};
+use crate::store::{Store, StoreError, StoreSink, Trigger};
 use crate::upkeep::delivery::deliver_due;
 
 /// How long past `TEARDOWN_LIMIT` a stopped run is waited for before it is
@@ -40,7 +40,7 @@ pub(crate) const STOP_MARGIN: Duration = Duration::from_secs(2);
 /// What a run is started with besides the robot.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Request {
-    pub trigger: String,
+    pub trigger: Trigger,
     /// The environment `${env.X}` and secrets are read from.
     pub env: HashMap<String, String>,
     pub overrides: Vec<(String, String)>,
@@ -80,7 +80,7 @@ pub(crate) async fn execute(
     stop: impl Future<Output = ()>,
 ) -> Result<Outcome, ExecuteError> {
     let run_id =
-        store.create_run(&robot.name, &robot.path.display().to_string(), &request.trigger, robot.manual_minutes)?;
+        store.create_run(&robot.name, &robot.path.display().to_string(), request.trigger, robot.manual_minutes)?;
     let stop = async {
         stop.await;
         StopReason::Signal

@@ -11,6 +11,7 @@ use crate::mail::PlanMail;
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::settle;
+use crate::store::records::Trigger;
 use crate::store::records::{EvidenceRow, FallbackUse, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
@@ -33,7 +34,7 @@ pub enum StoreError {
 pub struct ScheduledRun<'a> {
     pub robot: &'a str,
     pub robot_file: &'a str,
-    pub trigger: &'a str,
+    pub trigger: Trigger,
     pub manual_minutes: f64,
     pub job: &'a str,
     /// The slot, RFC 3339 in the job's timezone.
@@ -122,13 +123,13 @@ impl Store {
         &self,
         robot: &str,
         robot_file: &str,
-        trigger: &str,
+        trigger: Trigger,
         manual_minutes: f64,
     ) -> Result<i64, StoreError> {
         self.conn.execute(
             "INSERT INTO runs (robot, robot_file, trigger, status, started_at, manual_minutes, pid)
              VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
-            params![robot, robot_file, trigger, now(), manual_minutes, std::process::id()],
+            params![robot, robot_file, trigger.as_str(), now(), manual_minutes, std::process::id()],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -152,7 +153,7 @@ impl Store {
                                pid, job, scheduled_for, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 IS NULL THEN NULL ELSE 0 END, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT DO NOTHING",
-            params![robot, robot_file, trigger, status, at, finished, manual_minutes, std::process::id(), job, scheduled_for, skipped],
+            params![robot, robot_file, trigger.as_str(), status, at, finished, manual_minutes, std::process::id(), job, scheduled_for, skipped],
         )?;
         Ok((inserted > 0).then(|| self.conn.last_insert_rowid()))
     }
@@ -406,7 +407,7 @@ mod tests {
     fn a_run_and_its_items_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let id = store.create_run("r", "robots/r.yaml", "manual", 6.0).unwrap();
+        let id = store.create_run("r", "robots/r.yaml", Trigger::Manual, 6.0).unwrap();
         let mut sink = StoreSink::new(&mut store, id, "r");
         sink.emit(&RunEvent::ItemsFound { total: 2, workers: 1 });
         for (seq, status) in [(0, ItemStatus::Done), (1, ItemStatus::BusinessException)] {
@@ -470,7 +471,7 @@ mod tests {
     fn a_case_a_dead_run_left_half_done_is_one_to_review_and_only_a_known_case_can_be_settled() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        let id = store.create_run("r", "r.yaml", Trigger::Manual, 0.0).unwrap();
         store.set_ledger("r", "2026-1", Some(LedgerState::InProgress), id, None).unwrap();
         store.set_ledger("r", "2026-2", Some(LedgerState::Done), id, None).unwrap();
         assert!(store.cases_to_review("r").unwrap().is_empty(), "its run is still going");
@@ -490,7 +491,7 @@ mod tests {
     fn a_dead_run_ends_at_its_last_sign_of_life() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        let id = store.create_run("r", "r.yaml", Trigger::Manual, 0.0).unwrap();
         store
             .conn
             .execute("UPDATE runs SET pid = 999999999, started_at = '2026-11-24T02:00:00.000Z' WHERE id = ?1", [id])
@@ -513,7 +514,7 @@ mod tests {
     fn runs_of_dead_processes_become_interrupted() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let id = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        let id = store.create_run("r", "r.yaml", Trigger::Manual, 0.0).unwrap();
         store.conn.execute("UPDATE runs SET pid = 999999999 WHERE id = ?1", [id]).unwrap();
         store
             .conn
@@ -537,7 +538,7 @@ mod tests {
         let run = ScheduledRun {
             robot: "r",
             robot_file: "r.yaml",
-            trigger: "schedule",
+            trigger: Trigger::Schedule,
             manual_minutes: 1.0,
             job: "nightly/r",
             scheduled_for: "2026-11-24T02:30:00+01:00",

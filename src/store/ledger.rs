@@ -283,7 +283,7 @@ mod tests {
     fn an_exception_opens_is_settled_once_and_a_retried_case_ends_done() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        let run = store.create_run("r", "r.yaml", "manual", 0.0).unwrap();
+        let run = store.create_run("r", "r.yaml", crate::store::Trigger::Manual, 0.0).unwrap();
         store
             .conn
             .execute(

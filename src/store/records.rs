@@ -5,6 +5,43 @@ use serde::Serialize;
 
 use crate::runner::event::{ItemStatus, RunStatus};
 
+/// What started a run, as the run log's `trigger` column holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Trigger {
+    /// `nightshift run`.
+    #[default]
+    Manual,
+    /// `nightshift run --dry-run`: not counted in the statistics.
+    DryRun,
+    /// A schedule's slot, at its time.
+    Schedule,
+    /// A slot missed while the daemon was down, run on its return.
+    CatchUp,
+    /// The console's "run now".
+    Console,
+    /// `nightshift demo`.
+    Demo,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::DryRun => "dry-run",
+            Trigger::Schedule => "schedule",
+            Trigger::CatchUp => "catch_up",
+            Trigger::Console => "console",
+            Trigger::Demo => "demo",
+        }
+    }
+}
+
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRow {
     pub id: i64,

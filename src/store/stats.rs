@@ -119,7 +119,8 @@ impl Store {
         // Runs keep their counts as their cases finish: this reads runs, not cases.
         let sql = format!(
             "SELECT id, robot, started_at, COALESCE(duration_ms, 0), done_count, business_count, system_count, saved_minutes
-             FROM runs WHERE {range} AND status != 'skipped' AND trigger != 'dry-run'"
+             FROM runs WHERE {range} AND status != 'skipped' AND trigger != '{dry_run}'",
+            dry_run = crate::store::Trigger::DryRun.as_str()
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(args)?;
@@ -366,7 +367,7 @@ mod tests {
 
     /// One run of robot `r` over `cases`: each key, how it ends, and its ledger state.
     fn run(store: &mut Store, cases: &[(&str, ItemStatus, Option<LedgerState>)]) {
-        let id = store.create_run("r", "r.yaml", "schedule", 6.0).unwrap();
+        let id = store.create_run("r", "r.yaml", crate::store::Trigger::Schedule, 6.0).unwrap();
         let mut sink = StoreSink::new(store, id, "r");
         for (seq, (key, status, state)) in cases.iter().enumerate() {
             sink.emit(&RunEvent::ItemStarted {

@@ -60,7 +60,7 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let source = "name: vaccination-consent\nhandlers: [elevhalsan@example.se]\nnotify: { remind_after_days: 3 }\n";
         let robot = crate::robot::validate::robot_from_str(Path::new("r.yaml"), source).unwrap();
-        let run = store.create_run(&robot.name, "r.yaml", "schedule", 6.0).unwrap();
+        let run = store.create_run(&robot.name, "r.yaml", crate::store::Trigger::Schedule, 6.0).unwrap();
         // Two exceptions open on Thursday 19 November 2026, one officer's.
         for (seq, key) in ["2026-1044", "2026-1045"].into_iter().enumerate() {
             store
