@@ -27,7 +27,7 @@ use crate::schedule::job::{Fire, Job};
 use crate::schedule::overdue::overdue;
 use crate::schedule::{load_file, robot_names, yaml_files};
 use crate::settings::Settings;
-use crate::store::{ScheduledRun, Store, StoreError, Trigger};
+use crate::store::{AlertKind, ScheduledRun, Store, StoreError, Trigger};
 use crate::upkeep::delivery::deliver_due;
 use crate::web::{self, RunNow, RunNowAnswer, WebError};
 
@@ -533,7 +533,7 @@ impl Daemon {
             Ok(Some(detail)) => {
                 tracing::info!("{}: run {} ended {}", done.job, done.run_id, detail.run.status);
                 if matches!(detail.run.status, RunStatus::Succeeded | RunStatus::SucceededWithExceptions) {
-                    let _ = self.store.resolve_alerts(&detail.run.robot, "no_success");
+                    let _ = self.store.resolve_alerts(&detail.run.robot, AlertKind::NoSuccess);
                 }
             }
             Ok(None) => {}
@@ -585,7 +585,8 @@ impl Daemon {
                 Err(_) => continue,
             };
             let Some(late) = overdue(&job, last, self.started, now) else { continue };
-            if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, "no_success", &late.message()) {
+            if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &late.message())
+            {
                 tracing::warn!("{}: alert: {}", job.id, late.message());
                 let language = self.robots.get(&job.robot).map_or(Language::Swedish, |r| r.language);
                 if let Some(ops) = MailPolicy::ops_from_env() {

@@ -11,7 +11,7 @@ use crate::mail::PlanMail;
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::migrations::MIGRATIONS;
 use crate::store::outbox::settle;
-use crate::store::records::Trigger;
+use crate::store::records::{AlertKind, OpenAlert, Trigger};
 use crate::store::records::{EvidenceRow, FallbackUse, ItemCounts, ItemRow, RunDetail, RunRow, StepRow};
 
 /// How long a writer waits for another process's lock before giving up.
@@ -179,7 +179,14 @@ impl Store {
     }
 
     /// Opens an alert unless one of that kind is open for the job; returns the new alert's id.
-    pub fn raise_alert(&self, job: &str, robot: &str, kind: &str, message: &str) -> Result<Option<i64>, StoreError> {
+    pub fn raise_alert(
+        &self,
+        job: &str,
+        robot: &str,
+        kind: AlertKind,
+        message: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let kind = kind.as_str();
         let open: Option<i64> = self
             .conn
             .query_row(
@@ -199,19 +206,21 @@ impl Store {
     }
 
     /// Closes the open alerts of `kind` for `robot`.
-    pub fn resolve_alerts(&self, robot: &str, kind: &str) -> Result<usize, StoreError> {
+    pub fn resolve_alerts(&self, robot: &str, kind: AlertKind) -> Result<usize, StoreError> {
         Ok(self.conn.execute(
             "UPDATE alerts SET resolved_at = ?1 WHERE robot = ?2 AND kind = ?3 AND resolved_at IS NULL",
-            params![now(), robot, kind],
+            params![now(), robot, kind.as_str()],
         )?)
     }
 
-    /// Open alerts: (job, kind, message, created_at).
-    pub fn open_alerts(&self) -> Result<Vec<(String, String, String, String)>, StoreError> {
+    /// The open alerts, oldest first.
+    pub fn open_alerts(&self) -> Result<Vec<OpenAlert>, StoreError> {
         let mut stmt = self
             .conn
             .prepare("SELECT job, kind, message, created_at FROM alerts WHERE resolved_at IS NULL ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OpenAlert { job: r.get(0)?, kind: r.get(1)?, message: r.get(2)?, created_at: r.get(3)? })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -529,6 +538,21 @@ mod tests {
         let detail = store.run(id).unwrap().unwrap();
         assert_eq!(detail.run.status, "interrupted");
         assert_eq!(detail.item_list[0].status, "needs_review");
+    }
+
+    #[test]
+    fn an_alert_is_raised_once_until_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let kind = AlertKind::NoSuccess;
+        assert!(store.raise_alert("s.yaml#1", "r", kind, "no successful run for 3 h").unwrap().is_some());
+        assert_eq!(store.raise_alert("s.yaml#1", "r", kind, "still none").unwrap(), None, "one open alert per kind");
+        let open = store.open_alerts().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!((open[0].job.as_str(), open[0].kind.as_str()), ("s.yaml#1", "no_success"));
+        assert_eq!(open[0].message, "no successful run for 3 h");
+        assert_eq!(store.resolve_alerts("r", kind).unwrap(), 1);
+        assert!(store.open_alerts().unwrap().is_empty());
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub use db::{ScheduledRun, Store, StoreError};
 pub use ledger::{Settled, Settlement};
 pub use outbox::OutboxRow;
 pub use purge::{Purged, Scope as PurgeScope};
-pub use records::{EvidenceRow, FallbackUse, ItemCounts, ItemRow, RunDetail, RunRow, StepRow, Trigger};
+pub use records::{
+    AlertKind, EvidenceRow, FallbackUse, ItemCounts, ItemRow, OpenAlert, RunDetail, RunRow, StepRow, Trigger,
+};
 pub use sink::StoreSink;
 pub use stats::{FallbackRow, Grouping, StatsQuery, StatsRow};

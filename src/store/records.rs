@@ -5,6 +5,31 @@ use serde::Serialize;
 
 use crate::runner::event::{ItemStatus, RunStatus};
 
+/// What an alert is about, as the run log's `alerts.kind` column holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A robot has had no successful run for longer than its schedule allows.
+    NoSuccess,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::NoSuccess => "no_success",
+        }
+    }
+}
+
+/// An alert that is still open, for the console's front page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAlert {
+    pub job: String,
+    /// As stored: an older or newer nightshift may know kinds this one does not.
+    pub kind: String,
+    pub message: String,
+    pub created_at: String,
+}
+
 /// What started a run, as the run log's `trigger` column holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Trigger {

@@ -162,8 +162,9 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
     let alerts = store.open_alerts().map_err(super::internal)?;
     let waiting = store.outbox_waiting().map_err(super::internal)?;
     body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Att se över", "To look at")));
-    for (job, _, message, since) in &alerts {
-        body.push_str(&format!("<li>{}: {} ({})</li>", esc(job), esc(message), local_time(since)));
+    for alert in &alerts {
+        let since = local_time(&alert.created_at);
+        body.push_str(&format!("<li>{}: {} ({since})</li>", esc(&alert.job), esc(&alert.message)));
     }
     if alerts.is_empty() {
         body.push_str(&format!("<li>{}</li>", lang.t("Ingen robot är försenad.", "No robot is overdue.")));
