@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::{self, CliError};
 use crate::schedule::{load_dir, robot_names};
 use crate::settings::Settings;
 
@@ -35,7 +34,7 @@ pub(crate) struct Upcoming {
     pub enabled: bool,
 }
 
-pub(crate) fn run(settings: &Settings, args: &NextArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &NextArgs) -> Result<(), CliError> {
     let (jobs, invalid) = load_dir(&settings.schedules_dir, &robot_names(&settings.robots_dir));
     for file in &invalid {
         eprint!("{}", file.render());
@@ -76,9 +75,9 @@ pub(crate) fn run(settings: &Settings, args: &NextArgs) -> u8 {
         print!("{}", crate::cli::table::render(&rows));
     }
     if invalid.is_empty() {
-        exit_code::SUCCESS
+        Ok(())
     } else {
-        print_error(format!("{} schedule file(s) are invalid and were left out", invalid.len()));
-        exit_code::INVALID_INPUT
+        let message = format!("{} schedule file(s) are invalid and were left out", invalid.len());
+        Err(CliError::new(exit_code::INVALID_INPUT, message))
     }
 }

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::CliError;
 use crate::settings::Settings;
 
 #[derive(Debug, Args)]
@@ -37,26 +36,14 @@ fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     local.earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("`{text}` has no midnight here"))
 }
 
-pub(crate) fn run(settings: &Settings, args: &PurgeArgs) -> u8 {
-    let mut store = match crate::upkeep::run_log::open(settings) {
-        Ok(store) => store,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+pub(crate) fn run(settings: &Settings, args: &PurgeArgs) -> Result<(), CliError> {
+    let mut store = crate::upkeep::run_log::open(settings).map_err(CliError::environment)?;
     let now = args.now.unwrap_or_else(Utc::now);
     let report = match &args.personnummer {
         Some(pnr) => crate::upkeep::retention::purge_personnummer(&mut store, settings, pnr, args.dry_run),
         None => crate::upkeep::retention::purge_due(&mut store, settings, now, args.dry_run),
     };
-    let report = match report {
-        Ok(report) => report,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+    let report = report.map_err(CliError::environment)?;
     let verb = if args.dry_run { "would purge" } else { "purged" };
     for (what, p) in &report.purged {
         if p.is_empty() && p.cases == 0 && p.log_lines == 0 {
@@ -72,7 +59,7 @@ pub(crate) fn run(settings: &Settings, args: &PurgeArgs) -> u8 {
     if report.vacuumed {
         println!("run log compacted");
     }
-    exit_code::SUCCESS
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::CliError;
 use crate::human::local_time;
 use crate::mail::report::OpenException;
 use crate::settings::Settings;
@@ -52,39 +51,21 @@ struct Listing {
     to_review: Vec<ToReview>,
 }
 
-pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> u8 {
-    let mut store = match crate::upkeep::run_log::open(settings) {
-        Ok(store) => store,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+pub(crate) fn run(settings: &Settings, args: &ReviewArgs) -> Result<(), CliError> {
+    let mut store = crate::upkeep::run_log::open(settings).map_err(CliError::environment)?;
     if let Some(robot) = &args.robot {
         let robot_file = crate::robot::find(&settings.robots_dir, robot);
-        match store.knows_robot(robot) {
-            Ok(false) if !robot_file.is_file() => {
-                print_error(format!(
-                    "there is no robot `{robot}`: no file `{}` and no run of it in the run log",
-                    robot_file.display()
-                ));
-                return exit_code::NOT_FOUND;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                print_error(e);
-                return exit_code::ENVIRONMENT;
-            }
+        if !store.knows_robot(robot).map_err(CliError::environment)? && !robot_file.is_file() {
+            return Err(CliError::not_found(format!(
+                "there is no robot `{robot}`: no file `{}` and no run of it in the run log",
+                robot_file.display()
+            )));
         }
     }
-    let result = match (&args.robot, &args.key) {
+    match (&args.robot, &args.key) {
         (Some(robot), Some(key)) => settle(&mut store, robot, key, args),
-        _ => list(&store, args.robot.as_deref(), args.json).map(|()| exit_code::SUCCESS),
-    };
-    result.unwrap_or_else(|e| {
-        print_error(e);
-        exit_code::ENVIRONMENT
-    })
+        _ => list(&store, args.robot.as_deref(), args.json).map_err(CliError::environment),
+    }
 }
 
 fn list(store: &Store, robot: Option<&str>, json: bool) -> Result<(), StoreError> {
@@ -141,49 +122,46 @@ fn text(listing: &Listing) -> String {
     out
 }
 
-fn settle(store: &mut Store, robot: &str, key: &str, args: &ReviewArgs) -> Result<u8, StoreError> {
+fn settle(store: &mut Store, robot: &str, key: &str, args: &ReviewArgs) -> Result<(), CliError> {
     if args.handled || args.retry {
         let how = if args.handled { Settlement::Handled } else { Settlement::Retry };
-        return Ok(match store.settle_exception(robot, key, how)? {
+        return match store.settle_exception(robot, key, how).map_err(CliError::environment)? {
             Settled::Done => {
                 let said = match how {
                     Settlement::Handled => "settled as handled by hand; never taken again",
                     Settlement::Retry => "settled; the next run tries it again",
                 };
                 println!("{key}: {said}");
-                exit_code::SUCCESS
+                Ok(())
             }
-            Settled::Unknown => unknown(robot, key),
+            Settled::Unknown => Err(unknown(robot, key)),
             Settled::NotOpen(state) => {
                 let hint = if matches!(state.as_str(), "needs_review" | "in_progress") {
                     ": a case left half-done is settled with --done or --redo"
                 } else {
                     ""
                 };
-                print_error(format!("`{key}` of `{robot}` is not an open exception (it is `{state}`){hint}"));
-                exit_code::USAGE
+                Err(CliError::usage(format!("`{key}` of `{robot}` is not an open exception (it is `{state}`){hint}")))
             }
-        });
+        };
     }
     if !args.done && !args.redo {
-        print_error(
+        return Err(CliError::usage(
             "say how the case is settled: --handled or --retry (an open exception), --done or --redo (a case left half-done)",
-        );
-        return Ok(exit_code::USAGE);
+        ));
     }
-    if store.open_exception_of(robot, key)?.is_some() {
-        print_error(format!("`{key}` of `{robot}` is an open exception: settle it with --handled or --retry"));
-        return Ok(exit_code::USAGE);
+    if store.open_exception_of(robot, key).map_err(CliError::environment)?.is_some() {
+        return Err(CliError::usage(format!(
+            "`{key}` of `{robot}` is an open exception: settle it with --handled or --retry"
+        )));
     }
-    Ok(if store.settle_case(robot, key, args.done)? {
-        println!("{key}: {}", if args.done { "marked done" } else { "will be entered by the next run" });
-        exit_code::SUCCESS
-    } else {
-        unknown(robot, key)
-    })
+    if !store.settle_case(robot, key, args.done).map_err(CliError::environment)? {
+        return Err(unknown(robot, key));
+    }
+    println!("{key}: {}", if args.done { "marked done" } else { "will be entered by the next run" });
+    Ok(())
 }
 
-fn unknown(robot: &str, key: &str) -> u8 {
-    print_error(format!("`{robot}` has no case `{key}` in its ledger"));
-    exit_code::NOT_FOUND
+fn unknown(robot: &str, key: &str) -> CliError {
+    CliError::not_found(format!("`{robot}` has no case `{key}` in its ledger"))
 }

@@ -2,8 +2,7 @@
 
 use clap::Args;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::CliError;
 use crate::human::fmt_duration;
 use crate::settings::Settings;
 use crate::store::RunRow;
@@ -18,20 +17,15 @@ pub struct RunsArgs {
     pub json: bool,
 }
 
-pub(crate) fn run(settings: &Settings, args: &RunsArgs) -> u8 {
-    let runs = match crate::upkeep::run_log::open(settings).and_then(|s| s.runs(args.limit)) {
-        Ok(runs) => runs,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+pub(crate) fn run(settings: &Settings, args: &RunsArgs) -> Result<(), CliError> {
+    let runs =
+        crate::upkeep::run_log::open(settings).and_then(|s| s.runs(args.limit)).map_err(CliError::environment)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default());
     } else {
         print!("{}", table(&runs));
     }
-    exit_code::SUCCESS
+    Ok(())
 }
 
 /// The runs as an aligned text table.

@@ -2,8 +2,7 @@
 
 use clap::Args;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::CliError;
 use crate::human::local_time_secs;
 use crate::runner::event::ItemStatus;
 use crate::settings::Settings;
@@ -17,21 +16,12 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
-    let detail = match crate::upkeep::run_log::open(settings).and_then(|s| s.run(args.run)) {
-        Ok(Some(detail)) => detail,
-        Ok(None) => {
-            print_error(format!("there is no run {}", args.run));
-            return exit_code::NOT_FOUND;
-        }
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> Result<(), CliError> {
+    let detail = crate::upkeep::run_log::open(settings).and_then(|s| s.run(args.run)).map_err(CliError::environment)?;
+    let detail = detail.ok_or_else(|| CliError::not_found(format!("there is no run {}", args.run)))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&detail).unwrap_or_default());
-        return exit_code::SUCCESS;
+        return Ok(());
     }
     let r = &detail.run;
     println!("run {} of {} ({})", r.id, r.robot, r.robot_file);
@@ -95,5 +85,5 @@ pub(crate) fn run(settings: &Settings, args: &ShowArgs) -> u8 {
             println!("  {line}");
         }
     }
-    exit_code::SUCCESS
+    Ok(())
 }

@@ -3,8 +3,7 @@
 use chrono::{Local, NaiveDate, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::CliError;
 use crate::settings::Settings;
 use crate::store::stats::{HEADERS, cells, csv, excel, to_csv};
 use crate::store::{FallbackRow, Grouping, StatsQuery};
@@ -60,7 +59,7 @@ fn start_of(date: NaiveDate) -> Option<String> {
     Some(local.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> Result<(), CliError> {
     let query = StatsQuery {
         from: args.from.and_then(start_of),
         to: args.to.and_then(|d| d.succ_opt()).and_then(start_of),
@@ -72,35 +71,26 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> u8 {
         By::Robot => Grouping::Robot,
         By::Locator => return locators(settings, &query, args.format, args.excel),
     };
-    let rows = match crate::upkeep::run_log::open(settings).and_then(|s| s.stats(&query, grouping)) {
-        Ok(rows) => rows,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+    let rows = crate::upkeep::run_log::open(settings)
+        .and_then(|s| s.stats(&query, grouping))
+        .map_err(CliError::environment)?;
     let cells: Vec<Vec<String>> = rows.iter().map(cells).collect();
     if args.excel {
         print!("{}", excel(&HEADERS, &cells));
-        return exit_code::SUCCESS;
+        return Ok(());
     }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         Format::Csv => print!("{}", to_csv(&rows)),
         Format::Table => print!("{}", table(&HEADERS, &cells)),
     }
-    exit_code::SUCCESS
+    Ok(())
 }
 
 /// `--by locator`: the fallbacks each robot needed.
-fn locators(settings: &Settings, query: &StatsQuery, format: Format, for_excel: bool) -> u8 {
-    let rows = match crate::upkeep::run_log::open(settings).and_then(|s| s.fallback_stats(query)) {
-        Ok(rows) => rows,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+fn locators(settings: &Settings, query: &StatsQuery, format: Format, for_excel: bool) -> Result<(), CliError> {
+    let rows =
+        crate::upkeep::run_log::open(settings).and_then(|s| s.fallback_stats(query)).map_err(CliError::environment)?;
     let headers = ["robot", "line", "wanted", "used", "times", "runs", "last_used"];
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -118,14 +108,14 @@ fn locators(settings: &Settings, query: &StatsQuery, format: Format, for_excel: 
         .collect();
     if for_excel {
         print!("{}", excel(&headers, &cells));
-        return exit_code::SUCCESS;
+        return Ok(());
     }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
         Format::Csv => print!("{}", csv(&headers, &cells)),
         Format::Table => print!("{}", table(&headers, &cells)),
     }
-    exit_code::SUCCESS
+    Ok(())
 }
 
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
