@@ -6,7 +6,7 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-use crate::cli::exit_code;
+use crate::cli::exit_code::{self, CliError};
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -14,24 +14,22 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub(crate) fn run(args: &CompletionsArgs) -> u8 {
+pub(crate) fn run(args: &CompletionsArgs) -> Result<(), CliError> {
     let mut command = Cli::command();
     clap_complete::generate(args.shell, &mut command, "nightshift", &mut std::io::stdout());
-    exit_code::SUCCESS
+    Ok(())
 }
 
 #[derive(Debug, Args)]
 pub struct ManpageArgs {}
 
 /// The manual page in roff (`nightshift manpage > /usr/local/share/man/man1/nightshift.1`).
-pub(crate) fn manpage(_: &ManpageArgs) -> u8 {
+pub(crate) fn manpage(_: &ManpageArgs) -> Result<(), CliError> {
     let page = clap_mangen::Man::new(Cli::command());
     let mut out = Vec::new();
-    if let Err(e) = page.render(&mut out) {
-        crate::cli::print_error(format!("the manual page could not be made: {e}"));
-        return exit_code::INTERNAL;
-    }
+    page.render(&mut out)
+        .map_err(|e| CliError::new(exit_code::INTERNAL, format!("the manual page could not be made: {e}")))?;
     use std::io::Write;
     let _ = std::io::stdout().write_all(&out);
-    exit_code::SUCCESS
+    Ok(())
 }

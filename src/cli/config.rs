@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use crate::cli::exit_code;
+use crate::cli::exit_code::CliError;
 use crate::settings::Settings;
 use crate::settings::file::KEYS;
 
@@ -59,7 +59,7 @@ fn default_of(key: &str, settings: &Settings) -> (Option<String>, &'static str) 
     }
 }
 
-pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> Result<(), CliError> {
     let argv: Vec<String> = std::env::args().collect();
     let environment = crate::environment::get();
     let mut notes = Vec::new();
@@ -90,7 +90,7 @@ pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
         .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&settings).unwrap_or_default());
-        return exit_code::SUCCESS;
+        return Ok(());
     }
     match environment.file() {
         Some(file) => println!("settings file: {}", file.display()),
@@ -102,7 +102,7 @@ pub(crate) fn run(settings: &Settings, args: &ConfigArgs) -> u8 {
         rows.push(vec![s.key.to_string(), s.variable.to_string(), value, s.from.to_string()]);
     }
     print!("{}", crate::cli::table::render(&rows));
-    exit_code::SUCCESS
+    Ok(())
 }
 
 /// `smtp://user:***@host` for `smtp://user:password@host`.

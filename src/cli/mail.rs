@@ -4,8 +4,7 @@
 use chrono::Utc;
 use clap::{Args, Subcommand};
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::{self, CliError};
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::smtp::Mailer;
@@ -28,23 +27,13 @@ pub enum MailCommand {
     },
 }
 
-pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: MailArgs) -> Result<(), CliError> {
     let MailCommand::Test { to } = args.command;
-    let Some(to) = to.or_else(MailPolicy::ops_from_env) else {
-        print_error("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL");
-        return exit_code::USAGE;
-    };
-    let (mut store, mailer) = match (crate::upkeep::run_log::open(settings), Mailer::from_env(&settings.state_dir)) {
-        (Ok(store), Ok(mailer)) => (store, mailer),
-        (Err(e), _) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-        (_, Err(e)) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+    let to = to
+        .or_else(MailPolicy::ops_from_env)
+        .ok_or_else(|| CliError::usage("say where the test mail goes: --to ADDRESS, or set NIGHTSHIFT_OPS_EMAIL"))?;
+    let mut store = crate::upkeep::run_log::open(settings).map_err(CliError::environment)?;
+    let mailer = Mailer::from_env(&settings.state_dir).map_err(CliError::environment)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3f");
     let mail = Mail {
         kind: MailKind::Test,
@@ -56,31 +45,15 @@ pub(crate) async fn run(settings: &Settings, args: MailArgs) -> u8 {
         attachments: Vec::new(),
         message_id: format!("<test-{stamp}@nightshift>"),
     };
-    if let Err(e) = store.queue_mail("nightshift", &mail) {
-        print_error(e);
-        return exit_code::ENVIRONMENT;
+    store.queue_mail("nightshift", &mail).map_err(CliError::environment)?;
+    deliver_due(&mut store, &mailer).await.map_err(CliError::environment)?;
+    let outbox = store.outbox(50).map_err(CliError::environment)?;
+    let row = outbox.into_iter().find(|r| r.mail.message_id == mail.message_id);
+    let row = row.ok_or_else(|| CliError::new(exit_code::INTERNAL, "the test mail is not in the outbox"))?;
+    if row.sent_at.is_none() {
+        let why = row.last_error.unwrap_or_default();
+        return Err(CliError::environment(format!("the {} did not take the test mail: {why}", mailer.destination)));
     }
-    if let Err(e) = deliver_due(&mut store, &mailer).await {
-        print_error(e);
-        return exit_code::ENVIRONMENT;
-    }
-    match store.outbox(50).map(|rows| rows.into_iter().find(|r| r.mail.message_id == mail.message_id)) {
-        Ok(Some(row)) if row.sent_at.is_some() => {
-            println!("test mail to {to} handed to the {}", mailer.destination);
-            exit_code::SUCCESS
-        }
-        Ok(Some(row)) => {
-            print_error(format!(
-                "the {} did not take the test mail: {}",
-                mailer.destination,
-                row.last_error.unwrap_or_default()
-            ));
-            exit_code::ENVIRONMENT
-        }
-        Ok(None) => exit_code::INTERNAL,
-        Err(e) => {
-            print_error(e);
-            exit_code::ENVIRONMENT
-        }
-    }
+    println!("test mail to {to} handed to the {}", mailer.destination);
+    Ok(())
 }

@@ -4,9 +4,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
-use crate::daemon::serve::{ServeError, ServeOptions, serve};
+use crate::cli::exit_code::CliError;
+use crate::daemon::serve::{ServeOptions, serve};
 use crate::settings::Settings;
 
 /// How many browsers run at once when nothing says otherwise.
@@ -31,17 +30,7 @@ fn parse_grace(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("expected a duration such as 30s, found `{text}`"))
 }
 
-pub(crate) async fn run(settings: &Settings, args: ServeArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: ServeArgs) -> Result<(), CliError> {
     let options = ServeOptions { max_browsers: args.max_browsers, grace: args.grace, http: args.http };
-    match serve(settings.clone(), options).await {
-        Ok(()) => exit_code::SUCCESS,
-        Err(e @ ServeError::Lock(_)) => {
-            print_error(e);
-            exit_code::ENVIRONMENT
-        }
-        Err(e) => {
-            print_error(e);
-            exit_code::ENVIRONMENT
-        }
-    }
+    serve(settings.clone(), options).await.map_err(CliError::environment)
 }
