@@ -15,7 +15,7 @@ use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use crate::daemon::lock::{LockError, StateLock};
 use crate::daemon::policy::{Decision, decide, due, missed};
 use crate::daemon::watch::Watcher;
-use crate::execute::{Request, StopReason, execute_recorded, shutdown_signal};
+use crate::execute::{StopReason, shutdown_signal};
 use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_alert};
@@ -107,22 +107,7 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
     let store = crate::upkeep::run_log::open(&settings)?;
     let (done, mut done_rx) = mpsc::unbounded_channel();
     let now = Utc::now();
-    let mut daemon = Daemon {
-        browsers: Arc::new(Semaphore::new(options.max_browsers.max(1))),
-        settings,
-        options,
-        files: BTreeMap::new(),
-        robots: HashMap::new(),
-        cursor: now,
-        started: now,
-        active: HashMap::new(),
-        queued: HashMap::new(),
-        graceful: Arc::new(AtomicBool::new(false)),
-        done,
-        mail: Arc::new(Notify::new()),
-        store,
-        last_purge: None,
-    };
+    let mut daemon = Daemon::new(settings, options, store, done, now);
     let mail_stop = Arc::new(AtomicBool::new(false));
     let sender = tokio::spawn(mail_sender(daemon.settings.clone(), daemon.mail.clone(), mail_stop.clone()));
     daemon.reload();
@@ -247,6 +232,32 @@ async fn changed(watcher: Option<&Watcher>) -> std::io::Result<()> {
 }
 
 impl Daemon {
+    /// A daemon that has loaded nothing yet, started at `now`.
+    fn new(
+        settings: Settings,
+        options: ServeOptions,
+        store: Store,
+        done: mpsc::UnboundedSender<Done>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            browsers: Arc::new(Semaphore::new(options.max_browsers.max(1))),
+            settings,
+            options,
+            files: BTreeMap::new(),
+            robots: HashMap::new(),
+            cursor: now,
+            started: now,
+            active: HashMap::new(),
+            queued: HashMap::new(),
+            graceful: Arc::new(AtomicBool::new(false)),
+            done,
+            mail: Arc::new(Notify::new()),
+            store,
+            last_purge: None,
+        }
+    }
+
     fn jobs(&self) -> Vec<Job> {
         self.files.values().flatten().cloned().collect()
     }
@@ -477,7 +488,7 @@ impl Daemon {
     fn spawn(&mut self, job_id: String, robot: Robot, run_id: i64, trigger: Trigger, max_runtime: Option<Duration>) {
         let (stop, stop_rx) = oneshot::channel();
         self.active.insert(job_id.clone(), Active { run_id, stop: Some(stop) });
-        let task = tokio::spawn(run_task(
+        let task = tokio::spawn(crate::daemon::task::run_task(
             self.settings.clone(),
             robot,
             run_id,
@@ -640,59 +651,6 @@ impl Daemon {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "a run task owns each of these; bundling them would only move the list")]
-async fn run_task(
-    settings: Settings,
-    robot: Robot,
-    run_id: i64,
-    trigger: Trigger,
-    max_runtime: Option<Duration>,
-    stop: oneshot::Receiver<StopReason>,
-    browsers: Arc<Semaphore>,
-    graceful: Arc<AtomicBool>,
-) {
-    let mut stop = stop;
-    let permit = tokio::select! {
-        permit = browsers.clone().acquire_owned() => permit.ok(),
-        _ = &mut stop => None,
-    };
-    let mut store = match crate::upkeep::run_log::open(&settings) {
-        Ok(store) => store,
-        Err(e) => {
-            tracing::error!("run {run_id}: failed to open the run log: {e}");
-            return;
-        }
-    };
-    // A stop that came while the run waited for a browser wins: it never starts.
-    if permit.is_none() || graceful.load(Ordering::SeqCst) {
-        let message = "not started: nightshift was stopped while the run waited for a free browser";
-        if let Err(e) = store.finish_as(run_id, RunStatus::Interrupted, message) {
-            tracing::error!("run {run_id}: failed to record it: {e}");
-        }
-        return;
-    }
-    let _permit = permit;
-    let stop = async move {
-        let limit = async {
-            match max_runtime {
-                Some(limit) => tokio::time::sleep(limit).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            reason = stop => reason.unwrap_or(StopReason::Signal),
-            () = limit => StopReason::TimedOut(max_runtime.unwrap_or_default()),
-        }
-    };
-    // The run's first browser holds `_permit`; its further workers wait for seats of their own.
-    let request = Request {
-        trigger,
-        env: crate::environment::get().vars().clone(),
-        quiet: true,
-        seats: Some(browsers),
-        ..Request::default()
-    };
-    if let Err(e) = execute_recorded(&mut store, &settings, &robot, run_id, request, stop, Some(graceful)).await {
-        tracing::error!("run {run_id}: {e}");
-    }
-}
+#[cfg(test)]
+#[path = "serve_tests.rs"]
+mod tests;
