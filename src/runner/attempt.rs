@@ -317,20 +317,6 @@ enum Entered {
     Unclaimed(String),
 }
 
-/// What a case's fields sum up to (FNV-1a over names and values, in order):
-/// equal for a case whose source gives the same fields, different once one
-/// of them changes. Kept in the ledger, never the fields themselves.
-pub(super) fn fingerprint(row: &[(String, String)]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (name, value) in row {
-        for byte in name.bytes().chain([0x1f]).chain(value.bytes()).chain([0x1e]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 /// A case the run was stopped in: its ledger entry stays `in_progress`, so
 /// the next run checks it (or holds it for review) before entering it again.
 fn stopped_mid_case(reason: StopReason, attempts: u32) -> CaseEnd {

@@ -189,7 +189,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             return Some(RunError::RunLog(error));
         }
         let started = Instant::now();
-        let fingerprint = super::attempt::fingerprint(&row);
+        let fingerprint = super::source::fingerprint(&row);
         self.case_started = Some(Utc::now());
         self.case_key = Some(key.clone());
         self.scope.item = Some(row);
