@@ -9,9 +9,10 @@ use chrono_tz::Tz;
 
 use crate::files::diagnostic::{Diagnostic, did_you_mean};
 use crate::files::yaml::{self, Node, Value};
+use crate::human::DEFAULT_TIMEZONE;
 use crate::robot::validate::Validator;
 use crate::schedule::cron_expr::CronExpr;
-use crate::schedule::job::{Calendar, DEFAULT_MISSED_WITHIN, DEFAULT_TIMEZONE, HORIZON_DAYS, Job, Missed, Overlap};
+use crate::schedule::job::{Calendar, DEFAULT_MISSED_WITHIN, HORIZON_DAYS, Job, Missed, Overlap};
 
 const FILE_KEYS: &[&str] = &["timezone", "jobs"];
 const JOB_KEYS: &[&str] = &[

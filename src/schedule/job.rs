@@ -9,8 +9,6 @@ use chrono_tz::Tz;
 use crate::schedule::cron_expr::CronExpr;
 use crate::schedule::holidays::swedish_holiday;
 
-/// The timezone jobs run in unless a schedule says otherwise.
-pub(crate) const DEFAULT_TIMEZONE: Tz = crate::human::DEFAULT_TIMEZONE;
 /// How old a missed slot may be and still be caught up (`missed: run_once`).
 pub(crate) const DEFAULT_MISSED_WITHIN: Duration = Duration::from_secs(12 * 3600);
 /// How far ahead a schedule must fire at least once to be valid.

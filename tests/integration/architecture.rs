@@ -75,15 +75,21 @@ fn leaves() -> Vec<String> {
         .collect()
 }
 
+/// A file's code without its tests: none for a file of tests, the part
+/// before `#[cfg(test)]` for the others.
+fn code_of<'a>(path: &Path, text: &'a str) -> Option<&'a str> {
+    let name = path.file_name()?.to_string_lossy();
+    if name == "tests.rs" || name.ends_with("_tests.rs") {
+        return None;
+    }
+    text.split("#[cfg(test)]").next()
+}
+
 /// The modules of the crate that the code of `dir` (not its tests) uses.
 fn modules_used_by(dir: &str) -> Vec<(String, String)> {
     let mut used = Vec::new();
     for (path, text) in sources(dir) {
-        let name = path.file_name().unwrap().to_string_lossy();
-        if name == "tests.rs" || name.ends_with("_tests.rs") {
-            continue;
-        }
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let Some(code) = code_of(&path, &text) else { continue };
         for (n, line) in code.lines().enumerate() {
             for (at, _) in line.match_indices("crate::") {
                 let module: String =
@@ -188,11 +194,7 @@ fn the_environment_is_read_once_and_never_written() {
     let mut files = sources("");
     files.push((root().join("src/main.rs"), std::fs::read_to_string(root().join("src/main.rs")).unwrap()));
     for (path, text) in files {
-        let name = path.file_name().unwrap().to_string_lossy();
-        if name == "tests.rs" || name.ends_with("_tests.rs") {
-            continue;
-        }
-        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let Some(code) = code_of(&path, &text) else { continue };
         for (n, line) in code.lines().enumerate() {
             let writes = ["set_var(", "remove_var("].iter().any(|w| line.contains(w));
             let reads = ["env::var(", "env::var_os(", "env::vars()"].iter().any(|r| line.contains(r));
