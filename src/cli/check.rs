@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::cli::exit_code;
-use crate::cli::print_error;
+use crate::cli::exit_code::{self, CliError, Verdict};
 use crate::robot::{self, LoadError};
 use crate::schedule::{self, looks_like_schedule, robot_names, yaml_files};
 use crate::settings::Settings;
@@ -31,7 +30,7 @@ struct Found {
     message: String,
 }
 
-pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> Result<Verdict, CliError> {
     let roots = if args.paths.is_empty() {
         vec![settings.robots_dir.clone(), settings.schedules_dir.clone()]
     } else {
@@ -48,8 +47,7 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
         } else if root.exists() {
             files.push(root.clone());
         } else if !args.paths.is_empty() || *root == settings.robots_dir {
-            print_error(format!("`{}` does not exist", root.display()));
-            return exit_code::INVALID_INPUT;
+            return Err(CliError::new(exit_code::INVALID_INPUT, format!("`{}` does not exist", root.display())));
         }
     }
     let robots = robot_names(&settings.robots_dir);
@@ -68,7 +66,7 @@ pub(crate) fn run(settings: &Settings, args: &CheckArgs) -> u8 {
     } else {
         eprintln!("{} error(s) in {bad_files} of {} file(s)", found.len(), files.len());
     }
-    if found.is_empty() { exit_code::SUCCESS } else { exit_code::INVALID_INPUT }
+    Ok(Verdict::clean_unless(!found.is_empty(), exit_code::INVALID_INPUT))
 }
 
 /// Checks one file and returns what is wrong with it; with `print`, its

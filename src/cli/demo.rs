@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use crate::cli::exit_code;
+use crate::cli::exit_code::{self, CliError, Verdict};
 use crate::cli::print_error;
 use crate::cli::runs::table;
 use crate::demo::sites::{DEMO_SECRETS, DEMO_USER, SiteConfig, Sites};
@@ -41,31 +41,16 @@ pub struct DemoArgs {
     pub serve: bool,
 }
 
-pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
-    let sites = match Sites::start(SiteConfig::four_flows()).await {
-        Ok(sites) => sites,
-        Err(e) => {
-            print_error(format!("failed to start the stand-in sites: {e}"));
-            return exit_code::ENVIRONMENT;
-        }
-    };
+pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> Result<Verdict, CliError> {
+    let sites = Sites::start(SiteConfig::four_flows())
+        .await
+        .map_err(|e| CliError::environment(format!("failed to start the stand-in sites: {e}")))?;
     if args.serve {
-        return serve(&sites).await;
+        serve(&sites).await;
+        return Ok(Verdict(exit_code::SUCCESS));
     }
-    let robots_dir = match sample_robots(settings) {
-        Ok(dir) => dir,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
-    let mut store = match crate::upkeep::run_log::open(settings) {
-        Ok(store) => store,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+    let robots_dir = sample_robots(settings).map_err(CliError::environment)?;
+    let mut store = crate::upkeep::run_log::open(settings).map_err(CliError::environment)?;
     let mut env = crate::environment::get().vars().clone();
     env.extend(sites.env());
     for (name, value) in DEMO_SECRETS {
@@ -78,22 +63,11 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
     let mut as_expected = true;
     let mut run_ids = Vec::new();
     for (name, done, exceptions) in DEMO_FLOWS {
-        let robot = match robot::load(&robot::find(&robots_dir, name), &robots_dir) {
-            Ok(robot) => robot,
-            Err(e) => {
-                eprint!("{}", e.render());
-                return exit_code::INVALID_INPUT;
-            }
-        };
+        let robot = robot::load(&robot::find(&robots_dir, name), &robots_dir).map_err(|e| CliError::robot(&e))?;
         println!("running {name}...");
         let request = Request { trigger: crate::store::Trigger::Demo, env: env.clone(), ..Request::default() };
-        let outcome = match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                print_error(e);
-                return exit_code::ENVIRONMENT;
-            }
-        };
+        let outcome =
+            execute(&mut store, settings, &robot, request, shutdown_signal()).await.map_err(CliError::environment)?;
         let s = &outcome.summary;
         let expected = s.status == RunStatus::SucceededWithExceptions
             && s.totals.done == *done
@@ -131,11 +105,10 @@ pub(crate) async fn run(settings: &Settings, args: DemoArgs) -> u8 {
     println!("run log: {}", settings.state_dir.join("nightshift.db").display());
     if as_expected {
         println!("demo: every run ended as expected, business exceptions included");
-        exit_code::SUCCESS
     } else {
         println!("demo: a run did not end as expected");
-        exit_code::RUN_FAILED
     }
+    Ok(Verdict::clean_unless(!as_expected, exit_code::RUN_FAILED))
 }
 
 /// What the robots left in the stand-in systems.
@@ -170,7 +143,7 @@ fn sample_robots(settings: &Settings) -> Result<std::path::PathBuf, String> {
     Ok(dir)
 }
 
-async fn serve(sites: &Sites) -> u8 {
+async fn serve(sites: &Sites) {
     println!("e-service:      {}", sites.eservice_url);
     println!("journal:        {}", sites.journal_url);
     println!("culture school: {}", sites.culture_url);
@@ -186,5 +159,4 @@ async fn serve(sites: &Sites) -> u8 {
     println!("  nightshift run vaccination-consent   # or any robot in robots/");
     println!("press Ctrl-C to stop");
     shutdown_signal().await;
-    exit_code::SUCCESS
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::browser::chromedriver::Binaries;
-use crate::cli::exit_code;
+use crate::cli::exit_code::{self, Verdict};
 use crate::robot::expr::Namespace;
 use crate::robot::step::{Action, Step};
 use crate::robot::{self};
@@ -46,7 +46,7 @@ impl Report {
     }
 }
 
-pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
+pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> Verdict {
     let mut report = Report { failures: 0, lines: args.json.then(Vec::new) };
     state_folder(settings, &mut report);
     browser(settings, &mut report);
@@ -70,14 +70,10 @@ pub(crate) fn run(settings: &Settings, args: &DoctorArgs) -> u8 {
         let answer = serde_json::json!({ "ok": report.failures == 0, "checks": checks });
         println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
     }
-    if report.failures > 0 {
-        if report.lines.is_none() {
-            println!("{} check(s) failed", report.failures);
-        }
-        exit_code::ENVIRONMENT
-    } else {
-        exit_code::SUCCESS
+    if report.failures > 0 && report.lines.is_none() {
+        println!("{} check(s) failed", report.failures);
     }
+    Verdict::clean_unless(report.failures > 0, exit_code::ENVIRONMENT)
 }
 
 /// An SMTP session as mail would open it: greeting, STARTTLS or TLS, and

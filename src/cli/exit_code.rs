@@ -22,16 +22,18 @@ pub(crate) const INTERNAL: u8 = 70;
 pub(crate) const INTERRUPTED: u8 = 130;
 
 /// Why a command did not do what was asked: its documented exit code and
-/// the one line it prints (`error: ...`).
+/// what it prints on stderr (`error: ...`, or a located diagnostic as it is).
 #[derive(Debug)]
 pub(crate) struct CliError {
     pub code: u8,
     pub message: String,
+    /// Printed as it is: a rendered diagnostic with its own `error:` lines.
+    rendered: bool,
 }
 
 impl CliError {
     pub(crate) fn new(code: u8, message: impl std::fmt::Display) -> Self {
-        Self { code, message: message.to_string() }
+        Self { code, message: message.to_string(), rendered: false }
     }
 
     /// The run log, the state folder or another part of the machine failed.
@@ -48,14 +50,63 @@ impl CliError {
     pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
         Self::new(USAGE, message)
     }
+
+    /// A robot file that cannot be used, with the diagnostics that locate why.
+    pub(crate) fn robot(error: &crate::robot::LoadError) -> Self {
+        match error {
+            crate::robot::LoadError::Invalid { .. } => {
+                Self { code: INVALID_INPUT, message: error.render(), rendered: true }
+            }
+            other => Self::new(INVALID_INPUT, other),
+        }
+    }
+
+    fn print(&self) {
+        if self.rendered {
+            eprint!("{}", self.message);
+        } else {
+            crate::cli::print_error(&self.message);
+        }
+    }
+}
+
+/// What a command that did its work found, when that has a documented code
+/// of its own and the command has already said it: a run's ending (0, 1, 4,
+/// 7, 130), problems `check` or `doctor` listed (3, 5). A `CliError` is for
+/// a command that could not do its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict(pub u8);
+
+impl Verdict {
+    /// Success when nothing was found wrong, else `code`.
+    pub(crate) fn clean_unless(found: bool, code: u8) -> Self {
+        Self(if found { code } else { SUCCESS })
+    }
+}
+
+/// What a command's success stands for as an exit code.
+pub(crate) trait Ending {
+    fn code(&self) -> u8;
+}
+
+impl Ending for () {
+    fn code(&self) -> u8 {
+        SUCCESS
+    }
+}
+
+impl Ending for Verdict {
+    fn code(&self) -> u8 {
+        self.0
+    }
 }
 
 /// The exit code of a command's outcome, its error printed.
-pub(crate) fn of(outcome: Result<(), CliError>) -> u8 {
+pub(crate) fn of(outcome: Result<impl Ending, CliError>) -> u8 {
     match outcome {
-        Ok(()) => SUCCESS,
+        Ok(ending) => ending.code(),
         Err(error) => {
-            crate::cli::print_error(&error.message);
+            error.print();
             error.code
         }
     }

@@ -186,21 +186,21 @@ fn run_command(cli: Cli) -> u8 {
         runtime.spawn(crate::process::reap_forever());
     }
     match cli.command {
-        Command::Check(args) => check::run(&settings, &args),
-        Command::Run(args) => runtime.block_on(run::run(&settings, args)),
+        Command::Check(args) => exit_code::of(check::run(&settings, &args)),
+        Command::Run(args) => exit_code::of(runtime.block_on(run::run(&settings, args))),
         Command::Runs(args) => exit_code::of(runs::run(&settings, &args)),
         Command::Show(args) => exit_code::of(show::run(&settings, &args)),
         Command::Stats(args) => exit_code::of(stats::run(&settings, &args)),
         Command::Next(args) => exit_code::of(next::run(&settings, &args)),
         Command::Mail(args) => exit_code::of(runtime.block_on(mail::run(&settings, args))),
-        Command::Doctor(args) => doctor::run(&settings, &args),
+        Command::Doctor(args) => exit_code::of(Ok(doctor::run(&settings, &args))),
         Command::Serve(args) => exit_code::of(runtime.block_on(serve::run(&settings, args))),
         Command::Review(args) => exit_code::of(review::run(&settings, &args)),
         Command::Purge(args) => exit_code::of(purge::run(&settings, &args)),
         Command::Config(args) => exit_code::of(config::run(&settings, &args)),
         Command::Completions(args) => exit_code::of(completions::run(&args)),
         Command::Manpage(args) => exit_code::of(completions::manpage(&args)),
-        Command::Demo(args) => runtime.block_on(demo::run(&settings, args)),
+        Command::Demo(args) => exit_code::of(runtime.block_on(demo::run(&settings, args))),
     }
 }
 

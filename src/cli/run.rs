@@ -2,10 +2,10 @@
 
 use clap::Args;
 
-use crate::cli::exit_code;
+use crate::cli::exit_code::{self, CliError, Verdict};
 use crate::cli::print_error;
 use crate::execute::{Outcome, Request, deliver_now, execute, shutdown_signal};
-use crate::robot::{self, LoadError};
+use crate::robot;
 use crate::runner::event::RunStatus;
 use crate::runner::run::Selection;
 use crate::settings::Settings;
@@ -50,26 +50,10 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected NAME=VALUE, found `{text}`"))
 }
 
-pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
+pub(crate) async fn run(settings: &Settings, args: RunArgs) -> Result<Verdict, CliError> {
     let path = robot::find(&settings.robots_dir, &args.robot);
-    let robot = match robot::load(&path, &settings.robots_dir) {
-        Ok(robot) => robot,
-        Err(e @ LoadError::Invalid { .. }) => {
-            eprint!("{}", e.render());
-            return exit_code::INVALID_INPUT;
-        }
-        Err(e) => {
-            print_error(e);
-            return exit_code::INVALID_INPUT;
-        }
-    };
-    let mut store = match crate::upkeep::run_log::open(settings) {
-        Ok(store) => store,
-        Err(e) => {
-            print_error(e);
-            return exit_code::ENVIRONMENT;
-        }
-    };
+    let robot = robot::load(&path, &settings.robots_dir).map_err(|e| CliError::robot(&e))?;
+    let mut store = crate::upkeep::run_log::open(settings).map_err(CliError::environment)?;
     let request = Request {
         trigger: if args.dry_run { Trigger::DryRun } else { Trigger::Manual },
         env: crate::environment::get().vars().clone(),
@@ -80,22 +64,16 @@ pub(crate) async fn run(settings: &Settings, args: RunArgs) -> u8 {
         workers: args.workers.map(usize::from),
         seats: None,
     };
-    match execute(&mut store, settings, &robot, request, shutdown_signal()).await {
-        Ok(outcome) => {
-            if let Some(line) = deliver_now(&mut store, settings).await {
-                eprintln!("{line}");
-            }
-            report(&store, &outcome, args.json)
-        }
-        Err(e) => {
-            print_error(e);
-            exit_code::ENVIRONMENT
-        }
+    let outcome =
+        execute(&mut store, settings, &robot, request, shutdown_signal()).await.map_err(CliError::environment)?;
+    if let Some(line) = deliver_now(&mut store, settings).await {
+        eprintln!("{line}");
     }
+    Ok(report(&store, &outcome, args.json))
 }
 
 /// Prints the finished run and maps its outcome to an exit code.
-pub(crate) fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
+pub(crate) fn report(store: &Store, outcome: &Outcome, json: bool) -> Verdict {
     match store.run(outcome.run_id) {
         Ok(Some(detail)) if json => println!("{}", serde_json::to_string_pretty(&detail.run).unwrap_or_default()),
         Ok(Some(detail)) => {
@@ -118,10 +96,10 @@ pub(crate) fn report(store: &Store, outcome: &Outcome, json: bool) -> u8 {
         Ok(None) => {}
         Err(e) => print_error(e),
     }
-    exit_for(outcome)
+    Verdict(exit_for(outcome))
 }
 
-pub(crate) fn exit_for(outcome: &Outcome) -> u8 {
+fn exit_for(outcome: &Outcome) -> u8 {
     if outcome.environment_error {
         return exit_code::ENVIRONMENT;
     }

@@ -397,20 +397,8 @@ impl Daemon {
 
     fn record_skipped(&mut self, job: &Job, at: &DateTime<Tz>, trigger: Trigger, reason: &str) {
         tracing::info!("{}: slot {} skipped: {reason}", job.id, at.to_rfc3339());
-        let (file, minutes) = self
-            .robots
-            .get(&job.robot)
-            .map_or((String::new(), 0.0), |r| (r.path.display().to_string(), r.manual_minutes));
-        let slot = at.to_rfc3339();
-        let run = ScheduledRun {
-            robot: &job.robot,
-            robot_file: &file,
-            trigger,
-            manual_minutes: minutes,
-            job: &job.id,
-            scheduled_for: &slot,
-        };
-        let recorded = self.store.create_scheduled_run(&run, Some(reason));
+        let recorded =
+            record_slot(&mut self.store, job, &at.to_rfc3339(), trigger, self.robots.get(&job.robot), Some(reason));
         if let Err(e) = recorded {
             tracing::error!("failed to record a skipped slot: {e}");
         }
@@ -446,30 +434,13 @@ impl Daemon {
             Err(problem) => {
                 let message = problem.to_string();
                 tracing::error!("{}: {message}", job.id);
-                let run = ScheduledRun {
-                    robot: &job.robot,
-                    robot_file: "",
-                    trigger,
-                    manual_minutes: 0.0,
-                    job: &job.id,
-                    scheduled_for: &slot,
-                };
-                if let Ok(Some(id)) = self.store.create_scheduled_run(&run, None) {
+                if let Ok(Some(id)) = record_slot(&mut self.store, &job, &slot, trigger, None, None) {
                     let _ = self.store.finish_as(id, RunStatus::Failed, &message);
                 }
                 return;
             }
         };
-        let file = robot.path.display().to_string();
-        let run = ScheduledRun {
-            robot: &robot.name,
-            robot_file: &file,
-            trigger,
-            manual_minutes: robot.manual_minutes,
-            job: &job.id,
-            scheduled_for: &slot,
-        };
-        let run_id = match self.store.create_scheduled_run(&run, None) {
+        let run_id = match record_slot(&mut self.store, &job, &slot, trigger, Some(&robot), None) {
             Ok(Some(id)) => id,
             Ok(None) => {
                 tracing::info!("{}: slot {slot} already has a run; not running it twice", job.id);
@@ -649,6 +620,29 @@ impl Daemon {
         }
         tracing::info!("stopped");
     }
+}
+
+/// Records a run of `job` for `slot` (RFC 3339), with `robot` as last
+/// loaded when it is known; `skipped` says why the slot is recorded without
+/// running. None when the slot already has a run.
+fn record_slot(
+    store: &mut Store,
+    job: &Job,
+    slot: &str,
+    trigger: Trigger,
+    robot: Option<&Robot>,
+    skipped: Option<&str>,
+) -> Result<Option<i64>, StoreError> {
+    let file = robot.map(|r| r.path.display().to_string()).unwrap_or_default();
+    let run = ScheduledRun {
+        robot: &job.robot,
+        robot_file: &file,
+        trigger,
+        manual_minutes: robot.map_or(0.0, |r| r.manual_minutes),
+        job: &job.id,
+        scheduled_for: slot,
+    };
+    store.create_scheduled_run(&run, skipped)
 }
 
 #[cfg(test)]

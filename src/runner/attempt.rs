@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::browser::Browser;
 use crate::robot::step::Step;
+use crate::runner::case::Case;
 use crate::runner::event::{Block, ItemStatus, LedgerState, RunEvent};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
@@ -71,13 +72,12 @@ impl<B: Browser> Runner<'_, B> {
         }
     }
 
-    /// One case, through the ledger. `fingerprint` sums up the case's fields
-    /// as its source gives them now.
-    pub(super) async fn item(&mut self, seq: usize, key: &str, fingerprint: u64) -> CaseEnd {
+    /// One case, through the ledger.
+    pub(super) async fn item(&mut self, case: &mut Case) -> CaseEnd {
         let half_done = |run_id| format!("run {run_id} stopped while entering this case; check it by hand");
         let has_check = self.robot.items.as_ref().is_some_and(|i| i.check.is_some());
-        match self.decide(key, fingerprint) {
-            Decision::New => self.attempts(seq, key, fingerprint, false).await,
+        match self.decide(&case.key, case.fingerprint) {
+            Decision::New => self.attempts(case, false).await,
             Decision::Entered { run_id } => {
                 CaseEnd::new(ItemStatus::Skipped, Some(format!("already entered by run {run_id}")), 0)
             }
@@ -90,18 +90,16 @@ impl<B: Browser> Runner<'_, B> {
             }
             Decision::Changed { check } => {
                 let message = "the case's data changed since its exception opened; trying it again".to_string();
-                self.emit(RunEvent::Log { item: Some(seq), message });
-                self.ledger_update(key, Some(LedgerState::Retry));
-                self.attempts(seq, key, fingerprint, check).await
+                self.emit(RunEvent::Log { item: Some(case.seq), message });
+                self.ledger_update(&case.key, Some(LedgerState::Retry));
+                self.attempts(case, check).await
             }
             Decision::HeldForReview { run_id } => CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0),
             Decision::HalfDone { run_id, check: false } => {
-                self.ledger_update(key, Some(LedgerState::NeedsReview));
+                self.ledger_update(&case.key, Some(LedgerState::NeedsReview));
                 CaseEnd::new(ItemStatus::NeedsReview, Some(half_done(run_id)), 0)
             }
-            Decision::HalfDone { check: true, .. } | Decision::Again { .. } => {
-                self.attempts(seq, key, fingerprint, has_check).await
-            }
+            Decision::HalfDone { check: true, .. } | Decision::Again { .. } => self.attempts(case, has_check).await,
         }
     }
 
@@ -130,25 +128,25 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     /// Tries a case until it is done, skipped, a business exception, or out of retries.
-    async fn attempts(&mut self, seq: usize, key: &str, fingerprint: u64, check_first: bool) -> CaseEnd {
+    async fn attempts(&mut self, case: &mut Case, check_first: bool) -> CaseEnd {
         let Some(items) = self.robot.items.as_ref() else { return CaseEnd::new(ItemStatus::Skipped, None, 0) };
         let policy = self.robot.retry;
         let mut check = check_first;
-        self.attempt = 0;
+        case.attempt = 0;
         loop {
-            let result = self.attempt_once(seq, key, items.check.as_deref().filter(|_| check), &items.steps).await;
-            let attempts = self.attempt + 1;
+            let result = self.attempt_once(case, items.check.as_deref().filter(|_| check), &items.steps).await;
+            let attempts = case.attempt + 1;
             let failure = match result {
                 Ok(Entered::Now) => {
-                    self.ledger_update(key, Some(LedgerState::Done));
-                    self.after_case(Block::OnDone, seq, None).await;
+                    self.ledger_update(&case.key, Some(LedgerState::Done));
+                    self.after_case(Block::OnDone, case, None).await;
                     return CaseEnd::new(ItemStatus::Done, None, attempts);
                 }
                 // The robot's own earlier attempt had entered it: done by the
                 // robot, once (the ledger now says so).
                 Ok(Entered::Before(message)) => {
-                    self.ledger_update(key, Some(LedgerState::Done));
-                    self.after_case(Block::OnDone, seq, None).await;
+                    self.ledger_update(&case.key, Some(LedgerState::Done));
+                    self.after_case(Block::OnDone, case, None).await;
                     let message = format!("an earlier attempt had entered it; `check` found it: {message}");
                     return CaseEnd::new(ItemStatus::Done, Some(message), attempts);
                 }
@@ -162,27 +160,28 @@ impl<B: Browser> Runner<'_, B> {
             };
             match failure {
                 Failure::Skip(message) => {
-                    self.ledger_update(key, Some(LedgerState::Done));
+                    self.ledger_update(&case.key, Some(LedgerState::Done));
                     return CaseEnd::new(ItemStatus::Skipped, Some(message), attempts);
                 }
                 Failure::Business(message) => {
                     self.emit(RunEvent::Ledger {
-                        key: key.to_string(),
+                        key: case.key.clone(),
                         state: Some(LedgerState::Open),
-                        fingerprint: Some(fingerprint),
+                        fingerprint: Some(case.fingerprint),
                     });
-                    self.after_case(Block::OnException, seq, Some(&message)).await;
+                    self.after_case(Block::OnException, case, Some(&message)).await;
                     return CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts);
                 }
                 Failure::Stopped(reason) => return stopped_mid_case(reason, attempts),
-                Failure::System(error) if self.attempt >= policy.max_retries => {
-                    self.ledger_update(key, Some(LedgerState::Failed));
+                Failure::System(error) if case.attempt >= policy.max_retries => {
+                    self.ledger_update(&case.key, Some(LedgerState::Failed));
                     return CaseEnd::new(ItemStatus::SystemException, Some(error.to_string()), attempts);
                 }
                 Failure::System(error) => {
-                    self.attempt += 1;
-                    self.emit(RunEvent::ItemRetry { seq, attempt: self.attempt, error: error.to_string() });
-                    let pause = policy.backoff * 2u32.saturating_pow(self.attempt - 1);
+                    case.attempt += 1;
+                    let (seq, attempt) = (case.seq, case.attempt);
+                    self.emit(RunEvent::ItemRetry { seq, attempt, error: error.to_string() });
+                    let pause = policy.backoff * 2u32.saturating_pow(attempt - 1);
                     if let Some(reason) = self.pause(pause).await {
                         return stopped_mid_case(reason, attempts);
                     }
@@ -204,32 +203,26 @@ impl<B: Browser> Runner<'_, B> {
 
     /// One attempt: recover the session if this is a retry, run `check` when
     /// asked, then the case's steps.
-    async fn attempt_once(
-        &mut self,
-        seq: usize,
-        key: &str,
-        check: Option<&[Step]>,
-        steps: &[Step],
-    ) -> Result<Entered, Failure> {
+    async fn attempt_once(&mut self, case: &Case, check: Option<&[Step]>, steps: &[Step]) -> Result<Entered, Failure> {
         // Whatever the last case left open (a dialog, a popup, a frame) is
         // closed first; a new browser is logged out, so setup runs again.
         let restarted = self.known_state().await?;
-        if self.attempt > 0 || restarted {
+        if case.attempt > 0 || restarted {
             self.setup_again().await?;
         }
-        self.renew_session(Some(seq)).await?;
+        self.renew_session(Some(case)).await?;
         if let Some(check) = check {
-            match self.block(Block::Check, check, Some(seq)).await {
+            match self.block(Block::Check, check, Some(case)).await {
                 Err(Failure::Skip(message)) => return Ok(Entered::Before(message)),
                 other => other?,
             }
         }
-        self.ledger_update(key, Some(LedgerState::InProgress));
+        self.ledger_update(&case.key, Some(LedgerState::InProgress));
         // The claim is what makes a case enter once: unwritten, nothing starts.
         if let Some(error) = self.sink.broken() {
             return Ok(Entered::Unclaimed(error));
         }
-        self.block(Block::Item, steps, Some(seq)).await?;
+        self.block(Block::Item, steps, Some(case)).await?;
         Ok(Entered::Now)
     }
 

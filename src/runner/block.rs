@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::browser::Browser;
-use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::step::{Keyword, Step};
 use crate::runner::attempt::PROBE_LIMIT;
+use crate::runner::case::Case;
 use crate::runner::event::{Block, RunEvent, StepOutcome, StepRecord};
-use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
 use crate::runner::stop::stopped;
@@ -29,7 +28,7 @@ impl<B: Browser> Runner<'_, B> {
         &'s mut self,
         block: Block,
         steps: &'s [Step],
-        item: Option<usize>,
+        case: Option<&'s Case>,
     ) -> BoxFuture<'s, Result<(), Failure>> {
         Box::pin(async move {
             for (index, step) in steps.iter().enumerate() {
@@ -37,11 +36,11 @@ impl<B: Browser> Runner<'_, B> {
                 let started = Instant::now();
                 self.step_line = step.pos.line;
                 let derived_before = self.scope.derived_count();
-                let mut result = self.guarded(step, block, item).await;
+                let mut result = self.guarded(step, block, case).await;
                 // A system that ended the session: log in again, try once more.
                 if self.session_may_have_ended(step, block, &result) && self.session_expired().await {
-                    result = match self.log_in_again(item).await {
-                        Ok(()) => self.guarded(step, block, item).await,
+                    result = match self.log_in_again(case).await {
+                        Ok(()) => self.guarded(step, block, case).await,
                         Err(failure) => Err(failure),
                     };
                 }
@@ -63,7 +62,7 @@ impl<B: Browser> Runner<'_, B> {
                 };
                 self.emit(RunEvent::Step(StepRecord {
                     block,
-                    item,
+                    item: case.map(Case::seq),
                     index,
                     keyword: step.action.keyword().name(),
                     summary: step.action.summary(),
@@ -74,7 +73,7 @@ impl<B: Browser> Runner<'_, B> {
                     error,
                 }));
                 if let Err(failure) = result {
-                    return Err(self.failed(step, block, item, failure, sensitive).await);
+                    return Err(self.failed(step, block, case, failure, sensitive).await);
                 }
             }
             Ok(())
@@ -83,13 +82,13 @@ impl<B: Browser> Runner<'_, B> {
 
     /// One step, abandoned when the run is stopped and cut off when the
     /// browser stops answering.
-    async fn guarded(&mut self, step: &Step, block: Block, item: Option<usize>) -> Result<(), Failure> {
+    async fn guarded(&mut self, step: &Step, block: Block, case: Option<&Case>) -> Result<(), Failure> {
         let mut stop = self.stop.clone();
         let limit = self.step_limit(step);
         tokio::select! {
             biased;
             reason = stopped(stop.as_mut()) => Err(Failure::Stopped(reason)),
-            result = self.step(step, block, item) => result,
+            result = self.step(step, block, case) => result,
             () = sleep_for(limit) => {
                 let keyword = step.action.keyword().name();
                 Err(SystemError::Unresponsive { keyword, limit: limit.unwrap_or_default() }.into())
@@ -116,7 +115,7 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         step: &Step,
         block: Block,
-        item: Option<usize>,
+        case: Option<&Case>,
         failure: Failure,
         sensitive: bool,
     ) -> Failure {
@@ -125,27 +124,19 @@ impl<B: Browser> Runner<'_, B> {
         }
         if sensitive {
             let message = format!("line {}: a sensitive step failed; no screenshot or page was kept", step.pos.line);
-            self.emit(RunEvent::Log { item, message });
+            self.emit(RunEvent::Log { item: case.map(Case::seq), message });
         } else if !(self.quiet > 0 && matches!(failure, Failure::System(_))) {
             // Evidence is named by the case's key, as mail attaches it.
-            let mut label = match (item, &self.case_key) {
-                // A key that is a personnummer does not name a file when they are masked.
-                (Some(seq), Some(key)) if self.robot.notify.mask_personnummer && holds_personnummer(key) => {
-                    format!("item-{}", seq + 1)
-                }
-                (Some(_), Some(key)) if !key.trim().is_empty() => sanitize(key),
-                (Some(seq), _) => format!("item-{}", seq + 1),
+            let label = match case {
+                Some(case) => case.evidence_label(self.robot.notify.mask_personnummer),
                 // Each worker has its own setup and teardown, and evidence of its own.
-                (None, _) if self.worker > 1 => format!("{}-worker-{}", block.as_str(), self.worker),
-                (None, _) => block.as_str().to_string(),
+                None if self.worker > 1 => format!("{}-worker-{}", block.as_str(), self.worker),
+                None => block.as_str().to_string(),
             };
-            if self.attempt > 0 && item.is_some() {
-                label.push_str(&format!("-retry-{}", self.attempt));
-            }
-            self.save_evidence(item, &label).await;
+            self.save_evidence(case, &label).await;
             let url = tokio::time::timeout(PROBE_LIMIT, self.browser.current_url()).await.ok().and_then(Result::ok);
             let step_text = format!("line {} `{}` {}", step.pos.line, step.action.keyword(), step.action.summary());
-            self.emit(RunEvent::FailedAt { item, url, step: step_text });
+            self.emit(RunEvent::FailedAt { item: case.map(Case::seq), url, step: step_text });
         }
         match failure {
             Failure::Business(_) => failure,

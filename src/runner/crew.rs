@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use crate::browser::{Browser, BrowserError};
 use crate::privacy::secrets::Redactor;
 use crate::robot::model::Robot;
+use crate::runner::case::Case;
 use crate::runner::event::{ItemStatus, RunEvent, SharedSink};
 use crate::runner::failure::RunError;
 use crate::runner::run::{RunContext, Runner};
@@ -189,13 +190,9 @@ impl<'a, B: Browser> Runner<'a, B> {
             return Some(RunError::RunLog(error));
         }
         let started = Instant::now();
-        let fingerprint = super::source::fingerprint(&row);
-        self.case_started = Some(Utc::now());
-        self.case_key = Some(key.clone());
+        let mut case = Case::new(seq, key, super::source::fingerprint(&row));
         self.scope.item = Some(row);
-        let end = self.item(seq, &key, fingerprint).await;
-        self.case_started = None;
-        self.case_key = None;
+        let end = self.item(&mut case).await;
         let fields = self.scope.item.take();
         if end.status == ItemStatus::BusinessException
             && let Some(fields) = fields

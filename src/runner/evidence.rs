@@ -7,9 +7,12 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
+
 use crate::browser::{Browser, BrowserError};
 use crate::human::fmt_duration;
 use crate::runner::attempt::PROBE_LIMIT;
+use crate::runner::case::Case;
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::failure::SystemError;
 use crate::runner::run::Runner;
@@ -18,10 +21,10 @@ impl<B: Browser> Runner<'_, B> {
     /// Saves a screenshot and the page's HTML for a failed step. Best effort:
     /// a browser that is gone cannot give either. For a case, only a page
     /// loaded since the case started is saved.
-    pub(super) async fn save_evidence(&mut self, item: Option<usize>, label: &str) {
-        if item.is_some() {
-            let case = self.case_key.clone().unwrap_or_default();
-            let why = match self.page_in_view().await {
+    pub(super) async fn save_evidence(&mut self, case: Option<&Case>, label: &str) {
+        let item = case.map(Case::seq);
+        if let Some(case) = case {
+            let why = match self.page_in_view(case.started).await {
                 PageInView::Own => None,
                 PageInView::Earlier => Some("the page in view was loaded before the case started".to_string()),
                 PageInView::Dialog(text) => {
@@ -35,7 +38,7 @@ impl<B: Browser> Runner<'_, B> {
                 PageInView::Unknown(e) => Some(format!("the browser could not say which page is in view: {e}")),
             };
             if let Some(why) = why {
-                let message = format!("no screenshot of case {case}: {why}");
+                let message = format!("no screenshot of case {}: {why}", case.key);
                 self.emit(RunEvent::Log { item, message });
                 return;
             }
@@ -64,8 +67,7 @@ impl<B: Browser> Runner<'_, B> {
     /// Whether the page in view was loaded since the current case started
     /// (the same clock: the browser runs on this machine or beside it). A
     /// browser that cannot say is not trusted with another case's page.
-    async fn page_in_view(&mut self) -> PageInView {
-        let Some(started) = self.case_started else { return PageInView::Own };
+    async fn page_in_view(&mut self, started: DateTime<Utc>) -> PageInView {
         match tokio::time::timeout(PROBE_LIMIT, self.browser.page_loaded_at()).await {
             Ok(Ok(loaded)) if loaded > started.timestamp_micros() as f64 / 1000.0 => PageInView::Own,
             Ok(Ok(_)) => PageInView::Earlier,

@@ -9,6 +9,7 @@ use crate::browser::{Browser, Selector};
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::step::JsonTemplate;
+use crate::runner::case::Case;
 use crate::runner::event::RunEvent;
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
@@ -20,14 +21,19 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         locator: &Locator,
         timeout: std::time::Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<Selector, Failure> {
         let (index, selector) = self.first_of(locator, timeout).await?;
         // The first entry is the page as the robot was written for it; any
         // other is a fallback, the early sign that the page has changed.
         if index > 0 {
             let used = locator.candidates().nth(index).unwrap_or(locator).own_source();
-            self.emit(RunEvent::Fallback { item, line: self.step_line, wanted: locator.own_source(), used });
+            self.emit(RunEvent::Fallback {
+                item: case.map(Case::seq),
+                line: self.step_line,
+                wanted: locator.own_source(),
+                used,
+            });
         }
         Ok(selector)
     }
@@ -52,10 +58,10 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         locator: Option<&Locator>,
         timeout: std::time::Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<Option<Selector>, Failure> {
         match locator {
-            Some(locator) => Ok(Some(self.locate(locator, timeout, item).await?)),
+            Some(locator) => Ok(Some(self.locate(locator, timeout, case).await?)),
             None => Ok(None),
         }
     }
@@ -107,13 +113,13 @@ impl<B: Browser> Runner<'_, B> {
         click: &Locator,
         save_as: Option<&Template>,
         timeout: std::time::Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<PathBuf, Failure> {
         let Some(dir) = self.browser.download_dir() else {
             return Err(SystemError::RemoteDownload.into());
         };
         let before: std::collections::HashSet<_> = list_dir(&dir);
-        let selector = self.locate(click, timeout, item).await?;
+        let selector = self.locate(click, timeout, case).await?;
         // The file's answer never replaces the page: nothing to wait for.
         self.browser.click_only(&selector, timeout).await?;
         let deadline = Instant::now() + timeout;

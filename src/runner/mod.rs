@@ -14,6 +14,7 @@
 
 mod attempt;
 mod block;
+mod case;
 mod conditions;
 pub mod crew;
 pub mod event;

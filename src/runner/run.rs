@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use chrono::{Local, Utc};
+use chrono::Local;
 
 use crate::browser::Browser;
 use crate::human::fmt_duration;
@@ -104,8 +104,6 @@ pub struct Runner<'a, B: Browser> {
     pub(super) redactor: Redactor,
     pub(super) evidence_dir: PathBuf,
     pub(super) screenshots: usize,
-    /// Which attempt of the current case this is (0 for the first), for evidence names.
-    pub(super) attempt: u32,
     pub(super) graceful: Option<Arc<AtomicBool>>,
     pub(super) stop: Option<StopReceiver>,
     /// Inside a `retry` block's attempts but the last: failures are logged,
@@ -113,10 +111,6 @@ pub struct Runner<'a, B: Browser> {
     pub(super) quiet: usize,
     pub(super) totals: Totals,
     run_id: i64,
-    /// When the current case started: evidence shows only pages loaded since.
-    pub(super) case_started: Option<chrono::DateTime<Utc>>,
-    /// The current case's key, which names its evidence.
-    pub(super) case_key: Option<String>,
     /// The line of the step under way, for reports about its locators.
     pub(super) step_line: u32,
     /// The variables' count and total length when last looked through for secrets.
@@ -152,14 +146,11 @@ impl<'a, B: Browser> Runner<'a, B> {
             redactor,
             evidence_dir: context.evidence_dir,
             screenshots: 0,
-            attempt: 0,
             graceful: context.graceful,
             stop: context.stop,
             quiet: 0,
             totals: Totals::default(),
             run_id: context.run_id,
-            case_started: None,
-            case_key: None,
             vars_shape: (0, 0),
             step_line: 0,
         }

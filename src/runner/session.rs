@@ -4,6 +4,7 @@
 use crate::browser::Browser;
 use crate::robot::step::{Action, Step};
 use crate::runner::attempt::PROBE_LIMIT;
+use crate::runner::case::Case;
 use crate::runner::event::{Block, RunEvent};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
@@ -26,12 +27,15 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     /// Runs `session.login`; a login that fails is a system exception of the case.
-    pub(super) async fn log_in_again(&mut self, item: Option<usize>) -> Result<(), Failure> {
+    pub(super) async fn log_in_again(&mut self, case: Option<&Case>) -> Result<(), Failure> {
         let robot = self.robot;
         let Some(session) = &robot.session else { return Ok(()) };
         let line = self.step_line;
-        self.emit(RunEvent::Log { item, message: "the session had ended; logging in again".into() });
-        let result = self.block(Block::Session, &session.login, item).await;
+        self.emit(RunEvent::Log {
+            item: case.map(Case::seq),
+            message: "the session had ended; logging in again".into(),
+        });
+        let result = self.block(Block::Session, &session.login, case).await;
         self.step_line = line;
         match result {
             Err(Failure::Stopped(reason)) => Err(Failure::Stopped(reason)),
@@ -41,9 +45,9 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     /// Before a case: a session that has ended is renewed first.
-    pub(super) async fn renew_session(&mut self, item: Option<usize>) -> Result<(), Failure> {
+    pub(super) async fn renew_session(&mut self, case: Option<&Case>) -> Result<(), Failure> {
         if self.robot.session.is_some() && self.session_expired().await {
-            self.log_in_again(item).await?;
+            self.log_in_again(case).await?;
         }
         Ok(())
     }
@@ -51,7 +55,7 @@ impl<B: Browser> Runner<'_, B> {
     /// `on_done` or `on_exception` after a case ended; `message` is the
     /// business exception's. A failure there is logged as the case's, and
     /// the case's own outcome stands.
-    pub(super) async fn after_case(&mut self, block: Block, seq: usize, message: Option<&str>) {
+    pub(super) async fn after_case(&mut self, block: Block, case: &Case, message: Option<&str>) {
         let robot = self.robot;
         let Some(items) = &robot.items else { return };
         let steps = if block == Block::OnDone { &items.on_done } else { &items.on_exception };
@@ -62,12 +66,12 @@ impl<B: Browser> Runner<'_, B> {
             let exception = serde_json::json!({ "message": m }).to_string();
             self.scope.vars.insert("exception".into(), exception)
         });
-        if let Err(failure) = self.block(block, steps, Some(seq)).await {
+        if let Err(failure) = self.block(block, steps, Some(case)).await {
             let message = format!(
                 "`{}` failed after the case had ended; the case's own outcome stands: {failure}",
                 block.as_str()
             );
-            self.emit(RunEvent::Log { item: Some(seq), message });
+            self.emit(RunEvent::Log { item: Some(case.seq), message });
         }
         if let Some(before) = before {
             crate::runner::helpers::restore(&mut self.scope.vars, "exception", before);

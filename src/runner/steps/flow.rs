@@ -7,15 +7,16 @@ use crate::browser::Browser;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::step::Step;
+use crate::runner::case::Case;
 use crate::runner::event::{Block, RunEvent};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::helpers::restore;
 use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
-    pub(super) fn log(&mut self, message: &Template, item: Option<usize>) -> Result<(), Failure> {
+    pub(super) fn log(&mut self, message: &Template, case: Option<&Case>) -> Result<(), Failure> {
         let message = self.render_message(message);
-        self.emit(RunEvent::Log { item, message });
+        self.emit(RunEvent::Log { item: case.map(Case::seq), message });
         Ok(())
     }
 
@@ -25,10 +26,10 @@ impl<B: Browser> Runner<'_, B> {
         then: &[Step],
         otherwise: &[Step],
         block: Block,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let holds = self.holds(condition).await?;
-        self.block(block, if holds { then } else { otherwise }, item).await
+        self.block(block, if holds { then } else { otherwise }, case).await
     }
 
     /// A system exception unless the condition holds: now, or within the
@@ -63,7 +64,7 @@ impl<B: Browser> Runner<'_, B> {
         name: &str,
         steps: &[Step],
         block: Block,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let text = self.scope.vars.get(list).cloned().unwrap_or_default();
         let elements: Vec<serde_json::Value> = serde_json::from_str(&text)
@@ -76,7 +77,7 @@ impl<B: Browser> Runner<'_, B> {
                 other => other.to_string(),
             };
             self.scope.vars.insert(name.to_string(), value);
-            result = self.block(block, steps, item).await;
+            result = self.block(block, steps, case).await;
             if result.is_err() {
                 break;
             }
@@ -93,7 +94,7 @@ impl<B: Browser> Runner<'_, B> {
         pause: Duration,
         steps: &[Step],
         block: Block,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let mut tries = 0;
         loop {
@@ -102,14 +103,14 @@ impl<B: Browser> Runner<'_, B> {
             if !last {
                 self.quiet += 1;
             }
-            let result = self.block(block, steps, item).await;
+            let result = self.block(block, steps, case).await;
             if !last {
                 self.quiet -= 1;
             }
             match result {
                 Err(Failure::System(error)) if !last => {
                     let message = format!("try {tries} of {times} failed, trying again: {error}");
-                    self.emit(RunEvent::Log { item, message });
+                    self.emit(RunEvent::Log { item: case.map(Case::seq), message });
                     if let Some(reason) = self.pause(pause).await {
                         return Err(Failure::Stopped(reason));
                     }
@@ -128,14 +129,14 @@ impl<B: Browser> Runner<'_, B> {
         args: &[(String, Template)],
         steps: &[Step],
         block: Block,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let mut saved = Vec::with_capacity(args.len());
         for (name, value) in args {
             let value = value.render(&self.scope)?;
             saved.push((name.clone(), self.scope.vars.insert(name.clone(), value)));
         }
-        let result = self.block(block, steps, item).await;
+        let result = self.block(block, steps, case).await;
         for (name, before) in saved {
             restore(&mut self.scope.vars, &name, before);
         }

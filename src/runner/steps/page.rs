@@ -9,6 +9,7 @@ use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 use crate::robot::step::{Choice, CookieChange, FrameTarget, Gesture, JsonTemplate, TextPart, WindowSpec};
+use crate::runner::case::Case;
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::evidence::sanitize;
 use crate::runner::failure::{Failure, SystemError};
@@ -31,9 +32,9 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         target: &Locator,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.click(&selector, timeout).await?)
     }
 
@@ -42,14 +43,14 @@ impl<B: Browser> Runner<'_, B> {
         fields: &[(Locator, Template)],
         submit: Option<&Locator>,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let mut resolved = Vec::with_capacity(fields.len());
         for (locator, value) in fields {
-            let selector = self.locate(locator, timeout, item).await?;
+            let selector = self.locate(locator, timeout, case).await?;
             resolved.push((selector, value.render(&self.scope)?));
         }
-        let submit = self.locate_optional(submit, timeout, item).await?;
+        let submit = self.locate_optional(submit, timeout, case).await?;
         Ok(self.browser.fill(&resolved, submit.as_ref(), timeout).await?)
     }
 
@@ -59,9 +60,9 @@ impl<B: Browser> Runner<'_, B> {
         text: &Template,
         clear: bool,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         let text = text.render(&self.scope)?;
         Ok(self.browser.type_text(&selector, &text, clear, timeout).await?)
     }
@@ -72,9 +73,9 @@ impl<B: Browser> Runner<'_, B> {
         choices: &[Choice],
         selected: bool,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         let mut wanted = Vec::with_capacity(choices.len());
         for choice in choices {
             wanted.push(match choice {
@@ -91,7 +92,7 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         condition: &Condition,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let answers = self.wait_until(condition, timeout, "wait_for").await?;
         if let Condition::Visible(locator) = condition
@@ -100,7 +101,7 @@ impl<B: Browser> Runner<'_, B> {
         {
             let chosen = locator.candidates().nth(index).unwrap_or(locator).own_source();
             let message = format!("locator {} of {} matched: {chosen}", index + 1, locator.fallbacks.len() + 1);
-            self.emit(RunEvent::Log { item, message });
+            self.emit(RunEvent::Log { item: case.map(Case::seq), message });
         }
         Ok(())
     }
@@ -111,9 +112,9 @@ impl<B: Browser> Runner<'_, B> {
         into: &str,
         part: &TextPart,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(from, timeout, item).await?;
+        let selector = self.locate(from, timeout, case).await?;
         let text = match part {
             TextPart::Attribute(name) => self.browser.read_attribute(&selector, name, false, timeout).await?,
             TextPart::Property(name) => self.browser.read_attribute(&selector, name, true, timeout).await?,
@@ -128,9 +129,9 @@ impl<B: Browser> Runner<'_, B> {
         from: &Locator,
         into: &str,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(from, timeout, item).await?;
+        let selector = self.locate(from, timeout, case).await?;
         let table = self.browser.read_table(&selector, timeout).await?;
         let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
             .rows
@@ -146,9 +147,9 @@ impl<B: Browser> Runner<'_, B> {
         target: &Locator,
         checked: bool,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.set_checked(&selector, checked, timeout).await?)
     }
 
@@ -157,9 +158,9 @@ impl<B: Browser> Runner<'_, B> {
         keys: &[String],
         target: Option<&Locator>,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate_optional(target, timeout, item).await?;
+        let selector = self.locate_optional(target, timeout, case).await?;
         Ok(self.browser.press(selector.as_ref(), keys, timeout).await?)
     }
 
@@ -167,13 +168,13 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         target: &FrameTarget,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let target = match target {
             FrameTarget::Top => FrameSwitch::Top,
             FrameTarget::Parent => FrameSwitch::Parent,
             FrameTarget::Index(i) => FrameSwitch::Index(*i),
-            FrameTarget::Element(l) => FrameSwitch::Element(self.locate(l, timeout, item).await?),
+            FrameTarget::Element(l) => FrameSwitch::Element(self.locate(l, timeout, case).await?),
         };
         Ok(self.browser.frame(&target, timeout).await?)
     }
@@ -183,9 +184,9 @@ impl<B: Browser> Runner<'_, B> {
         target: &Locator,
         gesture: Gesture,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.pointer(&selector, gesture, timeout).await?)
     }
 
@@ -194,10 +195,10 @@ impl<B: Browser> Runner<'_, B> {
         from: &Locator,
         to: &Locator,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let from = self.locate(from, timeout, item).await?;
-        let to = self.locate(to, timeout, item).await?;
+        let from = self.locate(from, timeout, case).await?;
+        let to = self.locate(to, timeout, case).await?;
         Ok(self.browser.drag(&from, &to, timeout).await?)
     }
 
@@ -220,9 +221,9 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         target: &Locator,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.clear(&selector, timeout).await?)
     }
 
@@ -260,14 +261,14 @@ impl<B: Browser> Runner<'_, B> {
         target: &Locator,
         file: &Template,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
         let path = self.path(file)?;
         if !path.is_file() {
             return Err(SystemError::NoSuchFile { path }.into());
         }
         let path = path.canonicalize().unwrap_or(path);
-        let selector = self.locate(target, timeout, item).await?;
+        let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.upload(&selector, &path, timeout).await?)
     }
 
@@ -277,10 +278,10 @@ impl<B: Browser> Runner<'_, B> {
         save_as: Option<&Template>,
         into: Option<&String>,
         timeout: Duration,
-        item: Option<usize>,
+        case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let saved = self.download(click, save_as, timeout, item).await?;
-        self.emit(RunEvent::Log { item, message: format!("downloaded `{}`", saved.display()) });
+        let saved = self.download(click, save_as, timeout, case).await?;
+        self.emit(RunEvent::Log { item: case.map(Case::seq), message: format!("downloaded `{}`", saved.display()) });
         if let Some(into) = into {
             self.scope.vars.insert(into.clone(), saved.display().to_string());
         }
@@ -316,7 +317,7 @@ impl<B: Browser> Runner<'_, B> {
         Ok(())
     }
 
-    pub(super) async fn screenshot(&mut self, name: Option<&Template>, item: Option<usize>) -> Result<(), Failure> {
+    pub(super) async fn screenshot(&mut self, name: Option<&Template>, case: Option<&Case>) -> Result<(), Failure> {
         let rendered = name.map(|t| t.render(&self.scope)).transpose()?;
         // A name that holds a personnummer is not a file's name when they are masked.
         let masked = self.robot.notify.mask_personnummer && rendered.as_deref().is_some_and(holds_personnummer);
@@ -333,7 +334,7 @@ impl<B: Browser> Runner<'_, B> {
         };
         let png = self.browser.screenshot().await?;
         let path = self.write_evidence(&format!("{name}.png"), &png)?;
-        self.emit(RunEvent::Evidence { item, kind: EvidenceKind::Screenshot, path });
+        self.emit(RunEvent::Evidence { item: case.map(Case::seq), kind: EvidenceKind::Screenshot, path });
         Ok(())
     }
 }
