@@ -43,8 +43,6 @@ enum RobotProblem {
 /// The longest the daemon sleeps before it looks at the clock again, in case
 /// the wall clock was set.
 pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(3600);
-/// How long file changes are let settle before reloading.
-pub(crate) const RELOAD_SETTLE: Duration = Duration::from_millis(200);
 /// How long runs get to stop after a hard stop at shutdown.
 pub(crate) const STOP_WAIT: Duration = Duration::from_secs(20);
 
@@ -141,12 +139,11 @@ pub(crate) async fn serve(settings: Settings, options: ServeOptions) -> Result<(
                 let answer = daemon.run_now(&request.robot);
                 let _ = request.reply.send(answer);
             }
-            Ok(()) = changed(watcher.as_ref()) => {
+            () = changed(watcher.as_mut()) => {
                 // A new watcher is armed before anything is read, so an edit
                 // made while the files are read is seen (and read) next.
-                // New subfolders, or a folder swapped in, are watched from now on.
+                // A folder swapped in is watched from now on.
                 watcher = watch_files(&daemon.settings);
-                tokio::time::sleep(RELOAD_SETTLE).await;
                 daemon.reload_settled();
             }
             Some(()) = hung_up(hangup.as_mut()) => {
@@ -224,7 +221,7 @@ async fn hung_up(hangup: Option<&mut tokio::signal::unix::Signal>) -> Option<()>
     }
 }
 
-async fn changed(watcher: Option<&Watcher>) -> std::io::Result<()> {
+async fn changed(watcher: Option<&mut Watcher>) {
     match watcher {
         Some(w) => w.changed().await,
         None => std::future::pending().await,
