@@ -55,7 +55,7 @@ impl Validator<'_> {
         }
     }
 
-    /// A CSV file's encoding: `utf-8`, `windows-1252` or `auto`.
+    /// A CSV file's encoding, by one of `Encoding::NAMES`.
     pub(crate) fn encoding(&mut self, node: &Node) -> Option<Encoding> {
         let name = self.string(node, "an encoding")?;
         let found = Encoding::parse(&name);
@@ -125,7 +125,19 @@ impl Validator<'_> {
                 ','
             }
         };
-        let encoding = f.get("encoding").map_or(Some(Encoding::Utf8), |n| self.encoding(n))?;
+        let encoding = match f.get("encoding") {
+            None => Encoding::Utf8,
+            Some(node) => {
+                let encoding = self.encoding(node)?;
+                if !encoding.writable() {
+                    let writes = Encoding::NAMES.iter().filter(|(_, e)| e.writable() && *e != Encoding::Detect);
+                    let names = writes.map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                    self.d.error(node.pos, 6, format!("nightshift reads UTF-16 but does not write it; write {names}"));
+                    return None;
+                }
+                encoding
+            }
+        };
         Some(Action::WriteCsv { file: file?, row: row?, separator, encoding })
     }
 
