@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
+use maud::PreEscaped;
 use serde::Deserialize;
 
 use crate::human::local_time;
@@ -15,7 +16,7 @@ use crate::mail::report::OpenException;
 use crate::privacy::case_link::LinkError;
 use crate::privacy::personnummer::mask_personnummer;
 use crate::store::{Settled, Settlement};
-use crate::web::html::{Lang, Section, esc, page, problem, query, table};
+use crate::web::html::{Lang, Section, esc, page, problem, query, table_of_text};
 use crate::web::{Console, FormSession, authorised, check_csrf};
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,9 +78,13 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
             lang.t("Handläggare", "Officer"),
             lang.t("Varför", "Why"),
         ];
-        body.push_str(&table(lang.t("Öppna undantag, äldst först", "Open exceptions, oldest first"), &head, &rows));
+        body.push_str(&table_of_text(
+            lang.t("Öppna undantag, äldst först", "Open exceptions, oldest first"),
+            &head,
+            &rows,
+        ));
     }
-    page(lang, Section::Cases, lang.t("Ärenden att handlägga", "Cases to handle"), &body).into_response()
+    page(lang, Section::Cases, lang.t("Ärenden att handlägga", "Cases to handle"), PreEscaped(body)).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,7 +167,7 @@ pub(super) async fn one(
     if !x.fields.is_empty() {
         body.push_str(&format!("<h2>{}</h2>", lang.t("Ärendets uppgifter", "The case's data")));
         let rows: Vec<Vec<String>> = x.fields.iter().map(|(k, v)| vec![esc(k), shown(v, mask)]).collect();
-        body.push_str(&table(
+        body.push_str(&table_of_text(
             lang.t("Uppgifterna som roboten läste", "The data the robot read"),
             &[lang.t("Fält", "Field"), lang.t("Värde", "Value")],
             &rows,
@@ -205,7 +210,7 @@ pub(super) async fn one(
         retry_note = lang.t("– uppgifterna är rättade; nästa körning tar ärendet.", "– the data is right now; the next run takes the case."),
     ));
     let title = format!("{} {}", lang.t("Ärende", "Case"), x.key);
-    page(lang, Section::Cases, &title, &body).into_response()
+    page(lang, Section::Cases, &title, PreEscaped(body)).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,7 +267,7 @@ pub(super) async fn settle(
                     lang.t("Tillbaka till ärendena", "Back to the cases")
                 ));
             }
-            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), &body)).into_response()
+            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), PreEscaped(body))).into_response()
         }
         Ok(Settled::Unknown | Settled::NotOpen(_)) => problem(
             lang,

@@ -1,11 +1,13 @@
-//! The console's HTML: one layout (skip link, navigation, one `h1`), escaping
-//! for every text that comes from pages, robots or errors, Swedish or
-//! English after the browser's language, the stylesheet, and the login form.
+//! The console's HTML: one layout (skip link, navigation, one `h1`), written
+//! with maud's `html!`, which escapes every text that comes from pages,
+//! robots or errors unless it is wrapped in `PreEscaped`; Swedish or English
+//! after the browser's language, the stylesheet, and the login form.
 
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use crate::web::{Console, same};
@@ -75,59 +77,70 @@ pub(super) enum Section {
     None,
 }
 
-/// A whole page: `title` is its `h1` and the window's title; `body` is HTML.
-pub(super) fn page(lang: Lang, section: Section, title: &str, body: &str) -> Html<String> {
+/// A whole page: `title` is its `h1` and the window's title.
+pub(super) fn page(lang: Lang, section: Section, title: &str, body: Markup) -> Html<String> {
     let items = [
         (Section::Now, "/", lang.t("Nu", "Now")),
         (Section::Runs, "/runs", lang.t("Körningar", "Runs")),
         (Section::Stats, "/stats", lang.t("Statistik", "Statistics")),
         (Section::Cases, "/cases", lang.t("Ärenden att handlägga", "Cases to handle")),
     ];
-    let nav: String = items
-        .iter()
-        .map(|(s, href, label)| {
-            let current = if *s == section { " aria-current=\"page\"" } else { "" };
-            format!("<li><a href=\"{href}\"{current}>{label}</a></li>")
-        })
-        .collect();
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} – nightshift</title><link rel=\"stylesheet\" href=\"/style.css\"></head><body>\
-         <a class=\"skip\" href=\"#main\">{skip}</a>\
-         <header><p class=\"brand\">nightshift</p><nav aria-label=\"{menu}\"><ul>{nav}</ul></nav></header>\
-         <main id=\"main\"><h1>{title}</h1>{body}</main></body></html>",
-        code = lang.code(),
-        title = esc(title),
-        skip = lang.t("Hoppa till innehållet", "Skip to the content"),
-        menu = lang.t("Huvudmeny", "Main menu"),
-    ))
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – nightshift" }
+                link rel="stylesheet" href="/style.css";
+            }
+            body {
+                a.skip href="#main" { (lang.t("Hoppa till innehållet", "Skip to the content")) }
+                header {
+                    p.brand { "nightshift" }
+                    nav aria-label=(lang.t("Huvudmeny", "Main menu")) {
+                        ul {
+                            @for (s, href, label) in items {
+                                li { a href=(href) aria-current=[(s == section).then_some("page")] { (label) } }
+                            }
+                        }
+                    }
+                }
+                main #main { h1 { (title) } (body) }
+            }
+        }
+    };
+    Html(markup.into_string())
 }
 
 /// A table in a region that scrolls sideways on a narrow screen (and can
-/// be reached by keyboard to do so). `head` are the column names; `rows`
-/// are already HTML.
-pub(super) fn table(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
-    let head: String = head.iter().map(|h| format!("<th scope=\"col\">{}</th>", esc(h))).collect();
-    let body: String = rows
-        .iter()
-        .map(|r| {
-            let cells: String = r.iter().map(|c| format!("<td>{c}</td>")).collect();
-            format!("<tr>{cells}</tr>")
-        })
-        .collect();
-    format!(
-        "<div class=\"scroll\" role=\"region\" aria-label=\"{c}\" tabindex=\"0\"><table><caption>{c}</caption>\
-         <thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>",
-        c = esc(caption)
-    )
+/// be reached by keyboard to do so). `head` are the column names.
+pub(super) fn table(caption: &str, head: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    html! {
+        div.scroll role="region" aria-label=(caption) tabindex="0" {
+            table {
+                caption { (caption) }
+                thead { tr { @for h in head { th scope="col" { (h) } } } }
+                tbody { @for row in rows { tr { @for cell in row { td { (cell) } } } } }
+            }
+        }
+    }
+}
+
+/// `table` for a page whose cells are still HTML text made by hand (until
+/// it is written with `html!` too).
+pub(super) fn table_of_text(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Markup>> = rows.iter().map(|r| r.iter().map(|c| PreEscaped(c.clone())).collect()).collect();
+    table(caption, head, &rows).into_string()
 }
 
 /// A page that says something went wrong, with its status.
 pub(super) fn problem(lang: Lang, status: StatusCode, title: &str, text: &str) -> Response {
-    let body =
-        format!("<p>{}</p><p><a href=\"/\">{}</a></p>", esc(text), lang.t("Till startsidan", "To the start page"));
-    (status, page(lang, Section::None, title, &body)).into_response()
+    let body = html! {
+        p { (text) }
+        p { a href="/" { (lang.t("Till startsidan", "To the start page")) } }
+    };
+    (status, page(lang, Section::None, title, body)).into_response()
 }
 
 /// 401 with the login form for a browser, plain text for a script.
@@ -144,14 +157,17 @@ fn login_html(lang: Lang, needed: bool) -> Html<String> {
     } else {
         ""
     };
-    let body = format!(
-        "<p>{note}</p><form method=\"post\" action=\"/login\"><p><label for=\"token\">{label}</label> \
-         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" required></p>\
-         <p><button type=\"submit\">{submit}</button></p></form>",
-        label = lang.t("Nyckel", "Token"),
-        submit = lang.t("Logga in", "Log in"),
-    );
-    page(lang, Section::None, lang.t("Logga in", "Log in"), &body)
+    let body = html! {
+        p { (note) }
+        form method="post" action="/login" {
+            p {
+                label for="token" { (lang.t("Nyckel", "Token")) } " "
+                input #token name="token" type="password" autocomplete="current-password" required;
+            }
+            p { button type="submit" { (lang.t("Logga in", "Log in")) } }
+        }
+    };
+    page(lang, Section::None, lang.t("Logga in", "Log in"), body)
 }
 
 pub(super) async fn login_page(headers: HeaderMap) -> Html<String> {

@@ -10,20 +10,21 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
+use maud::{Markup, html};
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use crate::human::local_time;
 use crate::schedule::{FileState, file_states, load_dir, robot_names};
-use crate::web::html::{Lang, Section, esc, problem, table};
+use crate::web::html::{Lang, Section, problem, query, table};
 use crate::web::{Console, FormSession, RunNow, RunNowAnswer, check_csrf};
 
 /// How long "run now" waits for the daemon to say it started the run.
 const RUN_NOW_LIMIT: Duration = Duration::from_secs(10);
 
 /// A run's outcome as a marked-up word (also a class, for its colour).
-pub(super) fn status(text: &str) -> String {
-    format!("<span class=\"{0}\">{0}</span>", esc(text))
+pub(super) fn status(text: &str) -> Markup {
+    html! { span class=(text) { (text) } }
 }
 
 /// One coming fire of a job, for the front page.
@@ -98,7 +99,7 @@ fn coming(console: &Console, now: chrono::DateTime<Utc>) -> Coming {
     cached.clone()
 }
 
-pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) -> Result<String, Response> {
+pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) -> Result<Markup, Response> {
     let csrf = console.form_token(session);
     let store = console.store()?;
     let now = Utc::now();
@@ -118,35 +119,32 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
     let (running, _) = store
         .runs_page(&crate::store::RunFilter { status: Some("running".into()), ..Default::default() }, 50, 0)
         .map_err(super::internal)?;
-    let mut body = running_section(&running, lang);
-
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Robotar", "Robots")));
-    let rows: Vec<Vec<String>> = robots
+    let rows: Vec<Vec<Markup>> = robots
         .iter()
         .map(|robot| {
             let next = next_runs
                 .get(robot)
                 .map(|t| local_time(&t.to_rfc3339()))
                 .unwrap_or_else(|| lang.t("inte schemalagd", "not scheduled").to_string());
-            let last_run = last.get(robot).map_or_else(
-                || lang.t("aldrig körd", "never run").to_string(),
-                |r| format!("<a href=\"/runs/{}\">{}</a> {}", r.id, status(r.status.as_str()), local_time(&r.started_at)),
-            );
-            let waiting = open.get(robot).copied().unwrap_or(0);
-            let waiting = if waiting > 0 {
-                format!("<a href=\"/cases?{}\">{waiting}</a>", super::html::query(&[("robot", robot)]))
-            } else {
-                "0".into()
+            let last_run = html! {
+                @match last.get(robot) {
+                    Some(r) => { a href={ "/runs/" (r.id) } { (status(r.status.as_str())) } " " (local_time(&r.started_at)) }
+                    None => (lang.t("aldrig körd", "never run")),
+                }
             };
-            let button = format!(
-                "<form class=\"inline\" method=\"post\" action=\"/robots/{name}/run\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button type=\"submit\" aria-label=\"{label} {robot}\">{label}</button></form>",
-                name = esc(&form_urlencoded::byte_serialize(robot.as_bytes()).collect::<String>()),
-                csrf = esc(&csrf),
-                label = lang.t("Kör nu", "Run now"),
-                robot = esc(robot),
-            );
-            vec![esc(robot), last_run, next, waiting, button]
+            let waiting = open.get(robot).copied().unwrap_or(0);
+            let waiting = html! {
+                @if waiting > 0 { a href={ "/cases?" (query(&[("robot", robot)])) } { (waiting) } } @else { "0" }
+            };
+            let name: String = form_urlencoded::byte_serialize(robot.as_bytes()).collect();
+            let label = lang.t("Kör nu", "Run now");
+            let button = html! {
+                form.inline method="post" action={ "/robots/" (name) "/run" } {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" aria-label={ (label) " " (robot) } { (label) }
+                }
+            };
+            vec![html! { (robot) }, last_run, html! { (next) }, waiting, button]
         })
         .collect();
     let head = [
@@ -156,79 +154,79 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
         lang.t("Öppna undantag", "Open exceptions"),
         lang.t("Åtgärd", "Action"),
     ];
-    body.push_str(&table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows));
-    body.push_str(&schedule_sections(&broken, &fires, lang));
-
     let alerts = store.open_alerts().map_err(super::internal)?;
     let waiting = store.outbox_waiting().map_err(super::internal)?;
-    body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Att se över", "To look at")));
-    for alert in &alerts {
-        let since = local_time(&alert.created_at);
-        body.push_str(&format!("<li>{}: {} ({since})</li>", esc(&alert.job), esc(&alert.message)));
-    }
-    if alerts.is_empty() {
-        body.push_str(&format!("<li>{}</li>", lang.t("Ingen robot är försenad.", "No robot is overdue.")));
-    }
-    body.push_str(&format!(
-        "<li>{}: {waiting}</li></ul>",
-        lang.t("E-post som väntar på att skickas", "Mail waiting to be sent")
-    ));
-    Ok(body)
+    Ok(html! {
+        (running_section(&running, lang))
+        h2 { (lang.t("Robotar", "Robots")) }
+        (table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows))
+        (schedule_sections(&broken, &fires, lang))
+        h2 { (lang.t("Att se över", "To look at")) }
+        ul {
+            @for alert in &alerts {
+                li { (alert.job) ": " (alert.message) " (" (local_time(&alert.created_at)) ")" }
+            }
+            @if alerts.is_empty() {
+                li { (lang.t("Ingen robot är försenad.", "No robot is overdue.")) }
+            }
+            li { (lang.t("E-post som väntar på att skickas", "Mail waiting to be sent")) ": " (waiting) }
+        }
+    })
 }
 
 /// The runs under way.
-fn running_section(running: &[crate::store::RunRow], lang: Lang) -> String {
-    let mut body = format!("<h2>{}</h2>", lang.t("Körs nu", "Running now"));
-    if running.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Ingen robot körs just nu.", "No robot is running.")));
-        return body;
-    }
-    let rows: Vec<Vec<String>> = running
+fn running_section(running: &[crate::store::RunRow], lang: Lang) -> Markup {
+    let rows: Vec<Vec<Markup>> = running
         .iter()
         .map(|r| {
             vec![
-                format!("<a href=\"/runs/{}\">{}</a>", r.id, r.id),
-                esc(&r.robot),
-                local_time(&r.started_at),
-                format!("{}/{}", r.items.done, r.items.total),
+                html! { a href={ "/runs/" (r.id) } { (r.id) } },
+                html! { (r.robot) },
+                html! { (local_time(&r.started_at)) },
+                html! { (r.items.done) "/" (r.items.total) },
             ]
         })
         .collect();
     let head = [lang.t("Körning", "Run"), "Robot", lang.t("Startade", "Started"), lang.t("Klara", "Done")];
-    body.push_str(&table(lang.t("Körningar som pågår", "Runs under way"), &head, &rows));
-    body
+    html! {
+        h2 { (lang.t("Körs nu", "Running now")) }
+        @if running.is_empty() {
+            p { (lang.t("Ingen robot körs just nu.", "No robot is running.")) }
+        } @else {
+            (table(lang.t("Körningar som pågår", "Runs under way"), &head, &rows))
+        }
+    }
 }
 
 /// The schedule files that do not read, and the ten nearest runs.
-fn schedule_sections(broken: &[(String, String)], fires: &[ComingFire], lang: Lang) -> String {
-    let mut body = String::new();
-    if !broken.is_empty() {
-        // A schedule that names a deleted robot, or does not read: its jobs do not run as written.
-        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Trasiga schemafiler", "Broken schedule files")));
-        for (at, message) in broken {
-            body.push_str(&format!("<li><code>{}</code>: {}</li>", esc(at), esc(message)));
-        }
-        body.push_str("</ul>");
-    }
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Kommande körningar", "Coming runs")));
-    let rows: Vec<Vec<String>> = fires
+fn schedule_sections(broken: &[(String, String)], fires: &[ComingFire], lang: Lang) -> Markup {
+    let rows: Vec<Vec<Markup>> = fires
         .iter()
         .map(|fire| {
-            let note = match (&fire.skipped, fire.enabled) {
-                (_, false) => lang.t("avstängd", "disabled").to_string(),
-                (Some(reason), true) => format!("{}: {}", lang.t("hoppas över", "skipped"), esc(reason)),
-                (None, true) => String::new(),
+            let note = html! {
+                @match (&fire.skipped, fire.enabled) {
+                    (_, false) => (lang.t("avstängd", "disabled")),
+                    (Some(reason), true) => { (lang.t("hoppas över", "skipped")) ": " (reason) }
+                    (None, true) => {},
+                }
             };
-            vec![local_time(&fire.at.to_rfc3339()), esc(&fire.robot), esc(&fire.job), note]
+            vec![html! { (local_time(&fire.at.to_rfc3339())) }, html! { (fire.robot) }, html! { (fire.job) }, note]
         })
         .collect();
-    if rows.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Inga schemalagda körningar.", "No scheduled runs.")));
-    } else {
-        let head = [lang.t("När", "When"), "Robot", lang.t("Jobb", "Job"), lang.t("Anmärkning", "Note")];
-        body.push_str(&table(lang.t("De tio närmaste körningarna", "The next ten runs"), &head, &rows));
+    let head = [lang.t("När", "When"), "Robot", lang.t("Jobb", "Job"), lang.t("Anmärkning", "Note")];
+    html! {
+        // A schedule that names a deleted robot, or does not read: its jobs do not run as written.
+        @if !broken.is_empty() {
+            h2 { (lang.t("Trasiga schemafiler", "Broken schedule files")) }
+            ul { @for (at, message) in broken { li { code { (at) } ": " (message) } } }
+        }
+        h2 { (lang.t("Kommande körningar", "Coming runs")) }
+        @if rows.is_empty() {
+            p { (lang.t("Inga schemalagda körningar.", "No scheduled runs.")) }
+        } @else {
+            (table(lang.t("De tio närmaste körningarna", "The next ten runs"), &head, &rows))
+        }
     }
-    body
 }
 
 pub(super) async fn show(
@@ -246,8 +244,9 @@ pub(super) async fn show(
         Err((StatusCode::INTERNAL_SERVER_ERROR, "the page could not be made; see the daemon's log").into_response())
     });
     match made {
-        Ok(body) => super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), &body)
-            .into_response(),
+        Ok(body) => {
+            super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), body).into_response()
+        }
         Err(response) => response,
     }
 }
@@ -285,16 +284,12 @@ pub(super) async fn run_now(
         Ok(Ok(RunNowAnswer::Running(id))) => {
             let text =
                 format!("{} {id}.", lang.t("Roboten körs redan, i körning", "The robot is running already, in run"));
-            let body = format!(
-                "<p>{}</p><p><a href=\"/runs/{id}\">{}</a></p>",
-                esc(&text),
-                lang.t("Se körningen", "See the run")
-            );
-            (
-                StatusCode::CONFLICT,
-                super::html::page(lang, Section::Now, lang.t("Körs redan", "Running already"), &body),
-            )
-                .into_response()
+            let body = html! {
+                p { (text) }
+                p { a href={ "/runs/" (id) } { (lang.t("Se körningen", "See the run")) } }
+            };
+            let title = lang.t("Körs redan", "Running already");
+            (StatusCode::CONFLICT, super::html::page(lang, Section::Now, title, body)).into_response()
         }
         Ok(Ok(RunNowAnswer::NoSuchRobot { name, folder })) => {
             let text = match lang {

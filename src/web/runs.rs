@@ -8,13 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone};
+use maud::PreEscaped;
 use serde::Deserialize;
 
 use crate::human::{local_time, local_time_secs};
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{RunDetail, RunFilter};
 use crate::web::Console;
-use crate::web::html::{Lang, Section, esc, page, problem, query, table};
+use crate::web::html::{Lang, Section, esc, page, problem, query, table_of_text};
 use crate::web::now::status;
 
 /// Runs per page.
@@ -95,7 +96,7 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
             vec![
                 format!("<a href=\"/runs/{0}\">{0}</a>", r.id),
                 esc(&r.robot),
-                status(r.status.as_str()),
+                status(r.status.as_str()).into_string(),
                 local_time(&r.started_at),
                 format!("{}/{}", r.items.done, r.items.total),
                 (r.items.business_exceptions + r.items.system_exceptions).to_string(),
@@ -114,7 +115,7 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
     ];
     let pages = (total as usize).div_ceil(PAGE_SIZE).max(1);
     let caption = format!("{} {total} ({} {current} / {pages})", lang.t("Körningar:", "Runs:"), lang.t("sida", "page"));
-    body.push_str(&table(&caption, &head, &rows));
+    body.push_str(&table_of_text(&caption, &head, &rows));
     let link = |n: usize, label: &str| {
         let q = query(&[
             ("robot", &q.robot),
@@ -136,7 +137,7 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
         body.push_str(&link(current + 1, lang.t("Äldre", "Older")));
     }
     body.push_str("</p></nav>");
-    page(lang, Section::Runs, lang.t("Körningar", "Runs"), &body).into_response()
+    page(lang, Section::Runs, lang.t("Körningar", "Runs"), PreEscaped(body)).into_response()
 }
 
 pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
@@ -160,7 +161,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
          <dt>{saved_l}</dt><dd>{saved} min</dd>{workers}{error}</dl>",
         robot = esc(&r.robot),
         outcome = lang.t("Utfall", "Outcome"),
-        status = status(r.status.as_str()),
+        status = status(r.status.as_str()).into_string(),
         trigger_l = lang.t("Startad av", "Started by"),
         trigger = esc(&r.trigger),
         started_l = lang.t("Startade", "Started"),
@@ -196,7 +197,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
             let mut row = vec![
                 (i.seq + 1).to_string(),
                 esc(&i.key),
-                status(i.status.as_str()),
+                status(i.status.as_str()).into_string(),
                 esc(i.message.as_deref().unwrap_or_default()),
                 shots,
             ];
@@ -217,7 +218,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
     if r.workers > 1 {
         head.insert(3, lang.t("Arbetare", "Worker"));
     }
-    body.push_str(&table(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
+    body.push_str(&table_of_text(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
 
     body.push_str(&failed_steps(&detail, lang));
     body.push_str(&all_steps(&detail, lang));
@@ -231,7 +232,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         body.push_str("</ul>");
     }
     let title = format!("{} {id}: {}", lang.t("Körning", "Run"), r.robot);
-    page(lang, Section::Runs, &title, &body).into_response()
+    page(lang, Section::Runs, &title, PreEscaped(body)).into_response()
 }
 
 /// The steps that stopped a case (not a `skip`, not a try the case got past).
@@ -257,7 +258,7 @@ fn failed_steps(detail: &RunDetail, lang: Lang) -> String {
     format!(
         "<h2>{h}</h2>{t}",
         h = lang.t("Steg som misslyckades", "Failed steps"),
-        t = table(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed)
+        t = table_of_text(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed)
     )
 }
 
@@ -274,7 +275,7 @@ fn all_steps(detail: &RunDetail, lang: Lang) -> String {
                 esc(s.item_key.as_deref().unwrap_or(&s.block)),
                 s.line.to_string(),
                 format!("<code>{}</code> {}", esc(&s.step), esc(&s.summary)),
-                super::now::status(&s.outcome),
+                super::now::status(&s.outcome).into_string(),
                 format!("{:.0} ms", s.duration_ms),
             ]
         })
@@ -290,7 +291,7 @@ fn all_steps(detail: &RunDetail, lang: Lang) -> String {
         "<details><summary>{} ({})</summary>{}</details>",
         lang.t("Alla steg", "All steps"),
         rows.len(),
-        table(lang.t("Körningens alla steg i ordning", "The run's steps in order"), &head, &rows)
+        table_of_text(lang.t("Körningens alla steg i ordning", "The run's steps in order"), &head, &rows)
     )
 }
 
@@ -316,7 +317,7 @@ fn fallbacks(detail: &RunDetail, lang: Lang) -> String {
     format!(
         "<h2>{h}</h2>{t}",
         h = lang.t("Reservlokaliserare som behövdes", "Fallback locators needed"),
-        t = table(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows)
+        t = table_of_text(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows)
     )
 }
 

@@ -5,10 +5,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use maud::PreEscaped;
 
 use crate::store::{Grouping, StatsQuery, StatsRow};
 use crate::web::Console;
-use crate::web::html::{Lang, Section, esc, page, table};
+use crate::web::html::{Lang, Section, esc, page, table_of_text};
 
 fn rows(console: &Console) -> Result<Vec<StatsRow>, Response> {
     console.store()?.stats(&StatsQuery::default(), Grouping::Month).map_err(super::internal)
@@ -30,7 +31,7 @@ pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> 
     );
     if rows.is_empty() {
         body.push_str(&format!("<p>{}</p>", lang.t("Inga körningar än.", "No runs yet.")));
-        return page(lang, Section::Stats, lang.t("Statistik", "Statistics"), &body).into_response();
+        return page(lang, Section::Stats, lang.t("Statistik", "Statistics"), PreEscaped(body)).into_response();
     }
     body.push_str(&format!("<h2>{}</h2>", lang.t("Sparade timmar per månad", "Hours saved per month")));
     body.push_str(&chart(&rows, lang));
@@ -61,8 +62,8 @@ pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> 
         lang.t("Öppna undantag", "Open exceptions"),
         lang.t("Sparade timmar", "Hours saved"),
     ];
-    body.push_str(&table(lang.t("Siffror per robot och månad", "Figures per robot and month"), &head, &cells));
-    page(lang, Section::Stats, lang.t("Statistik", "Statistics"), &body).into_response()
+    body.push_str(&table_of_text(lang.t("Siffror per robot och månad", "Figures per robot and month"), &head, &cells));
+    page(lang, Section::Stats, lang.t("Statistik", "Statistics"), PreEscaped(body)).into_response()
 }
 
 /// Bars of hours saved per month, one colour per robot (stacked), with a
