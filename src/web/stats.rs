@@ -5,11 +5,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use maud::PreEscaped;
+use maud::{Markup, html};
 
 use crate::store::{Grouping, StatsQuery, StatsRow};
 use crate::web::Console;
-use crate::web::html::{Lang, Section, esc, page, table_of_text};
+use crate::web::html::{Lang, Section, page, table};
 
 fn rows(console: &Console) -> Result<Vec<StatsRow>, Response> {
     console.store()?.stats(&StatsQuery::default(), Grouping::Month).map_err(super::internal)
@@ -21,33 +21,19 @@ pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> 
         Ok(rows) => rows,
         Err(response) => return response,
     };
-    let mut body = format!(
-        "<p>{} <a href=\"/stats.csv\">{}</a>.</p>",
-        lang.t(
-            "Varje ärende räknas en gång, hur många nätter det än möttes. Samma siffror finns som",
-            "Each case counts once, however many nights met it. The same figures are there as"
-        ),
-        lang.t("CSV för kalkylprogram", "CSV for a spreadsheet")
-    );
-    if rows.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Inga körningar än.", "No runs yet.")));
-        return page(lang, Section::Stats, lang.t("Statistik", "Statistics"), PreEscaped(body)).into_response();
-    }
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Sparade timmar per månad", "Hours saved per month")));
-    body.push_str(&chart(&rows, lang));
-    let cells: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<Markup>> = rows
         .iter()
         .map(|r| {
             vec![
-                esc(&r.period),
-                esc(&r.robot),
-                r.runs.to_string(),
-                r.items_done.to_string(),
-                r.business_exceptions.to_string(),
-                r.system_exceptions.to_string(),
-                r.success_rate.map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_default(),
-                r.exceptions_open.to_string(),
-                format!("{:.1}", r.manual_hours_saved),
+                html! { (r.period) },
+                html! { (r.robot) },
+                html! { (r.runs) },
+                html! { (r.items_done) },
+                html! { (r.business_exceptions) },
+                html! { (r.system_exceptions) },
+                html! { @if let Some(rate) = r.success_rate { (format!("{:.0} %", rate * 100.0)) } },
+                html! { (r.exceptions_open) },
+                html! { (format!("{:.1}", r.manual_hours_saved)) },
             ]
         })
         .collect();
@@ -62,13 +48,28 @@ pub(super) async fn show(State(console): State<Console>, headers: HeaderMap) -> 
         lang.t("Öppna undantag", "Open exceptions"),
         lang.t("Sparade timmar", "Hours saved"),
     ];
-    body.push_str(&table_of_text(lang.t("Siffror per robot och månad", "Figures per robot and month"), &head, &cells));
-    page(lang, Section::Stats, lang.t("Statistik", "Statistics"), PreEscaped(body)).into_response()
+    let body = html! {
+        p {
+            (lang.t(
+                "Varje ärende räknas en gång, hur många nätter det än möttes. Samma siffror finns som",
+                "Each case counts once, however many nights met it. The same figures are there as"
+            ))
+            " " a href="/stats.csv" { (lang.t("CSV för kalkylprogram", "CSV for a spreadsheet")) } "."
+        }
+        @if rows.is_empty() {
+            p { (lang.t("Inga körningar än.", "No runs yet.")) }
+        } @else {
+            h2 { (lang.t("Sparade timmar per månad", "Hours saved per month")) }
+            (chart(&rows, lang))
+            (table(lang.t("Siffror per robot och månad", "Figures per robot and month"), &head, &cells))
+        }
+    };
+    page(lang, Section::Stats, lang.t("Statistik", "Statistics"), body).into_response()
 }
 
 /// Bars of hours saved per month, one colour per robot (stacked), with a
 /// title and description; the table below holds the same figures.
-fn chart(rows: &[StatsRow], lang: Lang) -> String {
+fn chart(rows: &[StatsRow], lang: Lang) -> Markup {
     const COLOURS: [&str; 6] = ["#12355b", "#c75000", "#1d5e20", "#6b2d83", "#7a4a00", "#0b6e75"];
     let mut periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
     periods.dedup();
@@ -80,57 +81,64 @@ fn chart(rows: &[StatsRow], lang: Lang) -> String {
     let (width, height, left, bottom) = (640.0, 260.0, 48.0, 40.0);
     let bar = ((width - left) / periods.len() as f64).min(80.0);
     let scale = (height - bottom - 10.0) / max;
-    let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-title chart-desc\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">\
-         <title id=\"chart-title\">{title}</title><desc id=\"chart-desc\">{desc}</desc>",
-        title = lang.t("Sparade timmar per månad och robot", "Hours saved per month and robot"),
-        desc = lang.t(
-            "Staplar per månad; siffrorna finns i tabellen nedanför.",
-            "Bars per month; the figures are in the table below."
-        ),
-    );
-    svg.push_str(&format!(
-        "<line x1=\"{left}\" y1=\"{y}\" x2=\"{width}\" y2=\"{y}\" stroke=\"#1a1a1a\"/><text x=\"4\" y=\"14\" font-size=\"12\" fill=\"#1a1a1a\">{max:.0} h</text>",
-        y = height - bottom
-    ));
-    for (n, period) in periods.iter().enumerate() {
-        let x = left + n as f64 * bar + 4.0;
-        let mut y = height - bottom;
-        for (c, robot) in robots.iter().enumerate() {
-            let hours: f64 =
-                rows.iter().filter(|r| r.period == *period && r.robot == *robot).map(|r| r.manual_hours_saved).sum();
-            let h = hours * scale;
-            if h > 0.0 {
-                y -= h;
-                svg.push_str(&format!(
-                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{fill}\"><title>{robot} {period}: {hours:.1} h</title></rect>",
-                    w = bar - 8.0,
-                    fill = COLOURS[c % COLOURS.len()],
-                    robot = esc(robot),
-                    period = esc(period),
-                ));
+    let colour = |c: usize| COLOURS[c % COLOURS.len()];
+    // Each month's bars stacked from the axis up.
+    let stacks: Vec<Vec<Bar>> = periods
+        .iter()
+        .map(|period| {
+            let mut y = height - bottom;
+            let mut stack = Vec::new();
+            for (c, robot) in robots.iter().enumerate() {
+                let hours: f64 = rows
+                    .iter()
+                    .filter(|r| r.period == *period && r.robot == *robot)
+                    .map(|r| r.manual_hours_saved)
+                    .sum();
+                let h = hours * scale;
+                if h > 0.0 {
+                    y -= h;
+                    stack.push(Bar { colour: c, robot, y, h, hours });
+                }
+            }
+            stack
+        })
+        .collect();
+    let px = |v: f64| format!("{v:.1}");
+    html! {
+        svg.chart role="img" aria-labelledby="chart-title chart-desc" viewBox={ "0 0 " (width) " " (height) }
+            width=(width) height=(height) xmlns="http://www.w3.org/2000/svg" {
+            title #chart-title { (lang.t("Sparade timmar per månad och robot", "Hours saved per month and robot")) }
+            desc #chart-desc {
+                (lang.t("Staplar per månad; siffrorna finns i tabellen nedanför.", "Bars per month; the figures are in the table below."))
+            }
+            line x1=(left) y1=(height - bottom) x2=(width) y2=(height - bottom) stroke="#1a1a1a" {}
+            text x="4" y="14" font-size="12" fill="#1a1a1a" { (format!("{max:.0} h")) }
+            @for (n, (period, stack)) in periods.iter().zip(&stacks).enumerate() {
+                @let x = left + n as f64 * bar + 4.0;
+                @for b in stack {
+                    rect x=(px(x)) y=(px(b.y)) width=(px(bar - 8.0)) height=(px(b.h)) fill=(colour(b.colour)) {
+                        title { (b.robot) " " (period) ": " (format!("{:.1}", b.hours)) " h" }
+                    }
+                }
+                text x=(px(x)) y=(height - bottom + 16.0) font-size="12" fill="#1a1a1a" { (period) }
+            }
+            @for (c, robot) in robots.iter().enumerate() {
+                @let x = left + c as f64 * 150.0;
+                rect x=(x) y=(height - 8.0 - 9.0) width="10" height="10" fill=(colour(c)) {}
+                text x=(x + 14.0) y=(height - 8.0) font-size="11" fill="#1a1a1a" { (robot) }
             }
         }
-        svg.push_str(&format!(
-            "<text x=\"{tx:.1}\" y=\"{ty}\" font-size=\"12\" fill=\"#1a1a1a\">{p}</text>",
-            tx = x,
-            ty = height - bottom + 16.0,
-            p = esc(period)
-        ));
     }
-    for (c, robot) in robots.iter().enumerate() {
-        let y = height - 8.0;
-        let x = left + c as f64 * 150.0;
-        svg.push_str(&format!(
-            "<rect x=\"{x}\" y=\"{ry}\" width=\"10\" height=\"10\" fill=\"{fill}\"/><text x=\"{tx}\" y=\"{y}\" font-size=\"11\" fill=\"#1a1a1a\">{r}</text>",
-            ry = y - 9.0,
-            tx = x + 14.0,
-            fill = COLOURS[c % COLOURS.len()],
-            r = esc(robot)
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
+}
+
+/// One robot's part of a month's bar in the chart.
+struct Bar<'a> {
+    /// The robot's place among the robots, for its colour.
+    colour: usize,
+    robot: &'a str,
+    y: f64,
+    h: f64,
+    hours: f64,
 }
 
 /// The figures as CSV, with `stats --format csv`'s columns.
