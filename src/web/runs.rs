@@ -8,14 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone};
-use maud::PreEscaped;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::human::{local_time, local_time_secs};
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{RunDetail, RunFilter};
 use crate::web::Console;
-use crate::web::html::{Lang, Section, esc, page, problem, query, table_of_text};
+use crate::web::html::{Lang, Section, page, problem, query, table};
 use crate::web::now::status;
 
 /// Runs per page.
@@ -68,39 +68,19 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
     };
     let robots = store.robots_with_runs().unwrap_or_default();
     let option = |value: &str, label: &str, chosen: &str| {
-        let selected = if value == chosen { " selected" } else { "" };
-        format!("<option value=\"{}\"{selected}>{}</option>", esc(value), esc(label))
+        html! { option value=(value) selected[value == chosen] { (label) } }
     };
-    let mut robot_options = option("", lang.t("alla", "all"), &q.robot);
-    robot_options.extend(robots.iter().map(|r| option(r, r, &q.robot)));
-    let mut status_options = option("", lang.t("alla", "all"), &q.status);
-    status_options.extend(RunStatus::ALL.iter().map(|s| option(s.as_str(), s.as_str(), &q.status)));
-    let mut body = format!(
-        "<form method=\"get\" action=\"/runs\"><fieldset><legend>{legend}</legend>\
-         <p><label for=\"robot\">Robot</label> <select id=\"robot\" name=\"robot\">{robot_options}</select> \
-         <label for=\"status\">{outcome}</label> <select id=\"status\" name=\"status\">{status_options}</select></p>\
-         <p><label for=\"from\">{from}</label> <input id=\"from\" name=\"from\" type=\"date\" value=\"{from_v}\"> \
-         <label for=\"to\">{to}</label> <input id=\"to\" name=\"to\" type=\"date\" value=\"{to_v}\"> \
-         <button type=\"submit\">{show}</button></p></fieldset></form>",
-        legend = lang.t("Välj körningar", "Choose runs"),
-        outcome = lang.t("Utfall", "Outcome"),
-        from = lang.t("Från och med", "From"),
-        to = lang.t("Till och med", "To"),
-        from_v = esc(&q.from),
-        to_v = esc(&q.to),
-        show = lang.t("Visa", "Show"),
-    );
-    let rows: Vec<Vec<String>> = runs
+    let rows: Vec<Vec<Markup>> = runs
         .iter()
         .map(|r| {
             vec![
-                format!("<a href=\"/runs/{0}\">{0}</a>", r.id),
-                esc(&r.robot),
-                status(r.status.as_str()).into_string(),
-                local_time(&r.started_at),
-                format!("{}/{}", r.items.done, r.items.total),
-                (r.items.business_exceptions + r.items.system_exceptions).to_string(),
-                format!("{} min", r.saved_minutes),
+                html! { a href={ "/runs/" (r.id) } { (r.id) } },
+                html! { (r.robot) },
+                status(r.status.as_str()),
+                html! { (local_time(&r.started_at)) },
+                html! { (r.items.done) "/" (r.items.total) },
+                html! { (r.items.business_exceptions + r.items.system_exceptions) },
+                html! { (r.saved_minutes) " min" },
             ]
         })
         .collect();
@@ -115,7 +95,6 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
     ];
     let pages = (total as usize).div_ceil(PAGE_SIZE).max(1);
     let caption = format!("{} {total} ({} {current} / {pages})", lang.t("Körningar:", "Runs:"), lang.t("sida", "page"));
-    body.push_str(&table_of_text(&caption, &head, &rows));
     let link = |n: usize, label: &str| {
         let q = query(&[
             ("robot", &q.robot),
@@ -124,20 +103,45 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
             ("to", &q.to),
             ("page", &n.to_string()),
         ]);
-        format!("<a href=\"/runs?{}\">{label}</a>", esc(&q))
+        html! { a href={ "/runs?" (q) } { (label) } }
     };
-    body.push_str("<nav aria-label=\"");
-    body.push_str(lang.t("Sidor", "Pages"));
-    body.push_str("\"><p>");
-    if current > 1 {
-        body.push_str(&link(current - 1, lang.t("Nyare", "Newer")));
-        body.push(' ');
-    }
-    if current < pages {
-        body.push_str(&link(current + 1, lang.t("Äldre", "Older")));
-    }
-    body.push_str("</p></nav>");
-    page(lang, Section::Runs, lang.t("Körningar", "Runs"), PreEscaped(body)).into_response()
+    let body = html! {
+        form method="get" action="/runs" {
+            fieldset {
+                legend { (lang.t("Välj körningar", "Choose runs")) }
+                p {
+                    label for="robot" { "Robot" } " "
+                    select #robot name="robot" {
+                        (option("", lang.t("alla", "all"), &q.robot))
+                        @for r in &robots { (option(r, r, &q.robot)) }
+                    }
+                    " "
+                    label for="status" { (lang.t("Utfall", "Outcome")) } " "
+                    select #status name="status" {
+                        (option("", lang.t("alla", "all"), &q.status))
+                        @for s in RunStatus::ALL { (option(s.as_str(), s.as_str(), &q.status)) }
+                    }
+                }
+                p {
+                    label for="from" { (lang.t("Från och med", "From")) } " "
+                    input #from name="from" type="date" value=(q.from);
+                    " "
+                    label for="to" { (lang.t("Till och med", "To")) } " "
+                    input #to name="to" type="date" value=(q.to);
+                    " "
+                    button type="submit" { (lang.t("Visa", "Show")) }
+                }
+            }
+        }
+        (table(&caption, &head, &rows))
+        nav aria-label=(lang.t("Sidor", "Pages")) {
+            p {
+                @if current > 1 { (link(current - 1, lang.t("Nyare", "Newer"))) " " }
+                @if current < pages { (link(current + 1, lang.t("Äldre", "Older"))) }
+            }
+        }
+    };
+    page(lang, Section::Runs, lang.t("Körningar", "Runs"), body).into_response()
 }
 
 pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
@@ -155,59 +159,30 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         Err(e) => return super::internal(e),
     };
     let r = &detail.run;
-    let mut body = format!(
-        "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{outcome}</dt><dd>{status}</dd><dt>{trigger_l}</dt><dd>{trigger}</dd>\
-         <dt>{started_l}</dt><dd>{started}</dd><dt>{finished_l}</dt><dd>{finished}</dd>\
-         <dt>{saved_l}</dt><dd>{saved} min</dd>{workers}{error}</dl>",
-        robot = esc(&r.robot),
-        outcome = lang.t("Utfall", "Outcome"),
-        status = status(r.status.as_str()).into_string(),
-        trigger_l = lang.t("Startad av", "Started by"),
-        trigger = esc(&r.trigger),
-        started_l = lang.t("Startade", "Started"),
-        started = local_time_secs(&r.started_at),
-        finished_l = lang.t("Slutade", "Finished"),
-        finished = r.finished_at.as_deref().map(local_time_secs).unwrap_or_default(),
-        saved_l = lang.t("Sparad tid", "Time saved"),
-        saved = r.saved_minutes,
-        workers = if r.workers > 1 {
-            format!("<dt>{}</dt><dd>{}</dd>", lang.t("Arbetare (webbläsare)", "Workers (browsers)"), r.workers)
-        } else {
-            String::new()
-        },
-        error = r
-            .error
-            .as_deref()
-            .map(|e| format!("<dt>{}</dt><dd>{}</dd>", lang.t("Fel", "Error"), esc(e)))
-            .unwrap_or_default(),
-    );
-    let rows: Vec<Vec<String>> = detail
+    let rows: Vec<Vec<Markup>> = detail
         .item_list
         .iter()
         .map(|i| {
-            let shots: String = i
-                .evidence
-                .iter()
-                .filter(|e| e.kind == "screenshot")
-                .filter_map(|e| evidence_url(&console, &e.path))
-                .map(|url| {
-                    format!("<a href=\"#shot-{}\">{}</a>", esc(&i.key), esc(url.rsplit('/').next().unwrap_or_default()))
-                })
-                .collect();
+            let shots = html! {
+                @for e in i.evidence.iter().filter(|e| e.kind == "screenshot") {
+                    @if let Some(url) = evidence_url(&console, &e.path) {
+                        a href={ "#shot-" (i.key) } { (url.rsplit('/').next().unwrap_or_default()) }
+                    }
+                }
+            };
             let mut row = vec![
-                (i.seq + 1).to_string(),
-                esc(&i.key),
-                status(i.status.as_str()).into_string(),
-                esc(i.message.as_deref().unwrap_or_default()),
+                html! { (i.seq + 1) },
+                html! { (i.key) },
+                status(i.status.as_str()),
+                html! { (i.message.as_deref().unwrap_or_default()) },
                 shots,
             ];
             if r.workers > 1 {
-                row.insert(3, i.worker.to_string());
+                row.insert(3, html! { (i.worker) });
             }
             row
         })
         .collect();
-    body.push_str(&format!("<h2>{}</h2>", lang.t("Ärenden", "Cases")));
     let mut head = vec![
         "#",
         lang.t("Ärende", "Case"),
@@ -218,65 +193,79 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
     if r.workers > 1 {
         head.insert(3, lang.t("Arbetare", "Worker"));
     }
-    body.push_str(&table_of_text(lang.t("Körningens ärenden", "The run's cases"), &head, &rows));
-
-    body.push_str(&failed_steps(&detail, lang));
-    body.push_str(&all_steps(&detail, lang));
-    body.push_str(&fallbacks(&detail, lang));
-    body.push_str(&screenshots(&console, &detail, lang));
-    if !detail.logs.is_empty() {
-        body.push_str(&format!("<h2>{}</h2><ul>", lang.t("Logg", "Log")));
-        for line in &detail.logs {
-            body.push_str(&format!("<li>{}</li>", esc(line)));
+    let body = html! {
+        dl {
+            dt { "Robot" } dd { (r.robot) }
+            dt { (lang.t("Utfall", "Outcome")) } dd { (status(r.status.as_str())) }
+            dt { (lang.t("Startad av", "Started by")) } dd { (r.trigger) }
+            dt { (lang.t("Startade", "Started")) } dd { (local_time_secs(&r.started_at)) }
+            dt { (lang.t("Slutade", "Finished")) } dd { (r.finished_at.as_deref().map(local_time_secs).unwrap_or_default()) }
+            dt { (lang.t("Sparad tid", "Time saved")) } dd { (r.saved_minutes) " min" }
+            @if r.workers > 1 {
+                dt { (lang.t("Arbetare (webbläsare)", "Workers (browsers)")) } dd { (r.workers) }
+            }
+            @if let Some(error) = &r.error {
+                dt { (lang.t("Fel", "Error")) } dd { (error) }
+            }
         }
-        body.push_str("</ul>");
-    }
+        h2 { (lang.t("Ärenden", "Cases")) }
+        (table(lang.t("Körningens ärenden", "The run's cases"), &head, &rows))
+        (failed_steps(&detail, lang))
+        (all_steps(&detail, lang))
+        (fallbacks(&detail, lang))
+        (screenshots(&console, &detail, lang))
+        @if !detail.logs.is_empty() {
+            h2 { (lang.t("Logg", "Log")) }
+            ul { @for line in &detail.logs { li { (line) } } }
+        }
+    };
     let title = format!("{} {id}: {}", lang.t("Körning", "Run"), r.robot);
-    page(lang, Section::Runs, &title, PreEscaped(body)).into_response()
+    page(lang, Section::Runs, &title, body).into_response()
+}
+
+/// A step as the run log names it: its keyword as code, then its summary.
+fn step_cell(step: &str, summary: &str) -> Markup {
+    html! { code { (step) } " " (summary) }
 }
 
 /// The steps that stopped a case (not a `skip`, not a try the case got past).
-fn failed_steps(detail: &RunDetail, lang: Lang) -> String {
-    let failed: Vec<Vec<String>> = detail
+fn failed_steps(detail: &RunDetail, lang: Lang) -> Markup {
+    let failed: Vec<Vec<Markup>> = detail
         .steps
         .iter()
         .filter(|s| !matches!(s.outcome.as_str(), "ok" | "skipped"))
         .filter(|s| !matches!(s.item_status, Some(ItemStatus::Done | ItemStatus::Skipped)))
         .map(|s| {
             vec![
-                esc(s.item_key.as_deref().unwrap_or(&s.block)),
-                s.line.to_string(),
-                format!("<code>{}</code> {}", esc(&s.step), esc(&s.summary)),
-                esc(s.error.as_deref().unwrap_or_default()),
+                html! { (s.item_key.as_deref().unwrap_or(&s.block)) },
+                html! { (s.line) },
+                step_cell(&s.step, &s.summary),
+                html! { (s.error.as_deref().unwrap_or_default()) },
             ]
         })
         .collect();
-    if failed.is_empty() {
-        return String::new();
-    }
     let head = [lang.t("Ärende", "Case"), lang.t("Rad", "Line"), lang.t("Steg", "Step"), lang.t("Fel", "Error")];
-    format!(
-        "<h2>{h}</h2>{t}",
-        h = lang.t("Steg som misslyckades", "Failed steps"),
-        t = table_of_text(lang.t("Steg som misslyckades", "Failed steps"), &head, &failed)
-    )
+    let title = lang.t("Steg som misslyckades", "Failed steps");
+    html! {
+        @if !failed.is_empty() {
+            h2 { (title) }
+            (table(title, &head, &failed))
+        }
+    }
 }
 
 /// Every step of the run, folded away (no script needed to open it).
-fn all_steps(detail: &RunDetail, lang: Lang) -> String {
-    if detail.steps.is_empty() {
-        return String::new();
-    }
-    let rows: Vec<Vec<String>> = detail
+fn all_steps(detail: &RunDetail, lang: Lang) -> Markup {
+    let rows: Vec<Vec<Markup>> = detail
         .steps
         .iter()
         .map(|s| {
             vec![
-                esc(s.item_key.as_deref().unwrap_or(&s.block)),
-                s.line.to_string(),
-                format!("<code>{}</code> {}", esc(&s.step), esc(&s.summary)),
-                super::now::status(&s.outcome).into_string(),
-                format!("{:.0} ms", s.duration_ms),
+                html! { (s.item_key.as_deref().unwrap_or(&s.block)) },
+                html! { (s.line) },
+                step_cell(&s.step, &s.summary),
+                status(&s.outcome),
+                html! { (format!("{:.0} ms", s.duration_ms)) },
             ]
         })
         .collect();
@@ -287,25 +276,23 @@ fn all_steps(detail: &RunDetail, lang: Lang) -> String {
         lang.t("Utfall", "Outcome"),
         lang.t("Tid", "Time"),
     ];
-    format!(
-        "<details><summary>{} ({})</summary>{}</details>",
-        lang.t("Alla steg", "All steps"),
-        rows.len(),
-        table_of_text(lang.t("Körningens alla steg i ordning", "The run's steps in order"), &head, &rows)
-    )
+    html! {
+        @if !rows.is_empty() {
+            details {
+                summary { (lang.t("Alla steg", "All steps")) " (" (rows.len()) ")" }
+                (table(lang.t("Körningens alla steg i ordning", "The run's steps in order"), &head, &rows))
+            }
+        }
+    }
 }
 
 /// The locator lists the run needed a fallback for.
-fn fallbacks(detail: &RunDetail, lang: Lang) -> String {
-    if detail.fallbacks.is_empty() {
-        return String::new();
-    }
-    let rows: Vec<Vec<String>> = detail
+fn fallbacks(detail: &RunDetail, lang: Lang) -> Markup {
+    let rows: Vec<Vec<Markup>> = detail
         .fallbacks
         .iter()
         .map(|f| {
-            let code = |t: &str| format!("<code>{}</code>", esc(t));
-            vec![f.line.to_string(), code(&f.wanted), code(&f.used), f.times.to_string()]
+            vec![html! { (f.line) }, html! { code { (f.wanted) } }, html! { code { (f.used) } }, html! { (f.times) }]
         })
         .collect();
     let head = [
@@ -314,37 +301,38 @@ fn fallbacks(detail: &RunDetail, lang: Lang) -> String {
         lang.t("Användes i stället", "Used instead"),
         lang.t("Gånger", "Times"),
     ];
-    format!(
-        "<h2>{h}</h2>{t}",
-        h = lang.t("Reservlokaliserare som behövdes", "Fallback locators needed"),
-        t = table_of_text(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows)
-    )
+    html! {
+        @if !rows.is_empty() {
+            h2 { (lang.t("Reservlokaliserare som behövdes", "Fallback locators needed")) }
+            (table(lang.t("Sidan kan ha ändrats", "The page may have changed"), &head, &rows))
+        }
+    }
 }
 
 /// Each case's screenshots, inline.
-fn screenshots(console: &Console, detail: &RunDetail, lang: Lang) -> String {
-    let shots: Vec<(String, String)> = detail
+fn screenshots(console: &Console, detail: &RunDetail, lang: Lang) -> Markup {
+    let shots: Vec<(&str, String)> = detail
         .item_list
         .iter()
         .flat_map(|i| {
-            i.evidence.iter().filter(|e| e.kind == "screenshot").map(move |e| (i.key.clone(), e.path.clone()))
+            i.evidence
+                .iter()
+                .filter(|e| e.kind == "screenshot")
+                .filter_map(move |e| evidence_url(console, &e.path).map(|url| (i.key.as_str(), url)))
         })
         .collect();
-    if shots.is_empty() {
-        return String::new();
-    }
-    let mut out = format!("<h2>{}</h2>", lang.t("Skärmbilder", "Screenshots"));
-    for (key, path) in shots {
-        if let Some(url) = evidence_url(console, &path) {
-            out.push_str(&format!(
-                "<figure id=\"shot-{k}\"><img class=\"evidence\" src=\"{u}\" alt=\"{alt} {k}\"><figcaption>{k}</figcaption></figure>",
-                k = esc(&key),
-                u = esc(&url),
-                alt = lang.t("Sidan när ärendet stoppades:", "The page when the case stopped:"),
-            ));
+    let alt = lang.t("Sidan när ärendet stoppades:", "The page when the case stopped:");
+    html! {
+        @if !shots.is_empty() {
+            h2 { (lang.t("Skärmbilder", "Screenshots")) }
+            @for (key, url) in &shots {
+                figure id={ "shot-" (key) } {
+                    img.evidence src=(url) alt={ (alt) " " (key) };
+                    figcaption { (key) }
+                }
+            }
         }
     }
-    out
 }
 
 /// The console's address of an evidence file, when it is in the state folder's `evidence/`.
