@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
-use maud::PreEscaped;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::human::local_time;
@@ -16,7 +16,7 @@ use crate::mail::report::OpenException;
 use crate::privacy::case_link::LinkError;
 use crate::privacy::personnummer::mask_personnummer;
 use crate::store::{Settled, Settlement};
-use crate::web::html::{Lang, Section, esc, page, problem, query, table_of_text};
+use crate::web::html::{Lang, Section, page, problem, query, table};
 use crate::web::{Console, FormSession, authorised, check_csrf};
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,8 +34,9 @@ fn masks(console: &Console, robot: &str) -> bool {
         .is_none_or(|r| r.notify.mask_personnummer)
 }
 
+/// Text from a case, its personnummer masked when its robot asks for it.
 fn shown(text: &str, mask: bool) -> String {
-    esc(&if mask { mask_personnummer(text) } else { text.to_string() })
+    if mask { mask_personnummer(text) } else { text.to_string() }
 }
 
 pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
@@ -45,46 +46,44 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
         Ok(open) => open,
         Err(response) => return response,
     };
-    let mut body = format!(
-        "<p>{}</p>",
-        lang.t(
-            "Roboten kunde inte slutföra de här ärendena. De väntar på en handläggare och tas inte igen av roboten förrän de är avklarade.",
-            "The robot could not finish these cases. They wait for an officer, and the robot does not take them again until they are settled."
-        )
-    );
-    if open.is_empty() {
-        body.push_str(&format!("<p>{}</p>", lang.t("Inga ärenden väntar.", "No case is waiting.")));
-    } else {
-        // Each robot's file is read once per page, not once per row.
-        let mut masking = std::collections::HashMap::new();
-        let rows: Vec<Vec<String>> = open
-            .iter()
-            .map(|x| {
-                let mask = *masking.entry(x.robot.as_str()).or_insert_with(|| masks(&console, &x.robot));
-                let link = query(&[("robot", &x.robot), ("key", &x.key)]);
-                vec![
-                    format!("<a href=\"/case?{}\">{}</a>", esc(&link), esc(&x.key)),
-                    esc(&x.robot),
-                    local_time(&x.opened_at),
-                    esc(x.handler.as_deref().unwrap_or(lang.t("robotens handläggare", "the robot's handlers"))),
-                    shown(x.message.as_deref().unwrap_or_default(), mask),
-                ]
-            })
-            .collect();
-        let head = [
-            lang.t("Ärende", "Case"),
-            "Robot",
-            lang.t("Öppnat", "Opened"),
-            lang.t("Handläggare", "Officer"),
-            lang.t("Varför", "Why"),
-        ];
-        body.push_str(&table_of_text(
-            lang.t("Öppna undantag, äldst först", "Open exceptions, oldest first"),
-            &head,
-            &rows,
-        ));
-    }
-    page(lang, Section::Cases, lang.t("Ärenden att handlägga", "Cases to handle"), PreEscaped(body)).into_response()
+    // Each robot's file is read once per page, not once per row.
+    let mut masking = std::collections::HashMap::new();
+    let officers = lang.t("robotens handläggare", "the robot's handlers");
+    let rows: Vec<Vec<Markup>> = open
+        .iter()
+        .map(|x| {
+            let mask = *masking.entry(x.robot.as_str()).or_insert_with(|| masks(&console, &x.robot));
+            let link = query(&[("robot", &x.robot), ("key", &x.key)]);
+            vec![
+                html! { a href={ "/case?" (link) } { (x.key) } },
+                html! { (x.robot) },
+                html! { (local_time(&x.opened_at)) },
+                html! { (x.handler.as_deref().unwrap_or(officers)) },
+                html! { (shown(x.message.as_deref().unwrap_or_default(), mask)) },
+            ]
+        })
+        .collect();
+    let head = [
+        lang.t("Ärende", "Case"),
+        "Robot",
+        lang.t("Öppnat", "Opened"),
+        lang.t("Handläggare", "Officer"),
+        lang.t("Varför", "Why"),
+    ];
+    let body = html! {
+        p {
+            (lang.t(
+                "Roboten kunde inte slutföra de här ärendena. De väntar på en handläggare och tas inte igen av roboten förrän de är avklarade.",
+                "The robot could not finish these cases. They wait for an officer, and the robot does not take them again until they are settled."
+            ))
+        }
+        @if rows.is_empty() {
+            p { (lang.t("Inga ärenden väntar.", "No case is waiting.")) }
+        } @else {
+            (table(lang.t("Öppna undantag, äldst först", "Open exceptions, oldest first"), &head, &rows))
+        }
+    };
+    page(lang, Section::Cases, lang.t("Ärenden att handlägga", "Cases to handle"), body).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,72 +144,59 @@ pub(super) async fn one(
         Err(response) => return response,
     };
     let mask = masks(&console, &x.robot);
-    let mut body = format!(
-        "<dl><dt>Robot</dt><dd>{robot}</dd><dt>{why_l}</dt><dd>{why}</dd><dt>{opened_l}</dt><dd>{opened} ({run_l} {run})</dd>\
-         <dt>{seen_l}</dt><dd>{seen}</dd><dt>{officer_l}</dt><dd>{officer}</dd></dl>",
-        robot = esc(&x.robot),
-        why_l = lang.t("Varför roboten stannade", "Why the robot stopped"),
-        why = shown(x.message.as_deref().unwrap_or_default(), mask),
-        opened_l = lang.t("Öppnat", "Opened"),
-        opened = local_time(&x.opened_at),
-        run_l = lang.t("körning", "run"),
-        run = if authorised(&console, &headers) {
-            format!("<a href=\"/runs/{0}\">{0}</a>", x.run_id)
-        } else {
-            x.run_id.to_string()
-        },
-        seen_l = lang.t("Senast sett av roboten", "Last seen by the robot"),
-        seen = local_time(&x.last_seen_at),
-        officer_l = lang.t("Handläggare", "Officer"),
-        officer = esc(x.handler.as_deref().unwrap_or(lang.t("robotens handläggare", "the robot's handlers"))),
-    );
-    if !x.fields.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", lang.t("Ärendets uppgifter", "The case's data")));
-        let rows: Vec<Vec<String>> = x.fields.iter().map(|(k, v)| vec![esc(k), shown(v, mask)]).collect();
-        body.push_str(&table_of_text(
-            lang.t("Uppgifterna som roboten läste", "The data the robot read"),
-            &[lang.t("Fält", "Field"), lang.t("Värde", "Value")],
-            &rows,
-        ));
-    }
-    if x.screenshot.is_some() {
-        let src = format!("/case/screenshot?{}", query(&[("robot", &q.robot), ("key", &q.key), ("token", &q.token)]));
-        body.push_str(&format!(
-            "<h2>{h}</h2><img class=\"evidence\" src=\"{src}\" alt=\"{alt}\">",
-            h = lang.t("Sidan när roboten stannade", "The page when the robot stopped"),
-            src = esc(&src),
-            alt = lang.t(
-                "Skärmbild av ärendets sida när roboten stannade",
-                "Screenshot of the case's page when the robot stopped"
-            ),
-        ));
-    } else {
-        body.push_str(&format!(
-            "<p>{}</p>",
-            lang.t(
-                "Ingen skärmbild: ärendet hade inte öppnat någon egen sida.",
-                "No screenshot: the case had not opened a page of its own."
-            )
-        ));
-    }
-    body.push_str(&format!(
-        "<h2>{h}</h2><form method=\"post\" action=\"/case\">\
-         <input type=\"hidden\" name=\"robot\" value=\"{robot}\"><input type=\"hidden\" name=\"key\" value=\"{key}\">\
-         <input type=\"hidden\" name=\"token\" value=\"{token}\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <p><button type=\"submit\" name=\"how\" value=\"handled\">{handled}</button> {handled_note}</p>\
-         <p><button class=\"secondary\" type=\"submit\" name=\"how\" value=\"retry\">{retry}</button> {retry_note}</p></form>",
-        h = lang.t("Vad har du gjort?", "What did you do?"),
-        robot = esc(&q.robot),
-        key = esc(&q.key),
-        token = esc(&q.token),
-        csrf = esc(&console.form_token(&session)),
-        handled = lang.t("Handlagt för hand", "Handled by hand"),
-        handled_note = lang.t("– ärendet är klart; roboten tar det aldrig igen.", "– the case is finished; the robot never takes it again."),
-        retry = lang.t("Försök igen", "Try again"),
-        retry_note = lang.t("– uppgifterna är rättade; nästa körning tar ärendet.", "– the data is right now; the next run takes the case."),
-    ));
+    let rows: Vec<Vec<Markup>> =
+        x.fields.iter().map(|(k, v)| vec![html! { (k) }, html! { (shown(v, mask)) }]).collect();
+    let screenshot =
+        format!("/case/screenshot?{}", query(&[("robot", &q.robot), ("key", &q.key), ("token", &q.token)]));
+    let body = html! {
+        dl {
+            dt { "Robot" } dd { (x.robot) }
+            dt { (lang.t("Varför roboten stannade", "Why the robot stopped")) }
+            dd { (shown(x.message.as_deref().unwrap_or_default(), mask)) }
+            dt { (lang.t("Öppnat", "Opened")) }
+            dd {
+                (local_time(&x.opened_at)) " (" (lang.t("körning", "run")) " "
+                @if authorised(&console, &headers) { a href={ "/runs/" (x.run_id) } { (x.run_id) } } @else { (x.run_id) }
+                ")"
+            }
+            dt { (lang.t("Senast sett av roboten", "Last seen by the robot")) } dd { (local_time(&x.last_seen_at)) }
+            dt { (lang.t("Handläggare", "Officer")) }
+            dd { (x.handler.as_deref().unwrap_or(lang.t("robotens handläggare", "the robot's handlers"))) }
+        }
+        @if !rows.is_empty() {
+            h2 { (lang.t("Ärendets uppgifter", "The case's data")) }
+            (table(lang.t("Uppgifterna som roboten läste", "The data the robot read"), &[lang.t("Fält", "Field"), lang.t("Värde", "Value")], &rows))
+        }
+        @if x.screenshot.is_some() {
+            h2 { (lang.t("Sidan när roboten stannade", "The page when the robot stopped")) }
+            img.evidence src=(screenshot)
+                alt=(lang.t("Skärmbild av ärendets sida när roboten stannade", "Screenshot of the case's page when the robot stopped"));
+        } @else {
+            p {
+                (lang.t(
+                    "Ingen skärmbild: ärendet hade inte öppnat någon egen sida.",
+                    "No screenshot: the case had not opened a page of its own."
+                ))
+            }
+        }
+        h2 { (lang.t("Vad har du gjort?", "What did you do?")) }
+        form method="post" action="/case" {
+            input type="hidden" name="robot" value=(q.robot);
+            input type="hidden" name="key" value=(q.key);
+            input type="hidden" name="token" value=(q.token);
+            input type="hidden" name="csrf" value=(console.form_token(&session));
+            p {
+                button type="submit" name="how" value="handled" { (lang.t("Handlagt för hand", "Handled by hand")) } " "
+                (lang.t("– ärendet är klart; roboten tar det aldrig igen.", "– the case is finished; the robot never takes it again."))
+            }
+            p {
+                button.secondary type="submit" name="how" value="retry" { (lang.t("Försök igen", "Try again")) } " "
+                (lang.t("– uppgifterna är rättade; nästa körning tar ärendet.", "– the data is right now; the next run takes the case."))
+            }
+        }
+    };
     let title = format!("{} {}", lang.t("Ärende", "Case"), x.key);
-    page(lang, Section::Cases, &title, PreEscaped(body)).into_response()
+    page(lang, Section::Cases, &title, body).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -260,14 +246,13 @@ pub(super) async fn settle(
                 Settlement::Handled => lang.t("är markerat som handlagt för hand.", "is marked as handled by hand."),
                 Settlement::Retry => lang.t("tas av nästa körning.", "will be taken by the next run."),
             };
-            let mut body = format!("<p role=\"status\">{} {} {said}</p>", lang.t("Ärendet", "The case"), esc(&q.key));
-            if authorised(&console, &headers) {
-                body.push_str(&format!(
-                    "<p><a href=\"/cases\">{}</a></p>",
-                    lang.t("Tillbaka till ärendena", "Back to the cases")
-                ));
-            }
-            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), PreEscaped(body))).into_response()
+            let body = html! {
+                p role="status" { (lang.t("Ärendet", "The case")) " " (q.key) " " (said) }
+                @if authorised(&console, &headers) {
+                    p { a href="/cases" { (lang.t("Tillbaka till ärendena", "Back to the cases")) } }
+                }
+            };
+            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), body)).into_response()
         }
         Ok(Settled::Unknown | Settled::NotOpen(_)) => problem(
             lang,

@@ -7,29 +7,13 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use crate::web::{Console, same};
 
 /// The cookie `/login` sets with the console's token.
 pub(super) const TOKEN_COOKIE: &str = "nightshift_console";
-
-/// Escapes text for HTML content and attribute values.
-pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A query-string value.
 pub(super) fn query(pairs: &[(&str, &str)]) -> String {
@@ -125,13 +109,6 @@ pub(super) fn table(caption: &str, head: &[&str], rows: &[Vec<Markup>]) -> Marku
             }
         }
     }
-}
-
-/// `table` for a page whose cells are still HTML text made by hand (until
-/// it is written with `html!` too).
-pub(super) fn table_of_text(caption: &str, head: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<Markup>> = rows.iter().map(|r| r.iter().map(|c| PreEscaped(c.clone())).collect()).collect();
-    table(caption, head, &rows).into_string()
 }
 
 /// A page that says something went wrong, with its status.
@@ -236,11 +213,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_markup_character_is_escaped() {
-        assert_eq!(
-            esc("<script>alert('x')</script> & \"y\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
-        );
+    fn every_markup_character_from_outside_is_escaped_in_the_layout() {
+        let hostile = "<script>alert('x')</script> & \"y\"";
+        let rows = vec![vec![html! { (hostile) }]];
+        let Html(page) = page(Lang::Sv, Section::Runs, hostile, table(hostile, &[hostile], &rows));
+        assert!(!page.contains("<script>"), "{page}");
+        let escaped = "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;y&quot;";
+        // The title, the h1, the caption, the region's name, the column head and the cell.
+        assert_eq!(page.matches(escaped).count(), 6, "{page}");
     }
 
     #[test]
