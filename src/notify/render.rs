@@ -1,6 +1,8 @@
 //! The words of the mail, in Swedish (the default) and English, as plain
 //! text and HTML. Pure functions, snapshot-tested.
 
+use maud::{DOCTYPE, Markup, html};
+
 use crate::human::fmt_span;
 use crate::mail::report::{ItemReport, OpenException, RunReport};
 use crate::robot::model::Language;
@@ -95,12 +97,12 @@ impl Texts {
         }
     }
 
-    fn case_lines(&self, item: &ItemReport) -> Vec<String> {
+    fn case_lines(&self, item: &ItemReport) -> Vec<Line> {
         let mut lines = Vec::new();
         let label = if self.sv() { "Ärende" } else { "Case" };
-        lines.push(format!("{label} {}", item.key));
+        lines.push(Line::Text(format!("{label} {}", item.key)));
         if let Some(message) = &item.message {
-            lines.push(format!("{}: {message}", if self.sv() { "Orsak" } else { "Reason" }));
+            lines.push(Line::Text(format!("{}: {message}", if self.sv() { "Orsak" } else { "Reason" })));
         }
         let done = match (&item.stopped_at, self.sv()) {
             (Some((step, line)), true) => format!(
@@ -116,25 +118,26 @@ impl Texts {
                 "The robot was interrupted in the middle of this case; check the target system.".to_string()
             }
         };
-        lines.push(done);
+        lines.push(Line::Text(done));
         if let Some(link) = &item.link {
             let label = if self.sv() {
                 "Öppna ärendet och markera vad du gjorde:"
             } else {
                 "Open the case and say what you did:"
             };
-            lines.push(format!("{label} {link}"));
+            lines.push(Line::Link { label, url: link.clone() });
         }
-        match item.screenshot.as_ref().and_then(|p| p.file_name()) {
+        let screenshot = match item.screenshot.as_ref().and_then(|p| p.file_name()) {
             Some(name) => {
                 let label = if self.sv() { "Skärmbild: bifogad som" } else { "Screenshot: attached as" };
-                lines.push(format!("{label} {}", name.to_string_lossy()));
+                format!("{label} {}", name.to_string_lossy())
             }
             None if self.sv() => {
-                lines.push("Ingen skärmbild: ärendet hade inte öppnat någon egen sida när det stoppades.".to_string())
+                "Ingen skärmbild: ärendet hade inte öppnat någon egen sida när det stoppades.".to_string()
             }
-            None => lines.push("No screenshot: the case had not opened a page of its own when it stopped.".to_string()),
-        }
+            None => "No screenshot: the case had not opened a page of its own when it stopped.".to_string(),
+        };
+        lines.push(Line::Text(screenshot));
         lines
     }
 }
@@ -144,60 +147,75 @@ fn when(started_at: &str) -> String {
     crate::human::local_time(started_at)
 }
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// A line of a case's block in a mail. Only the case's own page is a link:
+/// an address in text from outside (a page's error) stays text.
+enum Line {
+    Text(String),
+    Link { label: &'static str, url: String },
 }
 
-/// A line as HTML, its web address (the case's page) a link.
-fn linked(line: &str) -> String {
-    match line.find("https://").or_else(|| line.find("http://")) {
-        Some(at) => {
-            let (before, url) = line.split_at(at);
-            format!("{}<a href=\"{url}\">{url}</a>", esc(before), url = esc(url))
+impl Line {
+    fn text(&self) -> String {
+        match self {
+            Line::Text(text) => text.clone(),
+            Line::Link { label, url } => format!("{label} {url}"),
         }
-        None => esc(line),
+    }
+
+    fn html(&self) -> Markup {
+        match self {
+            Line::Text(text) => html! { (text) },
+            Line::Link { label, url } => html! { (label) " " a href=(url) { (url) } },
+        }
     }
 }
 
 /// Text and HTML from paragraphs, numbered case blocks and closing paragraphs.
-fn assemble(texts: &Texts, before: &[String], cases: &[Vec<String>], after: &[String]) -> (String, String) {
+fn assemble(texts: &Texts, before: &[String], cases: &[Vec<Line>], after: &[String]) -> (String, String) {
     let mut text = format!("{}\n\n", texts.greeting());
-    let mut html = format!("<!DOCTYPE html><html><body><p>{}</p>", esc(texts.greeting()));
     for p in before {
         text.push_str(&format!("{p}\n\n"));
-        html.push_str(&format!("<p>{}</p>", esc(p)));
-    }
-    if !cases.is_empty() {
-        html.push_str("<ol>");
     }
     for (n, lines) in cases.iter().enumerate() {
-        text.push_str(&format!("{}. {}\n", n + 1, lines[0]));
+        text.push_str(&format!("{}. {}\n", n + 1, lines[0].text()));
         for line in &lines[1..] {
-            text.push_str(&format!("   {line}\n"));
+            text.push_str(&format!("   {}\n", line.text()));
         }
         text.push('\n');
-        html.push_str(&format!("<li><b>{}</b>", esc(&lines[0])));
-        for line in &lines[1..] {
-            html.push_str(&format!("<br>{}", linked(line)));
-        }
-        html.push_str("</li>");
-    }
-    if !cases.is_empty() {
-        html.push_str("</ol>");
     }
     for p in after {
         text.push_str(&format!("{p}\n\n"));
-        html.push_str(&format!("<p>{}</p>", esc(p)));
     }
     text.push_str(&format!("-- \n{}\n", texts.footer()));
-    html.push_str(&format!("<hr><p><small>{}</small></p></body></html>", esc(texts.footer())));
-    (text, html)
+    let html = html! {
+        (DOCTYPE)
+        html {
+            body {
+                p { (texts.greeting()) }
+                @for p in before { p { (p) } }
+                @if !cases.is_empty() {
+                    ol {
+                        @for lines in cases {
+                            li {
+                                b { (lines[0].html()) }
+                                @for line in &lines[1..] { br; (line.html()) }
+                            }
+                        }
+                    }
+                }
+                @for p in after { p { (p) } }
+                hr;
+                p { small { (texts.footer()) } }
+            }
+        }
+    };
+    (text, html.into_string())
 }
 
 /// Subject, text and HTML of a mail about business exceptions.
 pub(crate) fn render_cases(texts: &Texts, report: &RunReport, items: &[&ItemReport]) -> (String, String, String) {
     let subject = texts.cases_subject(&report.robot, items);
-    let cases: Vec<Vec<String>> = items.iter().map(|i| texts.case_lines(i)).collect();
+    let cases: Vec<Vec<Line>> = items.iter().map(|i| texts.case_lines(i)).collect();
     let (text, html) = assemble(texts, &[texts.cases_intro(report, items.len())], &cases, &[]);
     (subject, text, html)
 }
@@ -238,7 +256,7 @@ pub(crate) fn render_ops(
             "Cases with technical errors or to be checked (nightshift review):".to_string()
         });
     }
-    let mut cases: Vec<Vec<String>> = technical.iter().map(|i| texts.case_lines(i)).collect();
+    let mut cases: Vec<Vec<Line>> = technical.iter().map(|i| texts.case_lines(i)).collect();
     if !unaddressed.is_empty() {
         paragraphs.push(if texts.sv() {
             "Roboten har inga handläggare angivna; dessa ärenden behöver handläggas manuellt:".to_string()
@@ -300,13 +318,13 @@ pub(crate) fn render_reminder(texts: &Texts, open: &[&OpenException]) -> (String
     } else {
         "The robot could not finish these cases and has not touched them since. They wait for you until you settle them:"
     };
-    let cases: Vec<Vec<String>> = open
+    let cases: Vec<Vec<Line>> = open
         .iter()
         .map(|x| {
-            let mut lines = vec![format!("{} ({})", x.key, x.robot)];
+            let mut lines = vec![Line::Text(format!("{} ({})", x.key, x.robot))];
             let opened = if sv { "Öppnat" } else { "Opened" };
-            lines.push(format!("{opened}: {}", when(&x.opened_at)));
-            lines.extend(x.message.clone());
+            lines.push(Line::Text(format!("{opened}: {}", when(&x.opened_at))));
+            lines.extend(x.message.clone().map(Line::Text));
             lines
         })
         .collect();
@@ -333,5 +351,43 @@ mod tests {
         let (subject, text, _) = render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late);
         assert_eq!(subject, "nightshift: vaccination-consent har inte lyckats på 81 h");
         insta::assert_snapshot!("alert_sv_text", text);
+    }
+
+    /// Text from legacy pages and robot files, as a hostile one would write it.
+    const HOSTILE: [&str; 4] =
+        ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "</textarea>", "javascript:alert(1)"];
+
+    #[test]
+    fn text_from_outside_is_text_in_both_mails_and_only_the_case_s_own_page_is_a_link() {
+        let item = ItemReport {
+            seq: 0,
+            key: HOSTILE[0].into(),
+            status: crate::runner::event::ItemStatus::BusinessException,
+            message: Some(format!("{} {} {} see https://evil.example/login", HOSTILE[1], HOSTILE[2], HOSTILE[3])),
+            handler: None,
+            steps_done: 2,
+            stopped_at: Some((HOSTILE[2].into(), 7)),
+            screenshot: None,
+            link: Some("https://console.example/case?robot=r&key=k&token=t".into()),
+        };
+        let report = RunReport {
+            run_id: 3,
+            robot: HOSTILE[1].into(),
+            status: RunStatus::Failed,
+            started_at: "2026-11-23T01:30:00Z".into(),
+            error: Some(HOSTILE[0].into()),
+            items: vec![item.clone()],
+        };
+        let texts = Texts::new(Language::Swedish).describing(HOSTILE[3]);
+        for (_, text, html) in [render_cases(&texts, &report, &[&item]), render_ops(&texts, &report, &[&item], &[])] {
+            assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("</textarea>"), "{html}");
+            assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+            assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+            assert!(!html.contains("href=\"javascript:") && !html.contains("href=\"https://evil"), "{html}");
+            assert_eq!(html.matches("<a href=").count(), 1, "{html}");
+            assert!(html.contains("<a href=\"https://console.example/case?robot=r&amp;key=k&amp;token=t\">"), "{html}");
+            // The plain text part says it as it is.
+            assert!(text.contains(HOSTILE[0]) && text.contains("https://evil.example/login"), "{text}");
+        }
     }
 }
