@@ -265,6 +265,59 @@ fn the_console_refuses_what_it_must_and_shows_page_text_as_text() {
     drop(console);
 }
 
+/// What a legacy page or a case list could hold, as a hostile one would write it.
+const HOSTILE: [&str; 4] =
+    ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "</textarea>", "javascript:alert(1)"];
+
+#[test]
+fn every_page_shows_hostile_text_as_text_and_no_personnummer() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    std::fs::create_dir_all(&robots).unwrap();
+    // A key, an officer, fields and a message from outside; a personnummer in a field and the message.
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["Ärende", "Namn", "Anteckning", "Länk", "Pnr", "Handläggare"]).unwrap();
+    let officer = format!("{}@example.se", HOSTILE[1]);
+    csv.write_record([HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[3], "19121212-1212", officer.as_str()]).unwrap();
+    std::fs::write(robots.join("cases.csv"), csv.into_inner().unwrap()).unwrap();
+    std::fs::write(
+        robots.join("hostile.yaml"),
+        "name: hostile\nhandlers: [officer@example.se]\nnotify: {handler_field: Handläggare}\nprivacy: {mask_personnummer: true}\n\
+         items:\n  csv: cases.csv\n  key: Ärende\n  steps:\n    - log: \"${item.Namn} ${item.Anteckning}\"\n    \
+         - fail: \"${item.Länk} ${item.Namn} ${item.Anteckning} ${item.Pnr}\"\n",
+    )
+    .unwrap();
+    let out = h.run(&["--robots", robots.to_str().unwrap(), "run", "hostile"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let port = free_port();
+    let env = vec![("NIGHTSHIFT_CONSOLE_TOKEN".to_string(), TOKEN.to_string())];
+    let console = Served::start(&h, &robots, port, &env);
+    let auth = format!("Bearer {TOKEN}");
+    let authed = [("Authorization", auth.as_str())];
+    let case = format!(
+        "/case?robot=hostile&key={}",
+        form_urlencoded::byte_serialize(HOSTILE[0].as_bytes()).collect::<String>()
+    );
+    for path in ["/", "/runs", "/runs/1", "/stats", "/cases", case.as_str()] {
+        let page = http(port, "GET", path, &authed, None);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        for raw in ["<script>alert", "<img src=x", "</textarea>", "href=\"javascript:", "19121212-1212", "1212121212"] {
+            assert!(!page.body.contains(raw), "{path} holds `{raw}`: {}", page.body);
+        }
+    }
+    // Shown, as text, where they belong.
+    let cases = http(port, "GET", "/cases", &authed, None).body;
+    assert!(cases.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the key: {cases}");
+    assert!(cases.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;@example.se"), "the officer: {cases}");
+    let one = http(port, "GET", &case, &authed, None).body;
+    for shown in ["&lt;/textarea&gt;", "javascript:alert(1)", "19121212-****"] {
+        assert!(one.contains(shown), "the case page shows {shown}: {one}");
+    }
+    let run = http(port, "GET", "/runs/1", &authed, None).body;
+    assert!(run.contains("<li>&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &lt;/textarea&gt;</li>"), "the log: {run}");
+    drop(console);
+}
+
 #[test]
 fn the_console_will_not_listen_beyond_loopback_without_a_token() {
     let h = Harness::new();
