@@ -206,6 +206,38 @@ fn the_environment_is_read_once_and_never_written() {
     assert_eq!(found, Vec::<String>::new());
 }
 
+/// Whether a line formats an HTML tag by hand (`format!("<p>` or `format!("<a href`), not a mail's `<run-1.ops@nightshift>`.
+fn formats_a_tag(code: &str) -> bool {
+    code.match_indices("!(\"<").any(|(at, found)| {
+        let rest = &code[at + found.len()..];
+        let name: String = rest.chars().skip_while(|c| *c == '/').take_while(char::is_ascii_alphanumeric).collect();
+        !name.is_empty() && rest.trim_start_matches('/')[name.len()..].starts_with([' ', '>'])
+    })
+}
+
+#[test]
+fn html_is_escaped_by_its_templates_and_the_daemon_holds_no_unsafe_code() {
+    let mut found = Vec::new();
+    for dir in ["web", "notify"] {
+        for (path, text) in sources(dir) {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                if code.contains("fn esc(") || code.contains("PreEscaped") || formats_a_tag(code) {
+                    found.push(format!("{}:{}: {}", relative(&path), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    for (path, text) in sources("daemon") {
+        for (n, line) in text.lines().enumerate() {
+            if line.split("//").next().unwrap_or_default().contains("unsafe") {
+                found.push(format!("{}:{}: {}", relative(&path), n + 1, line.trim()));
+            }
+        }
+    }
+    assert_eq!(found, Vec::<String>::new(), "HTML by hand in the console or mail, or unsafe code in the daemon");
+}
+
 #[test]
 fn no_file_in_src_is_longer_than_700_lines() {
     for (path, text) in sources("") {
