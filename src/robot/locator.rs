@@ -1,6 +1,7 @@
 //! Locators as written in robot files (`css:`, `xpath:`, `text:`, `link:`,
-//! `partial:`, `label:`, `id:`, `name:`; plain text is CSS) and their translation into the
-//! two selector kinds WebDriver understands.
+//! `partial:`, `label:`, `id:`, `name:`, `placeholder:`, `alt:`, `title:`,
+//! `testid:`; plain text is CSS) and their translation into the two selector
+//! kinds WebDriver understands.
 
 use std::fmt;
 
@@ -43,6 +44,15 @@ pub enum Strategy {
     Label,
     Id,
     Name,
+    /// A field whose placeholder text is exactly this.
+    Placeholder,
+    /// An element (an image, an image button) whose `alt` text is exactly this.
+    Alt,
+    /// An element whose `title` (its tooltip) is exactly this.
+    Title,
+    /// An element whose test id is exactly this: `data-testid`, `data-test`
+    /// or `data-cy`, the attributes the common test tools use.
+    TestId,
 }
 
 /// The prefixes a locator may start with, in the form `prefix:value`.
@@ -55,6 +65,10 @@ pub(crate) const PREFIXES: &[(&str, Strategy)] = &[
     ("label", Strategy::Label),
     ("id", Strategy::Id),
     ("name", Strategy::Name),
+    ("placeholder", Strategy::Placeholder),
+    ("alt", Strategy::Alt),
+    ("title", Strategy::Title),
+    ("testid", Strategy::TestId),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -165,6 +179,10 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
         Strategy::XPath => Selector::XPath(value.to_string()),
         Strategy::Id => Selector::XPath(format!("//*[@id={lit}]")),
         Strategy::Name => Selector::XPath(format!("//*[@name={lit}]")),
+        Strategy::Placeholder => Selector::XPath(format!("//*[self::input or self::textarea][@placeholder={lit}]")),
+        Strategy::Alt => Selector::XPath(format!("//*[self::img or self::area or self::input][@alt={lit}]")),
+        Strategy::Title => Selector::XPath(format!("//*[@title={lit}]")),
+        Strategy::TestId => Selector::XPath(format!("//*[@data-testid={lit} or @data-test={lit} or @data-cy={lit}]")),
         Strategy::Link => Selector::XPath(format!("//a[normalize-space(.)={lit}]")),
         Strategy::PartialLink => Selector::XPath(format!("//a[contains(normalize-space(.), {lit})]")),
         Strategy::Text => {
@@ -209,6 +227,22 @@ mod tests {
         assert_eq!(Locator::split("text: Spara"), (Strategy::Text, "Spara", 6));
         assert_eq!(Locator::split("//td[2]"), (Strategy::XPath, "//td[2]", 0));
         assert_eq!(Locator::split("li:first-child"), (Strategy::Css, "li:first-child", 0));
+        assert_eq!(Locator::split("placeholder:Sök ärende"), (Strategy::Placeholder, "Sök ärende", 12));
+        assert_eq!(Locator::split("testid:save"), (Strategy::TestId, "save", 7));
+    }
+
+    #[test]
+    fn every_prefix_makes_a_selector_the_browser_accepts_whatever_the_quotes() {
+        for (prefix, strategy) in PREFIXES.iter().filter(|(_, s)| !matches!(s, Strategy::Css | Strategy::XPath)) {
+            let Selector::XPath(xpath) = selector(*strategy, "Per's \"kopia\"") else {
+                panic!("`{prefix}:` is not XPath");
+            };
+            assert_eq!(check_xpath(&xpath), Ok(()), "{prefix}: {xpath}");
+        }
+        let Selector::XPath(testid) = selector(Strategy::TestId, "save") else { panic!() };
+        for attribute in ["data-testid", "data-test", "data-cy"] {
+            assert!(testid.contains(&format!("@{attribute}='save'")), "{testid}");
+        }
     }
 
     #[test]

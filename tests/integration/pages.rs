@@ -289,3 +289,52 @@ fn a_case_that_fails_with_a_dialog_open_keeps_the_dialog_as_its_evidence_and_say
     let dialog = evidence.iter().find(|e| e["kind"] == "dialog").expect("the dialog's text as evidence");
     assert_eq!(std::fs::read_to_string(dialog["path"].as_str().unwrap()).unwrap(), "Kunde inte spara");
 }
+
+/// Controls a person names by what they see or what the page's authors
+/// tagged them with: a field with only a placeholder, an image with only
+/// its alt text, a cross with only a tooltip, test ids of three tools.
+#[test]
+fn placeholder_alt_title_and_test_id_find_what_css_would_need_markup_for() {
+    let h = Harness::new();
+    let html = "<script>function did(what){document.getElementById('out').textContent+=what+';'}</script>\
+        <input placeholder='Sök ärende' oninput=\"did('sök '+this.value)\">\
+        <img alt='Skriv ut' src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' width=20 height=20 onclick=\"did('skriv ut')\">\
+        <button title='Stäng fönstret' onclick=\"did('stäng')\">×</button>\
+        <button data-testid='spara' onclick=\"did('spara')\">💾</button>\
+        <button data-cy='skicka' onclick=\"did('skicka')\">➤</button>\
+        <button title='Stäng' style='display:none' onclick=\"did('dold')\">×</button>\
+        <p id=out></p>";
+    let robot = write(
+        &h,
+        "named.yaml",
+        &format!(
+            "name: named\nsetup:\n  - goto: {}\n  - type: {{into: 'placeholder:Sök ärende', text: '2026-7302'}}\n  \
+             - click: 'alt:Skriv ut'\n  - click: 'title:Stäng fönstret'\n  - click: 'testid:spara'\n  \
+             - click: 'testid:skicka'\n  - read_text: {{from: '#out', into: out}}\n  - log: '${{out}}'\n",
+            page(html)
+        ),
+    );
+    let checked = h.run(&["check", &robot], &[]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+    let out = h.run(&["run", &robot, "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    let log = show["logs"][0].as_str().unwrap();
+    assert!(log.starts_with("sök "), "{log}");
+    assert!(log.ends_with("sök 2026-7302;skriv ut;stäng;spara;skicka;"), "{log}");
+
+    // A hidden control with the tooltip is not one to click.
+    let hidden = write(
+        &h,
+        "hidden.yaml",
+        &format!(
+            "name: hidden\ntimeouts: {{step: 500ms}}\nsetup:\n  - goto: {}\n  - click: 'title:Stäng'\n",
+            page(html)
+        ),
+    );
+    let out = h.run(&["run", &hidden], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("@title='Stäng'") && said.contains("is not visible"), "{said}");
+}

@@ -191,7 +191,7 @@ fn the_daemon_skips_overlapping_fires_stops_overruns_reloads_and_shuts_down_clea
     for s in &skipped {
         assert!(s["error"].as_str().unwrap().starts_with("the previous run "), "{s}");
     }
-    assert!(ran.iter().any(|r| r["status"] == "succeeded"), "{ran:#?}");
+    assert!(ran.iter().any(|r| r["status"] == "succeeded"), "{ran:#?}\n{log}");
     // Never two runs of the job at once: each starts after the one before ended.
     let mut spans: Vec<(String, String)> = ran
         .iter()
