@@ -253,7 +253,7 @@ async fn helper<'a, B: Browser>(
         () = queue.drained() => return Totals::default(),
         started = pool.start() => started,
     };
-    let (mut browser, _seat) = match started {
+    let (browser, seat) = match started {
         Ok(started) => started,
         Err(e) => {
             let message = redactor.redact(&format!("worker {worker} could not start a browser: {e}"));
@@ -261,6 +261,11 @@ async fn helper<'a, B: Browser>(
             return Totals::default();
         }
     };
+    // Locals are dropped last to first: the browser is gone before its seat
+    // is free, also when this worker is dropped mid-run (a run cut off at
+    // its stop limit). A tuple's bindings would free the seat first.
+    let _seat = seat;
+    let mut browser = browser;
     // Started too late: the other workers took every case meanwhile.
     if *queue.empty.borrow() {
         pool.close(browser).await;
