@@ -144,7 +144,16 @@ impl Drop for ManagedDriver {
             crate::process::reap_orphans();
             // SAFETY: signal 0 only asks whether the group still has a process.
             let empty = unsafe { libc::kill(-group, 0) } != 0;
-            if empty || std::time::Instant::now() >= deadline {
+            if empty {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                // Its seat is given back all the same: a stuck process must
+                // not stop the night, but the count of browsers may be off.
+                tracing::warn!(
+                    "chromedriver's process group {group} still had a process {} after it was killed",
+                    crate::human::fmt_duration(GROUP_GONE_LIMIT)
+                );
                 break;
             }
             std::thread::sleep(GROUP_GONE_POLL);

@@ -28,7 +28,7 @@ use crate::runner::run::{KeyHash, RunContext, RunSummary, Runner, Selection};
 pub(crate) use crate::runner::stop::StopReason;
 use crate::runner::stop::{TEARDOWN_LIMIT, stop_channel};
 use crate::runner::totals::Totals;
-use crate::runner::{BrowserPool, Crew, PoolFuture, Seat};
+use crate::runner::{BrowserPool, Crew, PoolFuture, Seated};
 use crate::settings::{Settings, load_secrets};
 use crate::store::{Store, StoreError, StoreSink, Trigger};
 use crate::upkeep::delivery::deliver_due;
@@ -241,7 +241,7 @@ struct Pool {
 }
 
 impl BrowserPool<WebDriverBrowser> for Pool {
-    fn start(&self) -> PoolFuture<'_, Result<(WebDriverBrowser, Seat), BrowserError>> {
+    fn start(&self) -> PoolFuture<'_, Result<Seated<WebDriverBrowser>, BrowserError>> {
         Box::pin(async move {
             let seat = match &self.seats {
                 Some(seats) => Some(
@@ -255,7 +255,7 @@ impl BrowserPool<WebDriverBrowser> for Pool {
             };
             let browser =
                 WebDriverBrowser::start(&self.options).await.map_err(|e| BrowserError::NotStarted(e.to_string()))?;
-            Ok((browser, seat))
+            Ok(Seated { browser, seat })
         })
     }
 

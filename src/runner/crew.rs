@@ -37,13 +37,21 @@ pub use crate::robot::model::MAX_WORKERS;
 /// the browser runs; `None` where nothing bounds the browsers.
 pub type Seat = Option<tokio::sync::OwnedSemaphorePermit>;
 
+/// A further worker's browser and the seat it holds. Fields are dropped in
+/// the order they are declared: the browser is gone before its seat is
+/// free, wherever the pair is dropped (a worker cut off mid-run too).
+pub struct Seated<B> {
+    pub browser: B,
+    pub seat: Seat,
+}
+
 /// A future a pool answers with, boxed so that the pool can be shared as a trait object.
 pub type PoolFuture<'p, T> = Pin<Box<dyn Future<Output = T> + Send + 'p>>;
 
 /// Where a run's further workers get their browsers.
 pub trait BrowserPool<B>: Sync {
     /// Waits for a free seat, then starts a browser in it.
-    fn start(&self) -> PoolFuture<'_, Result<(B, Seat), BrowserError>>;
+    fn start(&self) -> PoolFuture<'_, Result<Seated<B>, BrowserError>>;
     /// Ends the browser's session and takes its processes down.
     fn close(&self, browser: B) -> PoolFuture<'_, ()>;
 }
@@ -253,26 +261,21 @@ async fn helper<'a, B: Browser>(
         () = queue.drained() => return Totals::default(),
         started = pool.start() => started,
     };
-    let (browser, seat) = match started {
-        Ok(started) => started,
+    let mut seated = match started {
+        Ok(seated) => seated,
         Err(e) => {
             let message = redactor.redact(&format!("worker {worker} could not start a browser: {e}"));
             sink.emit(&RunEvent::Log { item: None, message });
             return Totals::default();
         }
     };
-    // Locals are dropped last to first: the browser is gone before its seat
-    // is free, also when this worker is dropped mid-run (a run cut off at
-    // its stop limit). A tuple's bindings would free the seat first.
-    let _seat = seat;
-    let mut browser = browser;
     // Started too late: the other workers took every case meanwhile.
     if *queue.empty.borrow() {
-        pool.close(browser).await;
+        pool.close(seated.browser).await;
         return Totals::default();
     }
-    let totals = Runner::new(robot, &mut browser, context, sink).numbered(worker).join_in(queue).await;
-    pool.close(browser).await;
+    let totals = Runner::new(robot, &mut seated.browser, context, sink).numbered(worker).join_in(queue).await;
+    pool.close(seated.browser).await;
     totals
 }
 
@@ -308,14 +311,14 @@ mod tests {
     }
 
     impl BrowserPool<FakeBrowser> for FakePool {
-        fn start(&self) -> PoolFuture<'_, Result<(FakeBrowser, Seat), BrowserError>> {
+        fn start(&self) -> PoolFuture<'_, Result<Seated<FakeBrowser>, BrowserError>> {
             Box::pin(async move {
                 if self.refuse {
                     return Err(BrowserError::NotStarted("chromedriver did not start (secret-canary)".into()));
                 }
                 self.started.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(600)).await;
-                Ok((self.browser(), None))
+                Ok(Seated { browser: self.browser(), seat: None })
             })
         }
 
@@ -410,11 +413,11 @@ mod tests {
     struct MissingSave(FakePool);
 
     impl BrowserPool<FakeBrowser> for MissingSave {
-        fn start(&self) -> PoolFuture<'_, Result<(FakeBrowser, Seat), BrowserError>> {
+        fn start(&self) -> PoolFuture<'_, Result<Seated<FakeBrowser>, BrowserError>> {
             Box::pin(async move {
-                let (mut browser, seat) = self.0.start().await?;
-                browser.missing.push("#save".into());
-                Ok((browser, seat))
+                let mut seated = self.0.start().await?;
+                seated.browser.missing.push("#save".into());
+                Ok(seated)
             })
         }
 

@@ -31,5 +31,5 @@ pub(crate) mod stop;
 mod tests;
 pub(crate) mod totals;
 
-pub use crew::{BrowserPool, Crew, MAX_WORKERS, PoolFuture, Seat};
+pub use crew::{BrowserPool, Crew, MAX_WORKERS, PoolFuture, Seat, Seated};
 pub use run::{RunContext, RunSummary, Runner, Selection};
