@@ -49,6 +49,7 @@ fn css(s: &Selector) -> String {
     match s {
         Selector::Css(c) => c.clone(),
         Selector::XPath(x) => x.clone(),
+        Selector::Query(q) => q.written.clone(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Locators as written in robot files (`css:`, `xpath:`, `text:`, `link:`,
 //! `partial:`, `label:`, `id:`, `name:`, `placeholder:`, `alt:`, `title:`,
-//! `testid:`; plain text is CSS) and their translation into the two selector
-//! kinds WebDriver understands.
+//! `testid:`, `role:`; plain text is CSS; parts chained with ` >> `) and
+//! their translation into CSS, XPath, or a query for nightshift's own
+//! element-finding engine in the page.
 
 use std::fmt;
 
@@ -9,15 +10,19 @@ use serde::Serialize;
 
 use crate::files::diagnostic::did_you_mean;
 use crate::robot::expr::{RenderError, Scope, Template};
+use crate::robot::role::{self, RoleQuery};
 use crate::robot::selector_check::{check_css, check_xpath};
 
-/// A selector in one of the two forms WebDriver understands.
+/// A selector: one of the two forms WebDriver understands, or a query that
+/// nightshift's engine answers in the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Selector {
     #[serde(rename = "css")]
     Css(String),
     #[serde(rename = "xpath")]
     XPath(String),
+    #[serde(rename = "query")]
+    Query(Query),
 }
 
 impl fmt::Display for Selector {
@@ -25,8 +30,33 @@ impl fmt::Display for Selector {
         match self {
             Selector::Css(s) => write!(f, "css `{s}`"),
             Selector::XPath(s) => write!(f, "xpath `{s}`"),
+            Selector::Query(q) => write!(f, "`{}`", q.written),
         }
     }
+}
+
+/// A locator the engine in the page answers: each part finds elements
+/// within those the part before found, through open shadow roots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Query {
+    /// The locator as written, for messages.
+    pub written: String,
+    pub parts: Vec<Part>,
+    /// An action fails when several elements match, unless an `nth` part
+    /// ends the chain (the person-named locators); otherwise the first is taken.
+    pub strict: bool,
+}
+
+/// One part of a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Css(String),
+    /// Evaluated from each element the part before found, keeping what lies inside it.
+    XPath(String),
+    Role(RoleQuery),
+    /// One of the elements found so far, from 0; negative counts from the end.
+    Nth(i64),
 }
 
 /// How a locator finds its element.
@@ -53,6 +83,15 @@ pub enum Strategy {
     /// An element whose test id is exactly this: `data-testid`, `data-test`
     /// or `data-cy`, the attributes the common test tools use.
     TestId,
+    /// An element by its ARIA role and accessible name: `button[name="Spara"]`.
+    Role,
+}
+
+impl Strategy {
+    /// Named as a person names things: several matches are a mistake, not a choice.
+    fn person_named(self) -> bool {
+        !matches!(self, Strategy::Css | Strategy::XPath | Strategy::Id | Strategy::Name)
+    }
 }
 
 /// The prefixes a locator may start with, in the form `prefix:value`.
@@ -69,7 +108,11 @@ pub(crate) const PREFIXES: &[(&str, Strategy)] = &[
     ("alt", Strategy::Alt),
     ("title", Strategy::Title),
     ("testid", Strategy::TestId),
+    ("role", Strategy::Role),
 ];
+
+/// What separates the parts of a chain: the next part looks within what the one before found.
+pub(crate) const CHAIN: &str = " >> ";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Locator {
@@ -103,18 +146,18 @@ impl Locator {
     pub fn resolve(&self, scope: &dyn Scope) -> Result<Selector, RenderError> {
         let text = self.value.render(scope)?;
         let literal = self.value.as_literal().is_some();
-        if self.strategy == Strategy::Css && self.prefix_len == 0 && !literal {
+        let (strategy, rest) = if self.strategy == Strategy::Css && self.prefix_len == 0 && !literal {
             let (strategy, rest, _) = Locator::split(&text);
-            if let Some(why) = locator_problem(&text) {
-                return Err(RenderError::Locator { written: self.own_source(), text, why });
-            }
-            return Ok(selector(strategy, rest));
-        }
+            (strategy, rest)
+        } else {
+            (self.strategy, text.as_str())
+        };
         // What the references gave is checked as `check` checks a literal.
-        if !literal && let Some(why) = selector_problem(self.strategy, &text, None) {
-            return Err(RenderError::Locator { written: self.own_source(), text, why });
-        }
-        Ok(selector(self.strategy, &text))
+        selector(strategy, rest).map_err(|why| RenderError::Locator {
+            written: self.own_source(),
+            text: text.clone(),
+            why,
+        })
     }
 
     /// The locator as written, for the run log; a list shows all its entries.
@@ -146,36 +189,110 @@ impl Locator {
 /// their syntax, an unknown prefix is named with the known ones.
 pub(crate) fn locator_problem(text: &str) -> Option<String> {
     let (strategy, rest, _) = Locator::split(text);
-    let prefix = text.split_once(':').map(|(p, _)| p).filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-    selector_problem(strategy, rest, prefix)
+    selector(strategy, rest).err()
 }
 
-/// What is wrong with `rest` as a selector of `strategy`; `prefix` is the
-/// word before a `:` that was not a known prefix, if any.
-fn selector_problem(strategy: Strategy, rest: &str, prefix: Option<&str>) -> Option<String> {
-    let why = match strategy {
-        Strategy::Css => check_css(rest),
-        Strategy::XPath => check_xpath(rest),
-        _ => Ok(()),
+/// Translates a resolved locator into a selector, or says what is wrong with it.
+pub(crate) fn selector(strategy: Strategy, value: &str) -> Result<Selector, String> {
+    let pieces = chain(value);
+    if pieces.len() == 1 && strategy != Strategy::Role {
+        return single(strategy, value);
     }
-    .err()?;
-    Some(match (strategy, prefix) {
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut strict = false;
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0
+            && let Some(n) = piece.trim().strip_prefix("nth=")
+        {
+            let n =
+                n.trim().parse().map_err(|_| format!("`nth={n}` is not a whole number (from 0; -1 is the last)"))?;
+            parts.push(Part::Nth(n));
+            continue;
+        }
+        let (strategy, rest) = if i == 0 {
+            (strategy, *piece)
+        } else {
+            let (strategy, rest, _) = Locator::split(piece.trim());
+            (strategy, rest)
+        };
+        if rest.trim().is_empty() {
+            return Err(format!("the chain `{}` has an empty part", written(strategy, value)));
+        }
+        strict = strategy.person_named();
+        parts.push(match strategy {
+            Strategy::Role => Part::Role(role::parse(rest)?),
+            _ => match single(strategy, rest)? {
+                Selector::Css(css) => Part::Css(css),
+                Selector::XPath(xpath) => Part::XPath(xpath),
+                Selector::Query(_) => unreachable!("one part is CSS or XPath"),
+            },
+        });
+    }
+    Ok(Selector::Query(Query { written: written(strategy, value), parts, strict }))
+}
+
+/// A locator as written, from its strategy and value.
+fn written(strategy: Strategy, value: &str) -> String {
+    match PREFIXES.iter().find(|(_, s)| *s == strategy) {
+        Some((prefix, s)) if *s != Strategy::Css => format!("{prefix}:{value}"),
+        _ => value.to_string(),
+    }
+}
+
+/// The parts of a chain: split at each ` >> ` outside brackets, parentheses
+/// and the quotes within them, with something after it (so that the text
+/// `Nästa >>` stays one part).
+fn chain(value: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None, 0);
+    for (i, c) in value.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if depth > 0 => quote = Some(c),
+            (None, '[' | '(') => depth += 1,
+            (None, ']' | ')') => depth = depth.saturating_sub(1),
+            (None, ' ')
+                if depth == 0 && value[i..].starts_with(CHAIN) && !value[i + CHAIN.len()..].trim().is_empty() =>
+            {
+                pieces.push(&value[start..i]);
+                start = i + CHAIN.len();
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&value[start..]);
+    pieces
+}
+
+/// One locator without a chain, translated into CSS or XPath and checked.
+fn single(strategy: Strategy, value: &str) -> Result<Selector, String> {
+    let checked = match strategy {
+        Strategy::Css => check_css(value),
+        Strategy::XPath => check_xpath(value),
+        _ => Ok(()),
+    };
+    let Err(why) = checked else { return Ok(translate(strategy, value)) };
+    let prefix =
+        value.split_once(':').map(|(p, _)| p).filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    Err(match (strategy, prefix) {
         (Strategy::Css, Some(prefix)) if !prefix.is_empty() => {
             let names: Vec<&str> = PREFIXES.iter().map(|(p, _)| *p).collect();
             let hint = did_you_mean(prefix, &names).map(|s| format!("; did you mean `{s}:`?")).unwrap_or_default();
             format!("`{prefix}:` is not a locator prefix (they are {}){hint}", names.join(", "))
         }
-        (Strategy::Css, _) => format!("`{rest}` is not a valid CSS selector: {why}"),
-        _ => format!("`{rest}` is not a valid XPath expression: {why}"),
+        (Strategy::Css, _) => format!("`{value}` is not a valid CSS selector: {why}"),
+        _ => format!("`{value}` is not a valid XPath expression: {why}"),
     })
 }
 
-/// Translates a resolved locator into a CSS or XPath selector.
-pub(crate) fn selector(strategy: Strategy, value: &str) -> Selector {
+/// Translates a locator of any kind but `role:` into a CSS or XPath selector.
+fn translate(strategy: Strategy, value: &str) -> Selector {
     let lit = xpath_literal(value);
     const FIELD: &str = "self::input or self::select or self::textarea";
     match strategy {
-        Strategy::Css => Selector::Css(value.to_string()),
+        // `selector` gives a `role:` to the engine; it never comes here.
+        Strategy::Css | Strategy::Role => Selector::Css(value.to_string()),
         Strategy::XPath => Selector::XPath(value.to_string()),
         Strategy::Id => Selector::XPath(format!("//*[@id={lit}]")),
         Strategy::Name => Selector::XPath(format!("//*[@name={lit}]")),
@@ -234,21 +351,46 @@ mod tests {
     #[test]
     fn every_prefix_makes_a_selector_the_browser_accepts_whatever_the_quotes() {
         for (prefix, strategy) in PREFIXES.iter().filter(|(_, s)| !matches!(s, Strategy::Css | Strategy::XPath)) {
-            let Selector::XPath(xpath) = selector(*strategy, "Per's \"kopia\"") else {
+            if *strategy == Strategy::Role {
+                continue;
+            }
+            let Selector::XPath(xpath) = translate(*strategy, "Per's \"kopia\"") else {
                 panic!("`{prefix}:` is not XPath");
             };
             assert_eq!(check_xpath(&xpath), Ok(()), "{prefix}: {xpath}");
         }
-        let Selector::XPath(testid) = selector(Strategy::TestId, "save") else { panic!() };
+        let Selector::XPath(testid) = translate(Strategy::TestId, "save") else { panic!() };
         for attribute in ["data-testid", "data-test", "data-cy"] {
             assert!(testid.contains(&format!("@{attribute}='save'")), "{testid}");
         }
     }
 
     #[test]
+    fn chains_split_at_their_marks_only_and_person_named_ends_are_strict() {
+        assert_eq!(chain("a >> b"), vec!["a", "b"]);
+        assert_eq!(chain("text:Nästa >>"), vec!["text:Nästa >>"]);
+        assert_eq!(chain(r#"row[name*="a >> b"] >> nth=-1"#), vec![r#"row[name*="a >> b"]"#, "nth=-1"]);
+        assert_eq!(chain("text:Per's >> button"), vec!["text:Per's", "button"]);
+
+        let Ok(Selector::Query(q)) = selector(Strategy::Role, r#"row[name*="7302"] >> text:Öppna"#) else { panic!() };
+        assert_eq!(q.written, r#"role:row[name*="7302"] >> text:Öppna"#);
+        assert!(matches!(&q.parts[..], [Part::Role(r), Part::XPath(_)] if r.role == "row"));
+        assert!(q.strict);
+        let Ok(Selector::Query(q)) = selector(Strategy::Css, "ms-combobox >> input >> nth=1") else { panic!() };
+        assert_eq!(q.parts, vec![Part::Css("ms-combobox".into()), Part::Css("input".into()), Part::Nth(1)]);
+        assert!(!q.strict, "CSS keeps the first match");
+        assert_eq!(selector(Strategy::Css, "#a"), Ok(Selector::Css("#a".into())));
+
+        assert!(selector(Strategy::Css, "a >> nth=x").unwrap_err().contains("not a whole number"));
+        assert!(selector(Strategy::Css, "a >> lable:Namn").unwrap_err().contains("did you mean `label:`"));
+        assert!(selector(Strategy::Role, "buton").unwrap_err().contains("did you mean `button`"));
+        assert!(selector(Strategy::Css, "a >>  >> b").unwrap_err().contains("empty part"));
+    }
+
+    #[test]
     fn quotes_in_text_stay_valid_xpath() {
         assert_eq!(xpath_literal("it's"), "\"it's\"");
         assert_eq!(xpath_literal("a'b\"c"), "concat('a', \"'\", 'b\"c')");
-        assert_eq!(selector(Strategy::Link, "Nästa"), Selector::XPath("//a[normalize-space(.)='Nästa']".into()));
+        assert_eq!(translate(Strategy::Link, "Nästa"), Selector::XPath("//a[normalize-space(.)='Nästa']".into()));
     }
 }

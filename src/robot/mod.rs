@@ -7,6 +7,7 @@ pub(crate) mod expr;
 pub(crate) mod keys;
 pub(crate) mod locator;
 pub(crate) mod model;
+pub(crate) mod role;
 pub(crate) mod selector_check;
 pub(crate) mod step;
 pub mod step_parts;

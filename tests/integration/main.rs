@@ -14,6 +14,7 @@ mod exceptions;
 mod faults;
 mod flows;
 mod language;
+mod locators;
 mod mail;
 mod pages;
 mod privacy;

@@ -223,7 +223,7 @@ fn a_bad_locator_from_the_data_is_named_as_check_would_name_it() {
     for expected in [
         "the locator `${item.Where}` gave `##bad`, which is not a locator: `##bad` is not a valid CSS selector",
         "gave `xpath://a[`, which is not a locator: `//a[` is not a valid XPath expression",
-        "gave `linktext:Öppna`, which is not a locator: `linktext:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid); did you mean `link:`?",
+        "gave `linktext:Öppna`, which is not a locator: `linktext:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid, role); did you mean `link:`?",
     ] {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }

@@ -31,7 +31,7 @@ mod words;
 
 use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
 use scripts::{
-    ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIRST_MATCH, IS_CHECKED, LEAVING,
+    ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIND_ELEMENT, FIRST_MATCH, IS_CHECKED, LEAVING,
     LEAVING_AFTER_CLICK, MASK_TEXT, NAVIGATION, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT, UNMASK_TEXT,
     WATCH_NAVIGATION, XPATH_OF, selector_json,
 };
@@ -329,19 +329,31 @@ impl WebDriverBrowser {
     ) -> Result<fantoccini::elements::Element, BrowserError> {
         let deadline = Instant::now() + timeout;
         loop {
-            let found = match target {
-                Selector::Css(s) => self.client().find(Locator::Css(s)).await,
-                Selector::XPath(s) => self.client().find(Locator::XPath(s)).await,
-            };
-            match found {
-                Ok(element) => return Ok(element),
-                Err(e) if e.is_no_such_element() => {}
-                Err(e) => return Err(error(e)),
+            if let Some(element) = self.element_now(target).await? {
+                return Ok(element);
             }
             if Instant::now() >= deadline {
                 return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
             }
             tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// The element the selector finds now, if any.
+    async fn element_now(&self, target: &Selector) -> Result<Option<fantoccini::elements::Element>, BrowserError> {
+        let found = match target {
+            Selector::Css(s) => self.client().find(Locator::Css(s)).await,
+            Selector::XPath(s) => self.client().find(Locator::XPath(s)).await,
+            Selector::Query(_) => {
+                let found =
+                    self.client().execute(&script(FIND_ELEMENT), vec![selector_json(target)]).await.map_err(error)?;
+                return Ok(found.get(ELEMENT_KEY).and_then(Json::as_str).map(|id| element_of(self.client(), id)));
+            }
+        };
+        match found {
+            Ok(element) => Ok(Some(element)),
+            Err(e) if e.is_no_such_element() => Ok(None),
+            Err(e) => Err(error(e)),
         }
     }
 
@@ -413,10 +425,7 @@ impl WebDriverBrowser {
             let state = self.client().execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
             if let Some(id) = state["el"].get(ELEMENT_KEY).and_then(Json::as_str) {
                 match state["why"].as_str() {
-                    None => {
-                        let id = fantoccini::elements::ElementRef::from(id.to_string());
-                        return Ok(fantoccini::elements::Element::from_element_id(self.client().clone(), id));
-                    }
+                    None => return Ok(element_of(self.client(), id)),
                     Some(reason) => why = Some(reason.to_string()),
                 }
             }
@@ -430,6 +439,16 @@ impl WebDriverBrowser {
         }
     }
 }
+
+/// The element a script returned by its WebDriver id.
+fn element_of(client: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
+    let id = fantoccini::elements::ElementRef::from(id.to_string());
+    fantoccini::elements::Element::from_element_id(client.clone(), id)
+}
+
+/// How the engine in the page begins an error in a locator (several
+/// matches, a pattern JavaScript cannot read): its words follow.
+const LOCATOR_ERROR: &str = "nightshift-locator: ";
 
 /// The key under which WebDriver returns an element from a script.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -459,6 +478,10 @@ fn error(e: CmdError) -> BrowserError {
         e if e.is_invalid_session_id() => BrowserError::SessionLost(e.to_string()),
         CmdError::Standard(w) if w.error() == "unexpected alert open" => {
             BrowserError::DialogOpen { text: dialog_text(&w.message).map(String::from) }
+        }
+        CmdError::Standard(w) if w.message.contains(LOCATOR_ERROR) => {
+            let words = w.message.split_once(LOCATOR_ERROR).map_or("", |(_, words)| words);
+            PageError::Script(first_line(words)).into()
         }
         CmdError::Standard(w) => {
             PageError::WebDriver { code: w.error().to_string(), words: own_words(&w.error(), &w.message) }.into()

@@ -65,7 +65,10 @@ pub(super) const XPATH_OF: &str = include_str!("js/xpath_of.js");
 /// source is not draggable (the mouse drags it instead).
 pub(super) const DRAG_HTML: &str = include_str!("js/drag_html.js");
 
-pub(super) const EXISTS: &str = "return find(arguments[0]) !== null;";
+pub(super) const EXISTS: &str = "return findAny(arguments[0]) !== null;";
+
+/// The element a selector finds (for a query, which WebDriver cannot answer).
+pub(super) const FIND_ELEMENT: &str = "return find(arguments[0]);";
 
 pub(super) const FIRST_MATCH: &str = include_str!("js/first_match.js");
 

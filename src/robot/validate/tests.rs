@@ -223,8 +223,8 @@ fn locators_that_can_never_work_are_reported_where_they_stand() {
         [
             "r.yaml:3:12: `##bad` is not a valid CSS selector: `#` must be followed by a name",
             "r.yaml:4:12: `//a[` is not a valid XPath expression: `[` is not closed",
-            "r.yaml:5:12: `button:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid)",
-            "r.yaml:6:12: `lable:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid); did you mean `label:`?",
+            "r.yaml:5:12: `button:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid, role)",
+            "r.yaml:6:12: `lable:` is not a locator prefix (they are css, xpath, text, link, partial, label, id, name, placeholder, alt, title, testid, role); did you mean `label:`?",
             "r.yaml:7:12: a frame's number is written `frame: {index: 1}` (counting from 0); a locator such as `frame[name=main]` or `{name: main}` says more",
         ]
     );

@@ -1,2 +1,2 @@
-const i = arguments[0].findIndex(s => find(s) !== null);
+const i = arguments[0].findIndex(s => findAny(s) !== null);
 return i < 0 ? null : i;

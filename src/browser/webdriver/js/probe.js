@@ -10,7 +10,7 @@ return arguments[0].map(p => {
     try { url = window.top.location.href; } catch (e) {}
     return { found: true, text: url };
   }
-  const el = find(p.sel);
+  const el = findAny(p.sel);
   if (!el) return { found: false };
   const visible = shown(el), tag = el.tagName.toLowerCase();
   const field = tag === 'input' || tag === 'textarea' || tag === 'select';

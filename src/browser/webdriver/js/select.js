@@ -2,7 +2,6 @@ const el = find(arguments[0]), wanted = arguments[1], selected = arguments[2];
 if (!el) return null;
 if (el.tagName.toLowerCase() !== 'select') return { error: 'is not a list (a `select` element)' };
 if (el.matches(':disabled')) return { error: 'disabled' };
-const squash = t => t.replace(/\s+/g, ' ').trim();
 const opts = Array.from(el.options);
 const picked = [];
 for (const w of wanted) {
