@@ -62,10 +62,10 @@ impl FakeBrowser {
         }
         if let Some(left) = self.flaky.get_mut(&target).filter(|left| **left > 0) {
             *left -= 1;
-            return Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout });
+            return Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout, hint: None });
         }
         if self.missing.contains(&target) {
-            Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout })
+            Err(BrowserError::NotFound { target: format!("css `{target}`"), after: timeout, hint: None })
         } else {
             Ok(())
         }
@@ -195,10 +195,11 @@ impl Browser for FakeBrowser {
     async fn first_match(&mut self, candidates: &[Selector], timeout: Duration) -> Result<usize, BrowserError> {
         self.record(format!("first_match {}", candidates.len()))?;
         let target = candidates.iter().map(Selector::to_string).collect::<Vec<_>>().join(", ");
-        candidates
-            .iter()
-            .position(|c| !self.missing.contains(&css(c)))
-            .ok_or(BrowserError::NotFound { target, after: timeout })
+        candidates.iter().position(|c| !self.missing.contains(&css(c))).ok_or(BrowserError::NotFound {
+            target,
+            after: timeout,
+            hint: None,
+        })
     }
     async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
         self.check(if checked { "check" } else { "uncheck" }, target, timeout)

@@ -131,8 +131,12 @@ pub enum PageError {
 /// A failure in the browser: always a system exception for the runner.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BrowserError {
-    #[error("no element matched {target} within {}", crate::human::fmt_duration(*.after))]
-    NotFound { target: String, after: Duration },
+    #[error(
+        "no element matched {target} within {}{}",
+        crate::human::fmt_duration(*.after),
+        .hint.as_ref().map(|h| format!(": {h}")).unwrap_or_default()
+    )]
+    NotFound { target: String, after: Duration, hint: Option<String> },
     /// Something waited for (a window, a dialog) that did not come.
     #[error("{waited_for} did not come within {}", crate::human::fmt_duration(*.after))]
     Timeout { waited_for: String, after: Duration },
@@ -325,4 +329,9 @@ pub trait Browser: Send {
         pattern: &str,
         replacement: &str,
     ) -> impl Future<Output = Result<Vec<u8>, BrowserError>> + Send;
+    /// The CSS and XPath selectors that matched several elements when an
+    /// action took the first, since this was last asked, with how many.
+    fn take_several(&mut self) -> Vec<(String, usize)> {
+        Vec::new()
+    }
 }

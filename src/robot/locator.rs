@@ -55,6 +55,14 @@ pub enum Part {
     /// Evaluated from each element the part before found, keeping what lies inside it.
     XPath(String),
     Role(RoleQuery),
+    /// A locator by a name or attribute (`text:`, `label:`, `id:`, ...):
+    /// its XPath finds it in the page's own markup; where that finds
+    /// nothing, the engine applies the same rule inside open shadow roots.
+    Named {
+        by: &'static str,
+        value: String,
+        xpath: String,
+    },
     /// One of the elements found so far, from 0; negative counts from the end.
     Nth(i64),
 }
@@ -195,7 +203,7 @@ pub(crate) fn locator_problem(text: &str) -> Option<String> {
 /// Translates a resolved locator into a selector, or says what is wrong with it.
 pub(crate) fn selector(strategy: Strategy, value: &str) -> Result<Selector, String> {
     let pieces = chain(value);
-    if pieces.len() == 1 && strategy != Strategy::Role {
+    if pieces.len() == 1 && matches!(strategy, Strategy::Css | Strategy::XPath) {
         return single(strategy, value);
     }
     let mut parts = Vec::with_capacity(pieces.len());
@@ -221,10 +229,15 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Result<Selector, Stri
         strict = strategy.person_named();
         parts.push(match strategy {
             Strategy::Role => Part::Role(role::parse(rest)?),
-            _ => match single(strategy, rest)? {
+            Strategy::Css | Strategy::XPath => match single(strategy, rest)? {
                 Selector::Css(css) => Part::Css(css),
                 Selector::XPath(xpath) => Part::XPath(xpath),
                 Selector::Query(_) => unreachable!("one part is CSS or XPath"),
+            },
+            named => Part::Named {
+                by: PREFIXES.iter().find(|(_, s)| *s == named).map_or("", |(p, _)| p),
+                value: rest.to_string(),
+                xpath: named_xpath(named, rest),
             },
         });
     }
@@ -265,14 +278,16 @@ fn chain(value: &str) -> Vec<&str> {
     pieces
 }
 
-/// One locator without a chain, translated into CSS or XPath and checked.
+/// A CSS or XPath locator, checked.
 fn single(strategy: Strategy, value: &str) -> Result<Selector, String> {
     let checked = match strategy {
-        Strategy::Css => check_css(value),
-        Strategy::XPath => check_xpath(value),
-        _ => Ok(()),
+        Strategy::Css => check_css(value).map(|()| Selector::Css(value.to_string())),
+        _ => check_xpath(value).map(|()| Selector::XPath(value.to_string())),
     };
-    let Err(why) = checked else { return Ok(translate(strategy, value)) };
+    let why = match checked {
+        Ok(selector) => return Ok(selector),
+        Err(why) => why,
+    };
     let prefix =
         value.split_once(':').map(|(p, _)| p).filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
     Err(match (strategy, prefix) {
@@ -286,22 +301,21 @@ fn single(strategy: Strategy, value: &str) -> Result<Selector, String> {
     })
 }
 
-/// Translates a locator of any kind but `role:` into a CSS or XPath selector.
-fn translate(strategy: Strategy, value: &str) -> Selector {
+/// The XPath that finds a named locator's element in the page's own markup.
+fn named_xpath(strategy: Strategy, value: &str) -> String {
     let lit = xpath_literal(value);
     const FIELD: &str = "self::input or self::select or self::textarea";
     match strategy {
-        // `selector` gives a `role:` to the engine; it never comes here.
-        Strategy::Css | Strategy::Role => Selector::Css(value.to_string()),
-        Strategy::XPath => Selector::XPath(value.to_string()),
-        Strategy::Id => Selector::XPath(format!("//*[@id={lit}]")),
-        Strategy::Name => Selector::XPath(format!("//*[@name={lit}]")),
-        Strategy::Placeholder => Selector::XPath(format!("//*[self::input or self::textarea][@placeholder={lit}]")),
-        Strategy::Alt => Selector::XPath(format!("//*[self::img or self::area or self::input][@alt={lit}]")),
-        Strategy::Title => Selector::XPath(format!("//*[@title={lit}]")),
-        Strategy::TestId => Selector::XPath(format!("//*[@data-testid={lit} or @data-test={lit} or @data-cy={lit}]")),
-        Strategy::Link => Selector::XPath(format!("//a[normalize-space(.)={lit}]")),
-        Strategy::PartialLink => Selector::XPath(format!("//a[contains(normalize-space(.), {lit})]")),
+        // These are not named locators; `selector` never asks for them.
+        Strategy::Css | Strategy::XPath | Strategy::Role => value.to_string(),
+        Strategy::Id => format!("//*[@id={lit}]"),
+        Strategy::Name => format!("//*[@name={lit}]"),
+        Strategy::Placeholder => format!("//*[self::input or self::textarea][@placeholder={lit}]"),
+        Strategy::Alt => format!("//*[self::img or self::area or self::input][@alt={lit}]"),
+        Strategy::Title => format!("//*[@title={lit}]"),
+        Strategy::TestId => format!("//*[@data-testid={lit} or @data-test={lit} or @data-cy={lit}]"),
+        Strategy::Link => format!("//a[normalize-space(.)={lit}]"),
+        Strategy::PartialLink => format!("//a[contains(normalize-space(.), {lit})]"),
         Strategy::Text => {
             // Buttons and links first; any other element with that text only
             // when no button or link has it (XPath 1.0 has no ordered choice).
@@ -309,17 +323,17 @@ fn translate(strategy: Strategy, value: &str) -> Selector {
                 "//*[self::button or self::a or self::summary or @role='button'][normalize-space(.)={lit}] \
                  | //input[(@type='submit' or @type='button' or @type='reset') and @value={lit}]"
             );
-            Selector::XPath(format!(
+            format!(
                 "{clickable} | //body//*[not(self::script or self::style)][normalize-space(text())={lit}][count({clickable}) = 0]"
-            ))
+            )
         }
         // `id()` looks the labels' `for` up by id: one pass over the labels,
         // not one for every field on the page.
-        Strategy::Label => Selector::XPath(format!(
+        Strategy::Label => format!(
             "id(//label[normalize-space(.)={lit}]/@for)[{FIELD}] \
              | //label[normalize-space(.)={lit}]//*[{FIELD}] \
              | //*[{FIELD}][@aria-label={lit}]"
-        )),
+        ),
     }
 }
 
@@ -354,12 +368,10 @@ mod tests {
             if *strategy == Strategy::Role {
                 continue;
             }
-            let Selector::XPath(xpath) = translate(*strategy, "Per's \"kopia\"") else {
-                panic!("`{prefix}:` is not XPath");
-            };
+            let xpath = named_xpath(*strategy, "Per's \"kopia\"");
             assert_eq!(check_xpath(&xpath), Ok(()), "{prefix}: {xpath}");
         }
-        let Selector::XPath(testid) = translate(Strategy::TestId, "save") else { panic!() };
+        let testid = named_xpath(Strategy::TestId, "save");
         for attribute in ["data-testid", "data-test", "data-cy"] {
             assert!(testid.contains(&format!("@{attribute}='save'")), "{testid}");
         }
@@ -374,7 +386,7 @@ mod tests {
 
         let Ok(Selector::Query(q)) = selector(Strategy::Role, r#"row[name*="7302"] >> text:Öppna"#) else { panic!() };
         assert_eq!(q.written, r#"role:row[name*="7302"] >> text:Öppna"#);
-        assert!(matches!(&q.parts[..], [Part::Role(r), Part::XPath(_)] if r.role == "row"));
+        assert!(matches!(&q.parts[..], [Part::Role(r), Part::Named { by: "text", .. }] if r.role == "row"));
         assert!(q.strict);
         let Ok(Selector::Query(q)) = selector(Strategy::Css, "ms-combobox >> input >> nth=1") else { panic!() };
         assert_eq!(q.parts, vec![Part::Css("ms-combobox".into()), Part::Css("input".into()), Part::Nth(1)]);
@@ -391,6 +403,6 @@ mod tests {
     fn quotes_in_text_stay_valid_xpath() {
         assert_eq!(xpath_literal("it's"), "\"it's\"");
         assert_eq!(xpath_literal("a'b\"c"), "concat('a', \"'\", 'b\"c')");
-        assert_eq!(translate(Strategy::Link, "Nästa"), Selector::XPath("//a[normalize-space(.)='Nästa']".into()));
+        assert_eq!(named_xpath(Strategy::Link, "Nästa"), "//a[normalize-space(.)='Nästa']");
     }
 }

@@ -72,6 +72,11 @@ impl<B: Browser> Runner<'_, B> {
                     outcome,
                     error,
                 }));
+                for (target, count) in self.browser.take_several() {
+                    let message =
+                        format!("line {}: {target} matched {count} elements; the step took the first", step.pos.line);
+                    self.emit(RunEvent::Log { item: case.map(Case::seq), message });
+                }
                 if let Err(failure) = result {
                     return Err(self.failed(step, block, case, failure, sensitive).await);
                 }

@@ -144,3 +144,114 @@ fn every_sample_robot_names_at_least_one_element_by_role() {
     }
     assert!(seen >= 4, "found {seen} sample robots");
 }
+
+/// `text:Öppna` on a page with three such buttons used to click the first;
+/// now it says so, and a hidden twin (a menu for small screens) is no rival.
+#[test]
+fn person_named_locators_refuse_several_shown_matches_and_take_the_only_shown_one() {
+    let h = Harness::new();
+    let html = format!(
+        "{SAY}<nav style='display:none'><a href='#ut' onclick=\"did('dold')\">Logga ut</a></nav>\
+         <a href='#ut' onclick=\"did('logga ut')\">Logga ut</a>\
+         <button onclick=\"did('öppna 1')\">Öppna</button><button onclick=\"did('öppna 2')\">Öppna</button>\
+         <button onclick=\"did('öppna 3')\">Öppna</button>\
+         <label for=a>Namn</label><input id=a><label for=b>Namn</label><input id=b>"
+    );
+    let (code, log, said) =
+        run(&h, &html, &format!("  - click: 'link:Logga ut'\n  - click: 'text:Öppna >> nth=2'\n{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.ends_with("logga ut;öppna 3;"), "{log}");
+    for (step, expected) in [
+        (
+            "click: 'text:Öppna'",
+            "`text:Öppna` matches 3 elements (button \"Öppna\", button \"Öppna\", button \"Öppna\")",
+        ),
+        ("type: {into: 'label:Namn', text: x}", "`label:Namn` matches 2 elements (input#a \"Namn\", input#b \"Namn\")"),
+    ] {
+        let (code, log, said) = run(&h, &html, &format!("  - {step}\n{READ_OUT}"));
+        assert_eq!(code, Some(1), "{step}: {said}");
+        assert!(said.contains(expected), "{step}: {said}");
+        assert!(!log.contains("öppna"), "{step} clicked one of them: {log}");
+    }
+}
+
+/// A page built the way today's case systems are: every field a custom
+/// element with its input inside an open shadow root (two deep for one).
+const COMPONENTS: &str = "<script>function def(tag, html, mode) { customElements.define(tag, class extends HTMLElement {\
+     connectedCallback() { if (this.done) return; this.done = true; \
+     this.attachShadow({mode: mode || 'open'}).innerHTML = html; } }); }\
+     def('ms-field', '<input>');\
+     def('ms-text-field', '<label for=i>Verksamhet</label><input id=i>');\
+     def('ms-contact', '<input aria-labelledby=kontakt>');\
+     def('ms-button', '<button id=inner-ok>Spara utkast</button>');\
+     def('ms-inner', '<input name=djup>');\
+     def('ms-outer', '<p>Yttre</p><ms-inner></ms-inner>');\
+     def('ms-consent', '<label><input type=checkbox> Samtycke</label><select aria-label=Kommun><option>Timrå</option><option>Sundsvall</option></select>');\
+     def('ms-closed', '<button>Stängd</button>', 'closed');\
+     document.addEventListener('input', e => did('input ' + e.composedPath()[0].value));\
+     document.addEventListener('click', e => { const t = e.composedPath()[0]; if (t.id === 'inner-ok') did('utkast'); });\
+     </script>";
+
+#[test]
+fn locators_find_fields_inside_web_components_and_say_why_when_they_cannot() {
+    let h = Harness::new();
+    let html = format!(
+        "{SAY}{COMPONENTS}<ms-field label='Fastighetsbeteckning'></ms-field><ms-text-field></ms-text-field>\
+         <span id=kontakt>Kontaktperson</span><ms-contact></ms-contact><ms-button></ms-button>\
+         <ms-outer></ms-outer><ms-consent></ms-consent><ms-closed style='display:block;height:20px'></ms-closed>"
+    );
+    let steps = "  - fill:\n      'label:Fastighetsbeteckning': Tuna 1:2\n      'label:Verksamhet': Café\n      \
+                 'label:Kontaktperson': Åsa\n  \
+                 - type: {into: 'name:djup', text: Djup}\n  \
+                 - press: {keys: Tab, in: 'ms-outer >> input'}\n  \
+                 - check: 'label:Samtycke'\n  \
+                 - select: {from: 'label:Kommun', label: Sundsvall}\n  \
+                 - click: 'text:Spara utkast'\n  \
+                 - click: '#inner-ok'\n  \
+                 - read_text: {from: 'id:inner-ok', into: button}\n  \
+                 - log: 'knapp ${button}'\n";
+    let (code, log, said) = run(&h, &html, &format!("{steps}{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.contains("knapp Spara utkast"), "{log}");
+    // `fill`'s and `select`'s events are composed, as a person's are: the
+    // page's own listener on the document heard them.
+    for done in [
+        "input Tuna 1:2;",
+        "input Café;",
+        "input Åsa;",
+        "input Djup;",
+        "input on;",
+        "input Sundsvall;",
+        "utkast;utkast;",
+    ] {
+        assert!(log.contains(done), "`{done}` is missing: {log}");
+    }
+
+    let (code, _, said) = run(&h, &html, "  - click: '//button[.=\"Spara utkast\"]'\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("XPath cannot look into the shadow roots of the web components on this page"), "{said}");
+    let (code, _, said) = run(&h, &html, "  - click: 'text:Stängd'\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("no element matched `text:Stängd`") && said.contains("seems closed (<ms-closed>)"), "{said}");
+}
+
+/// CSS and XPath keep their first match, as they always have, but the run
+/// log says when there were more to choose from.
+#[test]
+fn css_and_xpath_take_the_first_of_several_and_the_run_log_says_how_many() {
+    let h = Harness::new();
+    let html = format!(
+        "{SAY}<button class=open onclick=\"did('1')\">Öppna</button><button class=open onclick=\"did('2')\">Öppna</button>\
+         <button class=open onclick=\"did('3')\">Öppna</button>"
+    );
+    let steps = "  - click: button.open\n  - click: '//button[@class=\"open\"]'\n  - click: '#out'\n";
+    let (code, log, said) = run(&h, &html, &format!("{steps}{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.contains("line 5: css `button.open` matched 3 elements; the step took the first"), "{log}");
+    assert!(
+        log.contains("line 6: xpath `//button[@class=\"open\"]` matched 3 elements; the step took the first"),
+        "{log}"
+    );
+    assert!(!log.contains("line 7:"), "one element is not several: {log}");
+    assert!(log.ends_with("1;1;"), "{log}");
+}

@@ -336,5 +336,5 @@ fn placeholder_alt_title_and_test_id_find_what_css_would_need_markup_for() {
     let out = h.run(&["run", &hidden], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let said = text(&out.stderr);
-    assert!(said.contains("@title='Stäng'") && said.contains("is not visible"), "{said}");
+    assert!(said.contains("`title:Stäng` is not visible"), "{said}");
 }

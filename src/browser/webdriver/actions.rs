@@ -62,10 +62,10 @@ impl Browser for WebDriverBrowser {
         let arg: Vec<Json> = fields.iter().map(|(s, v)| json!({ "sel": selector_json(s), "value": v })).collect();
         let submit = submit.map(selector_json).unwrap_or(Json::Null);
         match self.poll_script(&script(FILL), vec![Json::Array(arg), submit], timeout).await? {
-            None => Err(BrowserError::NotFound {
-                target: fields.iter().map(|(s, _)| s.to_string()).collect::<Vec<_>>().join(", "),
-                after: timeout,
-            }),
+            None => {
+                let wanted: Vec<&Selector> = fields.iter().map(|(s, _)| s).collect();
+                Err(self.missing(&wanted, timeout).await)
+            }
             Some(Json::Object(o)) if o.get("handled").and_then(Json::as_bool) == Some(true) => {
                 let known = o.get("top").and_then(Json::as_bool) == Some(true) && !self.windows_used;
                 self.known_reset.store(known, std::sync::atomic::Ordering::Relaxed);
@@ -122,7 +122,7 @@ impl Browser for WebDriverBrowser {
             .collect();
         let args = vec![selector_json(target), Json::Array(wanted), json!(selected)];
         let Some(answer) = self.poll_script(&script(SELECT), args, timeout).await? else {
-            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
+            return Err(self.missing(&[target], timeout).await);
         };
         match answer["error"].as_str() {
             Some("disabled") => Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() }),
@@ -168,13 +168,13 @@ impl Browser for WebDriverBrowser {
         match self.poll_script(&script(READ_TEXT), vec![selector_json(target)], timeout).await? {
             Some(Json::String(s)) => Ok(s),
             Some(other) => Ok(other.to_string()),
-            None => Err(BrowserError::NotFound { target: target.to_string(), after: timeout }),
+            None => Err(self.missing(&[target], timeout).await),
         }
     }
 
     async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
         let Some(value) = self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? else {
-            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
+            return Err(self.missing(&[target], timeout).await);
         };
         if let Some(message) = value.get("error").and_then(Json::as_str) {
             return Err(PageError::Script(message.to_string()).into());
@@ -222,16 +222,13 @@ impl Browser for WebDriverBrowser {
         let list = Json::Array(candidates.iter().map(selector_json).collect());
         match self.poll_script(&script(FIRST_MATCH), vec![list], timeout).await? {
             Some(index) => Ok(index.as_u64().unwrap_or(0) as usize),
-            None => Err(BrowserError::NotFound {
-                target: candidates.iter().map(Selector::to_string).collect::<Vec<_>>().join(", "),
-                after: timeout,
-            }),
+            None => Err(self.missing(&candidates.iter().collect::<Vec<_>>(), timeout).await),
         }
     }
 
     async fn set_checked(&mut self, target: &Selector, checked: bool, timeout: Duration) -> Result<(), BrowserError> {
         let Some(now) = self.poll_script(&script(IS_CHECKED), vec![selector_json(target)], timeout).await? else {
-            return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
+            return Err(self.missing(&[target], timeout).await);
         };
         if now["disabled"].as_bool() == Some(true) {
             return Err(BrowserError::NotEditable { target: target.to_string(), state: "disabled".into() });
@@ -278,7 +275,7 @@ impl Browser for WebDriverBrowser {
         match self.poll_script(&script(ATTRIBUTE), args, timeout).await? {
             Some(Json::String(s)) => Ok(s),
             Some(other) => Ok(other.to_string()),
-            None => Err(BrowserError::NotFound { target: target.to_string(), after: timeout }),
+            None => Err(self.missing(&[target], timeout).await),
         }
     }
 
@@ -617,5 +614,9 @@ impl Browser for WebDriverBrowser {
         let png = png?;
         restored?;
         Ok(png)
+    }
+
+    fn take_several(&mut self) -> Vec<(String, usize)> {
+        self.several.get_mut().map(std::mem::take).unwrap_or_default()
     }
 }

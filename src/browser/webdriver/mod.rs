@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::error::CmdError;
 use fantoccini::wd::TimeoutConfiguration;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value as Json, json};
 use thiserror::Error;
@@ -32,7 +32,7 @@ mod words;
 use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
 use scripts::{
     ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIND_ELEMENT, FIRST_MATCH, IS_CHECKED, LEAVING,
-    LEAVING_AFTER_CLICK, MASK_TEXT, NAVIGATION, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT, UNMASK_TEXT,
+    LEAVING_AFTER_CLICK, MASK_TEXT, MISS_HINT, NAVIGATION, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT, UNMASK_TEXT,
     WATCH_NAVIGATION, XPATH_OF, selector_json,
 };
 pub use scripts::{FIND, READ_TEXT, script};
@@ -114,6 +114,9 @@ pub struct WebDriverBrowser {
     /// and whose submit the page handled itself: the browser is known to
     /// be in the state `reset` brings it to. Any other command clears it.
     known_reset: std::sync::atomic::AtomicBool,
+    /// CSS and XPath selectors that matched several elements when an action
+    /// took the first, for the run log (`take_several`).
+    several: std::sync::Mutex<Vec<(String, usize)>>,
 }
 
 impl WebDriverBrowser {
@@ -211,6 +214,7 @@ impl WebDriverBrowser {
             downloads,
             windows_used: false,
             known_reset: std::sync::atomic::AtomicBool::new(false),
+            several: std::sync::Mutex::default(),
         };
         match tokio::time::timeout(SESSION_START_LIMIT, browser.client.update_timeouts(timeouts)).await {
             Ok(Ok(())) => {}
@@ -333,27 +337,39 @@ impl WebDriverBrowser {
                 return Ok(element);
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::NotFound { target: target.to_string(), after: timeout });
+                return Err(self.missing(&[target], timeout).await);
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
-    /// The element the selector finds now, if any.
+    /// The element the selector finds now, if any (through open shadow
+    /// roots, which WebDriver's own search does not enter).
     async fn element_now(&self, target: &Selector) -> Result<Option<fantoccini::elements::Element>, BrowserError> {
-        let found = match target {
-            Selector::Css(s) => self.client().find(Locator::Css(s)).await,
-            Selector::XPath(s) => self.client().find(Locator::XPath(s)).await,
-            Selector::Query(_) => {
-                let found =
-                    self.client().execute(&script(FIND_ELEMENT), vec![selector_json(target)]).await.map_err(error)?;
-                return Ok(found.get(ELEMENT_KEY).and_then(Json::as_str).map(|id| element_of(self.client(), id)));
-            }
-        };
-        match found {
-            Ok(element) => Ok(Some(element)),
-            Err(e) if e.is_no_such_element() => Ok(None),
-            Err(e) => Err(error(e)),
+        let found = self.client().execute(&script(FIND_ELEMENT), vec![selector_json(target)]).await.map_err(error)?;
+        self.note_several(target, &found);
+        Ok(found["el"].get(ELEMENT_KEY).and_then(Json::as_str).map(|id| element_of(self.client(), id)))
+    }
+
+    /// Keeps for the run log that a selector matched several elements,
+    /// when a script that found its element says so.
+    fn note_several(&self, target: &Selector, found: &Json) {
+        if let Some(count) = found["several"].as_u64().filter(|n| *n > 1)
+            && let Ok(mut several) = self.several.lock()
+        {
+            several.push((target.to_string(), count as usize));
+        }
+    }
+
+    /// The error for selectors that found nothing within `after`, with the
+    /// page's hint why when it has one.
+    async fn missing(&self, wanted: &[&Selector], after: Duration) -> BrowserError {
+        let list = Json::Array(wanted.iter().map(|s| selector_json(s)).collect());
+        let hint = self.client().execute(&script(MISS_HINT), vec![list]).await.ok();
+        BrowserError::NotFound {
+            target: wanted.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            after,
+            hint: hint.as_ref().and_then(Json::as_str).map(String::from),
         }
     }
 
@@ -425,14 +441,17 @@ impl WebDriverBrowser {
             let state = self.client().execute(&script(ACTIONABLE), vec![selector_json(target)]).await.map_err(error)?;
             if let Some(id) = state["el"].get(ELEMENT_KEY).and_then(Json::as_str) {
                 match state["why"].as_str() {
-                    None => return Ok(element_of(self.client(), id)),
+                    None => {
+                        self.note_several(target, &state);
+                        return Ok(element_of(self.client(), id));
+                    }
                     Some(reason) => why = Some(reason.to_string()),
                 }
             }
             if Instant::now() >= deadline {
                 return Err(match why {
                     Some(why) => BrowserError::NotActionable { target: target.to_string(), why, after: timeout },
-                    None => BrowserError::NotFound { target: target.to_string(), after: timeout },
+                    None => self.missing(&[target], timeout).await,
                 });
             }
             tokio::time::sleep(POLL_INTERVAL).await;

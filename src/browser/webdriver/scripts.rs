@@ -67,8 +67,11 @@ pub(super) const DRAG_HTML: &str = include_str!("js/drag_html.js");
 
 pub(super) const EXISTS: &str = "return findAny(arguments[0]) !== null;";
 
-/// The element a selector finds (for a query, which WebDriver cannot answer).
-pub(super) const FIND_ELEMENT: &str = "return find(arguments[0]);";
+/// `{el, several}`: the element a selector finds (through shadow roots,
+/// where WebDriver's own search does not look), and how many a CSS or XPath
+/// selector matched when more than one; null when none.
+pub(super) const FIND_ELEMENT: &str =
+    "const el = find(arguments[0]); return el && { el, several: several(arguments[0]) };";
 
 pub(super) const FIRST_MATCH: &str = include_str!("js/first_match.js");
 
@@ -80,6 +83,11 @@ pub(super) const IS_CHECKED: &str = include_str!("js/is_checked.js");
 pub(super) const SELECT: &str = include_str!("js/select.js");
 
 pub(super) const ATTRIBUTE: &str = include_str!("js/attribute.js");
+
+/// Why a locator may have found nothing, when the page says more than
+/// "it is not there": an XPath on a page of web components, or components
+/// whose shadow roots are closed. Null when neither.
+pub(super) const MISS_HINT: &str = include_str!("js/miss_hint.js");
 
 pub fn script(body: &str) -> String {
     format!("{FIND}{WATCH}{body}")

@@ -14,11 +14,12 @@ if (r.bottom < 0 || r.right < 0 || r.top > innerHeight || r.left > innerWidth) {
 }
 const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
 const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
-const top = document.elementFromPoint(x, y);
+// Asked of the element's own tree, so that a shadow root's host does not hide what it holds.
+const top = el.getRootNode().elementFromPoint(x, y);
 if (top && top !== el && !el.contains(top) && !(top.control === el) && !(el.labels && Array.from(el.labels).includes(top))) {
   const name = top.tagName.toLowerCase() + (top.id ? '#' + top.id : '') +
     Array.from(top.classList).slice(0, 3).map(c => '.' + c).join('');
   const text = (top.innerText || '').trim().split('\n')[0].slice(0, 40);
   return { el, why: 'is covered by `' + name + '`' + (text ? ' ("' + text + '")' : '') };
 }
-return { el, why: null };
+return { el, why: null, several: several(arguments[0]) };

@@ -1,7 +1,7 @@
 const from = arguments[0], to = arguments[1];
 if (!from.draggable) return false;
 const data = new DataTransfer();
-const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, composed: true, dataTransfer: data }));
 fire(from, 'dragstart');
 fire(to, 'dragenter');
 fire(to, 'dragover');

@@ -22,8 +22,9 @@ for (let i = 0; i < els.length; i++) {
     const setter = Object.getOwnPropertyDescriptor(proto, 'value').set;
     if (tag === 'input' || tag === 'textarea') setter.call(el, v); else el.textContent = v;
   }
-  el.dispatchEvent(new Event('input', { bubbles: true }));
-  el.dispatchEvent(new Event('change', { bubbles: true }));
+  // Composed, so that a web component hears what happens in its shadow root.
+  el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  el.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
 }
 if (!submit) return { ok: true, submitted: false };
 watchNavigation();

@@ -135,18 +135,104 @@ const byRole = (ctx, q) => within(ctx).filter(el => {
   if ((q.states || []).some(([state, value]) => stateOf(el, state) !== value)) return false;
   return named(el, role, q.name);
 });
-const inside = (ctx, el) => ctx === document || (el !== ctx && (ctx.contains(el) ||
-  (ctx.shadowRoot && ctx.shadowRoot.contains(el))));
-const matchPart = (ctx, part) => {
-  if (part.css !== undefined) return within(ctx).filter(el => el.matches(part.css));
-  if (part.role !== undefined) return byRole(ctx, part.role);
-  const found = document.evaluate(part.xpath, ctx, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+// Whether `el` lies within `ctx`, shadow roots crossed.
+const inside = (ctx, el) => {
+  if (ctx === document) return true;
+  for (let n = el.parentNode || el.host; n; n = n.parentNode || n.host) if (n === ctx) return true;
+  return false;
+};
+// The open shadow roots within `ctx` (its own too), at any depth.
+const shadowRoots = (ctx) => {
+  const out = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) {
+        out.push(el.shadowRoot);
+        walk(el.shadowRoot);
+      }
+    }
+  };
+  if (ctx.shadowRoot) {
+    out.push(ctx.shadowRoot);
+    walk(ctx.shadowRoot);
+  }
+  walk(ctx);
+  return out;
+};
+const xpathIn = (ctx, xpath) => {
+  const found = document.evaluate(xpath, ctx, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
   const out = [];
   for (let i = 0; i < found.snapshotLength; i++) {
     const node = found.snapshotItem(i);
     if (node.nodeType === 1 && inside(ctx, node)) out.push(node);
   }
   return out;
+};
+const FIELDS = 'input:not([type=hidden]), select, textarea';
+// The field a custom element wraps: the first inside its shadow root.
+const innerField = (host) => host.matches(FIELDS) ? host : within(host).find(el => el.matches(FIELDS)) || null;
+const labelText = (el) => squash(el.textContent);
+// The fields labelled `v` in `root`: by a `<label>` (`for` or wrapped), by
+// `aria-label` or `aria-labelledby` (which may reach across the shadow
+// boundary), or a custom element's own `label` or `aria-label`, whose
+// inner field is meant.
+const labelled = (root, v) => {
+  const out = [];
+  for (const label of root.querySelectorAll('label')) {
+    if (labelText(label) !== v) continue;
+    const target = label.htmlFor && byId(label, label.htmlFor);
+    const field = label.htmlFor ? target && innerField(target)
+      : Array.from(label.querySelectorAll('*')).map(innerField).find(Boolean);
+    if (field) out.push(field);
+  }
+  for (const el of root.querySelectorAll('*')) {
+    const by = (el.getAttribute('aria-labelledby') || '').trim();
+    const named = el.getAttribute('aria-label') === v || (el.shadowRoot && el.getAttribute('label') === v) ||
+      (by && squash(by.split(/\s+/).map(id => byId(el, id)).filter(Boolean).map(labelText).join(' ')) === v);
+    const field = named && innerField(el);
+    if (field) out.push(field);
+  }
+  return out;
+};
+const ownText = (el) => Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.data).join('');
+const CLICKABLE = 'button, a, summary, [role=button]';
+const PRESSABLE = 'input[type=submit], input[type=button], input[type=reset]';
+// A named locator's rule applied in `root` (a shadow root), as its XPath applies it in the page.
+const namedIn = (root, by, v) => {
+  const all = Array.from(root.querySelectorAll('*'));
+  const attr = (name) => all.filter(el => el.getAttribute(name) === v);
+  switch (by) {
+    case 'id': return attr('id');
+    case 'name': return attr('name');
+    case 'title': return attr('title');
+    case 'placeholder': return attr('placeholder').filter(el => el.matches('input, textarea'));
+    case 'alt': return attr('alt').filter(el => el.matches('img, area, input'));
+    case 'testid': return all.filter(el => ['data-testid', 'data-test', 'data-cy'].some(a => el.getAttribute(a) === v));
+    case 'link': return all.filter(el => el.localName === 'a' && labelText(el) === v);
+    case 'partial': return all.filter(el => el.localName === 'a' && labelText(el).includes(v));
+    case 'label': return labelled(root, v);
+    case 'text': {
+      const clickable = all.filter(el => el.matches(CLICKABLE) ? labelText(el) === v : el.matches(PRESSABLE) && el.value === v);
+      return clickable.length ? clickable
+        : all.filter(el => el.localName !== 'script' && el.localName !== 'style' && squash(ownText(el)) === v);
+    }
+  }
+  return [];
+};
+// A part's elements within `ctx`: in the page's own markup first; inside
+// open shadow roots when that finds none.
+const matchPart = (ctx, part) => {
+  if (part.role !== undefined) return byRole(ctx, part.role);
+  if (part.xpath !== undefined) return xpathIn(ctx, part.xpath);
+  if (part.css !== undefined) {
+    const light = Array.from(ctx.querySelectorAll(part.css));
+    return light.length ? light : shadowRoots(ctx).flatMap(root => Array.from(root.querySelectorAll(part.css)));
+  }
+  const { by, value, xpath } = part.named;
+  const light = xpathIn(ctx, xpath);
+  if (light.length) return light;
+  const extra = by === 'label' ? labelled(ctx, value).filter(el => inside(ctx, el)) : [];
+  return extra.concat(shadowRoots(ctx).flatMap(root => namedIn(root, by, value)));
 };
 // Every element a query's chain finds, in order.
 const queryAll = (q) => {
@@ -167,23 +253,43 @@ const describe = (el) => {
   const text = squash(nameOf(el, roleOf(el)) || textOf(el)).slice(0, 40);
   return text ? tag + ' "' + text + '"' : tag;
 };
+// How many elements a CSS or XPath selector matches in the page's own
+// markup, when more than one (0 otherwise): the run log tells.
+const several = (s) => {
+  let n = 0;
+  try {
+    if (s.css !== undefined) n = document.querySelectorAll(s.css).length;
+    if (s.xpath !== undefined) {
+      n = document.evaluate('count(' + s.xpath + ')', document, null, XPathResult.NUMBER_TYPE, null).numberValue;
+    }
+  } catch (e) {
+    n = 0;
+  }
+  return n > 1 ? n : 0;
+};
 // The first element a selector finds, or null.
 const findAny = (s) => {
-  if (s.css !== undefined) return document.querySelector(s.css);
+  if (s.css !== undefined) {
+    return document.querySelector(s.css) ||
+      shadowRoots(document).reduce((found, root) => found || root.querySelector(s.css), null);
+  }
   if (s.xpath !== undefined) {
     return document.evaluate(s.xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
   }
   return queryAll(s.query)[0] || null;
 };
 // The element an action takes: for a person-named query, the only one that
-// matches (several are an error that names them) unless `nth` chose one.
+// matches, or the only one shown; several shown are an error that names them
+// unless `nth` chose one. None shown: the first, for the step to wait on.
 const find = (s) => {
   if (s.query === undefined || !s.query.strict) return findAny(s);
   const all = queryAll(s.query);
-  if (all.length > 1 && s.query.parts.at(-1).nth === undefined) {
-    throw new Error('nightshift-locator: `' + s.query.written + '` matches ' + all.length + ' elements (' +
-      all.slice(0, 3).map(describe).join(', ') + (all.length > 3 ? ', ...' : '') +
+  if (all.length < 2 || s.query.parts.at(-1).nth !== undefined) return all[0] || null;
+  const shown = all.filter(el => !hiddenEl(el));
+  if (shown.length > 1) {
+    throw new Error('nightshift-locator: `' + s.query.written + '` matches ' + shown.length + ' elements (' +
+      shown.slice(0, 3).map(describe).join(', ') + (shown.length > 3 ? ', ...' : '') +
       '): say which with `>> nth=0` (from 0; -1 is the last) or look within one element with a chain');
   }
-  return all[0] || null;
+  return shown[0] || all[0];
 };

@@ -16,6 +16,6 @@ for (const w of wanted) {
 if (!el.multiple && picked.length > 1) return { error: 'the list takes one option, and ' + picked.length + ' were given' };
 if (!el.multiple && !selected) return { error: 'only a multiple list can have options taken back' };
 for (const opt of picked) opt.selected = selected;
-el.dispatchEvent(new Event('input', { bubbles: true }));
-el.dispatchEvent(new Event('change', { bubbles: true }));
+el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+el.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
 return { ok: true };
