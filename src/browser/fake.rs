@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::browser::{
-    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy, Selector,
-    Table, WindowTarget,
+    Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy,
+    Selector, Table, WindowTarget,
 };
 
 #[derive(Debug, Default)]
@@ -78,6 +78,15 @@ impl FakeBrowser {
 }
 
 impl Browser for FakeBrowser {
+    async fn choose(
+        &mut self,
+        target: &Selector,
+        wanted: &Choosing<'_>,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        self.check(&format!("choose={}", wanted.value), target, timeout)
+    }
+
     async fn goto(&mut self, url: &str) -> Result<Option<u16>, BrowserError> {
         self.calls.push(format!("goto {url}"));
         self.urls.push(url.to_string());

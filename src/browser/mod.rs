@@ -27,6 +27,16 @@ pub enum SelectBy {
     Value(String),
 }
 
+/// What a `choose` step asks of a combobox.
+#[derive(Debug, Clone, Copy)]
+pub struct Choosing<'a> {
+    pub value: &'a str,
+    /// The option's text holds the value, rather than being it.
+    pub contains: bool,
+    /// Where the options are, when the combobox does not say (`aria-controls`).
+    pub options: Option<&'a Selector>,
+}
+
 /// One thing a condition asks of the page; all of a condition's are
 /// answered in one round trip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +168,9 @@ pub enum BrowserError {
     /// A field, box or list that cannot be changed: nothing was changed.
     #[error("{target} is {state}: nothing was changed")]
     NotEditable { target: String, state: String },
+    /// A combobox whose options, once they had settled, had none that fits.
+    #[error("{target} offers no option `{value}`")]
+    NoSuchOption { target: String, value: String, offered: Vec<String> },
     /// An alert, confirm or prompt is open, with its own text when the browser said it.
     #[error("a dialog is open{}: answer it with a `dialog` step first", .text.as_ref().map(|t| format!(" (\"{t}\")")).unwrap_or_default())]
     DialogOpen { text: Option<String> },
@@ -202,6 +215,15 @@ pub trait Browser: Send {
         target: &Selector,
         choices: &[SelectBy],
         selected: bool,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), BrowserError>> + Send;
+    /// Types the value into a combobox (replacing what it held), waits for
+    /// its options and clicks the one that fits; `NoSuchOption`, with those
+    /// offered, when the options settle without one.
+    fn choose(
+        &mut self,
+        target: &Selector,
+        wanted: &Choosing<'_>,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// Answers each probe, now, in one round trip.

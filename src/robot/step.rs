@@ -70,6 +70,7 @@ keywords! {
     Type => "type", Page;
     Select => "select", Page;
     Deselect => "deselect", Page;
+    Choose => "choose", Page;
     WaitFor => "wait_for", Page;
     ReadText => "read_text", Page;
     ReadTable => "read_table", Page;
@@ -192,6 +193,16 @@ pub enum Action {
         target: Locator,
         choices: Vec<Choice>,
         selected: bool,
+    },
+    /// Types each value into a combobox or autocomplete, waits for its
+    /// options and picks the one whose text is the value (or, with
+    /// `contains`, holds it); several values make several chips.
+    Choose {
+        target: Locator,
+        values: Vec<Template>,
+        contains: bool,
+        /// Where the options are, when the page's own way does not say.
+        options: Option<Locator>,
     },
     /// Waits until the condition holds; a bare locator waits for its
     /// element to be visible (a list: for any of them, and logs which).
@@ -353,6 +364,7 @@ impl Action {
             Action::Type { .. } => Keyword::Type,
             Action::Select { selected: true, .. } => Keyword::Select,
             Action::Select { selected: false, .. } => Keyword::Deselect,
+            Action::Choose { .. } => Keyword::Choose,
             Action::WaitFor { .. } => Keyword::WaitFor,
             Action::ReadText { .. } => Keyword::ReadText,
             Action::ReadTable { .. } => Keyword::ReadTable,
@@ -411,7 +423,9 @@ impl Action {
                 }
                 text
             }
-            Action::Type { target, .. } | Action::Select { target, .. } => target.source(),
+            Action::Type { target, .. } | Action::Select { target, .. } | Action::Choose { target, .. } => {
+                target.source()
+            }
             Action::WaitFor { condition } | Action::If { condition, .. } | Action::Assert { condition, .. } => {
                 condition.describe()
             }

@@ -8,7 +8,7 @@ use crate::pages::{page, write};
 
 /// Runs `steps` (YAML list items, two spaces in) on `html`; the exit code,
 /// what the run logged, and its error with what it said on stderr.
-fn run(h: &Harness, html: &str, steps: &str) -> (Option<i32>, String, String) {
+pub(crate) fn run(h: &Harness, html: &str, steps: &str) -> (Option<i32>, String, String) {
     let robot =
         write(h, "r.yaml", &format!("name: r\ntimeouts: {{step: 2s}}\nsetup:\n  - goto: {}\n{steps}", page(html)));
     let checked = h.run(&["check", &robot], &[]);
@@ -21,11 +21,11 @@ fn run(h: &Harness, html: &str, steps: &str) -> (Option<i32>, String, String) {
     (out.status.code(), logs.unwrap_or_default(), said)
 }
 
-const SAY: &str =
+pub(crate) const SAY: &str =
     "<script>function did(what){document.getElementById('out').textContent+=what+';'}</script><p id=out></p>";
 
 /// Steps that read what the page did, into the run log.
-const READ_OUT: &str = "  - read_text: {from: '#out', into: out}\n  - log: '${out}'\n";
+pub(crate) const READ_OUT: &str = "  - read_text: {from: '#out', into: out}\n  - log: '${out}'\n";
 
 #[test]
 fn role_and_accessible_name_find_controls_however_the_page_names_them() {

@@ -16,6 +16,7 @@ mod flows;
 mod language;
 mod locators;
 mod mail;
+mod modern;
 mod pages;
 mod privacy;
 mod scheduler;

@@ -164,6 +164,60 @@ impl Browser for WebDriverBrowser {
             .collect())
     }
 
+    async fn choose(
+        &mut self,
+        target: &Selector,
+        wanted: &Choosing<'_>,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let deadline = Instant::now() + timeout;
+        self.type_text(target, wanted.value, true, timeout).await?;
+        let options = wanted.options.map(selector_json).unwrap_or(Json::Null);
+        let args = vec![selector_json(target), json!(wanted.value), json!(wanted.contains), options];
+        // Options that have not changed for `OPTIONS_SETTLE` are the system's
+        // answer; until then a server-backed list may still be catching up.
+        let mut seen: Option<(Vec<String>, Instant)> = None;
+        loop {
+            let answer = self.client().execute(&script(OPTIONS), args.clone()).await.map_err(error)?;
+            if answer["chosen"].as_bool() == Some(true) {
+                return Ok(());
+            }
+            if let Some(id) = answer["pick"].get(ELEMENT_KEY).and_then(Json::as_str) {
+                return element_of(self.client(), id).click().await.map_err(|e| match error(e) {
+                    BrowserError::Page(problem) => PageError::Element {
+                        target: format!("the option `{}`", wanted.value),
+                        problem: Box::new(problem),
+                    }
+                    .into(),
+                    other => other,
+                });
+            }
+            let offered: Option<Vec<String>> = answer["offered"]
+                .as_array()
+                .map(|list| list.iter().filter_map(Json::as_str).map(String::from).collect());
+            let settled = match (offered, seen.take()) {
+                (Some(now), Some((before, since))) if now == before => {
+                    let settled = since.elapsed() >= OPTIONS_SETTLE;
+                    seen = Some((now, since));
+                    settled
+                }
+                (now, _) => {
+                    seen = now.map(|now| (now, Instant::now()));
+                    false
+                }
+            };
+            if settled || Instant::now() >= deadline {
+                return Err(match seen {
+                    Some((offered, _)) => {
+                        BrowserError::NoSuchOption { target: target.to_string(), value: wanted.value.into(), offered }
+                    }
+                    None => BrowserError::Timeout { waited_for: format!("the options of {target}"), after: timeout },
+                });
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
     async fn read_text(&mut self, target: &Selector, timeout: Duration) -> Result<String, BrowserError> {
         match self.poll_script(&script(READ_TEXT), vec![selector_json(target)], timeout).await? {
             Some(Json::String(s)) => Ok(s),

@@ -18,8 +18,8 @@ use webdriver::command::{GetParameters, VoidWebDriverExtensionCommand, WebDriver
 
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
-    Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL, PageError, Probe,
-    Probed, SelectBy, Selector, Table, WindowTarget,
+    Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL,
+    PageError, Probe, Probed, SelectBy, Selector, Table, WindowTarget,
 };
 
 mod actions;
@@ -32,8 +32,8 @@ mod words;
 use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
 use scripts::{
     ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIND_ELEMENT, FIRST_MATCH, IS_CHECKED, LEAVING,
-    LEAVING_AFTER_CLICK, MASK_TEXT, MISS_HINT, NAVIGATION, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT, UNMASK_TEXT,
-    WATCH_NAVIGATION, XPATH_OF, selector_json,
+    LEAVING_AFTER_CLICK, MASK_TEXT, MISS_HINT, NAVIGATION, OPTIONS, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT,
+    UNMASK_TEXT, WATCH_NAVIGATION, XPATH_OF, selector_json,
 };
 pub use scripts::{FIND, READ_TEXT, script};
 use words::{dialog_text, first_line, own_words};
@@ -477,6 +477,10 @@ impl Drop for WebDriverBrowser {
         self.shutdown();
     }
 }
+
+/// How long a combobox's options must stay the same before `choose` takes
+/// them as the system's answer (a server-backed list answers in steps).
+const OPTIONS_SETTLE: Duration = Duration::from_millis(750);
 
 /// How long the session lets a script of nightshift's own run.
 const SESSION_SCRIPT_LIMIT: Duration = Duration::from_secs(30);

@@ -84,6 +84,11 @@ pub(super) const SELECT: &str = include_str!("js/select.js");
 
 pub(super) const ATTRIBUTE: &str = include_str!("js/attribute.js");
 
+/// A combobox's options as shown now: `{offered, pick}` (the option that
+/// fits, or null), `{chosen}` once a `<datalist>`'s value was set, or null
+/// while no option is shown or the list says it is busy.
+pub(super) const OPTIONS: &str = include_str!("js/options.js");
+
 /// Why a locator may have found nothing, when the page says more than
 /// "it is not there": an XPath on a page of web components, or components
 /// whose shadow roots are closed. Null when neither.

@@ -102,6 +102,34 @@ impl Validator<'_> {
         Some(Action::Select { target: target?, choices: choices?, selected: keyword == "select" })
     }
 
+    /// `choose`: `in`, `value` (one text or a list of them), and optionally
+    /// `contains` and `options`.
+    pub(super) fn choose_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["in", "value", "contains", "options"], "a mapping with `in` and `value`")?;
+        let target = self.required(node, &f, "in", "choose").and_then(|n| self.locator(n, in_item));
+        let values = self.required(node, &f, "value", "choose").and_then(|list| {
+            let nodes: Vec<&Node> = match &list.value {
+                Value::Seq(items) if items.is_empty() => {
+                    self.d.error(list.pos, 1, "an empty list chooses nothing: name at least one value");
+                    return None;
+                }
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![list],
+            };
+            nodes.into_iter().map(|n| self.template(n, "a value to choose", in_item)).collect::<Option<Vec<_>>>()
+        });
+        let contains = match f.get("contains") {
+            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(n) => {
+                self.wrong_type(n, "`true` or `false`");
+                false
+            }
+            None => false,
+        };
+        let options = f.get("options").and_then(|n| self.locator(n, in_item));
+        Some(Action::Choose { target: target?, values: values?, contains, options })
+    }
+
     /// A locator (waited for until visible), `element:`, `present:`,
     /// `gone:`, or any condition.
     pub(super) fn wait_for_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::browser::{Browser, BrowserError, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
+use crate::browser::{Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
 use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
@@ -84,6 +84,39 @@ impl<B: Browser> Runner<'_, B> {
             });
         }
         Ok(self.browser.select(&selector, &wanted, selected, timeout).await?)
+    }
+
+    /// Chooses each value in a combobox; an option that is not offered is a
+    /// business exception naming those that are (the case's data names
+    /// something the system does not know).
+    pub(super) async fn choose(
+        &mut self,
+        target: &Locator,
+        values: &[Template],
+        contains: bool,
+        options: Option<&Locator>,
+        timeout: Duration,
+        case: Option<&Case>,
+    ) -> Result<(), Failure> {
+        let selector = self.locate(target, timeout, case).await?;
+        let options = match options {
+            Some(options) => Some(self.resolve(options)?),
+            None => None,
+        };
+        for value in values {
+            let value = value.render(&self.scope)?;
+            let wanted = Choosing { value: &value, contains, options: options.as_ref() };
+            match self.browser.choose(&selector, &wanted, timeout).await {
+                Err(BrowserError::NoSuchOption { target, value, offered }) => {
+                    let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
+                    return Err(Failure::Business(format!(
+                        "{target} offers no option `{value}`; it offered: {offered}"
+                    )));
+                }
+                other => other?,
+            }
+        }
+        Ok(())
     }
 
     /// Waits for the condition; for a locator list waited for until one is

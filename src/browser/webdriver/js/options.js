@@ -1,0 +1,30 @@
+const given = find(arguments[0]), value = squash(arguments[1]), contains = arguments[2], where = arguments[3];
+if (!given) return null;
+const field = innerField(given) || given;
+const fits = (text) => contains ? text.includes(value) : text === value;
+const textOfOption = (o) => squash(textOf(o)) || squash(o.value || '');
+// The list the field names, else every option shown on the page (not those of a <select>).
+let options;
+if (where) {
+  options = queryAllOf(where);
+} else {
+  const owned = (field.getAttribute('aria-controls') || field.getAttribute('aria-owns') || '').trim();
+  const box = owned && owned.split(/\s+/).map(id => byId(field, id)).find(Boolean);
+  if (box && box.getAttribute('aria-busy') === 'true') return null;
+  options = (box ? within(box) : within(document)).filter(el => roleOf(el) === 'option' && !el.closest('select, datalist'));
+}
+options = options.filter(el => !hiddenEl(el));
+if (!options.length && field.list) {
+  // A <datalist> shows its suggestions in the browser's own popup: the value is set as a choice would set it.
+  const listed = Array.from(field.list.options);
+  const pick = listed.find(o => fits(textOfOption(o)));
+  if (!pick) return listed.length ? { offered: listed.map(textOfOption) } : null;
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  setter.call(field, pick.value);
+  field.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  field.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+  return { chosen: true };
+}
+if (!options.length) return null;
+const pick = options.find(o => fits(textOfOption(o)));
+return { offered: options.map(textOfOption), pick: pick || null };

@@ -1,0 +1,79 @@
+//! Today's web apps in real Chromium, on pages of this file's own: a
+//! combobox inside a web component that asks its server after three typed
+//! characters and answers 300 ms later, and chips picked one by one.
+
+use crate::common::{Harness, text};
+use crate::locators::{READ_OUT, SAY, run};
+use crate::pages::{page, write};
+
+/// Two comboboxes as a case system builds them: a custom element whose
+/// input and list live in its shadow root; the list is filled 300 ms after
+/// the third character, with the words holding those three, and a click
+/// on an option records it and empties the field, as chips do.
+const COMBOBOXES: &str = "<script>customElements.define('ms-combobox', class extends HTMLElement {\
+    connectedCallback() { if (this.shadowRoot) return; const root = this.attachShadow({mode: 'open'});\
+    root.innerHTML = '<label for=q>' + this.getAttribute('label') + '</label><input id=q role=combobox aria-controls=lb><ul role=listbox id=lb></ul>';\
+    const q = root.getElementById('q'), lb = root.getElementById('lb'), words = this.getAttribute('words').split(';');\
+    let timer; q.addEventListener('input', () => { clearTimeout(timer); lb.innerHTML = ''; if (q.value.length < 3) return;\
+    lb.setAttribute('aria-busy', 'true'); timer = setTimeout(() => { lb.removeAttribute('aria-busy');\
+    const start = q.value.slice(0, 3).toLowerCase();\
+    for (const w of words.filter(w => w.toLowerCase().includes(start))) { const li = document.createElement('li');\
+    li.setAttribute('role', 'option'); li.textContent = w;\
+    li.addEventListener('click', () => { did(this.getAttribute('label') + ' ' + w); q.value = ''; lb.innerHTML = ''; });\
+    lb.append(li); } }, 300); }); } });</script>\
+    <ms-combobox label=Fastighet words='Sundsvall Tuna 1:2;Sundsvall Tuna 1:3;Timrå Vivsta 2:1'></ms-combobox>\
+    <ms-combobox label=Verksamhet words='Café;Bageri;Bar;Catering'></ms-combobox>\
+    <input aria-label=Kommun list=kommuner><datalist id=kommuner><option value=Sundsvall><option value=Timrå></datalist>\
+    <input aria-label=Tomt>";
+
+#[test]
+fn choose_picks_from_a_list_the_server_fills_late_and_chips_one_by_one() {
+    let h = Harness::new();
+    let html = format!("{SAY}{COMBOBOXES}");
+    let steps = "  - choose: {in: 'label:Fastighet', value: 'Sundsvall Tuna 1:3'}\n  \
+                 - choose: {in: 'label:Verksamhet', value: [Café, Bageri]}\n  \
+                 - choose: {in: 'label:Verksamhet', value: ater, contains: true}\n  \
+                 - choose: {in: 'label:Kommun', value: Timrå}\n  \
+                 - read_text: {from: 'label:Kommun', into: kommun}\n  \
+                 - log: 'kommun ${kommun}'\n";
+    let (code, log, said) = run(&h, &html, &format!("{steps}{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.contains("kommun Timrå"), "{log}");
+    assert!(
+        log.ends_with("Fastighet Sundsvall Tuna 1:3;Verksamhet Café;Verksamhet Bageri;Verksamhet Catering;"),
+        "{log}"
+    );
+
+    // A list that never shows is the system's fault, and says what was waited for.
+    let (code, _, said) = run(&h, &html, "  - choose: {in: 'label:Tomt', value: x}\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("the options of `label:Tomt` did not come within 2s"), "{said}");
+}
+
+/// The case names a property the system does not know: that case needs a
+/// person, told which properties the system offered; the next case goes on.
+#[test]
+fn an_option_the_system_does_not_offer_is_a_business_exception_naming_those_it_did() {
+    let h = Harness::new();
+    let cases = write(&h, "cases.csv", "id,place\n1,Sundsvall Tuna 9:9\n2,Timrå Vivsta 2:1\n");
+    let robot = write(
+        &h,
+        "r.yaml",
+        &format!(
+            "name: r\ntimeouts: {{step: 3s}}\nitems:\n  csv: {cases}\n  key: id\n  steps:\n    - goto: {}\n    \
+             - choose: {{in: 'label:Fastighet', value: '${{item.place}}'}}\n",
+            page(&format!("{SAY}{COMBOBOXES}"))
+        ),
+    );
+    let out = h.run(&["run", &robot, "--json"], &[]);
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(run["items"]["business_exceptions"], 1, "{run} {}", text(&out.stderr));
+    assert_eq!(run["items"]["done"], 1, "{run}");
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]).to_string();
+    assert!(
+        show.contains(
+            "`label:Fastighet` offers no option `Sundsvall Tuna 9:9`; it offered: Sundsvall Tuna 1:2, Sundsvall Tuna 1:3"
+        ),
+        "{show}"
+    );
+}
