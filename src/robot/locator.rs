@@ -62,6 +62,9 @@ pub enum Part {
         by: &'static str,
         value: String,
         xpath: String,
+        /// For `testid:`, the robot's own test-id attribute, when it names one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attribute: Option<String>,
     },
     /// One of the elements found so far, from 0; negative counts from the end.
     Nth(i64),
@@ -238,10 +241,27 @@ pub(crate) fn selector(strategy: Strategy, value: &str) -> Result<Selector, Stri
                 by: PREFIXES.iter().find(|(_, s)| *s == named).map_or("", |(p, _)| p),
                 value: rest.to_string(),
                 xpath: named_xpath(named, rest),
+                attribute: None,
             },
         });
     }
     Ok(Selector::Query(Query { written: written(strategy, value), parts, strict }))
+}
+
+impl Selector {
+    /// This selector with its `testid:` parts reading `attribute` instead of
+    /// the three attributes the common test tools use.
+    pub fn with_test_id(mut self, attribute: &str) -> Selector {
+        if let Selector::Query(query) = &mut self {
+            for part in &mut query.parts {
+                if let Part::Named { by: "testid", value, xpath, attribute: own } = part {
+                    *xpath = format!("//*[@{attribute}={}]", xpath_literal(value));
+                    *own = Some(attribute.to_string());
+                }
+            }
+        }
+        self
+    }
 }
 
 /// A locator as written, from its strategy and value.
@@ -397,6 +417,17 @@ mod tests {
         assert!(selector(Strategy::Css, "a >> lable:Namn").unwrap_err().contains("did you mean `label:`"));
         assert!(selector(Strategy::Role, "buton").unwrap_err().contains("did you mean `button`"));
         assert!(selector(Strategy::Css, "a >>  >> b").unwrap_err().contains("empty part"));
+    }
+
+    #[test]
+    fn a_robot_s_own_test_id_attribute_replaces_the_three_usual_ones() {
+        let Ok(selector) = selector(Strategy::Css, "#list >> testid:spara") else { panic!() };
+        let Selector::Query(q) = selector.with_test_id("data-qa") else { panic!() };
+        let Part::Named { xpath, attribute, .. } = &q.parts[1] else { panic!("{:?}", q.parts) };
+        assert_eq!((xpath.as_str(), attribute.as_deref()), ("//*[@data-qa='spara']", Some("data-qa")));
+        assert_eq!(check_xpath(xpath), Ok(()));
+        let css = Selector::Css("#a".into());
+        assert_eq!(css.clone().with_test_id("data-qa"), css, "CSS has no test id to change");
     }
 
     #[test]

@@ -56,11 +56,14 @@ pub enum Language {
 pub struct BrowserSettings {
     pub headless: bool,
     pub window_size: (u32, u32),
+    /// The attribute `testid:` reads, when the page's authors use their own
+    /// (`data-qa`); `None` reads `data-testid`, `data-test` and `data-cy`.
+    pub test_id: Option<String>,
 }
 
 impl Default for BrowserSettings {
     fn default() -> Self {
-        Self { headless: true, window_size: (1280, 1024) }
+        Self { headless: true, window_size: (1280, 1024), test_id: None }
     }
 }
 

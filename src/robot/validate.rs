@@ -219,7 +219,7 @@ impl<'s> Validator<'s> {
 
     fn browser(&mut self, node: &Node) -> BrowserSettings {
         let mut settings = BrowserSettings::default();
-        let Some(fields) = self.mapping(node, &["headless", "window_size"], "browser settings") else {
+        let Some(fields) = self.mapping(node, &["headless", "window_size", "test_id"], "browser settings") else {
             return settings;
         };
         if let Some(n) = fields.get("headless") {
@@ -236,6 +236,22 @@ impl<'s> Validator<'s> {
             match parsed {
                 Some(size) => settings.window_size = size,
                 None => self.d.error(n.pos, 1, "expected a size such as `1280x1024`"),
+            }
+        }
+        if let Some(n) = fields.get("test_id") {
+            let name = self.string(n, "an attribute name such as `data-qa`");
+            let valid = |name: &str| {
+                name.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            };
+            match name {
+                Some(name) if valid(&name) => settings.test_id = Some(name),
+                Some(name) => self.d.error(
+                    n.pos,
+                    name.chars().count().max(1),
+                    format!("`{name}` is not an attribute name such as `data-qa`"),
+                ),
+                None => {}
             }
         }
         settings
@@ -360,6 +376,18 @@ impl<'s> Validator<'s> {
             _ => 1,
         };
         self.d.error(node.pos, width, format!("expected {expected}, found {}", node.value.kind()));
+    }
+
+    /// A `true`/`false` field, `default` when it is left out (or wrong, which is reported).
+    pub(crate) fn flag(&mut self, node: Option<&Node>, default: bool) -> bool {
+        match node {
+            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(n) => {
+                self.wrong_type(n, "`true` or `false`");
+                default
+            }
+            None => default,
+        }
     }
 
     pub(crate) fn string(&mut self, node: &Node, what: &str) -> Option<String> {

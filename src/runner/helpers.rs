@@ -68,7 +68,11 @@ impl<B: Browser> Runner<'_, B> {
 
     /// The selector of one locator, its references filled in.
     pub(super) fn resolve(&self, locator: &Locator) -> Result<Selector, Failure> {
-        Ok(locator.resolve(&self.scope)?)
+        let selector = locator.resolve(&self.scope)?;
+        Ok(match &self.robot.browser.test_id {
+            Some(attribute) => selector.with_test_id(attribute),
+            None => selector,
+        })
     }
 
     /// A message for people: a reference that has no value is shown as written.

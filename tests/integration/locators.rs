@@ -255,3 +255,33 @@ fn css_and_xpath_take_the_first_of_several_and_the_run_log_says_how_many() {
     assert!(!log.contains("line 7:"), "one element is not several: {log}");
     assert!(log.ends_with("1;1;"), "{log}");
 }
+
+/// A page whose authors tag their controls with an attribute of their own:
+/// the robot names it once, and `testid:` reads that attribute only.
+#[test]
+fn a_robot_names_its_own_test_id_attribute() {
+    let h = Harness::new();
+    let html = format!(
+        "{SAY}<button data-testid=spara onclick=\"did('fel')\">Spara</button>\
+         <button data-qa=spara onclick=\"did('rätt')\">💾</button>"
+    );
+    let robot = write(
+        &h,
+        "qa.yaml",
+        &format!(
+            "name: qa\nbrowser: {{test_id: data-qa}}\ntimeouts: {{step: 2s}}\nsetup:\n  - goto: {}\n  \
+             - click: 'testid:spara'\n{READ_OUT}",
+            page(&html)
+        ),
+    );
+    let out = h.run(&["run", &robot, "--json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    assert_eq!(show["logs"][0], "rätt;", "{show}");
+
+    let bad = write(&h, "bad.yaml", "name: bad\nbrowser: {test_id: 'data qa'}\nsetup:\n  - click: 'testid:x'\n");
+    let out = h.run(&["check", &bad], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("bad.yaml:2:20: `data qa` is not an attribute name"), "{}", text(&out.stderr));
+}

@@ -65,14 +65,7 @@ impl Validator<'_> {
         let f = self.mapping(node, &["into", "text", "clear"], "a mapping with `into` and `text`")?;
         let target = self.required(node, &f, "into", "type").and_then(|n| self.locator(n, in_item));
         let text = self.required(node, &f, "text", "type").and_then(|n| self.template(n, "the text to type", in_item));
-        let clear = match f.get("clear") {
-            Some(Node { value: Value::Bool(b), .. }) => *b,
-            Some(n) => {
-                self.wrong_type(n, "`true` or `false`");
-                true
-            }
-            None => true,
-        };
+        let clear = self.flag(f.get("clear"), true);
         Some(Action::Type { target: target?, text: text?, clear })
     }
 
@@ -118,14 +111,7 @@ impl Validator<'_> {
             };
             nodes.into_iter().map(|n| self.template(n, "a value to choose", in_item)).collect::<Option<Vec<_>>>()
         });
-        let contains = match f.get("contains") {
-            Some(Node { value: Value::Bool(b), .. }) => *b,
-            Some(n) => {
-                self.wrong_type(n, "`true` or `false`");
-                false
-            }
-            None => false,
-        };
+        let contains = self.flag(f.get("contains"), false);
         let options = f.get("options").and_then(|n| self.locator(n, in_item));
         Some(Action::Choose { target: target?, values: values?, contains, options })
     }

@@ -92,14 +92,7 @@ impl Validator<'_> {
         let fields = Fields { entries };
         let timeout = fields.get("timeout").and_then(|n| self.duration(n));
         let name = fields.get("name").and_then(|n| self.string(n, "a step name"));
-        let sensitive = match fields.get("sensitive") {
-            Some(Node { value: Value::Bool(b), .. }) => *b,
-            Some(n) => {
-                self.wrong_type(n, "`true` or `false`");
-                false
-            }
-            None => false,
-        };
+        let sensitive = self.flag(fields.get("sensitive"), false);
         let (key, keyword, value) = action_entry?;
         let action = self.action(keyword, key.pos, value, &fields, in_item)?;
         Some(Step { action, pos: key.pos, timeout, name, sensitive })

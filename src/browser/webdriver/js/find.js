@@ -198,7 +198,7 @@ const ownText = (el) => Array.from(el.childNodes).filter(n => n.nodeType === 3).
 const CLICKABLE = 'button, a, summary, [role=button]';
 const PRESSABLE = 'input[type=submit], input[type=button], input[type=reset]';
 // A named locator's rule applied in `root` (a shadow root), as its XPath applies it in the page.
-const namedIn = (root, by, v) => {
+const namedIn = (root, by, v, attribute) => {
   const all = Array.from(root.querySelectorAll('*'));
   const attr = (name) => all.filter(el => el.getAttribute(name) === v);
   switch (by) {
@@ -207,7 +207,10 @@ const namedIn = (root, by, v) => {
     case 'title': return attr('title');
     case 'placeholder': return attr('placeholder').filter(el => el.matches('input, textarea'));
     case 'alt': return attr('alt').filter(el => el.matches('img, area, input'));
-    case 'testid': return all.filter(el => ['data-testid', 'data-test', 'data-cy'].some(a => el.getAttribute(a) === v));
+    case 'testid': {
+      const names = attribute ? [attribute] : ['data-testid', 'data-test', 'data-cy'];
+      return all.filter(el => names.some(a => el.getAttribute(a) === v));
+    }
     case 'link': return all.filter(el => el.localName === 'a' && labelText(el) === v);
     case 'partial': return all.filter(el => el.localName === 'a' && labelText(el).includes(v));
     case 'label': return labelled(root, v);
@@ -228,11 +231,11 @@ const matchPart = (ctx, part) => {
     const light = Array.from(ctx.querySelectorAll(part.css));
     return light.length ? light : shadowRoots(ctx).flatMap(root => Array.from(root.querySelectorAll(part.css)));
   }
-  const { by, value, xpath } = part.named;
+  const { by, value, xpath, attribute } = part.named;
   const light = xpathIn(ctx, xpath);
   if (light.length) return light;
   const extra = by === 'label' ? labelled(ctx, value).filter(el => inside(ctx, el)) : [];
-  return extra.concat(shadowRoots(ctx).flatMap(root => namedIn(root, by, value)));
+  return extra.concat(shadowRoots(ctx).flatMap(root => namedIn(root, by, value, attribute)));
 };
 // Every element a query's chain finds, in order.
 const queryAll = (q) => {
