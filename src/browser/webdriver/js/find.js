@@ -270,12 +270,8 @@ const several = (s) => {
   }
   return n > 1 ? n : 0;
 };
-// Every element a selector finds, in order (CSS through open shadow roots).
-const queryAllOf = (s) => {
-  if (s.query !== undefined) return queryAll(s.query);
-  if (s.xpath !== undefined) return xpathIn(document, s.xpath);
-  return [document].concat(shadowRoots(document)).flatMap(root => Array.from(root.querySelectorAll(s.css)));
-};
+// Every element a selector finds, as a chain's part would find it.
+const queryAllOf = (s) => s.query !== undefined ? queryAll(s.query) : matchPart(document, s);
 // The first element a selector finds, or null.
 const findAny = (s) => {
   if (s.css !== undefined) {
