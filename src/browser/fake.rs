@@ -152,13 +152,16 @@ impl Browser for FakeBrowser {
                 Probe::Element(s) => css(s),
                 Probe::PageText => "page".into(),
                 Probe::Url => "url".into(),
+                Probe::Seen => "seen".into(),
             })
             .collect();
         self.record(format!("probe {}", names.join(",")))?;
         let mut answers = Vec::new();
         for (probe, name) in probes.iter().zip(&names) {
             answers.push(match probe {
-                Probe::PageText => Probed { found: true, text: self.page_text.clone(), ..Probed::default() },
+                Probe::PageText | Probe::Seen => {
+                    Probed { found: true, text: self.page_text.clone(), ..Probed::default() }
+                }
                 Probe::Url => {
                     Probed { found: true, text: self.urls.last().cloned().unwrap_or_default(), ..Probed::default() }
                 }
@@ -289,6 +292,9 @@ impl Browser for FakeBrowser {
     }
     fn download_dir(&self) -> Option<std::path::PathBuf> {
         self.downloads.clone()
+    }
+    async fn watch_texts(&mut self) -> Result<(), BrowserError> {
+        self.record("watch_texts".into())
     }
     async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {
         self.record("page_loaded_at".into())?;

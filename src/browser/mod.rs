@@ -47,7 +47,13 @@ pub enum Probe {
     PageText,
     /// The address of the page in view (the top one's).
     Url,
+    /// Every text shown since `watch_texts`, then the page's text now:
+    /// `text` holds them separated by `SEEN_SEPARATOR`.
+    Seen,
 }
+
+/// Between the texts a `Probe::Seen` answers.
+pub const SEEN_SEPARATOR: char = '\u{1e}';
 
 /// What the page answered to one `Probe`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -351,6 +357,9 @@ pub trait Browser: Send {
         pattern: &str,
         replacement: &str,
     ) -> impl Future<Output = Result<Vec<u8>, BrowserError>> + Send;
+    /// From now on keeps every text the page shows, even for a moment, for
+    /// `Probe::Seen` to answer (until the page loads another document).
+    fn watch_texts(&mut self) -> impl Future<Output = Result<(), BrowserError>> + Send;
     /// The CSS and XPath selectors that matched several elements when an
     /// action took the first, since this was last asked, with how many.
     fn take_several(&mut self) -> Vec<(String, usize)> {

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
+use crate::files::base64;
 
 pub const SITE: &str = "E-tjänsteplattformen";
 const COOKIE: &str = "eplatform_session";
@@ -349,6 +350,10 @@ async fn api_errands(State(state): State<Shared>, headers: HeaderMap, Query(q): 
                     serde_json::json!(f.value)
                 };
                 object[f.id.replace('-', "_")] = value;
+            }
+            // Files come inside the answer, in base64, as platforms send them.
+            if let Some((name, bytes)) = &e.attachment {
+                object["attachments"] = serde_json::json!([{ "name": name, "content": base64::encode(bytes) }]);
             }
             object
         })

@@ -9,8 +9,8 @@ use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 
 pub(crate) use crate::robot::step_parts::{
-    Choice, CookieChange, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate, TextPart,
-    WindowSpec,
+    Choice, CookieChange, Expect, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate,
+    TextPart, UploadFrom, WindowSpec,
 };
 
 /// Which part of the runner carries out a step.
@@ -119,7 +119,7 @@ impl std::fmt::Display for Keyword {
 }
 
 /// Keys any step may carry beside its action.
-pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name", "sensitive"];
+pub(crate) const COMMON_KEYS: &[&str] = &["timeout", "name", "sensitive", "expect"];
 
 /// Keys only an `if` step has.
 pub(crate) const IF_KEYS: &[&str] = &["then", "else"];
@@ -140,6 +140,19 @@ pub struct Step {
     /// No screenshot or page HTML is kept when it fails (implied for a
     /// step that types a secret).
     pub sensitive: bool,
+    /// What the page must show once a page step's action is done.
+    pub expect: Option<Expect>,
+}
+
+impl Step {
+    /// The variables this step gives a value to, its `expect`'s groups too.
+    pub fn defines(&self) -> Vec<&str> {
+        let mut names = self.action.defines();
+        if let Some(expect) = &self.expect {
+            names.extend(expect.captures.iter().map(String::as_str));
+        }
+        names
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,9 +288,11 @@ pub enum Action {
         prompt: Option<Template>,
         into: Option<String>,
     },
+    /// Puts a file into a file input: one on disk, or bytes written in
+    /// base64 (from a source or an API) saved under `name` first.
     Upload {
         target: Locator,
-        file: Template,
+        from: UploadFrom,
     },
     /// Clicks what starts a download and waits until the file is saved.
     Download {

@@ -1,6 +1,7 @@
 //! The values inside steps: which window or frame, what a pointer does, how
 //! an HTTP call is made, what `validate` checks, and the like.
 
+use crate::robot::condition::Compare;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
 
@@ -122,4 +123,47 @@ impl Identifier {
 pub enum Choice {
     Label(Template),
     Value(Template),
+}
+
+/// Where the file an `upload` puts into its input comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadFrom {
+    /// A path, relative to the robot's folder.
+    File(Template),
+    /// Base64 text (a `data:` URL's too), saved as `name` in the run's folder.
+    Data { data: Template, name: Template },
+}
+
+/// What a step's `expect:` waits for once its action is done: a text the
+/// page shows, even for a moment (a toast), and elements that mean the
+/// action went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// `Contains` for a plain text, `Matches` for a pattern.
+    pub shows: Compare,
+    /// The pattern's named groups: each becomes a variable.
+    pub captures: Vec<String>,
+    /// Shown instead: the case is a business exception with its text.
+    pub error: Option<Locator>,
+    /// Shown instead: a system exception with its text (tried again by `retry`).
+    pub fault: Option<Locator>,
+}
+
+impl Expect {
+    /// The named groups of a pattern as written (`(?<dnr>...)` or `(?P<dnr>...)`).
+    pub fn group_names(pattern: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = pattern;
+        while let Some(at) = rest.find("(?") {
+            rest = &rest[at + 2..];
+            let after = rest.strip_prefix('P').unwrap_or(rest);
+            if let Some(inner) = after.strip_prefix('<')
+                && let Some(end) = inner.find('>')
+                && !inner.starts_with(['=', '!'])
+            {
+                names.push(inner[..end].to_string());
+            }
+        }
+        names
+    }
 }

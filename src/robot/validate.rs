@@ -432,7 +432,7 @@ impl<'s> Validator<'s> {
         }
     }
 
-    fn var_name(&mut self, node: &Node) -> Option<String> {
+    pub(super) fn var_name(&mut self, node: &Node) -> Option<String> {
         let name = self.string(node, "a variable name")?;
         let valid = !name.is_empty()
             && name.chars().all(|c| c.is_alphanumeric() || c == '_')
@@ -509,9 +509,7 @@ impl<'s> Validator<'s> {
             blocks.push(&session.login);
         }
         for block in blocks {
-            crate::robot::step::walk(block, &mut |step| {
-                vars.extend(step.action.defines().into_iter().map(String::from))
-            });
+            crate::robot::step::walk(block, &mut |step| vars.extend(step.defines().into_iter().map(String::from)));
         }
         let var_refs: Vec<&str> = vars.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
         for r in std::mem::take(&mut self.refs) {

@@ -42,14 +42,14 @@ enum Node {
     All(Vec<Node>),
 }
 
-enum Cmp {
+pub(super) enum Cmp {
     Equals(String),
     Contains(String),
     Matches(Regex),
 }
 
 impl Cmp {
-    fn test(&self, text: &str) -> bool {
+    pub(super) fn test(&self, text: &str) -> bool {
         match self {
             Cmp::Equals(expected) => text.trim() == expected.trim(),
             Cmp::Contains(part) => text.contains(part.as_str()),
@@ -156,7 +156,7 @@ impl<B: Browser> Runner<'_, B> {
     }
 
     /// One probe per entry of a locator list.
-    fn elements(&self, locator: &Locator, probes: &mut Vec<Probe>) -> Result<Vec<usize>, Failure> {
+    pub(super) fn elements(&self, locator: &Locator, probes: &mut Vec<Probe>) -> Result<Vec<usize>, Failure> {
         let mut indices = Vec::new();
         for candidate in locator.candidates() {
             probes.push(Probe::Element(self.resolve(candidate)?));
@@ -165,7 +165,7 @@ impl<B: Browser> Runner<'_, B> {
         Ok(indices)
     }
 
-    fn cmp(&self, compare: &Compare) -> Result<Cmp, Failure> {
+    pub(super) fn cmp(&self, compare: &Compare) -> Result<Cmp, Failure> {
         Ok(match compare {
             Compare::Equals(t) => Cmp::Equals(t.render(&self.scope)?),
             Compare::Contains(t) => Cmp::Contains(t.render(&self.scope)?),

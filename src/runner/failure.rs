@@ -44,6 +44,9 @@ pub(crate) enum SystemError {
     Source(#[from] SourceError),
     #[error("failed to {action} `{}`: {source}", path.display())]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// A step's `expect` saw its `fault` element: the system said it failed.
+    #[error("`{locator}` showed: {text}")]
+    PageSaid { locator: String, text: String },
     #[error("there is no file `{}` to upload", path.display())]
     NoSuchFile { path: PathBuf },
     #[error("`download` needs the browser on this machine; a remote WebDriver keeps its files")]

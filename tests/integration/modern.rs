@@ -77,3 +77,74 @@ fn an_option_the_system_does_not_offer_is_a_business_exception_naming_those_it_d
         "{show}"
     );
 }
+
+/// A toast that shows 300 ms after the click and is gone 5 ms later (no poll
+/// could catch it), one for 100 ms inside a web component's shadow root, an
+/// inline error summary, and a message that the system itself failed.
+const MESSAGES: &str = "<script>customElements.define('ms-toaster', class extends HTMLElement {\
+    connectedCallback() { this.attachShadow({mode: 'open'}); }\
+    show(text) { const t = document.createElement('p'); t.textContent = text; this.shadowRoot.append(t);\
+    setTimeout(() => t.remove(), 100); } });\
+    function toast() { const t = document.createElement('div'); t.textContent = 'Ärendet registrerat: MIL-2026-00123';\
+    document.body.append(t); setTimeout(() => t.remove(), 5); }</script><ms-toaster></ms-toaster>\
+    <button onclick='setTimeout(toast, 300)'>Spara</button>\
+    <button onclick=\"setTimeout(() => document.querySelector('ms-toaster').show('Sparat i registret'), 200)\">Spara utkast</button>\
+    <button onclick=\"setTimeout(() => document.getElementById('errors').hidden = false, 200)\">Skicka</button>\
+    <button onclick=\"setTimeout(() => document.getElementById('fault').hidden = false, 200)\">Arkivera</button>\
+    <div id=errors role=alert hidden>Organisationsnumret saknas</div><div id=fault hidden>Tekniskt fel, försök igen</div>";
+
+#[test]
+fn expect_reads_a_toast_gone_within_100_ms_and_tells_an_error_from_a_fault() {
+    let h = Harness::new();
+    let steps = "  - click: 'role:button[name=\"Spara\"]'\n    \
+                 expect: {matches: 'registrerat: (?<dnr>MIL-\\d{4}-\\d+)'}\n  \
+                 - click: 'role:button[name=\"Spara utkast\"]'\n    \
+                 expect: Sparat i registret\n  \
+                 - log: 'diarienummer ${dnr}'\n";
+    let (code, log, said) = run(&h, MESSAGES, steps);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.contains("diarienummer MIL-2026-00123"), "{log}");
+
+    let after = |button: &str| {
+        format!(
+            "  - click: 'role:button[name=\"{button}\"]'\n    \
+             expect: {{text: Arkiverat, error: 'role:alert', fault: '#fault'}}\n"
+        )
+    };
+    let (code, _, said) = run(&h, MESSAGES, &after("Skicka"));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("Organisationsnumret saknas"), "{said}");
+    let (code, _, said) = run(&h, MESSAGES, &after("Arkivera"));
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("#fault` showed: Tekniskt fel, försök igen"), "{said}");
+    let (code, _, said) = run(&h, MESSAGES, "  - click: 'role:button[name=\"Spara\"]'\n    expect: Arkiverat\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("expect: the text contains `Arkiverat` was not met within 2s"), "{said}");
+}
+
+/// A file input inside a web component's shadow root, which says the name
+/// and the content of the file it was given.
+const UPLOAD: &str = "<script>customElements.define('ms-upload', class extends HTMLElement {\
+    connectedCallback() { const root = this.attachShadow({mode: 'open'});\
+    root.innerHTML = '<label for=f>Planritning</label><input type=file id=f>';\
+    root.getElementById('f').addEventListener('change', async e => {\
+    const f = e.target.files[0]; did(f.name + ' ' + await f.text()); }); } });</script><ms-upload></ms-upload>";
+
+#[test]
+fn upload_puts_base64_bytes_into_a_file_input_inside_a_shadow_root() {
+    let h = Harness::new();
+    let html = format!("{SAY}{UPLOAD}");
+    // "%PDF-1.4 Planritning" in base64, once as a data: URL.
+    let steps = "  - upload: {into: 'label:Planritning', data: 'JVBERi0xLjQgUGxhbnJpdG5pbmc=', name: plan.pdf}\n  \
+                 - upload: {into: 'label:Planritning', data: 'data:application/pdf;base64,JVBERi0xLjQ=', name: ../b.pdf}\n";
+    let (code, log, said) = run(&h, &html, &format!("{steps}{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.ends_with("plan.pdf %PDF-1.4 Planritning;b.pdf %PDF-1.4;"), "{log}");
+
+    let (code, _, said) = run(&h, &html, "  - upload: {into: 'label:Planritning', data: 'JVBER!', name: a.pdf}\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("the file for `label:Planritning` is not base64 (`!` at character 6 is not base64)"),
+        "{said}"
+    );
+}

@@ -142,6 +142,7 @@ impl Browser for WebDriverBrowser {
                 Probe::Element(s) => json!({ "sel": selector_json(s) }),
                 Probe::PageText => json!({ "page": true }),
                 Probe::Url => json!({ "url": true }),
+                Probe::Seen => json!({ "seen": true }),
             })
             .collect();
         let answer = self.client().execute(&script(PROBE), vec![Json::Array(arg)]).await.map_err(error)?;
@@ -651,6 +652,11 @@ impl Browser for WebDriverBrowser {
 
     fn download_dir(&self) -> Option<PathBuf> {
         self.downloads.clone()
+    }
+
+    async fn watch_texts(&mut self) -> Result<(), BrowserError> {
+        self.client().execute(&script(WATCH_TEXTS), Vec::new()).await.map_err(error)?;
+        Ok(())
     }
 
     async fn page_loaded_at(&mut self) -> Result<f64, BrowserError> {

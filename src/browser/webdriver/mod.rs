@@ -33,7 +33,7 @@ use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_
 use scripts::{
     ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIND_ELEMENT, FIRST_MATCH, IS_CHECKED, LEAVING,
     LEAVING_AFTER_CLICK, MASK_TEXT, MISS_HINT, NAVIGATION, OPTIONS, PAGE_LOADED_AT, PROBE, READ_TABLE, SELECT,
-    UNMASK_TEXT, WATCH_NAVIGATION, XPATH_OF, selector_json,
+    UNMASK_TEXT, WATCH_NAVIGATION, WATCH_TEXTS, XPATH_OF, selector_json,
 };
 pub use scripts::{FIND, READ_TEXT, script};
 use words::{dialog_text, first_line, own_words};

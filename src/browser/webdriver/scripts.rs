@@ -52,6 +52,10 @@ pub(super) const READ_TABLE: &str = include_str!("js/read_table.js");
 /// shown, usable and ticked, with its text and value.
 pub(super) const PROBE: &str = include_str!("js/probe.js");
 
+/// Before a step with `expect`: keeps every text the page shows from now
+/// on, for `Probe::Seen`.
+pub(super) const WATCH_TEXTS: &str = include_str!("js/watch_texts.js");
+
 /// Whether an element can be acted on as a person would: `{el, why}` with
 /// `why` null when it can; null when it is not there. Marks the document as
 /// `WATCH_NAVIGATION` does, for a click that may load another page.

@@ -117,7 +117,7 @@ impl Validator<'_> {
         }
     }
 
-    fn compare(&mut self, key: &str, node: &Node, in_item: bool) -> Option<Compare> {
+    pub(super) fn compare(&mut self, key: &str, node: &Node, in_item: bool) -> Option<Compare> {
         match key {
             "equals" => self.template(node, "the text to compare with", in_item).map(Compare::Equals),
             "contains" => self.template(node, "the text to look for", in_item).map(Compare::Contains),

@@ -1,10 +1,12 @@
 //! The keys of the steps that act on the page, checked into their actions.
 
 use crate::files::yaml::{Node, Value};
-use crate::robot::condition::Condition;
+use crate::robot::condition::{Compare, Condition};
 use crate::robot::expr::Template;
 use crate::robot::locator::{Locator, Strategy};
-use crate::robot::step::{Action, Choice, CookieChange, FrameTarget, Gesture, History, TextPart, WindowSpec};
+use crate::robot::step::{
+    Action, Choice, CookieChange, Expect, FrameTarget, Gesture, History, TextPart, UploadFrom, WindowSpec,
+};
 use crate::robot::validate::conditions::condition_keys;
 use crate::robot::validate::{Fields, Validator};
 
@@ -309,11 +311,62 @@ impl Validator<'_> {
         Some(Action::Dialog { accept: accept?, prompt, into })
     }
 
+    /// A step's `expect`: a text (`expect: Sparat`), or a mapping with
+    /// `text` or `matches` and the `error` and `fault` elements.
+    pub(super) fn expect(&mut self, node: &Node, in_item: bool) -> Option<Expect> {
+        if let Value::Str(_) = node.value {
+            let text = self.template(node, "the text the page must show", in_item)?;
+            return Some(Expect { shows: Compare::Contains(text), captures: Vec::new(), error: None, fault: None });
+        }
+        let expected = "a text, or a mapping with `text` or `matches`";
+        let f = self.mapping(node, &["text", "matches", "error", "fault"], expected)?;
+        let shows = match (f.get("text"), f.get("matches")) {
+            (Some(text), None) => Compare::Contains(self.template(text, "the text the page must show", in_item)?),
+            (None, Some(pattern)) => self.compare("matches", pattern, in_item)?,
+            _ => {
+                self.d.error(node.pos, 1, "`expect` needs one of `text` or `matches`");
+                return None;
+            }
+        };
+        let mut captures = Vec::new();
+        if let (Compare::Matches(pattern), Some(n)) = (&shows, f.get("matches")) {
+            for name in Expect::group_names(&pattern.source()) {
+                let named = Node { value: Value::Str(name), pos: n.pos };
+                captures.extend(self.var_name(&named));
+            }
+        }
+        let error = f.get("error").and_then(|n| self.locator(n, in_item));
+        let fault = f.get("fault").and_then(|n| self.locator(n, in_item));
+        Some(Expect { shows, captures, error, fault })
+    }
+
     pub(super) fn upload_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
-        let f = self.mapping(node, &["into", "file"], "a mapping with `into` and `file`")?;
+        let expected = "a mapping with `into` and `file` (or `data` and `name`)";
+        let f = self.mapping(node, &["into", "file", "data", "name"], expected)?;
         let target = self.required(node, &f, "into", keyword).and_then(|n| self.locator(n, in_item));
-        let file = self.required(node, &f, "file", keyword).and_then(|n| self.template(n, "a file's path", in_item));
-        Some(Action::Upload { target: target?, file: file? })
+        let from = match (f.get("file"), f.get("data")) {
+            (Some(file), None) => {
+                if let Some(name) = f.get("name") {
+                    self.d.error(name.pos, 1, "`name` goes with `data`: a `file` keeps its own name");
+                }
+                Some(UploadFrom::File(self.template(file, "a file's path", in_item)?))
+            }
+            (None, Some(data)) => {
+                let data = self.template(data, "base64 text", in_item);
+                let name =
+                    self.required(node, &f, "name", keyword).and_then(|n| self.template(n, "a file name", in_item));
+                Some(UploadFrom::Data { data: data?, name: name? })
+            }
+            (Some(_), Some(data)) => {
+                self.d.error(data.pos, 1, "`upload` takes a `file` or `data`, not both");
+                None
+            }
+            (None, None) => {
+                self.d.error(node.pos, 1, format!("`{keyword}` needs `file` (a path) or `data` (base64) with `name`"));
+                None
+            }
+        };
+        Some(Action::Upload { target: target?, from: from? })
     }
 
     pub(super) fn download_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

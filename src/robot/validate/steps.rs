@@ -25,7 +25,7 @@ impl Validator<'_> {
         {
             let null = Node { value: Value::Null, pos: node.pos };
             let action = self.action(keyword, node.pos, &null, &Fields { entries: &[] }, in_item)?;
-            return Some(Step { action, pos: node.pos, timeout: None, name: None, sensitive: false });
+            return Some(Step { action, pos: node.pos, timeout: None, name: None, sensitive: false, expect: None });
         }
         let Value::Map(entries) = &node.value else {
             match &node.value {
@@ -94,8 +94,17 @@ impl Validator<'_> {
         let name = fields.get("name").and_then(|n| self.string(n, "a step name"));
         let sensitive = self.flag(fields.get("sensitive"), false);
         let (key, keyword, value) = action_entry?;
+        let expect = match fields.entries.iter().find(|(k, _)| k.name == "expect") {
+            Some((k, _)) if keyword.family() != crate::robot::step::Family::Page => {
+                let message = format!("`expect` belongs to a step that acts on the page, not to `{keyword}`");
+                self.d.error(k.pos, k.name.chars().count(), message);
+                None
+            }
+            Some((_, n)) => self.expect(n, in_item),
+            None => None,
+        };
         let action = self.action(keyword, key.pos, value, &fields, in_item)?;
-        Some(Step { action, pos: key.pos, timeout, name, sensitive })
+        Some(Step { action, pos: key.pos, timeout, name, sensitive, expect })
     }
 
     /// The action of one step: the dispatch on its keyword, each keyword's

@@ -114,7 +114,7 @@ impl Validator<'_> {
             }
         };
         let mut known: Vec<String> = params.clone();
-        crate::robot::step::walk(&steps, &mut |step| known.extend(step.action.defines().into_iter().map(String::from)));
+        crate::robot::step::walk(&steps, &mut |step| known.extend(step.defines().into_iter().map(String::from)));
         let known: Vec<&str> = known.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
         for r in std::mem::take(&mut self.refs) {
             let width = r.name.chars().count() + 3;

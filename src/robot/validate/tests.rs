@@ -249,3 +249,26 @@ fn a_key_that_belongs_elsewhere_says_where() {
         ]
     );
 }
+
+#[test]
+fn expect_belongs_to_page_steps_and_its_groups_become_variables() {
+    let robot = robot_from_str(
+        Path::new("r.yaml"),
+        "name: x\nsetup:\n  - click: '#spara'\n    expect: {matches: 'Ärende (?<dnr>\\d+) av (?P<of>\\d+) (?:ok)'}\n  - log: ${dnr} ${of}\n",
+    )
+    .unwrap();
+    assert_eq!(robot.setup[0].expect.as_ref().map(|e| e.captures.clone()), Some(vec!["dnr".into(), "of".into()]));
+    assert_eq!(
+        errors("name: x\nsetup:\n  - log: hej\n    expect: Sparat\n  - click: a\n    expect: {error: '#e'}\n"),
+        [
+            "r.yaml:4:5: `expect` belongs to a step that acts on the page, not to `log`",
+            "r.yaml:6:13: `expect` needs one of `text` or `matches`",
+        ]
+    );
+    assert_eq!(
+        errors(
+            "name: x\nsetup:\n  - upload: {into: '#f', file: a.pdf, data: QQ==}\n  - upload: {into: '#f', data: QQ==}\n"
+        ),
+        ["r.yaml:3:45: `upload` takes a `file` or `data`, not both", "r.yaml:4:13: `upload` needs `name`",]
+    );
+}

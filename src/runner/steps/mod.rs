@@ -4,6 +4,7 @@
 //! dispatch; a new step gets an arm here and a method in its family's file.
 
 mod data;
+mod expect;
 mod flow;
 mod page;
 
@@ -15,8 +16,16 @@ use crate::runner::failure::Failure;
 use crate::runner::run::Runner;
 
 impl<B: Browser> Runner<'_, B> {
-    /// Runs one step.
+    /// Runs one step; with `expect`, the page's texts are watched from just
+    /// before its action until what it expects shows.
     pub(super) async fn step(&mut self, step: &Step, block: Block, case: Option<&Case>) -> Result<(), Failure> {
+        let Some(expect) = &step.expect else { return self.act(step, block, case).await };
+        self.browser.watch_texts().await?;
+        self.act(step, block, case).await?;
+        self.expect(expect, step.timeout.unwrap_or(self.robot.timeouts.step)).await
+    }
+
+    async fn act(&mut self, step: &Step, block: Block, case: Option<&Case>) -> Result<(), Failure> {
         let timeout = step.timeout.unwrap_or(self.robot.timeouts.step);
         match &step.action {
             Action::Goto { url, accept_status } => self.goto(url, accept_status).await,
@@ -44,7 +53,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Dialog { accept, prompt, into } => {
                 self.dialog(*accept, prompt.as_ref(), into.as_ref(), timeout).await
             }
-            Action::Upload { target, file } => self.upload(target, file, timeout, case).await,
+            Action::Upload { target, from } => self.upload(target, from, timeout, case).await,
             Action::Download { click, save_as, into } => {
                 self.download_step(click, save_as.as_ref(), into.as_ref(), timeout, case).await
             }

@@ -1,14 +1,16 @@
 //! Steps that act on the page: navigation, fields, waits, reading, frames,
 //! windows, dialogs, files and JavaScript.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::browser::{Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
+use crate::files::base64;
 use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
 use crate::robot::locator::Locator;
-use crate::robot::step::{Choice, CookieChange, FrameTarget, Gesture, JsonTemplate, TextPart, WindowSpec};
+use crate::robot::step::{Choice, CookieChange, FrameTarget, Gesture, JsonTemplate, TextPart, UploadFrom, WindowSpec};
 use crate::runner::case::Case;
 use crate::runner::event::{EvidenceKind, RunEvent};
 use crate::runner::evidence::sanitize;
@@ -103,8 +105,16 @@ impl<B: Browser> Runner<'_, B> {
             Some(options) => Some(self.resolve(options)?),
             None => None,
         };
+        let mut rendered = Vec::new();
         for value in values {
             let value = value.render(&self.scope)?;
+            // A variable holding a JSON list (a source's list field) is its values.
+            match serde_json::from_str::<Vec<String>>(&value) {
+                Ok(list) => rendered.extend(list),
+                Err(_) => rendered.push(value),
+            }
+        }
+        for value in rendered {
             let wanted = Choosing { value: &value, contains, options: options.as_ref() };
             match self.browser.choose(&selector, &wanted, timeout).await {
                 Err(BrowserError::NoSuchOption { target, value, offered }) => {
@@ -292,17 +302,41 @@ impl<B: Browser> Runner<'_, B> {
     pub(super) async fn upload(
         &mut self,
         target: &Locator,
-        file: &Template,
+        from: &UploadFrom,
         timeout: Duration,
         case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let path = self.path(file)?;
+        let path = match from {
+            UploadFrom::File(file) => self.path(file)?,
+            UploadFrom::Data { data, name } => self.save_upload(target, data, name)?,
+        };
         if !path.is_file() {
             return Err(SystemError::NoSuchFile { path }.into());
         }
         let path = path.canonicalize().unwrap_or(path);
         let selector = self.locate(target, timeout, case).await?;
         Ok(self.browser.upload(&selector, &path, timeout).await?)
+    }
+
+    /// Writes base64 bytes to `uploads/NAME` in the run's folder. Text that
+    /// is not base64 came with the case, so the case is a business exception.
+    fn save_upload(&self, target: &Locator, data: &Template, name: &Template) -> Result<PathBuf, Failure> {
+        let text = data.render(&self.scope)?;
+        let text = match text.split_once(";base64,") {
+            Some((head, rest)) if head.starts_with("data:") => rest,
+            _ => text.as_str(),
+        };
+        let bytes = base64::decode(text)
+            .map_err(|why| Failure::Business(format!("the file for `{}` is not base64 ({why})", target.source())))?;
+        let name = name.render(&self.scope)?;
+        let name = std::path::Path::new(&name).file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        if name.is_empty() {
+            return Err(Failure::Business(format!("the file for `{}` has no name", target.source())));
+        }
+        let path = self.evidence_dir.join("uploads").join(name);
+        let saved = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&path, bytes));
+        saved.map_err(|source| SystemError::Io { action: "save the file to upload", path: path.clone(), source })?;
+        Ok(path)
     }
 
     pub(super) async fn download_step(
