@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::browser::{
-    Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, SelectBy,
-    Selector, Table, WindowTarget,
+    Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, Gesture, History, Probe, Probed, Scrolled,
+    SelectBy, Selector, Table, WindowTarget,
 };
 
 #[derive(Debug, Default)]
@@ -183,6 +183,16 @@ impl Browser for FakeBrowser {
     async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
         self.check("table", target, timeout)?;
         Ok(self.table.clone())
+    }
+    async fn scroll_until(
+        &mut self,
+        list: &Selector,
+        until: &Selector,
+        timeout: Duration,
+    ) -> Result<Scrolled, BrowserError> {
+        self.check("scroll", list, timeout)?;
+        let found = !self.missing.contains(&css(until));
+        Ok(Scrolled { found, views: 3, end: !found })
     }
     async fn exists(&mut self, target: &Selector) -> Result<bool, BrowserError> {
         Ok(!self.missing.contains(&css(target)))

@@ -71,6 +71,17 @@ pub struct Probed {
     pub value: String,
 }
 
+/// How a `scroll` through a list ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scrolled {
+    /// The element looked for is rendered now.
+    pub found: bool,
+    /// How many times the list was moved on by most of a view.
+    pub views: u32,
+    /// The list's end was reached (else the time ran out, or it was found).
+    pub end: bool,
+}
+
 /// What a `cookies` step asks of the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cookies {
@@ -245,6 +256,15 @@ pub trait Browser: Send {
         target: &Selector,
         timeout: Duration,
     ) -> impl Future<Output = Result<Table, BrowserError>> + Send;
+    /// Scrolls the list `list` (or the first element inside it that
+    /// scrolls) from its top until `until` is rendered, its end is reached,
+    /// or `timeout` passes; `until` then brought into view.
+    fn scroll_until(
+        &mut self,
+        list: &Selector,
+        until: &Selector,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Scrolled, BrowserError>> + Send;
     /// Whether an element is there now, without waiting.
     fn exists(&mut self, target: &Selector) -> impl Future<Output = Result<bool, BrowserError>> + Send;
     fn screenshot(&mut self) -> impl Future<Output = Result<Vec<u8>, BrowserError>> + Send;

@@ -71,6 +71,7 @@ keywords! {
     Select => "select", Page;
     Deselect => "deselect", Page;
     Choose => "choose", Page;
+    Scroll => "scroll", Page;
     WaitFor => "wait_for", Page;
     ReadText => "read_text", Page;
     ReadTable => "read_table", Page;
@@ -216,6 +217,12 @@ pub enum Action {
         contains: bool,
         /// Where the options are, when the page's own way does not say.
         options: Option<Locator>,
+    },
+    /// Scrolls a list that renders only the rows in view until `until` is
+    /// rendered or the list ends.
+    Scroll {
+        list: Locator,
+        until: Locator,
     },
     /// Waits until the condition holds; a bare locator waits for its
     /// element to be visible (a list: for any of them, and logs which).
@@ -380,6 +387,7 @@ impl Action {
             Action::Select { selected: true, .. } => Keyword::Select,
             Action::Select { selected: false, .. } => Keyword::Deselect,
             Action::Choose { .. } => Keyword::Choose,
+            Action::Scroll { .. } => Keyword::Scroll,
             Action::WaitFor { .. } => Keyword::WaitFor,
             Action::ReadText { .. } => Keyword::ReadText,
             Action::ReadTable { .. } => Keyword::ReadTable,
@@ -423,6 +431,7 @@ impl Action {
             Action::Goto { url, .. } => url.source(),
             Action::Click { target } | Action::Pointer { target, .. } | Action::Clear { target } => target.source(),
             Action::Drag { from, to } => format!("{} to {}", from.source(), to.source()),
+            Action::Scroll { list, until } => format!("{} until {}", list.source(), until.source()),
             Action::History { .. } => String::new(),
             Action::Cookies { change: CookieChange::Read(into) } => format!("-> {into}"),
             Action::Cookies { change: CookieChange::Set(values) } => {

@@ -148,3 +148,37 @@ fn upload_puts_base64_bytes_into_a_file_input_inside_a_shadow_root() {
         "{said}"
     );
 }
+
+/// A list of 800 cases that renders only the rows in view (and four more
+/// each side), as case systems do: a row is in the page only once scrolled to.
+const VIRTUAL_LIST: &str = "<div role=grid aria-label=Ärenden><div id=view style='height:300px;overflow:auto'>\
+    <div id=space style='position:relative'></div></div></div><script>\
+    const rows = Array.from({length: 800}, (_, i) => 'MIL-2026-' + String(i + 1).padStart(5, '0'));\
+    const view = document.getElementById('view'), space = document.getElementById('space');\
+    space.style.height = rows.length * 30 + 'px';\
+    const draw = () => { const first = Math.max(0, Math.floor(view.scrollTop / 30) - 4);\
+    space.innerHTML = rows.slice(first, first + 18).map((r, i) => '<div role=row style=\"position:absolute;height:30px;top:'\
+    + (first + i) * 30 + 'px\"><span role=gridcell>' + r + '</span> <button data-r=' + r + ' onclick=did(this.dataset.r)>Öppna</button></div>').join(''); };\
+    view.addEventListener('scroll', draw); draw();</script>";
+
+#[test]
+fn scroll_finds_a_row_500_rows_down_a_virtualised_list_and_says_when_the_list_ends_without_it() {
+    let h = Harness::new();
+    let html = format!("{SAY}{VIRTUAL_LIST}");
+    let steps = "  - scroll: {in: 'role:grid[name=\"Ärenden\"]', until: 'role:row[name*=\"MIL-2026-00517\"]'}\n  \
+                 - click: 'role:row[name*=\"MIL-2026-00517\"] >> role:button'\n  \
+                 - scroll: {in: 'role:grid[name=\"Ärenden\"]', until: 'role:row[name*=\"MIL-2026-09999\"]'}\n  \
+                 - if: {exists: 'role:row[name*=\"MIL-2026-09999\"]'}\n    \
+                 then: [{fail: 'a case that is not there was found'}]\n";
+    let (code, log, said) = run(&h, &html, &format!("{steps}{READ_OUT}"));
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.ends_with("MIL-2026-00517;"), "{log}");
+    assert!(log.contains("`role:grid[name=\"Ärenden\"]` reached its end after"), "{log}");
+    assert!(log.contains("views without `role:row[name*=\"MIL-2026-09999\"]`"), "{log}");
+
+    // A container that shows all it holds is not a list to scroll.
+    let (code, _, said) =
+        run(&h, &format!("{SAY}<div id=short>Kort</div>"), "  - scroll: {in: '#short', until: 'text:X'}\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("does not scroll: it shows all it holds"), "{said}");
+}

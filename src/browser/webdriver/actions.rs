@@ -244,6 +244,28 @@ impl Browser for WebDriverBrowser {
         Ok(Table { headers, rows })
     }
 
+    async fn scroll_until(
+        &mut self,
+        list: &Selector,
+        until: &Selector,
+        timeout: Duration,
+    ) -> Result<Scrolled, BrowserError> {
+        let start = Instant::now();
+        self.element(list, timeout).await?;
+        let budget = timeout.saturating_sub(start.elapsed()).as_millis() as u64;
+        let args = vec![selector_json(list), selector_json(until), json!(budget)];
+        let answer = self.run_script(&script(SCROLL), &args, timeout + SCRIPT_GRACE).await?;
+        let value: Json = serde_json::from_str(&answer).unwrap_or(Json::Null);
+        if value.is_null() {
+            return Err(self.missing(&[list], timeout).await);
+        }
+        Ok(Scrolled {
+            found: value["found"].as_bool().unwrap_or(false),
+            views: value["views"].as_u64().unwrap_or(0) as u32,
+            end: value["end"].as_bool().unwrap_or(false),
+        })
+    }
+
     async fn exists(&mut self, target: &Selector) -> Result<bool, BrowserError> {
         let value = self.client().execute(&script(EXISTS), vec![selector_json(target)]).await.map_err(error)?;
         Ok(value.as_bool().unwrap_or(false))

@@ -52,6 +52,9 @@ pub(super) const READ_TABLE: &str = include_str!("js/read_table.js");
 /// shown, usable and ticked, with its text and value.
 pub(super) const PROBE: &str = include_str!("js/probe.js");
 
+/// Scrolls a virtualised list until an element is rendered or the list ends.
+pub(super) const SCROLL: &str = include_str!("js/scroll.js");
+
 /// Before a step with `expect`: keeps every text the page shows from now
 /// on, for `Probe::Seen`.
 pub(super) const WATCH_TEXTS: &str = include_str!("js/watch_texts.js");

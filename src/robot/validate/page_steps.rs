@@ -99,6 +99,13 @@ impl Validator<'_> {
 
     /// `choose`: `in`, `value` (one text or a list of them), and optionally
     /// `contains` and `options`.
+    pub(super) fn scroll_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["in", "until"], "a mapping with `in` (the list) and `until`")?;
+        let list = self.required(node, &f, "in", "scroll").and_then(|n| self.locator(n, in_item));
+        let until = self.required(node, &f, "until", "scroll").and_then(|n| self.locator(n, in_item));
+        Some(Action::Scroll { list: list?, until: until? })
+    }
+
     pub(super) fn choose_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
         let f = self.mapping(node, &["in", "value", "contains", "options"], "a mapping with `in` and `value`")?;
         let target = self.required(node, &f, "in", "choose").and_then(|n| self.locator(n, in_item));

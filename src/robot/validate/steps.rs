@@ -137,6 +137,7 @@ impl Validator<'_> {
             Keyword::Select => self.select_step("select", node, in_item),
             Keyword::Deselect => self.select_step("deselect", node, in_item),
             Keyword::Choose => self.choose_step(node, in_item),
+            Keyword::Scroll => self.scroll_step(node, in_item),
             Keyword::WaitFor => self.wait_for_step(node, in_item),
             Keyword::ReadText => self.read_text_step("read_text", node, in_item),
             Keyword::ReadTable => self.read_text_step("read_table", node, in_item),

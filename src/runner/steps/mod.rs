@@ -38,6 +38,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Choose { target, values, contains, options } => {
                 self.choose(target, values, *contains, options.as_ref(), timeout, case).await
             }
+            Action::Scroll { list, until } => self.scroll(list, until, timeout, case).await,
             Action::WaitFor { condition } => self.wait_for(condition, timeout, case).await,
             Action::ReadText { from, into, part } => self.read_text(from, into, part, timeout, case).await,
             Action::ReadTable { from, into } => self.read_table(from, into, timeout, case).await,

@@ -129,6 +129,34 @@ impl<B: Browser> Runner<'_, B> {
         Ok(())
     }
 
+    /// Scrolls `list` until `until` is rendered. A list that ends without it
+    /// is an answer (the run log says so, and a condition after the step
+    /// decides); a list still going when the time runs out is not.
+    pub(super) async fn scroll(
+        &mut self,
+        list: &Locator,
+        until: &Locator,
+        timeout: Duration,
+        case: Option<&Case>,
+    ) -> Result<(), Failure> {
+        let started = std::time::Instant::now();
+        let selector = self.locate(list, timeout, case).await?;
+        let wanted = self.resolve(until)?;
+        let left = timeout.saturating_sub(started.elapsed());
+        let scrolled = self.browser.scroll_until(&selector, &wanted, left).await?;
+        if scrolled.found {
+            return Ok(());
+        }
+        if !scrolled.end {
+            let waited_for = format!("scroll until `{}` in `{}`", until.source(), list.source());
+            return Err(SystemError::TimedOut { waited_for, limit: timeout }.into());
+        }
+        let message =
+            format!("`{}` reached its end after {} views without `{}`", list.source(), scrolled.views, until.source());
+        self.emit(RunEvent::Log { item: case.map(Case::seq), message });
+        Ok(())
+    }
+
     /// Waits for the condition; for a locator list waited for until one is
     /// visible, the log says which entry it was.
     pub(super) async fn wait_for(
