@@ -202,6 +202,21 @@ pub fn bin_pauses(count: usize) -> Vec<Errand> {
 /// Activities a food business registers for.
 pub const ACTIVITIES: &[&str] = &["Servering", "Butik", "Tillverkning", "Catering"];
 
+/// The property designations the environmental case system's land register
+/// knows: several share their first words, so a search lists a few.
+pub const PROPERTIES: &[&str] = &[
+    "Timrå Vivsta 3:12",
+    "Timrå Vivsta 3:14",
+    "Timrå Vivsta 4:2",
+    "Timrå Sörberge 1:7",
+    "Timrå Sörberge 1:9",
+    "Timrå Lögdö 2:1",
+    "Sundsvall Tuna 1:2",
+    "Sundsvall Tuna 1:3",
+    "Sundsvall Älvstranden 5:8",
+    "Sundsvall Granloholm 2:40",
+];
+
 /// Registrations of food businesses, each with a floor plan attached.
 pub fn food_registrations(count: usize) -> Vec<Errand> {
     const NAMES: &[&str] =
@@ -220,6 +235,7 @@ pub fn food_registrations(count: usize) -> Vec<Errand> {
                     field("company", "Företag", company.clone()),
                     field("orgnr", "Organisationsnummer", organisationsnummer(n)),
                     field("address", "Anläggningens adress", format!("Storgatan {}, 861 3{} Timrå", 3 + n, n % 10)),
+                    field("property", "Fastighetsbeteckning", PROPERTIES[(n * 3) % PROPERTIES.len()].to_string()),
                     Field { id: "activities", label: "Verksamhet", value: activities.join(", "), list: true },
                     field("contact", "Kontakt", format!("info{n}@example.se")),
                 ],

@@ -1,33 +1,48 @@
-//! A stand-in for the environmental case register ("Lex"): a company search
-//! that runs when Enter is pressed in its field (there is no button), and a
-//! new-case form with activity checkboxes, a read-only date set by a date
-//! picker script, and a file upload for the floor plan.
+//! A stand-in for the environmental office's case system ("Lex"), built
+//! as today's case systems are: a single-page app whose fields are custom
+//! elements with their inputs in open shadow roots (labelled in the ways
+//! component libraries label them), a property combobox that asks the
+//! server after three characters and is answered 200-600 ms later,
+//! activities as chips, a file upload, a `<dialog>` to confirm, a toast that
+//! goes after a few seconds, a case list that renders only the rows in view,
+//! routing by `history.pushState`, a session that ends after some page loads
+//! and bounces to the login view, and a save that can fail. The app itself is
+//! `lex.js`; this file is its server and its API.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::demo::data::ACTIVITIES;
-use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
+use crate::demo::data::{ACTIVITIES, PROPERTIES};
+use crate::demo::html::{Sessions, esc};
 
-pub(crate) const SITE: &str = "Lex – miljö- och byggnämndens diarium";
+pub(crate) const SITE: &str = "Lex – miljöförvaltningens ärenden";
 const COOKIE: &str = "lex_session";
-const STYLE: &str = "body{font-family:Arial,sans-serif;margin:0}header{background:#2d5f2e;color:#fff;padding:6px 12px}\
-    main{padding:12px}table{border-collapse:collapse}td,th{border:1px solid #aaa;padding:3px 6px}.error{color:#b00}";
+const APP: &str = include_str!("lex.js");
+const STYLE: &str = "body{font-family:Arial,sans-serif;margin:0}header{background:#2d5f2e;color:#fff;padding:6px 12px;\
+    display:flex;gap:2rem;align-items:center}header a{color:#fff}main{padding:12px}\
+    .error-summary{border:2px solid #b00;color:#b00;padding:.5rem;margin:.5rem 0}\
+    #toasts{position:fixed;right:1rem;bottom:1rem}.toast{background:#2d5f2e;color:#fff;padding:.6rem 1rem;margin-top:.5rem}\
+    .toast.error{background:#b00}[role=grid]{border:1px solid #aaa;width:52rem}[role=row]{display:flex;height:30px;\
+    align-items:center;border-bottom:1px solid #eee}[role=row]>*{flex:1;padding:0 .4rem;overflow:hidden;white-space:nowrap}\
+    dialog{border:2px solid #2d5f2e}";
 
-/// A registered food business case.
+/// A case in the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
     pub dnr: String,
     pub company: String,
     pub orgnr: String,
     pub address: String,
+    /// The property designation (fastighetsbeteckning), one the register knows.
+    pub property: String,
     pub activities: Vec<String>,
     pub received: String,
     pub errand: String,
@@ -36,120 +51,164 @@ pub struct Case {
 }
 
 /// The register's server-side state; tests read it directly.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lex {
     pub username: String,
     pub password: String,
     pub cases: Vec<Case>,
+    /// Saves that fail (HTTP 503) before the next one goes through.
+    pub failing_saves: u32,
+    /// Page loads a session lasts (0: as many as it likes); the next load
+    /// finds it ended, and the app shows its login view.
+    pub session_pages: u32,
+    /// How long the toast after a save stays.
+    pub toast: Duration,
+    /// How many times someone logged in.
+    pub logins: u32,
     sessions: Sessions,
+    /// Page loads per open session.
+    loads: Vec<(String, u32)>,
 }
 
 impl Lex {
-    pub fn new(username: &str, password: &str) -> Self {
-        Self { username: username.into(), password: password.into(), ..Self::default() }
+    /// A register with `older` cases of other companies in it already.
+    pub fn new(username: &str, password: &str, older: usize) -> Self {
+        let cases = (0..older)
+            .map(|n| Case {
+                dnr: format!("MIL-2025-{:05}", n + 1),
+                company: format!("Verksamhet {} AB", n + 1),
+                orgnr: crate::demo::data::organisationsnummer(500 + n),
+                address: format!("Industrigatan {}, 861 00 Timrå", 1 + n % 90),
+                property: PROPERTIES[n % PROPERTIES.len()].to_string(),
+                activities: vec![ACTIVITIES[n % ACTIVITIES.len()].to_string()],
+                received: "2025-03-01".into(),
+                errand: String::new(),
+                attachment: None,
+            })
+            .collect();
+        Self {
+            username: username.into(),
+            password: password.into(),
+            cases,
+            failing_saves: 0,
+            session_pages: 0,
+            toast: Duration::from_secs(3),
+            logins: 0,
+            sessions: Sessions::default(),
+            loads: Vec::new(),
+        }
+    }
+
+    /// Whether the request's session is open, counting it as one more page
+    /// load when `load` is set (and ending it once it has had its loads).
+    fn session(&mut self, headers: &HeaderMap, load: bool) -> bool {
+        let Some(token) = self.sessions.token(headers, COOKIE) else { return false };
+        if !load {
+            return true;
+        }
+        let limit = self.session_pages;
+        let Some((_, count)) = self.loads.iter_mut().find(|(t, _)| *t == token) else { return false };
+        *count += 1;
+        if limit > 0 && *count > limit {
+            self.sessions.close(&token);
+            self.loads.retain(|(t, _)| *t != token);
+            return false;
+        }
+        true
     }
 }
 
 type Shared = Arc<Mutex<Lex>>;
 
+fn lock(state: &Shared) -> std::sync::MutexGuard<'_, Lex> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/search") }))
-        .route("/login", get(|| async { login_form(SITE, STYLE, None) }).post(login))
-        .route("/search", get(search))
-        .route("/cases/new", get(new_case).post(save_case))
+        .route("/", get(shell))
+        .route("/login", get(shell))
+        .route("/cases", get(shell))
+        .route("/cases/{*rest}", get(shell))
+        .route("/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP) }))
+        .route("/api/login", post(login))
+        .route("/api/properties", get(properties))
+        .route("/api/cases", get(cases).post(save_case))
         .with_state(state)
 }
 
-async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Response {
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-    let accepted = form.username == s.username && form.password == s.password;
-    let look = SiteLook { name: SITE, style: STYLE, cookie: COOKIE };
-    answer_login(&mut s.sessions, accepted, &look, "/search", "Fel användarnamn eller lösenord.")
+/// Every address of the app answers the same page; the app's router draws
+/// the view. Who is logged in is in the page, as such apps start up.
+async fn shell(State(state): State<Shared>, headers: HeaderMap) -> Html<String> {
+    let mut s = lock(&state);
+    let user = if s.session(&headers, true) { s.username.clone() } else { String::new() };
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{SITE}</title><style>{STYLE}</style></head>\
+         <body data-user=\"{}\" data-toast-ms=\"{}\"><header><b>Lex</b><nav><a href=\"/cases\" data-route>Ärenden</a> \
+         <a href=\"/cases/new\" data-route>Nytt ärende</a></nav></header><main id=\"view\"></main>\
+         <div id=\"toasts\" aria-live=\"polite\"></div><script src=\"/app.js\"></script></body></html>",
+        esc(&user),
+        s.toast.as_millis()
+    ))
 }
 
 #[derive(Deserialize)]
-struct SearchQuery {
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn login(State(state): State<Shared>, axum::Json(form): axum::Json<Credentials>) -> Response {
+    let mut s = lock(&state);
+    if form.username != s.username || form.password != s.password {
+        let refusal = serde_json::json!({ "error": "Fel användarnamn eller lösenord." });
+        return (StatusCode::UNAUTHORIZED, axum::Json(refusal)).into_response();
+    }
+    s.logins += 1;
+    let token = s.sessions.open();
+    s.loads.push((token.clone(), 0));
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+    ([(header::SET_COOKIE, cookie)], axum::Json(serde_json::json!({ "user": s.username }))).into_response()
+}
+
+fn logged_out() -> Response {
+    (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": "Sessionen har gått ut." }))).into_response()
+}
+
+#[derive(Deserialize)]
+struct Search {
     q: Option<String>,
 }
 
-async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Response {
-    let s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if !s.sessions.valid(&headers, COOKIE) {
-        return Redirect::to("/login").into_response();
+/// Property designations holding the text, answered 200-600 ms late (the
+/// same text always as late), as a land register behind the system is.
+async fn properties(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<Search>) -> Response {
+    if !lock(&state).session(&headers, false) {
+        return logged_out();
     }
-    let wanted = q.q.unwrap_or_default();
-    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
-    let result = if wanted.trim().is_empty() {
-        String::new()
-    } else {
-        let rows: String = s
-            .cases
-            .iter()
-            .filter(|c| digits(&c.orgnr) == digits(&wanted) || c.company.eq_ignore_ascii_case(wanted.trim()))
-            .map(|c| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&c.dnr),
-                    esc(&c.company),
-                    esc(&c.orgnr),
-                    esc(&c.errand)
-                )
-            })
-            .collect();
-        if rows.is_empty() {
-            format!("<p id=\"no-hits\">Inga träffar på {}.</p>", esc(&wanted))
-        } else {
-            format!(
-                "<table id=\"hits\"><tr><th>Diarienummer</th><th>Företag</th><th>Org.nr</th><th>E-tjänstärende</th></tr>{rows}</table>"
-            )
-        }
-    };
-    // The search runs on Enter only: the field has no button next to it.
-    let body = format!(
-        "<p><label for=\"q\">Sök företag (org.nr eller namn)</label> <input id=\"q\" value=\"{}\" \
-         onkeydown=\"if (event.key === 'Enter') location.href = '/search?q=' + encodeURIComponent(this.value)\"></p>\
-         {result}<p><a href=\"/cases/new\">Nytt ärende: registrering av livsmedelsanläggning</a></p>",
-        esc(&wanted)
-    );
-    page(SITE, "Sök", STYLE, &body).into_response()
+    let wanted = q.q.unwrap_or_default().to_lowercase();
+    let late = 200 + wanted.bytes().fold(0u64, |h, b| (h * 31 + u64::from(b)) % 401);
+    tokio::time::sleep(Duration::from_millis(late)).await;
+    let found: Vec<&str> = PROPERTIES.iter().copied().filter(|p| p.to_lowercase().contains(&wanted)).take(10).collect();
+    axum::Json(found).into_response()
 }
 
-#[derive(Deserialize)]
-struct SavedQuery {
-    dnr: Option<String>,
-}
-
-async fn new_case(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<SavedQuery>) -> Response {
-    let s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if !s.sessions.valid(&headers, COOKIE) {
-        return Redirect::to("/login").into_response();
+async fn cases(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let mut s = lock(&state);
+    if !s.session(&headers, false) {
+        return logged_out();
     }
-    let notice = q
-        .dnr
-        .map(|d| {
-            format!("<p class=\"notice\">Ärendet är registrerat med diarienummer <b id=\"dnr\">{}</b>.</p>", esc(&d))
-        })
-        .unwrap_or_default();
-    let boxes: String = ACTIVITIES
+    let list: Vec<serde_json::Value> = s
+        .cases
         .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            format!("<input type=\"checkbox\" id=\"act{i}\" name=\"activity\" value=\"{a}\"> <label for=\"act{i}\">{a}</label> ")
+        .map(|c| {
+            serde_json::json!({
+                "dnr": c.dnr, "company": c.company, "orgnr": c.orgnr, "property": c.property,
+                "address": c.address, "activities": c.activities, "received": c.received, "errand": c.errand,
+            })
         })
         .collect();
-    let body = format!(
-        "{notice}<form method=\"post\" action=\"/cases/new\" enctype=\"multipart/form-data\"><table>\
-         <tr><td><label for=\"company\">Företagets namn</label></td><td><input id=\"company\" name=\"company\" size=\"40\"></td></tr>\
-         <tr><td><label for=\"orgnr\">Organisationsnummer</label></td><td><input id=\"orgnr\" name=\"orgnr\"></td></tr>\
-         <tr><td><label for=\"address\">Anläggningens adress</label></td><td><input id=\"address\" name=\"address\" size=\"40\"></td></tr>\
-         <tr><td>Verksamhet</td><td>{boxes}</td></tr>\
-         <tr><td><label for=\"received\">Inkom</label></td><td><input id=\"received\" name=\"received\" readonly placeholder=\"välj i kalendern\"></td></tr>\
-         <tr><td><label for=\"errand\">E-tjänstärende</label></td><td><input id=\"errand\" name=\"errand\"></td></tr>\
-         <tr><td><label for=\"plan\">Planritning</label></td><td><input type=\"file\" id=\"plan\" name=\"plan\"></td></tr>\
-         </table><p><button type=\"submit\">Registrera ärende</button></p></form>"
-    );
-    page(SITE, "Nytt ärende", STYLE, &body).into_response()
+    axum::Json(list).into_response()
 }
 
 /// The parts of a `multipart/form-data` body: (name, file name, bytes).
@@ -194,9 +253,14 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 async fn save_case(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-    if !s.sessions.valid(&headers, COOKIE) {
-        return Redirect::to("/login").into_response();
+    let mut s = lock(&state);
+    if !s.session(&headers, false) {
+        return logged_out();
+    }
+    if s.failing_saves > 0 {
+        s.failing_saves -= 1;
+        let fault = serde_json::json!({ "error": "Tjänsten svarar inte just nu." });
+        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(fault)).into_response();
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let parts = multipart(content_type, &body);
@@ -216,23 +280,43 @@ async fn save_case(State(state): State<Shared>, headers: HeaderMap, body: Bytes)
         .iter()
         .find(|(n, f, _)| n == "plan" && f.is_some())
         .map(|(_, f, v)| (f.clone().unwrap_or_default(), v.clone()));
-    let (company, orgnr, received) = (text("company"), text("orgnr"), text("received"));
-    if company.is_empty() || orgnr.is_empty() || received.is_empty() || activities.is_empty() || attachment.is_none() {
-        let body = "<p class=\"error\">Fyll i alla fält, välj verksamhet och bifoga planritningen.</p>";
-        return (StatusCode::UNPROCESSABLE_ENTITY, page(SITE, "Fel i ärendet", STYLE, body)).into_response();
-    }
-    let dnr = format!("MBN 2026-{:05}", 120 + s.cases.len());
-    s.cases.push(Case {
-        dnr: dnr.clone(),
-        company,
-        orgnr,
+    let case = Case {
+        dnr: format!("MIL-2026-{:05}", 120 + s.cases.len()),
+        company: text("company"),
+        orgnr: text("orgnr"),
         address: text("address"),
+        property: text("property"),
         activities,
-        received,
+        received: text("received"),
         errand: text("errand"),
         attachment,
-    });
-    Redirect::to(&format!("/cases/new?dnr={}", dnr.replace(' ', "+"))).into_response()
+    };
+    let mut errors = Vec::new();
+    for (value, what) in
+        [(&case.company, "Företagets namn"), (&case.orgnr, "Organisationsnummer"), (&case.address, "Adress")]
+    {
+        if value.is_empty() {
+            errors.push(format!("{what} saknas."));
+        }
+    }
+    if !PROPERTIES.contains(&case.property.as_str()) {
+        errors.push(format!("Fastigheten {} finns inte i fastighetsregistret.", case.property));
+    }
+    if case.activities.is_empty() {
+        errors.push("Välj minst en verksamhet.".into());
+    }
+    if chrono::NaiveDate::parse_from_str(&case.received, "%Y-%m-%d").is_err() {
+        errors.push("Ange inkomstdatum som ÅÅÅÅ-MM-DD.".into());
+    }
+    if case.attachment.is_none() {
+        errors.push("Bifoga planritningen.".into());
+    }
+    if !errors.is_empty() {
+        return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "errors": errors }))).into_response();
+    }
+    let dnr = case.dnr.clone();
+    s.cases.push(case);
+    (StatusCode::CREATED, axum::Json(serde_json::json!({ "dnr": dnr }))).into_response()
 }
 
 #[cfg(test)]

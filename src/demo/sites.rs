@@ -25,6 +25,10 @@ pub const DEMO_WASTE_PASSWORD: &str = "demo-avfall";
 pub const DEMO_LEX_PASSWORD: &str = "demo-lex";
 pub use crate::demo::eservice::DEMO_ESERVICE_API_TOKEN;
 
+/// The cases Lex holds before the demo's: a case list that a person (or a
+/// robot) scrolls through, 600 rows long.
+pub const LEX_OLDER_CASES: usize = 600;
+
 /// The secrets the sample robots read, with the demo's values.
 pub const DEMO_SECRETS: &[(&str, &str)] = &[
     ("ESERVICE_PASSWORD", DEMO_ESERVICE_PASSWORD),
@@ -63,6 +67,11 @@ pub struct SiteConfig {
     /// How long every answer of the e-service and the journal takes, as a
     /// slow legacy system's (zero: at once).
     pub page_delay: std::time::Duration,
+    /// Lex's saves that fail before one goes through, the page loads its
+    /// sessions last (0: no end), and how long its toast stays.
+    pub lex_failing_saves: u32,
+    pub lex_session_pages: u32,
+    pub lex_toast: std::time::Duration,
 }
 
 impl SiteConfig {
@@ -83,6 +92,9 @@ impl SiteConfig {
             waste_delay: std::time::Duration::from_millis(150),
             waste_session_pages: 8,
             page_delay: std::time::Duration::ZERO,
+            lex_failing_saves: 0,
+            lex_session_pages: 0,
+            lex_toast: std::time::Duration::from_secs(3),
         }
     }
 
@@ -120,6 +132,9 @@ impl SiteConfig {
         config.waste_customers = 6;
         config.unknown_customers = vec![1];
         config.known_companies = vec![4];
+        // Lex fails its first save and ends a session every sixth page.
+        config.lex_failing_saves = 1;
+        config.lex_session_pages = 5;
         config
     }
 }
@@ -221,14 +236,18 @@ impl Sites {
         waste.delay = config.waste_delay;
         waste.session_pages = config.waste_session_pages;
         let waste = Arc::new(Mutex::new(waste));
-        let mut lex = Lex::new(DEMO_USER, DEMO_LEX_PASSWORD);
+        let mut lex = Lex::new(DEMO_USER, DEMO_LEX_PASSWORD, LEX_OLDER_CASES);
+        lex.failing_saves = config.lex_failing_saves;
+        lex.session_pages = config.lex_session_pages;
+        lex.toast = config.lex_toast;
         for n in config.known_companies {
             if let Some(e) = food.get(n) {
                 lex.cases.push(crate::demo::lex::Case {
-                    dnr: format!("MBN 2019-{:05}", 40 + n),
+                    dnr: format!("MIL-2019-{:05}", 40 + n),
                     company: e.field("company").to_string(),
                     orgnr: e.field("orgnr").to_string(),
                     address: e.field("address").to_string(),
+                    property: e.field("property").to_string(),
                     activities: vec!["Servering".into()],
                     received: "2019-05-02".into(),
                     errand: String::new(),

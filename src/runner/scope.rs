@@ -50,14 +50,19 @@ impl Scope for RunScope {
         match namespace {
             Namespace::Var => match self.vars.get(name) {
                 Some(value) => Ok(value.clone()),
-                None => json_field(&self.vars, name),
+                None => json_field(name, |head| self.vars.get(head).cloned())
+                    .unwrap_or_else(|| Err(RenderError::Var(name.into()))),
             },
+            // A field's own name first (a CSV header may hold a dot, as
+            // `Org.nr` does), then a field inside one that holds JSON.
             Namespace::Item => match &self.item {
-                Some(fields) => fields
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| RenderError::ItemField(name.into())),
+                Some(fields) => {
+                    let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+                    match field(name) {
+                        Some(value) => Ok(value),
+                        None => json_field(name, field).unwrap_or_else(|| Err(RenderError::ItemField(name.into()))),
+                    }
+                }
                 None => Err(RenderError::NoItem(name.into())),
             },
             Namespace::Env => self.env.get(name).cloned().ok_or_else(|| RenderError::Env(name.into())),
@@ -80,13 +85,15 @@ impl Scope for RunScope {
     }
 }
 
-/// `row.Kurs`, `answer.items.0.id`: a field inside a variable that holds JSON.
-fn json_field(vars: &HashMap<String, String>, name: &str) -> Result<String, RenderError> {
+/// `row.Kurs`, `answer.items.0.id`: a field inside a value that holds JSON,
+/// the value named by the first part and found by `head`; `None` when there
+/// is no such value.
+fn json_field(name: &str, head: impl Fn(&str) -> Option<String>) -> Option<Result<String, RenderError>> {
     let mut path = name.split('.');
-    let head = path.next().unwrap_or_default();
-    let text = vars.get(head).ok_or_else(|| RenderError::Var(name.into()))?;
-    let mut value: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| RenderError::Field(name.into(), head.into()))?;
+    let first = path.next().unwrap_or_default();
+    let text = head(first)?;
+    let wrong = || RenderError::Field(name.into(), first.into());
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) else { return Some(Err(wrong())) };
     for key in path {
         let next = match &mut value {
             serde_json::Value::Object(map) => map.remove(key),
@@ -95,9 +102,10 @@ fn json_field(vars: &HashMap<String, String>, name: &str) -> Result<String, Rend
             }
             _ => None,
         };
-        value = next.ok_or_else(|| RenderError::Field(name.into(), head.into()))?;
+        let Some(next) = next else { return Some(Err(wrong())) };
+        value = next;
     }
-    Ok(crate::runner::source::json_text(value))
+    Some(Ok(crate::runner::source::json_text(value)))
 }
 
 #[cfg(test)]
@@ -119,5 +127,15 @@ mod tests {
         );
         assert!(get("plain.x").is_err());
         assert_eq!(get("nothing.x").unwrap_err(), RenderError::Var("nothing.x".into()));
+
+        scope.item = Some(vec![
+            ("Org.nr".into(), "556677-8899".into()),
+            ("files".into(), r#"[{"name":"a.pdf","content":"QQ=="}]"#.into()),
+        ]);
+        let field = |name: &str| scope.lookup(Namespace::Item, name);
+        assert_eq!(field("Org.nr").unwrap(), "556677-8899", "a dotted header is a field of its own");
+        assert_eq!(field("files.0.name").unwrap(), "a.pdf");
+        assert_eq!(field("files.1.name").unwrap_err(), RenderError::Field("files.1.name".into(), "files".into()));
+        assert_eq!(field("Namn.x").unwrap_err(), RenderError::ItemField("Namn.x".into()));
     }
 }
