@@ -1,9 +1,9 @@
-//! The three legacy flows beside the vaccination consent, each robot run
-//! against its stand-in in real headless Chromium, asserting what the
-//! systems hold afterwards: windows and dialogs (culture school), ISO-8859-1,
-//! session timeouts, retry blocks, downloads and CSV (waste billing), keys,
-//! uploads, fallback locators, `for_each`, JavaScript and HTTP (food
-//! registration).
+//! The three flows beside the vaccination consent, each robot run against
+//! its stand-in in real headless Chromium, asserting what the systems hold
+//! afterwards: windows and dialogs (culture school), ISO-8859-1, session
+//! timeouts, retry blocks, downloads and CSV (waste billing), and a
+//! single-page app of web components, entered with no JavaScript of the
+//! robot's own (food registration).
 
 use nightshift::demo::eservice::ErrandKind;
 use nightshift::demo::sites::SiteConfig;
@@ -220,6 +220,49 @@ fn food_robot_registers_in_a_web_component_app_without_a_script_step() {
     let keys = crash_after_writes(&h, &sites, "food-business-registration");
     rerun_settles_by_check(&h, &sites, &config, "robots/food-business-registration.yaml", &keys);
     assert_eq!(sites.lex.lock().unwrap().cases.len(), cases, "nothing entered twice");
+}
+
+/// Killed with SIGKILL the moment Lex holds its first new case (saved, but
+/// the run has not yet written down that it is done), the robot's next run
+/// finds that case by scrolling Lex's list in `check`, enters every other
+/// case once, and marks each errand handled.
+#[test]
+fn food_robot_killed_right_after_a_save_enters_each_case_exactly_once() {
+    let h = Harness::new();
+    let mut config = SiteConfig::four_flows();
+    config.lex_failing_saves = 0;
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    let before = sites.lex.lock().unwrap().cases.len();
+    let mut cmd = h.command(&["run", "robots/food-business-registration.yaml"]);
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while sites.lex.lock().unwrap().cases.len() == before {
+        assert!(std::time::Instant::now() < deadline, "Lex got no case within 90 s");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it saved a case");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let first = sites.lex.lock().unwrap().cases.last().unwrap().errand.clone();
+    assert!(!sites.eservice.lock().unwrap().errands.iter().any(|e| e.id == first && e.handled), "killed too late");
+
+    let out = h.run(&["run", "robots/food-business-registration.yaml"], &env);
+    assert_eq!(out.status.code(), Some(4), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    let runs = h.json(&["runs", "--json"]);
+    assert_eq!(runs[0]["items"]["done"].as_u64(), Some(3), "{}", runs[0]);
+    let show = text(&h.run(&["show", &runs[0]["id"].to_string()], &[]).stdout);
+    assert!(show.contains("ärendet fanns redan i Lex"), "the saved case was found by `check`: {show}");
+    let sent = errands(&config, ErrandKind::FoodRegistration);
+    let lex = sites.lex.lock().unwrap();
+    let eservice = sites.eservice.lock().unwrap();
+    for (n, errand) in sent.iter().enumerate().filter(|(n, _)| ![2, 4].contains(n)) {
+        let entered = lex.cases.iter().filter(|c| c.errand == errand.id).count();
+        assert_eq!(entered, 1, "errand {n} ({}) entered {entered} times", errand.id);
+        assert!(eservice.errands.iter().any(|e| e.id == errand.id && e.handled), "errand {n} not marked handled");
+    }
 }
 
 #[test]
