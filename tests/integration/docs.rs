@@ -114,6 +114,11 @@ fn the_runnable_examples_pass_against_the_stand_ins() {
     // The culture-school example left its application in the system.
     let culture = sites.culture.lock().unwrap();
     assert!(culture.applications.iter().any(|a| a.errand == "DOC-1" && a.course == "Balett"));
+    // The modern-app example registered its case in Lex, with its chips.
+    let lex = sites.lex.lock().unwrap();
+    let case = lex.cases.iter().find(|c| c.errand == "DOC-2").expect("the example's case in Lex");
+    assert_eq!((case.property.as_str(), case.activities.join(",")), ("Timrå Vivsta 3:14", "Servering,Catering".into()));
+    assert_eq!(case.attachment.as_ref().map(|(_, b)| b.as_slice()), Some(&b"%PDF-1.4"[..]));
 }
 
 #[test]

@@ -182,3 +182,34 @@ fn scroll_finds_a_row_500_rows_down_a_virtualised_list_and_says_when_the_list_en
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("does not scroll: it shows all it holds"), "{said}");
 }
+
+/// A `<dialog>` opened with showModal over a page, and an ARIA modal drawn
+/// over another part: ordinary steps act inside them, and a click on what
+/// is behind one names the dialog in the way.
+const DIALOGS: &str = "<button onclick=\"did('bakom')\">Spara</button>\
+    <dialog id=d aria-labelledby=t><h2 id=t>Registrera ärendet?</h2><button onclick=\"did('ja'); this.closest('dialog').close()\">Bekräfta</button></dialog>\
+    <div role=dialog aria-modal=true aria-label='Ta bort bilaga?' style='position:fixed;inset:0;background:#fff8'>\
+    <button style='margin-top:40vh' onclick=\"did('bort'); this.parentNode.remove()\">Ta bort</button></div>\
+    <script>document.getElementById('d').showModal()</script>";
+
+#[test]
+fn steps_act_in_page_dialogs_and_a_click_behind_one_names_it() {
+    let h = Harness::new();
+    let html = format!("{SAY}{DIALOGS}");
+    let (code, _, said) = run(&h, &html, "  - click: 'role:button[name=\"Spara\"]'\n");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is behind the open dialog `Registrera ärendet?`"), "{said}");
+    let steps = "  - click: 'role:dialog[name=\"Registrera ärendet?\"] >> role:button[name=\"Bekräfta\"]'\n  \
+                 - wait_for: {gone: 'role:dialog[name=\"Registrera ärendet?\"]'}\n  \
+                 - click: 'role:button[name=\"Spara\"]'\n";
+    let (code, _, said) = run(&h, &html, steps);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("is behind the open dialog `Ta bort bilaga?`"), "{said}");
+    let steps = format!(
+        "  - click: 'role:button[name=\"Bekräfta\"]'\n  - click: 'role:button[name=\"Ta bort\"]'\n  \
+         - click: 'role:button[name=\"Spara\"]'\n{READ_OUT}"
+    );
+    let (code, log, said) = run(&h, &html, &steps);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.ends_with("ja;bort;bakom;"), "{log}");
+}
