@@ -180,7 +180,7 @@ impl Browser for FakeBrowser {
         self.check("read", target, timeout)?;
         Ok(self.texts.get(&css(target)).cloned().unwrap_or_default())
     }
-    async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
+    async fn read_table(&mut self, target: &Selector, _scroll: bool, timeout: Duration) -> Result<Table, BrowserError> {
         self.check("table", target, timeout)?;
         Ok(self.table.clone())
     }

@@ -124,11 +124,35 @@ pub enum DialogAnswer {
     Dismiss,
 }
 
-/// An HTML table read by header names.
+/// An HTML table (or an ARIA grid) read by header names.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table from its header cells and its rows, by position: a missing
+    /// or repeated header gets a name of its own (`column 3`, `Namn 2`), and
+    /// a row wider than the header adds columns, so that no cell is lost.
+    pub fn from_cells(names: Vec<String>, mut rows: Vec<Vec<String>>) -> Self {
+        let width = rows.iter().map(Vec::len).chain([names.len()]).max().unwrap_or(0);
+        let mut headers: Vec<String> = Vec::with_capacity(width);
+        for i in 0..width {
+            let own = names.get(i).filter(|n| !n.is_empty());
+            let mut name = own.cloned().unwrap_or_else(|| format!("column {}", i + 1));
+            let mut n = 2;
+            while headers.contains(&name) {
+                name = format!("{} {n}", own.map_or("column", String::as_str));
+                n += 1;
+            }
+            headers.push(name);
+        }
+        for row in &mut rows {
+            row.resize(width, String::new());
+        }
+        Self { headers, rows }
+    }
 }
 
 /// What went wrong on a page, as data; its text is made where it is shown.
@@ -251,9 +275,12 @@ pub trait Browser: Send {
         target: &Selector,
         timeout: Duration,
     ) -> impl Future<Output = Result<String, BrowserError>> + Send;
+    /// Reads an HTML table, or an ARIA grid; with `scroll`, every row of
+    /// one that draws only the rows in view, walking it to its end.
     fn read_table(
         &mut self,
         target: &Selector,
+        scroll: bool,
         timeout: Duration,
     ) -> impl Future<Output = Result<Table, BrowserError>> + Send;
     /// Scrolls the list `list` (or the first element inside it that
@@ -384,5 +411,21 @@ pub trait Browser: Send {
     /// action took the first, since this was last asked, with how many.
     fn take_several(&mut self) -> Vec<(String, usize)> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::Table;
+
+    #[test]
+    fn columns_without_a_header_or_with_a_repeated_one_get_names_of_their_own() {
+        let cell = |t: &str| t.to_string();
+        let table = Table::from_cells(
+            vec![cell("Namn"), cell(""), cell("Namn")],
+            vec![vec![cell("a"), cell("b"), cell("c"), cell("d")], vec![cell("e")]],
+        );
+        assert_eq!(table.headers, ["Namn", "column 2", "Namn 2", "column 4"]);
+        assert_eq!(table.rows[1], ["e", "", "", ""], "a short row is padded, a wide one adds a column");
     }
 }

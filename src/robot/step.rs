@@ -236,9 +236,12 @@ pub enum Action {
         into: String,
         part: TextPart,
     },
+    /// An HTML table or an ARIA grid, as JSON rows keyed by header; with
+    /// `scroll`, every row of a list that draws only those in view.
     ReadTable {
         from: Locator,
         into: String,
+        scroll: bool,
     },
     /// A business exception: the case cannot be handled by the robot.
     Fail {
@@ -459,7 +462,7 @@ impl Action {
             Action::ReadText { from, into, part: TextPart::Property(name) } => {
                 format!("{} .{name} -> {into}", from.source())
             }
-            Action::ReadText { from, into, .. } | Action::ReadTable { from, into } => {
+            Action::ReadText { from, into, .. } | Action::ReadTable { from, into, .. } => {
                 format!("{} -> {into}", from.source())
             }
             Action::SetChecked { target, .. } | Action::Upload { target, .. } => target.source(),

@@ -430,7 +430,7 @@ impl<'a, B: Browser> Runner<'a, B> {
                 let next = next_page.as_ref().map(|l| l.resolve(&self.scope)).transpose()?;
                 let mut rows = Vec::new();
                 for _ in 0..MAX_TABLE_PAGES {
-                    let table = self.browser.read_table(&selector, timeout).await?;
+                    let table = self.browser.read_table(&selector, false, timeout).await?;
                     for cells in table.rows {
                         rows.push(table.headers.iter().cloned().zip(cells).collect());
                     }

@@ -213,3 +213,22 @@ fn steps_act_in_page_dialogs_and_a_click_behind_one_names_it() {
     assert_eq!(code, Some(0), "{said}");
     assert!(log.ends_with("ja;bort;bakom;"), "{log}");
 }
+
+#[test]
+fn read_table_reads_every_row_of_a_virtualised_grid_and_an_aria_table_as_it_is() {
+    let h = Harness::new();
+    // The list above with a header row; its 800 rows carry no aria-rowindex,
+    // so they are kept in the order they were met.
+    let html = VIRTUAL_LIST
+        .replace("<div id=view", "<div role=row><span role=columnheader>Diarienummer</span></div><div id=view");
+    let steps = "  - read_table: {from: 'role:grid[name=\"Ärenden\"]', into: all, scroll: true}\n  \
+                 - log: 'första ${all.0.Diarienummer} sista ${all.799.Diarienummer}'\n  \
+                 - read_table: {from: 'role:grid[name=\"Ärenden\"]', into: shown}\n  \
+                 - log: 'synliga ${shown.0.Diarienummer}'\n  \
+                 - if: {value: '${shown}', contains: MIL-2026-00100}\n    \
+                 then: [{fail: 'without scroll only the rows drawn are read'}]\n";
+    let (code, log, said) = run(&h, &html, steps);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(log.contains("första MIL-2026-00001 sista MIL-2026-00800"), "{log}");
+    assert!(log.contains("synliga MIL-2026-00"), "{log}");
+}

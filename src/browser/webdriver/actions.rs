@@ -227,21 +227,42 @@ impl Browser for WebDriverBrowser {
         }
     }
 
-    async fn read_table(&mut self, target: &Selector, timeout: Duration) -> Result<Table, BrowserError> {
-        let Some(value) = self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? else {
-            return Err(self.missing(&[target], timeout).await);
+    async fn read_table(&mut self, target: &Selector, scroll: bool, timeout: Duration) -> Result<Table, BrowserError> {
+        let start = Instant::now();
+        let value = if scroll {
+            Json::Object(serde_json::Map::from_iter([("grid".to_string(), Json::Bool(true))]))
+        } else {
+            match self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? {
+                Some(value) => value,
+                None => return Err(self.missing(&[target], timeout).await),
+            }
         };
+        let value = if value["grid"] == Json::Bool(true) {
+            self.element(target, timeout).await?;
+            let budget = timeout.saturating_sub(start.elapsed()).as_millis() as u64;
+            let args = vec![selector_json(target), json!(scroll), json!(budget)];
+            let answer = self.run_script(&script(&format!("{LIST}{READ_GRID}")), &args, timeout + SCRIPT_GRACE).await?;
+            serde_json::from_str(&answer).unwrap_or(Json::Null)
+        } else {
+            value
+        };
+        if value.is_null() {
+            return Err(self.missing(&[target], timeout).await);
+        }
         if let Some(message) = value.get("error").and_then(Json::as_str) {
             return Err(PageError::Script(message.to_string()).into());
+        }
+        if value["end"] == Json::Bool(false) {
+            let waited_for = format!("the end of the list {target}");
+            return Err(BrowserError::Timeout { waited_for, after: timeout });
         }
         let strings = |v: &Json| -> Vec<String> {
             v.as_array()
                 .map(|a| a.iter().map(|c| c.as_str().unwrap_or_default().to_string()).collect())
                 .unwrap_or_default()
         };
-        let headers = strings(&value["headers"]);
         let rows = value["rows"].as_array().map(|rows| rows.iter().map(strings).collect()).unwrap_or_default();
-        Ok(Table { headers, rows })
+        Ok(Table::from_cells(strings(&value["names"]), rows))
     }
 
     async fn scroll_until(
@@ -254,7 +275,7 @@ impl Browser for WebDriverBrowser {
         self.element(list, timeout).await?;
         let budget = timeout.saturating_sub(start.elapsed()).as_millis() as u64;
         let args = vec![selector_json(list), selector_json(until), json!(budget)];
-        let answer = self.run_script(&script(SCROLL), &args, timeout + SCRIPT_GRACE).await?;
+        let answer = self.run_script(&script(&format!("{LIST}{SCROLL}")), &args, timeout + SCRIPT_GRACE).await?;
         let value: Json = serde_json::from_str(&answer).unwrap_or(Json::Null);
         if value.is_null() {
             return Err(self.missing(&[list], timeout).await);

@@ -52,8 +52,15 @@ pub(super) const READ_TABLE: &str = include_str!("js/read_table.js");
 /// shown, usable and ticked, with its text and value.
 pub(super) const PROBE: &str = include_str!("js/probe.js");
 
+/// Helpers for lists that draw only the rows in view, put before `SCROLL`
+/// and `READ_GRID`.
+pub(super) const LIST: &str = include_str!("js/list.js");
+
 /// Scrolls a virtualised list until an element is rendered or the list ends.
 pub(super) const SCROLL: &str = include_str!("js/scroll.js");
+
+/// Reads an ARIA grid, and every row of a virtualised one.
+pub(super) const READ_GRID: &str = include_str!("js/read_grid.js");
 
 /// Before a step with `expect`: keeps every text the page shows from now
 /// on, for `Probe::Seen`.

@@ -149,13 +149,17 @@ impl Validator<'_> {
     }
 
     pub(super) fn read_text_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
-        let keys: &[&str] =
-            if keyword == "read_text" { &["from", "into", "attribute", "property"] } else { &["from", "into"] };
+        let keys: &[&str] = if keyword == "read_text" {
+            &["from", "into", "attribute", "property"]
+        } else {
+            &["from", "into", "scroll"]
+        };
         let f = self.mapping(node, keys, "a mapping with `from` and `into`")?;
         let from = self.required(node, &f, "from", keyword).and_then(|n| self.locator(n, in_item));
         let into = self.required(node, &f, "into", keyword).and_then(|n| self.var_name(n));
         if keyword != "read_text" {
-            return Some(Action::ReadTable { from: from?, into: into? });
+            let scroll = self.flag(f.get("scroll"), false);
+            return Some(Action::ReadTable { from: from?, into: into?, scroll });
         }
         let part = match (f.get("attribute"), f.get("property")) {
             (None, None) => TextPart::Text,

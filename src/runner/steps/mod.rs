@@ -41,7 +41,7 @@ impl<B: Browser> Runner<'_, B> {
             Action::Scroll { list, until } => self.scroll(list, until, timeout, case).await,
             Action::WaitFor { condition } => self.wait_for(condition, timeout, case).await,
             Action::ReadText { from, into, part } => self.read_text(from, into, part, timeout, case).await,
-            Action::ReadTable { from, into } => self.read_table(from, into, timeout, case).await,
+            Action::ReadTable { from, into, scroll } => self.read_table(from, into, *scroll, timeout, case).await,
             Action::SetChecked { target, checked } => self.set_checked(target, *checked, timeout, case).await,
             Action::Press { keys, target } => self.press(keys, target.as_ref(), timeout, case).await,
             Action::Frame { target } => self.frame(target, timeout, case).await,

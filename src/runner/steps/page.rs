@@ -199,11 +199,12 @@ impl<B: Browser> Runner<'_, B> {
         &mut self,
         from: &Locator,
         into: &str,
+        scroll: bool,
         timeout: Duration,
         case: Option<&Case>,
     ) -> Result<(), Failure> {
         let selector = self.locate(from, timeout, case).await?;
-        let table = self.browser.read_table(&selector, timeout).await?;
+        let table = self.browser.read_table(&selector, scroll, timeout).await?;
         let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
             .rows
             .iter()
