@@ -75,15 +75,14 @@ class LexCombobox extends HTMLElement {
     if (this.shadowRoot) return;
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML = FIELD_STYLE + '<label for=q></label><br><input id=q role=combobox aria-autocomplete=list ' +
-      'aria-expanded=false aria-controls=lb autocomplete=off><ul id=lb role=listbox></ul><div class=hint hidden></div>';
+      'aria-expanded=false aria-controls=lb autocomplete=off><ul id=lb role=listbox></ul>';
     root.querySelector('label').textContent = this.getAttribute('label');
-    const q = root.getElementById('q'), lb = root.getElementById('lb'), hint = root.querySelector('.hint');
+    const q = root.getElementById('q'), lb = root.getElementById('lb');
     this.chosen = '';
     let asked = 0;
     q.addEventListener('input', () => {
       this.chosen = '';
       lb.replaceChildren();
-      hint.hidden = true;
       const text = q.value, ask = ++asked;
       if (text.length < 3) return;
       lb.setAttribute('aria-busy', 'true');
@@ -94,7 +93,7 @@ class LexCombobox extends HTMLElement {
         if (ask !== asked) return;
         lb.removeAttribute('aria-busy');
         q.setAttribute('aria-expanded', 'true');
-        if (!found.length) { hint.textContent = 'Ingen fastighet matchar ' + text + '.'; hint.hidden = false; }
+        if (!found.length) lb.append(Object.assign(document.createElement('li'), { textContent: 'Ingen fastighet matchar.' }));
         for (const name of found) {
           const li = document.createElement('li');
           li.setAttribute('role', 'option');

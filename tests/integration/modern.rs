@@ -1,8 +1,11 @@
-//! Today's web apps in real Chromium, on pages of this file's own: a
-//! combobox inside a web component that asks its server after three typed
-//! characters and answers 300 ms later, and chips picked one by one.
+//! Today's web apps in real Chromium, on pages of this file's own and on
+//! Lex: comboboxes that ask their server, chips, toasts read by `expect`,
+//! uploads from base64 into shadow roots, virtualised lists scrolled and
+//! read whole, and modal dialogs.
 
-use crate::common::{Harness, text};
+use nightshift::demo::sites::SiteConfig;
+
+use crate::common::{Harness, robot_env, text};
 use crate::locators::{READ_OUT, SAY, run};
 use crate::pages::{page, write};
 
@@ -231,4 +234,36 @@ fn read_table_reads_every_row_of_a_virtualised_grid_and_an_aria_table_as_it_is()
     assert_eq!(code, Some(0), "{said}");
     assert!(log.contains("första MIL-2026-00001 sista MIL-2026-00800"), "{log}");
     assert!(log.contains("synliga MIL-2026-00"), "{log}");
+}
+
+/// On Lex, whose combobox asks its server: a property it half knows is a
+/// business exception naming the ones it offered, one it does not know at
+/// all names none (the list says "no match"), and a known one is picked.
+#[test]
+fn lex_offers_no_unknown_property_and_the_case_says_which_it_offered() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(0);
+    let sites = h.sites(config.clone());
+    let cases = write(&h, "cases.csv", "id,place\n1,Timrå Vivsta 3:1\n2,Timrå Vivsta 9:99\n3,Sundsvall Tuna 1:3\n");
+    let robot = write(
+        &h,
+        "r.yaml",
+        &format!(
+            "name: r\nsecrets: [LEX_PASSWORD]\nvars: {{lex: '${{env.NIGHTSHIFT_LEX_URL}}'}}\ntimeouts: {{step: 5s}}\n\
+             setup:\n  - goto: ${{lex}}/login\n  - fill: {{'label:Användarnamn': robot, 'label:Lösenord': '${{secrets.LEX_PASSWORD}}'}}\n    \
+             submit: 'role:button[name=\"Logga in\"]'\n  - wait_for: {{url: /cases}}\n\
+             items:\n  csv: {cases}\n  key: id\n  steps:\n    - goto: ${{lex}}/cases/new\n    \
+             - choose: {{in: 'label:Fastighetsbeteckning', value: '${{item.place}}'}}\n"
+        ),
+    );
+    let out = h.run(&["run", &robot, "--json"], &robot_env(&sites, &config));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(run["items"]["business_exceptions"], 2, "{run} {}", text(&out.stderr));
+    assert_eq!(run["items"]["done"], 1, "{run}");
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]).to_string();
+    assert!(
+        show.contains("offers no option `Timrå Vivsta 3:1`; it offered: Timrå Vivsta 3:12, Timrå Vivsta 3:14"),
+        "{show}"
+    );
+    assert!(show.contains("offers no option `Timrå Vivsta 9:99`; it offered: none"), "{show}");
 }

@@ -4,12 +4,12 @@ const field = innerField(given) || given;
 const fits = (text) => contains ? text.includes(value) : text === value;
 const textOfOption = (o) => squash(textOf(o)) || squash(o.value || '');
 // The list the field names, else every option shown on the page (not those of a <select>).
-let options;
+let options, box = null;
 if (where) {
   options = queryAllOf(where);
 } else {
   const owned = (field.getAttribute('aria-controls') || field.getAttribute('aria-owns') || '').trim();
-  const box = owned && owned.split(/\s+/).map(id => byId(field, id)).find(Boolean);
+  box = owned && owned.split(/\s+/).map(id => byId(field, id)).find(Boolean);
   if (box && box.getAttribute('aria-busy') === 'true') return null;
   options = (box ? within(box) : within(document)).filter(el => roleOf(el) === 'option' && !el.closest('select, datalist'));
 }
@@ -25,6 +25,7 @@ if (!options.length && field.list) {
   field.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
   return { chosen: true };
 }
-if (!options.length) return null;
+// A named list shown with no option in it ("no matches") is an answer too.
+if (!options.length) return box && !hiddenEl(box) && box.getBoundingClientRect().height > 0 ? { offered: [] } : null;
 const pick = options.find(o => fits(textOfOption(o)));
 return { offered: options.map(textOfOption), pick: pick || null };
