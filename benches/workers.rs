@@ -1,4 +1,4 @@
-//! The vaccination flow on the stand-in sites, in two measurements that
+//! The sample flows on the stand-in sites, in three measurements that
 //! scripts/bench reads (one JSON object on the last line):
 //!
 //! - `throughput RUNS DELAY_MS`: 40 errands with every page DELAY_MS late,
@@ -8,6 +8,10 @@
 //! - `flow RUNS DELAY_MS`: 10 errands, one worker, against a raw fantoccini
 //!   program that issues the robot's commands itself with ideal waits (no
 //!   polling: each command runs once its page has loaded), per case.
+//! - `modern RUNS`: 10 food-business errands into Lex, the single-page app
+//!   of web components, by the sample robot and by a plain fantoccini
+//!   program written as a Selenium user would (the shadow roots opened by
+//!   WebDriver, keys sent to each field, every wait a 5 ms poll), per case.
 //!
 //! Usage: cargo bench --bench workers -- throughput 3 150
 
@@ -18,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use nightshift::browser::webdriver::{READ_TEXT, script};
-use nightshift::demo::sites::{DEMO_JOURNAL_PASSWORD, DEMO_SECRETS, DEMO_USER, SiteConfig, Sites};
+use nightshift::demo::eservice::Errand;
+use nightshift::demo::sites::{DEMO_JOURNAL_PASSWORD, DEMO_LEX_PASSWORD, DEMO_SECRETS, DEMO_USER, SiteConfig, Sites};
 use serde_json::{Value, json};
 
 #[path = "support/raw.rs"]
@@ -26,6 +31,7 @@ mod raw;
 use raw::Raw;
 
 const ROBOT: &str = "robots/vaccination-consent.yaml";
+const FOOD_ROBOT: &str = "robots/food-business-registration.yaml";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -34,6 +40,7 @@ async fn main() {
     let delay = Duration::from_millis(args.get(3).and_then(|s| s.parse().ok()).unwrap_or(150));
     let result = match args.get(1).map(String::as_str) {
         Some("flow") => flow(runs, delay).await,
+        Some("modern") => modern(runs).await,
         _ => throughput(runs, delay).await,
     };
     println!("{result}");
@@ -61,12 +68,16 @@ struct Measured {
 }
 
 async fn run_nightshift(sites: &Sites, workers: usize) -> Measured {
+    run_robot(ROBOT, sites, workers).await
+}
+
+async fn run_robot(robot: &str, sites: &Sites, workers: usize) -> Measured {
     let state = tempfile::tempdir().unwrap();
     let mut env: Vec<(String, String)> = sites.env();
     env.extend(DEMO_SECRETS.iter().map(|(k, v)| (format!("NIGHTSHIFT_SECRET_{k}"), v.to_string())));
     env.push(("NIGHTSHIFT_STATE_DIR".into(), state.path().display().to_string()));
     let binary = root().join("target/release/nightshift");
-    let args = vec!["run".to_string(), ROBOT.into(), "--workers".into(), workers.to_string()];
+    let args = vec!["run".to_string(), robot.into(), "--workers".into(), workers.to_string()];
     let (wall_ms, cpu_s, peak_pss_mib) = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let mut child = Command::new(binary)
@@ -301,4 +312,135 @@ async fn one_case(client: &Client, eservice: &str, journal: &str, id: &str) {
 async fn appears(client: &Client, css: &str) {
     let wait = client.wait().at_most(Duration::from_secs(10)).every(Duration::from_millis(5));
     wait.for_element(Locator::Css(css)).await.unwrap();
+}
+
+async fn modern(runs: usize) -> Value {
+    const ERRANDS: usize = 10;
+    let lex_sites = || async {
+        let mut config = SiteConfig::demo(0);
+        config.other_errands = nightshift::demo::data::food_registrations(ERRANDS);
+        Sites::start(config).await.expect("stand-in sites")
+    };
+    let entered = |sites: &Sites| sites.lex.lock().unwrap().cases.iter().filter(|c| !c.errand.is_empty()).count();
+    let (mut ours, mut raw) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let sites_ours = lex_sites().await;
+        let measured = run_robot(FOOD_ROBOT, &sites_ours, 1).await;
+        assert_eq!((measured.done, entered(&sites_ours)), (ERRANDS as i64, ERRANDS), "the robot entered every errand");
+        ours.push(measured.cases_ms / ERRANDS as f64);
+        let sites_raw = lex_sites().await;
+        raw.push(raw_modern(&sites_raw).await / ERRANDS as f64);
+        assert_eq!(entered(&sites_raw), ERRANDS, "the raw program entered every errand");
+    }
+    let (ours_ms, raw_ms) = (median(ours.clone()), median(raw.clone()));
+    json!({
+        "errands": ERRANDS,
+        "nightshift_ms_per_case": ours_ms,
+        "raw_ms_per_case": raw_ms,
+        "ratio": ours_ms / raw_ms,
+        "all_runs": { "nightshift": ours, "raw": raw },
+    })
+}
+
+/// The food robot's work on Lex as a Selenium user writes it; returns the
+/// milliseconds the cases took.
+async fn raw_modern(sites: &Sites) -> f64 {
+    let raw = Raw::start().await;
+    let client = &raw.client;
+    let lex = sites.lex_url.clone();
+    client.goto(&format!("{lex}/login")).await.unwrap();
+    client.find(Locator::Id("u")).await.unwrap().send_keys(DEMO_USER).await.unwrap();
+    client.find(Locator::Id("p")).await.unwrap().send_keys(DEMO_LEX_PASSWORD).await.unwrap();
+    client.find(Locator::Id("login")).await.unwrap().click().await.unwrap();
+    poll(client, "return location.pathname === '/cases' || null").await;
+    let errands: Vec<Errand> = sites.eservice.lock().unwrap().errands.clone();
+    let files = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    for errand in &errands {
+        raw_lex_case(client, &lex, &sites.eservice_url, errand, files.path()).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    raw.end().await;
+    elapsed
+}
+
+async fn raw_lex_case(client: &Client, lex: &str, eservice: &str, errand: &Errand, files: &std::path::Path) {
+    // Is the company there already? The list filters as keys are typed.
+    client.goto(&format!("{lex}/cases")).await.unwrap();
+    client.find(Locator::Id("filter")).await.unwrap().send_keys(errand.field("orgnr")).await.unwrap();
+    let count = poll(client, "return document.getElementById('count').textContent || null").await;
+    assert_eq!(count, json!("Inga ärenden matchar."), "{} is new", errand.field("company"));
+
+    client.goto(&format!("{lex}/cases/new")).await.unwrap();
+    let inner = |host: String, inner: &'static str| async move {
+        let host = client.find(Locator::Css(&host)).await.unwrap();
+        host.shadow_root().await.unwrap().find(Locator::Css(inner)).await.unwrap()
+    };
+    let fields = [
+        ("company", errand.field("company")),
+        ("orgnr", errand.field("orgnr")),
+        ("address", errand.field("address")),
+        ("received", errand.submitted.as_str()),
+        ("errand", errand.id.as_str()),
+    ];
+    for (name, value) in fields {
+        inner(format!("lex-field[name={name}]"), "input").await.send_keys(value).await.unwrap();
+    }
+    pick(client, &inner("lex-combobox".into(), "#q").await, "lex-combobox", errand.field("property")).await;
+    for activity in errand.field("activities").split(", ") {
+        pick(client, &inner("lex-chips".into(), "#q").await, "lex-chips", activity).await;
+    }
+    let (name, bytes) = errand.attachment.clone().unwrap();
+    let path = files.join(&name);
+    std::fs::write(&path, bytes).unwrap();
+    inner("lex-upload".into(), "input").await.send_keys(&path.display().to_string()).await.unwrap();
+
+    client.find(Locator::Id("save")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("#confirm #ok")).await.unwrap().click().await.unwrap();
+    let toast = "const t = [...document.querySelectorAll('.toast')].map(t => t.textContent)\
+                 .find(t => t.startsWith('Ärendet registrerat: ')); return t || null";
+    let toast = poll(client, toast).await;
+    let dnr = toast.as_str().unwrap().trim_start_matches("Ärendet registrerat: ").to_string();
+    poll(client, &format!("return location.pathname === '/cases/{dnr}' || null")).await;
+
+    let handled = format!("{eservice}/api/errands/{}/handled", errand.id);
+    tokio::task::spawn_blocking(move || {
+        let token = format!("Bearer {}", nightshift::demo::sites::DEMO_ESERVICE_API_TOKEN);
+        let body = json!({ "case": dnr }).to_string();
+        let request = ureq::post(&handled).header("Authorization", &token).content_type("application/json");
+        request.send(body.as_bytes()).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// Types `value` into a combobox's field and clicks the option with that
+/// text once its list (in the host's shadow root) shows it.
+async fn pick(client: &Client, field: &fantoccini::elements::Element, host: &str, value: &str) {
+    field.send_keys(value).await.unwrap();
+    let root = client.find(Locator::Css(host)).await.unwrap().shadow_root().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        for option in root.find_all(Locator::Css("[role=option]")).await.unwrap() {
+            if option.text().await.unwrap_or_default() == value {
+                option.click().await.unwrap();
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "no option {value}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Runs `js` every 5 ms until it answers something other than null.
+async fn poll(client: &Client, js: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = client.execute(js, vec![]).await.unwrap();
+        if !answer.is_null() {
+            return answer;
+        }
+        assert!(Instant::now() < deadline, "waited 10 s for {js}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

@@ -19,7 +19,7 @@ use webdriver::command::{GetParameters, VoidWebDriverExtensionCommand, WebDriver
 use crate::browser::chromedriver::{Binaries, DriverError, ManagedDriver};
 use crate::browser::{
     Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, Gesture, History, KEYS, POLL_INTERVAL,
-    PageError, Probe, Probed, Scrolled, SelectBy, Selector, Table, WindowTarget,
+    PageError, Probe, Probed, QUICK_POLL, Scrolled, SelectBy, Selector, Table, WindowTarget,
 };
 
 mod actions;
@@ -32,8 +32,8 @@ mod words;
 use profile::{OwnedFolder, PROFILE_PREFIX, TEMP_PREFIX, rand_seed, reclaim_dead_profiles};
 use scripts::{
     ACTIONABLE, ARRIVED_OR_NULL, ATTRIBUTE, DRAG_HTML, EXISTS, FILL, FIND_ELEMENT, FIRST_MATCH, IS_CHECKED, LEAVING,
-    LEAVING_AFTER_CLICK, LIST, MASK_TEXT, MISS_HINT, NAVIGATION, OPTIONS, PAGE_LOADED_AT, PROBE, READ_GRID, READ_TABLE,
-    SCROLL, SELECT, UNMASK_TEXT, WATCH_NAVIGATION, WATCH_TEXTS, XPATH_OF, selector_json,
+    LEAVING_AFTER_CLICK, LIST, MASK_TEXT, MISS_HINT, NAVIGATION, OPTIONS, PAGE_LOADED_AT, PASTE, PROBE, READ_GRID,
+    READ_TABLE, SCROLL, SELECT, UNMASK_TEXT, WATCH_NAVIGATION, WATCH_TEXTS, XPATH_OF, selector_json,
 };
 pub use scripts::{FIND, READ_TEXT, script};
 use words::{dialog_text, first_line, own_words};

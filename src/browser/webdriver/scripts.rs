@@ -52,6 +52,9 @@ pub(super) const READ_TABLE: &str = include_str!("js/read_table.js");
 /// shown, usable and ticked, with its text and value.
 pub(super) const PROBE: &str = include_str!("js/probe.js");
 
+/// Puts all but the last character of a `choose` value into its field.
+pub(super) const PASTE: &str = include_str!("js/paste.js");
+
 /// Helpers for lists that draw only the rows in view, put before `SCROLL`
 /// and `READ_GRID`.
 pub(super) const LIST: &str = include_str!("js/list.js");

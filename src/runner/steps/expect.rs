@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::browser::{Browser, POLL_INTERVAL, Probe, SEEN_SEPARATOR};
+use crate::browser::{Browser, Probe, QUICK_POLL, SEEN_SEPARATOR};
 use crate::robot::step::Expect;
 use crate::runner::conditions::Cmp;
 use crate::runner::failure::{Failure, SystemError};
@@ -49,7 +49,7 @@ impl<B: Browser> Runner<'_, B> {
                 let waited_for = format!("expect: the text {}", expect.shows.describe());
                 return Err(SystemError::TimedOut { waited_for, limit: timeout }.into());
             }
-            tokio::time::sleep(POLL_INTERVAL.min(deadline.saturating_duration_since(Instant::now()))).await;
+            tokio::time::sleep(QUICK_POLL.min(deadline.saturating_duration_since(Instant::now()))).await;
         }
     }
 }

@@ -28,4 +28,17 @@ if (!options.length && field.list) {
 // A named list shown with no option in it ("no matches") is an answer too.
 if (!options.length) return box && !hiddenEl(box) && box.getBoundingClientRect().height > 0 ? { offered: [] } : null;
 const pick = options.find(o => fits(textOfOption(o)));
-return { offered: options.map(textOfOption), pick: pick || null };
+if (!pick) return { offered: options.map(textOfOption) };
+// Picked as a mouse picks it, in the same round trip: press, release,
+// click (a list that closes when its field loses focus picks on the press).
+// A WebDriver click would cost 60-120 ms more, measured on Lex.
+pick.scrollIntoView({ block: 'nearest' });
+const rect = pick.getBoundingClientRect();
+const at = { bubbles: true, composed: true, cancelable: true, view: window, button: 0,
+  clientX: rect.left + rect.width / 2, clientY: rect.top + rect.height / 2 };
+pick.dispatchEvent(new PointerEvent('pointerdown', { ...at, pointerType: 'mouse', isPrimary: true }));
+pick.dispatchEvent(new MouseEvent('mousedown', { ...at, buttons: 1 }));
+pick.dispatchEvent(new PointerEvent('pointerup', { ...at, pointerType: 'mouse', isPrimary: true }));
+pick.dispatchEvent(new MouseEvent('mouseup', at));
+pick.dispatchEvent(new MouseEvent('click', { ...at, detail: 1 }));
+return { chosen: true };
