@@ -231,22 +231,24 @@ impl Browser for WebDriverBrowser {
 
     async fn read_table(&mut self, target: &Selector, scroll: bool, timeout: Duration) -> Result<Table, BrowserError> {
         let start = Instant::now();
-        let value = if scroll {
-            Json::Object(serde_json::Map::from_iter([("grid".to_string(), Json::Bool(true))]))
+        // An HTML table is read at once; an ARIA grid (or any list to be
+        // walked) by the grid reader, once the element is there.
+        let table = if scroll {
+            Json::Null
         } else {
             match self.poll_script(&script(READ_TABLE), vec![selector_json(target)], timeout).await? {
                 Some(value) => value,
                 None => return Err(self.missing(&[target], timeout).await),
             }
         };
-        let value = if value["grid"] == Json::Bool(true) {
+        let value = if scroll || table["grid"] == Json::Bool(true) {
             self.element(target, timeout).await?;
             let budget = timeout.saturating_sub(start.elapsed()).as_millis() as u64;
             let args = vec![selector_json(target), json!(scroll), json!(budget)];
             let answer = self.run_script(&script(&format!("{LIST}{READ_GRID}")), &args, timeout + SCRIPT_GRACE).await?;
             serde_json::from_str(&answer).unwrap_or(Json::Null)
         } else {
-            value
+            table
         };
         if value.is_null() {
             return Err(self.missing(&[target], timeout).await);
