@@ -15,13 +15,15 @@
 //! end to end), `web` (the console), `daemon` (`serve`), `cli` (the
 //! commands). `demo` holds the stand-in sites beside them: it uses only
 //! `robot`, and only `cli` (and the tests) use it. A new thing goes
-//! in the lowest layer that has all it needs. Four files are leaves that
+//! in the lowest layer that has all it needs. Five files are leaves that
 //! any layer may use (a leaf only those named before it), and the only
-//! files beside `lib.rs` and `main.rs`: `environment` (the variables and
-//! settings in force, read once at start), `human` (times for people),
-//! `process` (processes, reaping, file modes) and `trust` (which
-//! certificate authorities TLS trusts).
+//! files beside `lib.rs` and `main.rs`: `base64` (files carried inside
+//! JSON and XML, for the runner and the stand-in e-service), `environment`
+//! (the variables and settings in force, read once at start), `human`
+//! (times for people), `process` (processes, reaping, file modes) and
+//! `trust` (which certificate authorities TLS trusts).
 
+pub(crate) mod base64;
 pub mod browser;
 pub mod cli;
 pub(crate) mod daemon;

@@ -10,8 +10,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::base64;
 use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
-use crate::files::base64;
 
 pub const SITE: &str = "E-tjänsteplattformen";
 const COOKIE: &str = "eplatform_session";

@@ -2,7 +2,6 @@
 //! safely, YAML that keeps each value's line and column, the diagnostics
 //! that point at them, and CSV as Swedish offices write it.
 
-pub mod base64;
 pub mod csv_file;
 pub(crate) mod diagnostic;
 pub(crate) mod source_file;

@@ -23,6 +23,7 @@ use crate::browser::{
 };
 
 mod actions;
+mod lists;
 mod profile;
 mod scripts;
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::base64;
 use crate::browser::{Browser, BrowserError, Choosing, Cookies, DialogAnswer, FrameSwitch, SelectBy, WindowTarget};
-use crate::files::base64;
 use crate::privacy::personnummer::holds_personnummer;
 use crate::robot::condition::Condition;
 use crate::robot::expr::Template;
