@@ -177,9 +177,12 @@ impl Browser for WebDriverBrowser {
         let mut head: Vec<char> = wanted.value.chars().collect();
         let last = head.pop().map(String::from).unwrap_or_default();
         let head: String = head.into_iter().collect();
-        let pasted = !head.is_empty()
-            && self.poll_script(&script(PASTE), vec![selector_json(target), json!(head)], timeout).await?
-                == Some(Json::Bool(true));
+        // The field is waited for once; a missing one fails here, naming it.
+        let pasted = !head.is_empty() && {
+            self.element(target, timeout).await?;
+            let args = vec![selector_json(target), json!(head)];
+            self.client().execute(&script(PASTE), args).await.map_err(error)? == Json::Bool(true)
+        };
         if pasted {
             self.type_text(target, &last, false, timeout).await?;
         } else {

@@ -25,7 +25,7 @@ impl<B: Browser> Runner<'_, B> {
         let deadline = Instant::now() + timeout;
         loop {
             let answers = self.browser.probe(&probes).await?;
-            let texts = answers.first().map(|a| a.text.clone()).unwrap_or_default();
+            let texts = answers.first().map_or("", |a| a.text.as_str());
             if let Some(text) = texts.split(SEEN_SEPARATOR).find(|t| shows.test(t)) {
                 if let Cmp::Matches(pattern) = &shows
                     && let Some(found) = pattern.captures(text)

@@ -4,8 +4,9 @@ const shown = el => {
   return el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
 };
 // A page built of web components shows text from their shadow roots too.
-const pageText = () => !document.body ? ''
-  : shadowRoots(document).length ? squash(textOf(document.body)) : document.body.innerText;
+// Asked on every look of a wait, so the check stops at the first host.
+const anyShadow = () => { for (const el of document.querySelectorAll('*')) if (el.shadowRoot) return true; return false; };
+const pageText = () => !document.body ? '' : anyShadow() ? squash(textOf(document.body)) : document.body.innerText;
 return arguments[0].map(p => {
   if (p.page) return { found: true, text: pageText() };
   // What showed since `watch_texts`, then the page now, one per record.
