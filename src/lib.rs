@@ -15,13 +15,14 @@
 //! end to end), `web` (the console), `daemon` (`serve`), `cli` (the
 //! commands). `demo` holds the stand-in sites beside them: it uses only
 //! `robot`, and only `cli` (and the tests) use it. A new thing goes
-//! in the lowest layer that has all it needs. Five files are leaves that
+//! in the lowest layer that has all it needs. Six files are leaves that
 //! any layer may use (a leaf only those named before it), and the only
 //! files beside `lib.rs` and `main.rs`: `base64` (files carried inside
 //! JSON and XML, for the runner and the stand-in e-service), `environment`
 //! (the variables and settings in force, read once at start), `human`
-//! (times for people), `process` (processes, reaping, file modes) and
-//! `trust` (which certificate authorities TLS trusts).
+//! (times for people), `process` (processes, reaping, file modes), `trust`
+//! (which certificate authorities TLS trusts) and `xml` (XML documents read
+//! as data, for the runner and the stand-in e-service platform).
 
 pub(crate) mod base64;
 pub mod browser;
@@ -44,3 +45,4 @@ pub mod store;
 pub(crate) mod trust;
 pub(crate) mod upkeep;
 pub(crate) mod web;
+pub(crate) mod xml;

@@ -180,6 +180,10 @@ pub enum ItemSource {
     Csv { path: Template, encoding: crate::files::csv_file::Encoding },
     /// An array of objects in a JSON file, path relative to the robot file.
     Json { path: Template },
+    /// XML files (a file, a folder's `.xml` files, or a pattern such as
+    /// `inbox/*.xml`), each one case, or with `each` one case per element at
+    /// that path below the root; fields by element name.
+    Xml { path: Template, each: Option<String> },
     /// An HTTP GET that answers JSON, for e-services with an API. With
     /// `cursor`, the largest value of that field among the cases settled is
     /// kept for the next run as `${cursor}`, so no case is fetched twice.

@@ -10,7 +10,7 @@ use crate::robot::locator::Locator;
 
 pub(crate) use crate::robot::step_parts::{
     Choice, CookieChange, Expect, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate,
-    TextPart, UploadFrom, WindowSpec,
+    TextPart, UploadFrom, WindowSpec, XmlFrom,
 };
 
 /// Which part of the runner carries out a step.
@@ -95,6 +95,7 @@ keywords! {
     Http => "http", Data;
     ReadCsv => "read_csv", Data;
     ReadJson => "read_json", Data;
+    ReadXml => "read_xml", Data;
     WriteCsv => "write_csv", Data;
     WriteJson => "write_json", Data;
     ForEach => "for_each", Flow;
@@ -337,6 +338,12 @@ pub enum Action {
         /// For a CSV file: its bytes as text (detected by default).
         encoding: crate::files::csv_file::Encoding,
     },
+    /// Reads an XML document (a file, or a variable's text) into a variable
+    /// as JSON (`crate::xml` says its shape).
+    ReadXml {
+        from: XmlFrom,
+        into: String,
+    },
     /// Appends one row to a CSV file, writing the header first if the file is new.
     WriteCsv {
         file: Template,
@@ -414,6 +421,7 @@ impl Action {
             Action::Http { .. } => Keyword::Http,
             Action::ReadFile { format: FileFormat::Csv, .. } => Keyword::ReadCsv,
             Action::ReadFile { format: FileFormat::Json, .. } => Keyword::ReadJson,
+            Action::ReadXml { .. } => Keyword::ReadXml,
             Action::WriteCsv { .. } => Keyword::WriteCsv,
             Action::WriteJson { .. } => Keyword::WriteJson,
             Action::ForEach { .. } => Keyword::ForEach,
@@ -488,6 +496,7 @@ impl Action {
             Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
             Action::Http { method, url, .. } => format!("{} {}", method.name().to_uppercase(), url.source()),
             Action::ReadFile { file, into, .. } => format!("{} -> {into}", file.source()),
+            Action::ReadXml { from: XmlFrom::File(t) | XmlFrom::Text(t), into } => format!("{} -> {into}", t.source()),
             Action::WriteCsv { file, .. } | Action::WriteJson { file, .. } => file.source(),
             Action::ForEach { list, name, .. } => format!("{name} in {list}"),
             Action::Retry { times, .. } => format!("{times} times"),
@@ -519,9 +528,10 @@ impl Action {
     /// The variables this step gives a value to.
     pub fn defines(&self) -> Vec<&str> {
         match self {
-            Action::ReadText { into, .. } | Action::ReadTable { into, .. } | Action::ReadFile { into, .. } => {
-                vec![into.as_str()]
-            }
+            Action::ReadText { into, .. }
+            | Action::ReadTable { into, .. }
+            | Action::ReadFile { into, .. }
+            | Action::ReadXml { into, .. } => vec![into.as_str()],
             Action::Cookies { change: CookieChange::Read(into) } => vec![into.as_str()],
             Action::Dialog { into: Some(into), .. }
             | Action::Download { into: Some(into), .. }

@@ -134,6 +134,15 @@ pub enum UploadFrom {
     Data { data: Template, name: Template },
 }
 
+/// Where `read_xml` finds its document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XmlFrom {
+    /// A path, relative to the robot's folder (a downloaded file's too).
+    File(Template),
+    /// Text, usually a variable holding an answer (`${answer}`).
+    Text(Template),
+}
+
 /// What a step's `expect:` waits for once its action is done: a text the
 /// page shows, even for a moment (a toast), and elements that mean the
 /// action went wrong.

@@ -130,6 +130,9 @@ impl<B: Browser> Runner<'_, B> {
     /// Tries a case until it is done, skipped, a business exception, or out of retries.
     async fn attempts(&mut self, case: &mut Case, check_first: bool) -> CaseEnd {
         let Some(items) = self.robot.items.as_ref() else { return CaseEnd::new(ItemStatus::Skipped, None, 0) };
+        if let Some(why) = case.unreadable.clone() {
+            return self.business_exception(case, why, 0).await;
+        }
         let policy = self.robot.retry;
         let mut check = check_first;
         case.attempt = 0;
@@ -163,15 +166,7 @@ impl<B: Browser> Runner<'_, B> {
                     self.ledger_update(&case.key, Some(LedgerState::Done));
                     return CaseEnd::new(ItemStatus::Skipped, Some(message), attempts);
                 }
-                Failure::Business(message) => {
-                    self.emit(RunEvent::Ledger {
-                        key: case.key.clone(),
-                        state: Some(LedgerState::Open),
-                        fingerprint: Some(case.fingerprint),
-                    });
-                    self.after_case(Block::OnException, case, Some(&message)).await;
-                    return CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts);
-                }
+                Failure::Business(message) => return self.business_exception(case, message, attempts).await,
                 Failure::Stopped(reason) => return stopped_mid_case(reason, attempts),
                 Failure::System(error) if case.attempt >= policy.max_retries => {
                     self.ledger_update(&case.key, Some(LedgerState::Failed));
@@ -189,6 +184,18 @@ impl<B: Browser> Runner<'_, B> {
                 }
             }
         }
+    }
+
+    /// Ends a case as its officer's: the ledger holds it open (until its
+    /// data changes or the officer settles it) and `on_exception` runs.
+    async fn business_exception(&mut self, case: &Case, message: String, attempts: u32) -> CaseEnd {
+        self.emit(RunEvent::Ledger {
+            key: case.key.clone(),
+            state: Some(LedgerState::Open),
+            fingerprint: Some(case.fingerprint),
+        });
+        self.after_case(Block::OnException, case, Some(&message)).await;
+        CaseEnd::new(ItemStatus::BusinessException, Some(message), attempts)
     }
 
     /// Waits `pause`, unless the run is stopped first.

@@ -20,11 +20,14 @@ pub(super) struct Case {
     pub(super) started: DateTime<Utc>,
     /// The attempt under way, 0 for the first.
     pub(super) attempt: u32,
+    /// Why its source could not read it (a file that is not XML), making
+    /// it a business exception without a step run.
+    pub(super) unreadable: Option<String>,
 }
 
 impl Case {
     pub(super) fn new(seq: usize, key: String, fingerprint: u64) -> Self {
-        Self { seq, key, fingerprint, started: Utc::now(), attempt: 0 }
+        Self { seq, key, fingerprint, started: Utc::now(), attempt: 0, unreadable: None }
     }
 
     /// For events, which name a case by its place in the run.

@@ -27,9 +27,10 @@ use crate::runner::case::Case;
 use crate::runner::event::{ItemStatus, RunEvent, SharedSink};
 use crate::runner::failure::RunError;
 use crate::runner::run::{RunContext, Runner};
-use crate::runner::source::Row;
+use crate::runner::source::{Row, row_field};
 use crate::runner::stop::stopped;
 use crate::runner::totals::Totals;
+use crate::runner::xml_cases::UNREADABLE;
 
 pub use crate::robot::model::MAX_WORKERS;
 
@@ -113,7 +114,7 @@ impl Queue {
         lock(&self.halted).get_or_insert(error);
         let left: Vec<(usize, Row)> = lock(&self.cases).drain(..).collect();
         if let Some(field) = &self.cursor_field {
-            let values = left.iter().filter_map(|(_, row)| field_of(row, field));
+            let values = left.iter().filter_map(|(_, row)| row_field(row, field));
             lock(&self.cursor_seen).extend(values.map(|value| (value, false)));
         }
         self.empty.send_replace(true);
@@ -144,10 +145,6 @@ impl Queue {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn field_of(row: &Row, name: &str) -> Option<String> {
-    row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -186,10 +183,10 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     /// One case from the queue, from its first event to its last; an error
     /// when the run must stop taking cases.
-    async fn one_case(&mut self, queue: &Queue, seq: usize, row: Row) -> Option<RunError> {
-        let key = field_of(&row, &queue.key_field).unwrap_or_default();
-        let cursor_value = queue.cursor_field.as_deref().and_then(|f| field_of(&row, f));
-        let handler = self.robot.notify.handler_field.as_deref().and_then(|f| field_of(&row, f));
+    async fn one_case(&mut self, queue: &Queue, seq: usize, mut row: Row) -> Option<RunError> {
+        let key = row_field(&row, &queue.key_field).unwrap_or_default();
+        let cursor_value = queue.cursor_field.as_deref().and_then(|f| row_field(&row, f));
+        let handler = self.robot.notify.handler_field.as_deref().and_then(|f| row_field(&row, f));
         let handler = handler.map(|v| v.trim().to_string()).filter(|v| v.contains('@'));
         let worker = self.worker;
         self.emit(RunEvent::ItemStarted { seq, key: key.clone(), started_at: Utc::now(), handler, worker });
@@ -199,6 +196,7 @@ impl<'a, B: Browser> Runner<'a, B> {
         }
         let started = Instant::now();
         let mut case = Case::new(seq, key, super::source::fingerprint(&row));
+        case.unreadable = row.iter().position(|(k, _)| k == UNREADABLE).map(|at| row.remove(at).1);
         self.scope.item = Some(row);
         let end = self.item(&mut case).await;
         let fields = self.scope.item.take();

@@ -66,8 +66,6 @@ pub(crate) enum SystemError {
     /// the robot was written for.
     #[error("{message}")]
     AssertFailed { message: String },
-    #[error("`for_each` needs a JSON list in `{list}`")]
-    NotAList { list: String },
     /// A blocking task (an HTTP call) ended without an answer.
     #[error("the {what} could not finish: {source}")]
     Task { what: &'static str, source: tokio::task::JoinError },

@@ -30,6 +30,7 @@ pub(crate) mod stop;
 #[cfg(test)]
 mod tests;
 pub(crate) mod totals;
+mod xml_cases;
 
 pub use crew::{BrowserPool, Crew, MAX_WORKERS, PoolFuture, Seat, Seated};
 pub use run::{RunContext, RunSummary, Runner, Selection};

@@ -23,7 +23,7 @@ use crate::runner::event::{Block, LedgerEntry, RunEvent, RunStatus, SharedSink};
 use crate::runner::failure::{Failure, RunError, SystemError};
 use crate::runner::scope::RunScope;
 use crate::runner::source::fingerprint;
-use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json};
+use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json, row_field};
 use crate::runner::stop::{StopReceiver, TEARDOWN_LIMIT, stopped};
 use crate::runner::totals::Totals;
 
@@ -315,7 +315,7 @@ impl<'a, B: Browser> Runner<'a, B> {
         let collected = tokio::select! {
             biased;
             reason = stopped(stop.as_mut()) => return Err(RunError::Stopped(reason)),
-            rows = self.collect_items(&items.source) => rows,
+            rows = self.collect_items(&items.source, &items.key) => rows,
         };
         let cursor_field = match &items.source {
             ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
@@ -330,7 +330,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
         };
         if let Some(first) = rows.first()
-            && !first.iter().any(|(k, _)| *k == items.key)
+            && row_field(first, &items.key).is_none()
         {
             let columns = first.iter().map(|(k, _)| k.clone()).collect();
             return Err(RunError::NoKeyField { key: items.key.clone(), columns });
@@ -339,8 +339,12 @@ impl<'a, B: Browser> Runner<'a, B> {
         self.emit(RunEvent::ItemsFound { total: rows.len(), workers });
         if self.selection.dry_run {
             for row in &rows {
-                let key = row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
-                let message = format!("dry run: {key}: {}", self.planned(&key, fingerprint(row)));
+                let key = row_field(row, &items.key).unwrap_or_default();
+                let plan = match row.iter().find(|(k, _)| k == super::xml_cases::UNREADABLE) {
+                    Some((_, why)) => format!("unreadable: would be a business exception: {why}"),
+                    None => self.planned(&key, fingerprint(row)),
+                };
+                let message = format!("dry run: {key}: {plan}");
                 self.emit(RunEvent::Log { item: None, message });
             }
             return Ok(());
@@ -351,7 +355,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             let start = self.scope.builtins.get("cursor").cloned().unwrap_or_default();
             // A case the selection left out is not settled: it holds the cursor.
             let mut seen = queue.cursor_seen();
-            let held = left_out.iter().filter_map(|row| row.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone()));
+            let held = left_out.iter().filter_map(|row| row_field(row, field));
             seen.extend(held.map(|value| (value, false)));
             let value = next_cursor(&start, seen);
             if value != start {
@@ -381,7 +385,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             kept.extend(keep);
         }
         let only = &self.selection.only;
-        let key_of = |row: &Row| row.iter().find(|(k, _)| *k == items.key).map(|(_, v)| v.clone()).unwrap_or_default();
+        let key_of = |row: &Row| row_field(row, &items.key).unwrap_or_default();
         // A case listed twice is one case: taken once, never by two workers at once.
         let mut seen = std::collections::HashSet::new();
         let mut twice = Vec::new();
@@ -413,7 +417,7 @@ impl<'a, B: Browser> Runner<'a, B> {
 
     /// Reads every item before the first is processed: from `run --input`'s
     /// file when one was given, else from the robot's source.
-    async fn collect_items(&mut self, source: &ItemSource) -> Result<Vec<Row>, Failure> {
+    async fn collect_items(&mut self, source: &ItemSource, key: &str) -> Result<Vec<Row>, Failure> {
         let timeout = self.robot.timeouts.step;
         let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
         if let Some(input) = &self.selection.input {
@@ -444,6 +448,9 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path, encoding } => Ok(read_csv(&base.join(path.render(&self.scope)?), *encoding)?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
+            ItemSource::Xml { path, each } => {
+                Ok(super::xml_cases::read_xml_cases(&base.join(path.render(&self.scope)?), each.as_deref(), key)?)
+            }
             ItemSource::Http { url, items_at, headers, next, .. } => {
                 let url = url.render(&self.scope)?;
                 let (items_at, next) = (items_at.clone(), next.clone());

@@ -92,6 +92,18 @@ pub(crate) fn json_text(value: serde_json::Value) -> String {
     }
 }
 
+/// A case's field by its own name (a CSV header may hold a dot), else a
+/// field inside one that holds JSON (`Header.FlowInstanceID`).
+pub(crate) fn row_field(row: &[(String, String)], name: &str) -> Option<String> {
+    let exact = row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    exact.or_else(|| {
+        let (head, path) = name.split_once('.')?;
+        let text = &row.iter().find(|(k, _)| k == head)?.1;
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        at_path(&value, path).cloned().map(json_text)
+    })
+}
+
 /// What a case's fields sum up to (FNV-1a over names and values, in order):
 /// equal for a case whose source gives the same fields, different once one
 /// of them changes. Kept in the ledger, never the fields themselves.

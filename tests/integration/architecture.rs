@@ -106,7 +106,7 @@ fn modules_used_by(dir: &str) -> Vec<(String, String)> {
 #[test]
 fn the_folders_are_layers_each_using_only_those_below_it_and_the_leaves() {
     let leaves = leaves();
-    assert_eq!(leaves, ["base64", "environment", "human", "process", "trust"], "the leaves lib.rs names");
+    assert_eq!(leaves, ["base64", "environment", "human", "process", "trust", "xml"], "the leaves lib.rs names");
     // lib.rs tells the layers in this order.
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let (_, map) = lib.split_once("The folders are layers").expect("lib.rs maps the folders");

@@ -23,3 +23,4 @@ mod scheduler;
 mod secrets;
 mod transactions;
 mod workers;
+mod xml;

@@ -3,7 +3,7 @@
 use crate::files::csv_file::Encoding;
 use crate::files::yaml::{Node, Value};
 use crate::robot::expr::Template;
-use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier};
+use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier, XmlFrom};
 use crate::robot::validate::Validator;
 
 impl Validator<'_> {
@@ -97,6 +97,25 @@ impl Validator<'_> {
         let format = if keyword == "read_csv" { FileFormat::Csv } else { FileFormat::Json };
         let encoding = f.get("encoding").map_or(Some(Encoding::Detect), |n| self.encoding(n))?;
         Some(Action::ReadFile { format, file: file?, into: into?, encoding })
+    }
+
+    /// `read_xml: {file: PATH, into: NAME}`, or `{text: TEXT, into: NAME}`.
+    pub(super) fn read_xml_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let f = self.mapping(node, &["file", "text", "into"], "a mapping with `file` or `text`, and `into`")?;
+        let into = self.required(node, &f, "into", "read_xml").and_then(|n| self.var_name(n));
+        let from = match (f.get("file"), f.get("text")) {
+            (Some(n), None) => XmlFrom::File(self.template(n, "an XML file's path", in_item)?),
+            (None, Some(n)) => XmlFrom::Text(self.template(n, "XML text, such as `${answer}`", in_item)?),
+            (Some(_), Some(n)) => {
+                self.d.error(n.pos, 1, "`read_xml` reads a `file` or a `text`, not both");
+                return None;
+            }
+            (None, None) => {
+                self.d.error(node.pos, 1, "`read_xml` needs a `file` or a `text` to read");
+                return None;
+            }
+        };
+        Some(Action::ReadXml { from, into: into? })
     }
 
     pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

@@ -1,6 +1,6 @@
 //! The keys of the steps that hold steps or end a case, checked into their actions.
 
-use crate::files::yaml::{Node, Pos};
+use crate::files::yaml::{Node, Pos, Value};
 use crate::robot::expr::Namespace;
 use crate::robot::step::Action;
 use crate::robot::validate::{Fields, SeenRef, Validator};
@@ -41,13 +41,31 @@ impl Validator<'_> {
 
     pub(super) fn for_each_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {
         let f = self.mapping(node, &["in", "as", "steps"], "a mapping with `in`, `as` and `steps`")?;
-        let list = self.required(node, &f, "in", keyword).and_then(|n| self.var_name(n));
+        let list = self.required(node, &f, "in", keyword).and_then(|n| self.list_path(n, in_item));
         let name = self.required(node, &f, "as", keyword).and_then(|n| self.var_name(n));
         let steps = self.required(node, &f, "steps", keyword).map(|n| self.steps(n, in_item));
-        if let (Some(list), Some(n)) = (&list, f.get("in")) {
-            self.refs.push(SeenRef { namespace: Namespace::Var, name: list.clone(), pos: n.pos, in_item });
-        }
         Some(Action::ForEach { list: list?, name: name?, steps: steps? })
+    }
+
+    /// What `for_each` walks: a variable (`rows`), a list inside one
+    /// (`order.row`), or inside the case's fields (`item.Values.period`).
+    fn list_path(&mut self, node: &Node, in_item: bool) -> Option<String> {
+        let path = self.string(node, "a variable holding a list")?;
+        let (namespace, name) = match path.split_once('.') {
+            Some(("item", rest)) if !rest.is_empty() => (Namespace::Item, rest.to_string()),
+            Some((head, rest)) if !rest.is_empty() && !rest.split('.').any(str::is_empty) => {
+                self.var_name(&Node { value: Value::Str(head.to_string()), ..node.clone() })?;
+                (Namespace::Var, path.clone())
+            }
+            Some(_) => {
+                let message = format!("`{path}` is not a path: names joined by single dots, as `order.row`");
+                self.d.error(node.pos, path.chars().count(), message);
+                return None;
+            }
+            None => (Namespace::Var, self.var_name(node)?),
+        };
+        self.refs.push(SeenRef { namespace, name, pos: node.pos, in_item });
+        Some(path)
     }
 
     pub(super) fn retry_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

@@ -7,8 +7,8 @@ use crate::robot::model::{ItemSource, Items, MAX_WORKERS, NextPage, Session};
 use crate::robot::validate::Validator;
 
 const ITEMS_KEYS: &[&str] =
-    &["table", "csv", "json", "http", "key", "steps", "check", "filter", "on_exception", "on_done", "workers"];
-const SOURCES: &[&str] = &["table", "csv", "json", "http"];
+    &["table", "csv", "json", "xml", "http", "key", "steps", "check", "filter", "on_exception", "on_done", "workers"];
+const SOURCES: &[&str] = &["table", "csv", "json", "xml", "http"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
 impl Validator<'_> {
@@ -32,6 +32,29 @@ impl Validator<'_> {
         Some(ItemSource::Csv { path: path?, encoding })
     }
 
+    /// `xml: PATH`, or `xml: {path: PATH, each: errands/errand}`.
+    fn xml_source(&mut self, node: &Node) -> Option<ItemSource> {
+        const WHAT: &str = "XML files: a file, a folder or a pattern such as `inbox/*.xml`";
+        let Value::Map(_) = node.value else {
+            return Some(ItemSource::Xml { path: self.template(node, WHAT, false)?, each: None });
+        };
+        let f = self.mapping(node, &["path", "each"], "a path, or a mapping with `path` and `each`")?;
+        let path = self.required(node, &f, "path", "xml").and_then(|n| self.template(n, WHAT, false));
+        let each = match f.get("each") {
+            Some(n) => {
+                let each = self.string(n, "the path of the elements that are cases (`errands/errand`)")?;
+                if each.split('/').any(|part| part.trim().is_empty() || part.contains([':', '@', '[', '*'])) {
+                    let message = format!("`{each}` is not a path of elements: local names joined by `/`");
+                    self.d.error(n.pos, each.chars().count().max(1), message);
+                    return None;
+                }
+                Some(each)
+            }
+            None => None,
+        };
+        Some(ItemSource::Xml { path: path?, each })
+    }
+
     pub(super) fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
         let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
         let given: Vec<&str> = SOURCES.iter().copied().filter(|s| fields.get(s).is_some()).collect();
@@ -42,9 +65,10 @@ impl Validator<'_> {
                 .get("json")
                 .and_then(|n| self.template(n, "a JSON file's path", false))
                 .map(|path| ItemSource::Json { path }),
+            ["xml"] => fields.get("xml").and_then(|n| self.xml_source(n)),
             ["http"] => fields.get("http").and_then(|n| self.http_source(n)),
             [] => {
-                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv`, `json` or `http`");
+                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv`, `json`, `xml` or `http`");
                 None
             }
             _ => {

@@ -7,10 +7,10 @@ use crate::browser::Browser;
 use crate::files::csv_file::Encoding;
 use crate::robot::checks;
 use crate::robot::expr::Template;
-use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate};
+use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate, XmlFrom};
 use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
-use crate::runner::source::{append_csv, http_json, read_csv, read_json, rows_json};
+use crate::runner::source::{append_csv, http_json, json_text, read_csv, read_json, rows_json};
 
 impl<B: Browser> Runner<'_, B> {
     pub(super) fn set(&mut self, values: &[(String, Template)]) -> Result<(), Failure> {
@@ -62,6 +62,28 @@ impl<B: Browser> Runner<'_, B> {
             FileFormat::Json => read_json(&path),
         }?;
         self.scope.vars.insert(into.to_string(), rows_json(&rows));
+        Ok(())
+    }
+
+    /// A document that is not well-formed XML is the case's business
+    /// exception, naming the file (or variable), line and column.
+    pub(super) fn read_xml(&mut self, from: &XmlFrom, into: &str) -> Result<(), Failure> {
+        let (read, what) = match from {
+            XmlFrom::File(file) => {
+                let path = self.path(file)?;
+                let bytes = std::fs::read(&path).map_err(|source| SystemError::Io {
+                    action: "read",
+                    path: path.clone(),
+                    source,
+                })?;
+                (crate::xml::read(&bytes), format!("`{}`", path.display()))
+            }
+            XmlFrom::Text(text) => {
+                (crate::xml::parse(&text.render(&self.scope)?), format!("the XML in `{}`", text.source()))
+            }
+        };
+        let document = read.map_err(|error| Failure::Business(format!("{what} {error}")))?;
+        self.scope.vars.insert(into.to_string(), json_text(document.content));
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::browser::Browser;
 use crate::robot::condition::Condition;
-use crate::robot::expr::Template;
+use crate::robot::expr::{Namespace, Scope, Template};
 use crate::robot::step::Step;
 use crate::runner::case::Case;
 use crate::runner::event::{Block, RunEvent};
@@ -66,9 +66,18 @@ impl<B: Browser> Runner<'_, B> {
         block: Block,
         case: Option<&Case>,
     ) -> Result<(), Failure> {
-        let text = self.scope.vars.get(list).cloned().unwrap_or_default();
-        let elements: Vec<serde_json::Value> = serde_json::from_str(&text)
-            .map_err(|_| crate::runner::failure::SystemError::NotAList { list: list.to_string() })?;
+        let text = match list.strip_prefix("item.") {
+            Some(field) => self.scope.lookup(Namespace::Item, field)?,
+            None => self.scope.lookup(Namespace::Var, list)?,
+        };
+        // A list walks each element; an element that XML held once (an
+        // object, or text) walks once; nothing walks no times.
+        let elements = match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Array(elements)) => elements,
+            Ok(one) => vec![one],
+            Err(_) if text.is_empty() => Vec::new(),
+            Err(_) => vec![serde_json::Value::String(text)],
+        };
         let before = self.scope.vars.get(name).cloned();
         let mut result = Ok(());
         for element in elements {

@@ -65,6 +65,7 @@ impl<B: Browser> Runner<'_, B> {
                 self.http(*method, url, body.as_ref(), into.as_ref(), headers).await
             }
             Action::ReadFile { format, file, into, encoding } => self.read_file(*format, file, into, *encoding),
+            Action::ReadXml { from, into } => self.read_xml(from, into),
             Action::WriteCsv { file, row, separator, encoding } => self.write_csv(file, row, *separator, *encoding),
             Action::WriteJson { file, json } => self.write_json(file, json),
             Action::Validate { kind, value, message } => self.validate(*kind, value, message.as_ref()),

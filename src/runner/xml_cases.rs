@@ -1,0 +1,156 @@
+//! Cases from XML files (`items: xml:`): one per file, or one per matching
+//! element of a file. A file that is not well-formed XML is still a case, one
+//! marked unreadable, so that it becomes that case's business exception and
+//! the other files go on.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::runner::source::{Row, SourceError, json_text};
+
+/// The field that marks a case whose file could not be read, holding why.
+/// No XML element can be named so; the runner takes it off before the steps.
+pub(crate) const UNREADABLE: &str = "#unreadable";
+
+/// The field every case from a file has: the file's name.
+pub(crate) const FILE_FIELD: &str = "file";
+
+/// The cases in the XML files at `path`: a file, a folder's `.xml` files,
+/// or the files a pattern's last part matches (`inbox/*.xml`), by name.
+/// With `each`, a file holds one case per element at that path below its
+/// root; else it is one case. An unreadable file's case has its name as
+/// its `key` too, so it is kept apart from the others in the ledger.
+pub(crate) fn read_xml_cases(path: &Path, each: Option<&str>, key: &str) -> Result<Vec<Row>, SourceError> {
+    let mut rows = Vec::new();
+    for file in xml_files(path)? {
+        let bytes =
+            std::fs::read(&file).map_err(|source| SourceError::Io { action: "read", path: file.clone(), source })?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match crate::xml::read(&bytes) {
+            Ok(document) => match each {
+                Some(each) => rows.extend(crate::xml::select(&document, each).into_iter().map(|v| row_of(v, &name))),
+                None => rows.push(row_of(document.content, &name)),
+            },
+            Err(error) => {
+                let mut row = vec![(FILE_FIELD.to_string(), name.clone())];
+                if key != FILE_FIELD {
+                    row.push((key.to_string(), name.clone()));
+                }
+                row.push((UNREADABLE.to_string(), format!("`{}` {error}", file.display())));
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// An element's fields: its children and attributes (nested ones as JSON,
+/// for `${item.Header.Status.Name}`), then the file's name.
+fn row_of(value: Value, file: &str) -> Row {
+    let mut row: Row = match value {
+        Value::Object(fields) => fields.into_iter().map(|(k, v)| (k, json_text(v))).collect(),
+        other => vec![("#text".to_string(), json_text(other))],
+    };
+    if !row.iter().any(|(k, _)| k == FILE_FIELD) {
+        row.push((FILE_FIELD.to_string(), file.to_string()));
+    }
+    row
+}
+
+/// The files `path` names, sorted by name.
+fn xml_files(path: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (folder, pattern) = if name.contains(['*', '?']) {
+        (path.parent().map(Path::to_path_buf).unwrap_or_default(), name)
+    } else if path.is_dir() {
+        (path.to_path_buf(), "*.xml".to_string())
+    } else {
+        return Ok(vec![path.to_path_buf()]);
+    };
+    let listing = std::fs::read_dir(&folder).map_err(|source| SourceError::Io {
+        action: "list",
+        path: folder.clone(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = listing
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|entry| wildcard(&pattern.to_lowercase(), &entry.file_name().to_string_lossy().to_lowercase()))
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Whether `name` matches `pattern`, where `*` is any run of characters and
+/// `?` any one.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (pattern, name): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut p, mut n, mut star, mut resume) = (0, 0, None, 0);
+    while n < name.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == name[n]) {
+            p += 1;
+            n += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            resume = n;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            resume += 1;
+            n = resume;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_as_a_shell_does_within_one_folder() {
+        assert!(wildcard("*.xml", "case-1.xml"));
+        assert!(wildcard("case-?.xml", "case-1.xml"));
+        assert!(!wildcard("case-?.xml", "case-12.xml"));
+        assert!(wildcard("*-*.xml", "a-b-c.xml"));
+        assert!(!wildcard("*.xml", "case.xml.part"));
+        assert!(wildcard("*", ""));
+    }
+
+    #[test]
+    fn a_folder_s_files_are_cases_and_a_broken_one_is_marked_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.xml"), "<case id=\"2\"><name>Per</name></case>").unwrap();
+        std::fs::write(dir.path().join("a.xml"), "<case id=\"1\"><name>Åsa</name><tag>x</tag><tag>y</tag></case>")
+            .unwrap();
+        std::fs::write(dir.path().join("c.xml"), "<case><name>Broken</case>").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a case").unwrap();
+        let rows = read_xml_cases(dir.path(), None, "@id").unwrap();
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let field = |row: &Row, name: &str| row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        assert_eq!(field(&rows[0], "@id").as_deref(), Some("1"));
+        assert_eq!(field(&rows[0], "name").as_deref(), Some("Åsa"));
+        assert_eq!(field(&rows[0], "tag").as_deref(), Some(r#"["x","y"]"#));
+        assert_eq!(field(&rows[0], "file").as_deref(), Some("a.xml"));
+        assert_eq!(field(&rows[1], UNREADABLE), None);
+        assert_eq!(field(&rows[2], "@id").as_deref(), Some("c.xml"), "the broken file is keyed by its name");
+        let why = field(&rows[2], UNREADABLE).unwrap();
+        assert!(why.ends_with("c.xml` line 1, column 19: expected 'name' tag, not 'case'"), "{why}");
+    }
+
+    #[test]
+    fn one_file_can_hold_a_case_per_element() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.xml");
+        let text = "<export><errands><errand><id>7</id></errand><errand><id>8</id></errand></errands></export>";
+        std::fs::write(&path, text).unwrap();
+        let rows = read_xml_cases(&dir.path().join("*.XML"), Some("errands/errand"), "id").unwrap();
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].1.as_str()).collect();
+        assert_eq!(ids, ["7", "8"]);
+        assert_eq!(rows[1][1], ("file".to_string(), "export.xml".to_string()));
+    }
+}
