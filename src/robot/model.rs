@@ -182,8 +182,9 @@ pub enum ItemSource {
     Json { path: Template },
     /// XML files (a file, a folder's `.xml` files, or a pattern such as
     /// `inbox/*.xml`), each one case, or with `each` one case per element at
-    /// that path below the root; fields by element name.
-    Xml { path: Template, each: Option<String> },
+    /// that path below the root; fields by element name. With `done`, a
+    /// file whose case is settled is moved into that folder.
+    Xml { path: Template, each: Option<String>, done: Option<Template> },
     /// An HTTP GET that answers JSON, for e-services with an API. With
     /// `cursor`, the largest value of that field among the cases settled is
     /// kept for the next run as `${cursor}`, so no case is fetched twice.

@@ -200,6 +200,9 @@ impl<'a, B: Browser> Runner<'a, B> {
         self.scope.item = Some(row);
         let end = self.item(&mut case).await;
         let fields = self.scope.item.take();
+        if let (ItemStatus::Done | ItemStatus::Skipped, Some(fields)) = (end.status, &fields) {
+            self.file_away(fields, seq);
+        }
         if end.status == ItemStatus::BusinessException
             && let Some(fields) = fields
         {

@@ -26,6 +26,7 @@ use crate::runner::source::fingerprint;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json, row_field};
 use crate::runner::stop::{StopReceiver, TEARDOWN_LIMIT, stopped};
 use crate::runner::totals::Totals;
+use crate::runner::xml_cases::read_xml_cases;
 
 /// How many pages of an item table are followed at most.
 pub(crate) const MAX_TABLE_PAGES: usize = 500;
@@ -448,8 +449,17 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path, encoding } => Ok(read_csv(&base.join(path.render(&self.scope)?), *encoding)?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
-            ItemSource::Xml { path, each } => {
-                Ok(super::xml_cases::read_xml_cases(&base.join(path.render(&self.scope)?), each.as_deref(), key)?)
+            ItemSource::Xml { path, each, .. } => {
+                let (path, each, key) = (base.join(path.render(&self.scope)?), each.clone(), key.to_string());
+                let read = tokio::task::spawn_blocking(move || read_xml_cases(&path, each.as_deref(), &key))
+                    .await
+                    .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
+                let (rows, growing) = read?;
+                for file in growing {
+                    let message = format!("{} is still being written; it is left for the next run", file.display());
+                    self.emit(RunEvent::Log { item: None, message });
+                }
+                Ok(rows)
             }
             ItemSource::Http { url, items_at, headers, next, .. } => {
                 let url = url.render(&self.scope)?;

@@ -4,10 +4,15 @@
 //! the other files go on.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::runner::source::{Row, SourceError, json_text};
+use crate::browser::Browser;
+use crate::robot::model::ItemSource;
+use crate::runner::event::RunEvent;
+use crate::runner::run::Runner;
+use crate::runner::source::{Row, SourceError, json_text, row_field};
 
 /// The field that marks a case whose file could not be read, holding why.
 /// No XML element can be named so; the runner takes it off before the steps.
@@ -21,9 +26,16 @@ pub(crate) const FILE_FIELD: &str = "file";
 /// With `each`, a file holds one case per element at that path below its
 /// root; else it is one case. An unreadable file's case has its name as
 /// its `key` too, so it is kept apart from the others in the ledger.
-pub(crate) fn read_xml_cases(path: &Path, each: Option<&str>, key: &str) -> Result<Vec<Row>, SourceError> {
+/// Files still being written (changed in the last look) are left for the
+/// next run and named in the second list.
+pub(crate) fn read_xml_cases(
+    path: &Path,
+    each: Option<&str>,
+    key: &str,
+) -> Result<(Vec<Row>, Vec<PathBuf>), SourceError> {
     let mut rows = Vec::new();
-    for file in xml_files(path)? {
+    let (files, growing) = settled(xml_files(path)?);
+    for file in files {
         let bytes =
             std::fs::read(&file).map_err(|source| SourceError::Io { action: "read", path: file.clone(), source })?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -42,7 +54,68 @@ pub(crate) fn read_xml_cases(path: &Path, each: Option<&str>, key: &str) -> Resu
             }
         }
     }
-    Ok(rows)
+    Ok((rows, growing))
+}
+
+/// How recently a file may have changed and still be taken without a
+/// second look: a writer that is still at it changes it again within this.
+const STILL_WRITING: Duration = Duration::from_secs(1);
+
+/// The files that are whole, and those still being written: a file that
+/// changed within `STILL_WRITING` is looked at again after it, and one whose
+/// size or time changed meanwhile is left out.
+fn settled(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let look = |file: &Path| std::fs::metadata(file).ok().map(|m| (m.len(), m.modified().ok()));
+    let fresh = |file: &Path| {
+        let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+        modified.and_then(|m| m.elapsed().ok()).is_none_or(|age| age < STILL_WRITING)
+    };
+    let first: Vec<_> = files.iter().map(|f| fresh(f).then(|| look(f))).collect();
+    if first.iter().any(Option::is_some) {
+        std::thread::sleep(STILL_WRITING);
+    }
+    let mut whole = Vec::new();
+    let mut growing = Vec::new();
+    for (file, before) in files.into_iter().zip(first) {
+        match before {
+            Some(before) if look(&file) != before => growing.push(file),
+            _ => whole.push(file),
+        }
+    }
+    (whole, growing)
+}
+
+impl<B: Browser> Runner<'_, B> {
+    /// Moves a settled case's file into the source's `done` folder, so the
+    /// drop folder holds only what is left to do; a file that cannot be
+    /// moved stays (the ledger skips its case next time, and tries again).
+    pub(super) fn file_away(&mut self, row: &Row, seq: usize) {
+        let Some(ItemSource::Xml { path, done: Some(done), .. }) = self.robot.items.as_ref().map(|i| &i.source) else {
+            return;
+        };
+        let Some(name) = row_field(row, FILE_FIELD) else { return };
+        let base = self.robot.path.parent().map(PathBuf::from).unwrap_or_default();
+        let folders = path.render(&self.scope).and_then(|p| Ok((p, done.render(&self.scope)?)));
+        let Ok((path, done)) = folders else { return };
+        let source = base.join(path);
+        let folder = if source.is_dir() { source } else { source.parent().map(PathBuf::from).unwrap_or_default() };
+        let done = base.join(done);
+        let moved = std::fs::create_dir_all(&done).and_then(|()| {
+            let mut target = done.join(&name);
+            for n in 1.. {
+                if !target.exists() {
+                    break;
+                }
+                target = done.join(format!("{name}.{n}"));
+            }
+            std::fs::rename(folder.join(&name), &target).map(|()| target)
+        });
+        let message = match moved {
+            Ok(target) => format!("{name} moved to {}", target.display()),
+            Err(error) => format!("{name} could not be moved to {}: {error}; it stays", done.display()),
+        };
+        self.emit(RunEvent::Log { item: Some(seq), message });
+    }
 }
 
 /// An element's fields: its children and attributes (nested ones as JSON,
@@ -129,7 +202,8 @@ mod tests {
             .unwrap();
         std::fs::write(dir.path().join("c.xml"), "<case><name>Broken</case>").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a case").unwrap();
-        let rows = read_xml_cases(dir.path(), None, "@id").unwrap();
+        let (rows, growing) = read_xml_cases(dir.path(), None, "@id").unwrap();
+        assert!(growing.is_empty());
         assert_eq!(rows.len(), 3, "{rows:?}");
         let field = |row: &Row, name: &str| row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         assert_eq!(field(&rows[0], "@id").as_deref(), Some("1"));
@@ -148,7 +222,7 @@ mod tests {
         let path = dir.path().join("export.xml");
         let text = "<export><errands><errand><id>7</id></errand><errand><id>8</id></errand></errands></export>";
         std::fs::write(&path, text).unwrap();
-        let rows = read_xml_cases(&dir.path().join("*.XML"), Some("errands/errand"), "id").unwrap();
+        let (rows, _) = read_xml_cases(&dir.path().join("*.XML"), Some("errands/errand"), "id").unwrap();
         let ids: Vec<&str> = rows.iter().map(|r| r[0].1.as_str()).collect();
         assert_eq!(ids, ["7", "8"]);
         assert_eq!(rows[1][1], ("file".to_string(), "export.xml".to_string()));

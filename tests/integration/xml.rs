@@ -131,3 +131,70 @@ fn read_xml_reads_a_file_or_a_variable_and_a_broken_one_names_its_line() {
         "{error}\n{run}"
     );
 }
+
+#[test]
+fn a_drop_folder_leaves_a_file_still_being_written_and_moves_settled_ones_away() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let h = Harness::new();
+    let drop = h.dir.path().join("drop");
+    std::fs::create_dir(&drop).unwrap();
+    for (id, child) in [(5001, "Åsa"), (5002, "Per")] {
+        std::fs::write(drop.join(format!("{id}.xml")), oep_case(id, child, &["2026-04-01"])).unwrap();
+    }
+    std::fs::write(drop.join("5003.xml"), "<FlowInstance><Header>").unwrap();
+    // A writer that is still at 5004.xml while the first run looks.
+    let whole = oep_case(5004, "Lars", &["2026-05-01", "2026-05-02"]);
+    let finished = std::sync::Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (path, whole, finished) = (drop.join("5004.xml"), whole.clone(), finished.clone());
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::create(&path).unwrap();
+            let (head, tail) = whole.split_at(whole.find("<Values>").unwrap());
+            file.write_all(head.as_bytes()).unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !finished.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                file.write_all(b"\n").unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(150));
+            }
+            file.write_all(tail.as_bytes()).unwrap();
+        })
+    };
+    let robot = "name: drop-folder\nitems:\n  xml: { path: drop, done: drop/done }\n  key: Header.FlowInstanceID\n  \
+                 steps:\n    - write_csv: { file: entered.csv, row: { id: \"${item.Header.FlowInstanceID}\", \
+                 name: \"${item.Values.child.firstname}\" } }\n";
+    let path = h.dir.path().join("drop-folder.yaml");
+    std::fs::write(&path, robot).unwrap();
+    let first = h.run(&["run", path.to_str().unwrap(), "--json"], &[]);
+    finished.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    let run: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(
+        (run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()),
+        (Some(2), Some(1)),
+        "{run}"
+    );
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    assert!(show.to_string().contains("5004.xml is still being written; it is left for the next run"), "{show}");
+    let left = |folder: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(left(&drop), ["5003.xml", "5004.xml", "done"], "the broken file waits for its officer");
+    assert_eq!(left(&drop.join("done")), ["5001.xml", "5002.xml"]);
+
+    // The next night the writer is done: its case is taken, and only then moved.
+    let second = h.run(&["run", path.to_str().unwrap(), "--json"], &[]);
+    let run: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(run["items"]["done"].as_i64(), Some(1), "{run}");
+    assert_eq!(left(&drop.join("done")), ["5001.xml", "5002.xml", "5004.xml"]);
+    let moved = std::fs::read_to_string(drop.join("done/5004.xml")).unwrap();
+    assert!(moved.trim_end().ends_with("</FlowInstance>"), "the whole file was taken: {moved}");
+    let entered = std::fs::read_to_string(h.dir.path().join("entered.csv")).unwrap();
+    assert_eq!(entered, "id,name\r\n5001,Åsa\r\n5002,Per\r\n5004,Lars\r\n");
+}

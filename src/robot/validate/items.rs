@@ -36,9 +36,9 @@ impl Validator<'_> {
     fn xml_source(&mut self, node: &Node) -> Option<ItemSource> {
         const WHAT: &str = "XML files: a file, a folder or a pattern such as `inbox/*.xml`";
         let Value::Map(_) = node.value else {
-            return Some(ItemSource::Xml { path: self.template(node, WHAT, false)?, each: None });
+            return Some(ItemSource::Xml { path: self.template(node, WHAT, false)?, each: None, done: None });
         };
-        let f = self.mapping(node, &["path", "each"], "a path, or a mapping with `path` and `each`")?;
+        let f = self.mapping(node, &["path", "each", "done"], "a path, or a mapping with `path`, `each` and `done`")?;
         let path = self.required(node, &f, "path", "xml").and_then(|n| self.template(n, WHAT, false));
         let each = match f.get("each") {
             Some(n) => {
@@ -52,7 +52,17 @@ impl Validator<'_> {
             }
             None => None,
         };
-        Some(ItemSource::Xml { path: path?, each })
+        let done = match f.get("done") {
+            Some(n) if each.is_some() => {
+                let message = "`done` moves a file once its case is settled, so it needs a case per file: \
+                               drop `each` or `done`";
+                self.d.error(n.pos, 1, message);
+                return None;
+            }
+            Some(n) => Some(self.template(n, "the folder a settled case's file is moved to", false)?),
+            None => None,
+        };
+        Some(ItemSource::Xml { path: path?, each, done })
     }
 
     pub(super) fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
