@@ -7,5 +7,6 @@ pub(crate) mod html;
 pub(crate) mod journal;
 pub(crate) mod lab;
 pub(crate) mod lex;
+pub mod oep;
 pub mod sites;
 pub(crate) mod waste;

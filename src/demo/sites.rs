@@ -13,6 +13,7 @@ use crate::demo::data::{self, ConsentErrand};
 use crate::demo::eservice::{EService, Errand};
 use crate::demo::journal::Journal;
 use crate::demo::lex::Lex;
+use crate::demo::oep::{Instance, Oep};
 use crate::demo::waste::Waste;
 
 /// The user the sample robots log in as.
@@ -23,6 +24,11 @@ pub const DEMO_JOURNAL_PASSWORD: &str = "demo-journal";
 pub const DEMO_CULTURE_PASSWORD: &str = "demo-kulturskola";
 pub const DEMO_WASTE_PASSWORD: &str = "demo-avfall";
 pub const DEMO_LEX_PASSWORD: &str = "demo-lex";
+pub const DEMO_OEP_PASSWORD: &str = "demo-oep";
+/// The e-service family of school vaccination consents in the stand-in
+/// Open ePlatform (the API account may read it), and one it may not.
+pub const OEP_CONSENT_FAMILY: u32 = 832;
+pub const OEP_OTHER_FAMILY: u32 = 901;
 pub use crate::demo::eservice::DEMO_ESERVICE_API_TOKEN;
 
 /// The cases Lex holds before the demo's: a case list that a person (or a
@@ -36,6 +42,7 @@ pub const DEMO_SECRETS: &[(&str, &str)] = &[
     ("CULTURE_PASSWORD", DEMO_CULTURE_PASSWORD),
     ("WASTE_PASSWORD", DEMO_WASTE_PASSWORD),
     ("LEX_PASSWORD", DEMO_LEX_PASSWORD),
+    ("OEP_PASSWORD", DEMO_OEP_PASSWORD),
     ("ESERVICE_API_TOKEN", DEMO_ESERVICE_API_TOKEN),
 ];
 
@@ -72,6 +79,9 @@ pub struct SiteConfig {
     pub lex_failing_saves: u32,
     pub lex_session_pages: u32,
     pub lex_toast: std::time::Duration,
+    /// The cases in the stand-in Open ePlatform, and whether it answers `getevents`.
+    pub oep_instances: Vec<Instance>,
+    pub oep_events: bool,
 }
 
 impl SiteConfig {
@@ -95,6 +105,8 @@ impl SiteConfig {
             lex_failing_saves: 0,
             lex_session_pages: 0,
             lex_toast: std::time::Duration::from_secs(3),
+            oep_instances: Vec::new(),
+            oep_events: true,
         }
     }
 
@@ -146,11 +158,13 @@ pub struct Sites {
     pub culture_url: String,
     pub waste_url: String,
     pub lex_url: String,
+    pub oep_url: String,
     pub eservice: Arc<Mutex<EService>>,
     pub journal: Arc<Mutex<Journal>>,
     pub culture: Arc<Mutex<Culture>>,
     pub waste: Arc<Mutex<Waste>>,
     pub lex: Arc<Mutex<Lex>>,
+    pub oep: Arc<Mutex<Oep>>,
     /// Holds the journal's answers while a test does something in between.
     pub journal_gate: Arc<Gate>,
     _stop: Vec<oneshot::Sender<()>>,
@@ -256,6 +270,10 @@ impl Sites {
             }
         }
         let lex = Arc::new(Mutex::new(lex));
+        let granted = vec![OEP_CONSENT_FAMILY];
+        let mut oep = Oep::new(DEMO_USER, DEMO_OEP_PASSWORD, granted, config.oep_instances);
+        oep.events_api = config.oep_events;
+        let oep = Arc::new(Mutex::new(oep));
         let delay = config.page_delay;
         let (eservice_url, stop_e) = serve(slowed(crate::demo::eservice::router(eservice.clone()), delay)).await?;
         let journal_gate = Arc::new(Gate::default());
@@ -264,19 +282,22 @@ impl Sites {
         let (culture_url, stop_c) = serve(crate::demo::culture::router(culture.clone())).await?;
         let (waste_url, stop_w) = serve(crate::demo::waste::router(waste.clone())).await?;
         let (lex_url, stop_l) = serve(crate::demo::lex::router(lex.clone())).await?;
+        let (oep_url, stop_o) = serve(slowed(crate::demo::oep::router(oep.clone()), delay)).await?;
         Ok(Self {
             eservice_url,
             journal_url,
             culture_url,
             waste_url,
             lex_url,
+            oep_url,
             eservice,
             journal,
             culture,
             waste,
             lex,
+            oep,
             journal_gate,
-            _stop: vec![stop_e, stop_j, stop_c, stop_w, stop_l],
+            _stop: vec![stop_e, stop_j, stop_c, stop_w, stop_l, stop_o],
         })
     }
 
@@ -288,6 +309,7 @@ impl Sites {
             ("NIGHTSHIFT_CULTURE_URL".into(), self.culture_url.clone()),
             ("NIGHTSHIFT_WASTE_URL".into(), self.waste_url.clone()),
             ("NIGHTSHIFT_LEX_URL".into(), self.lex_url.clone()),
+            ("NIGHTSHIFT_OEP_URL".into(), self.oep_url.clone()),
         ]
     }
 }

@@ -406,6 +406,13 @@ pub enum RenderError {
     Field(String, String),
     #[error("the item has no field `{0}`")]
     ItemField(String),
+    /// A field an XML case lacks: the e-service gave no element by that
+    /// name for this case, so it is the case's business exception.
+    #[error(
+        "the case has no `{0}`: the e-service gave no XML element by that name (a field without an XML name, \
+         or one left out)"
+    )]
+    NoElement(String),
     #[error("`${{item.{0}}}` is used outside of `items`")]
     NoItem(String),
     #[error("environment variable `{0}` is not set")]

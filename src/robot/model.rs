@@ -185,6 +185,8 @@ pub enum ItemSource {
     /// that path below the root; fields by element name. With `done`, a
     /// file whose case is settled is moved into that folder.
     Xml { path: Template, each: Option<String>, done: Option<Template> },
+    /// Open ePlatform's API: the cases of one e-service family.
+    OpenEPlatform(OepSource),
     /// An HTTP GET that answers JSON, for e-services with an API. With
     /// `cursor`, the largest value of that field among the cases settled is
     /// kept for the next run as `${cursor}`, so no case is fetched twice.
@@ -198,6 +200,21 @@ pub enum ItemSource {
         headers: Vec<(String, Template)>,
         next: Option<NextPage>,
     },
+}
+
+/// Where an Open ePlatform is, who reads it, and which cases: one e-service
+/// family, optionally only those with `status`; the events after the kept
+/// cursor (`from_event` the first time), or the last `days` days where the
+/// platform has no events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OepSource {
+    pub url: Template,
+    pub user: Template,
+    pub password: Template,
+    pub family: u32,
+    pub status: Option<String>,
+    pub days: u32,
+    pub from_event: String,
 }
 
 /// How an API says where its next page is: a field holding the next page's

@@ -10,7 +10,7 @@ use crate::robot::locator::Locator;
 
 pub(crate) use crate::robot::step_parts::{
     Choice, CookieChange, Expect, FileFormat, FrameTarget, Gesture, History, HttpMethod, Identifier, JsonTemplate,
-    TextPart, UploadFrom, WindowSpec, XmlFrom,
+    OepCalls, TextPart, UploadFrom, WindowSpec, XmlFrom,
 };
 
 /// Which part of the runner carries out a step.
@@ -96,6 +96,7 @@ keywords! {
     ReadCsv => "read_csv", Data;
     ReadJson => "read_json", Data;
     ReadXml => "read_xml", Data;
+    OpenEPlatform => "open_eplatform", Data;
     WriteCsv => "write_csv", Data;
     WriteJson => "write_json", Data;
     ForEach => "for_each", Flow;
@@ -344,6 +345,10 @@ pub enum Action {
         from: XmlFrom,
         into: String,
     },
+    /// Tells Open ePlatform about the case (`items: open_eplatform`) through
+    /// its SOAP callback: which system holds it, its new status, a message
+    /// to the citizen; each safe to repeat.
+    OpenEPlatform(OepCalls),
     /// Appends one row to a CSV file, writing the header first if the file is new.
     WriteCsv {
         file: Template,
@@ -422,6 +427,7 @@ impl Action {
             Action::ReadFile { format: FileFormat::Csv, .. } => Keyword::ReadCsv,
             Action::ReadFile { format: FileFormat::Json, .. } => Keyword::ReadJson,
             Action::ReadXml { .. } => Keyword::ReadXml,
+            Action::OpenEPlatform(_) => Keyword::OpenEPlatform,
             Action::WriteCsv { .. } => Keyword::WriteCsv,
             Action::WriteJson { .. } => Keyword::WriteJson,
             Action::ForEach { .. } => Keyword::ForEach,
@@ -497,6 +503,7 @@ impl Action {
             Action::Http { method, url, .. } => format!("{} {}", method.name().to_uppercase(), url.source()),
             Action::ReadFile { file, into, .. } => format!("{} -> {into}", file.source()),
             Action::ReadXml { from: XmlFrom::File(t) | XmlFrom::Text(t), into } => format!("{} -> {into}", t.source()),
+            Action::OpenEPlatform(calls) => calls.summary(),
             Action::WriteCsv { file, .. } | Action::WriteJson { file, .. } => file.source(),
             Action::ForEach { list, name, .. } => format!("{name} in {list}"),
             Action::Retry { times, .. } => format!("{times} times"),

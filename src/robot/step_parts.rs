@@ -134,6 +134,34 @@ pub enum UploadFrom {
     Data { data: Template, name: Template },
 }
 
+/// What an `open_eplatform` step tells the platform, in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OepCalls {
+    /// `confirmDelivery`: the system that now holds the case, and its id there.
+    pub confirm_delivery: Option<(Template, Template)>,
+    /// `setStatus` by the status's alias (its name).
+    pub set_status: Option<Template>,
+    /// `addMessage`: a message the citizen sees on the case.
+    pub message: Option<Template>,
+}
+
+impl OepCalls {
+    /// The calls by their names, for the run log.
+    pub fn summary(&self) -> String {
+        let mut calls = Vec::new();
+        if let Some((system, id)) = &self.confirm_delivery {
+            calls.push(format!("confirm_delivery {} {}", system.source(), id.source()));
+        }
+        if let Some(status) = &self.set_status {
+            calls.push(format!("set_status {}", status.source()));
+        }
+        if self.message.is_some() {
+            calls.push("message".to_string());
+        }
+        calls.join(", ")
+    }
+}
+
 /// Where `read_xml` finds its document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum XmlFrom {

@@ -85,6 +85,9 @@ pub(crate) struct Validator<'s> {
     roots: Vec<PathBuf>,
     /// The `use:` files this one is inside of, to catch a file that uses itself.
     using: Vec<PathBuf>,
+    /// Whether the robot's cases come from Open ePlatform (its write-back
+    /// step needs them to).
+    oep_source: bool,
 }
 
 /// The entries of a mapping after unknown keys have been reported.
@@ -120,6 +123,7 @@ impl<'s> Validator<'s> {
             base_dir: folder_of(path),
             roots: vec![folder_of(path)],
             using: vec![path.to_path_buf()],
+            oep_source: false,
         }
     }
 

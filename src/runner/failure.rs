@@ -82,7 +82,10 @@ pub(crate) enum SystemError {
 
 impl From<RenderError> for Failure {
     fn from(e: RenderError) -> Self {
-        Failure::System(SystemError::Render(e))
+        match e {
+            RenderError::NoElement(_) => Failure::Business(e.to_string()),
+            e => Failure::System(SystemError::Render(e)),
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod event;
 mod evidence;
 pub(crate) mod failure;
 mod helpers;
+pub(crate) mod open_eplatform;
 pub(crate) mod run;
 pub(crate) mod scope;
 mod session;

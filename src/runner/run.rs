@@ -17,10 +17,11 @@ use chrono::Local;
 use crate::browser::Browser;
 use crate::human::fmt_duration;
 use crate::privacy::secrets::{Redactor, Secret};
-use crate::robot::model::{ItemSource, Items, Robot};
+use crate::robot::model::{ItemSource, Items, OepSource, Robot};
 use crate::runner::crew::{Crew, Queue};
 use crate::runner::event::{Block, LedgerEntry, RunEvent, RunStatus, SharedSink};
 use crate::runner::failure::{Failure, RunError, SystemError};
+use crate::runner::open_eplatform::{Platform, Wanted, read_cases};
 use crate::runner::scope::RunScope;
 use crate::runner::source::fingerprint;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json, row_field};
@@ -129,10 +130,15 @@ impl<'a, B: Browser> Runner<'a, B> {
         builtins.insert("robot.name".to_string(), robot.name.clone());
         let cursor_start = match robot.items.as_ref().map(|i| &i.source) {
             Some(ItemSource::Http { cursor_start, .. }) => cursor_start.clone(),
+            Some(ItemSource::OpenEPlatform(oep)) => oep.from_event.clone(),
             _ => String::new(),
         };
         builtins.insert("cursor".to_string(), context.cursor.clone().unwrap_or(cursor_start));
-        let scope = RunScope { env: context.env, secrets: context.secrets, builtins, ..RunScope::default() };
+        let xml_items = matches!(
+            robot.items.as_ref().map(|i| &i.source),
+            Some(ItemSource::Xml { .. } | ItemSource::OpenEPlatform(_))
+        );
+        let scope = RunScope { env: context.env, secrets: context.secrets, builtins, xml_items, ..RunScope::default() };
         Self {
             robot,
             browser,
@@ -320,6 +326,7 @@ impl<'a, B: Browser> Runner<'a, B> {
         };
         let cursor_field = match &items.source {
             ItemSource::Http { cursor: Some(field), .. } => Some(field.clone()),
+            ItemSource::OpenEPlatform(_) => Some(super::open_eplatform::EVENT_FIELD.to_string()),
             _ => None,
         };
         let rows = collected.and_then(|rows| self.selected(rows, items));
@@ -416,6 +423,16 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok((chosen, left_out))
     }
 
+    /// The platform an `open_eplatform` source names, its templates filled in.
+    pub(super) fn platform(&self, source: &OepSource) -> Result<Platform, Failure> {
+        Ok(Platform {
+            url: source.url.render(&self.scope)?,
+            user: source.user.render(&self.scope)?,
+            password: source.password.render(&self.scope)?,
+            timeout: self.robot.timeouts.page_load,
+        })
+    }
+
     /// Reads every item before the first is processed: from `run --input`'s
     /// file when one was given, else from the robot's source.
     async fn collect_items(&mut self, source: &ItemSource, key: &str) -> Result<Vec<Row>, Failure> {
@@ -457,6 +474,25 @@ impl<'a, B: Browser> Runner<'a, B> {
                 let (rows, growing) = read?;
                 for file in growing {
                     let message = format!("{} is still being written; it is left for the next run", file.display());
+                    self.emit(RunEvent::Log { item: None, message });
+                }
+                Ok(rows)
+            }
+            ItemSource::OpenEPlatform(source) => {
+                let platform = self.platform(source)?;
+                let cursor = self.scope.builtins.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+                let wanted = Wanted {
+                    family: source.family,
+                    status: source.status.clone(),
+                    days: source.days,
+                    after_event: cursor,
+                    today: Local::now().date_naive(),
+                };
+                let read = tokio::task::spawn_blocking(move || read_cases(&platform, &wanted))
+                    .await
+                    .map_err(|source| SystemError::Task { what: "reading of Open ePlatform", source })?;
+                let (rows, notes) = read?;
+                for message in notes {
                     self.emit(RunEvent::Log { item: None, message });
                 }
                 Ok(rows)

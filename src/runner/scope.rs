@@ -15,6 +15,9 @@ pub(crate) struct RunScope {
     pub vars: HashMap<String, String>,
     /// The current item's fields, by header name.
     pub item: Option<Vec<(String, String)>>,
+    /// Whether items come from XML, where a field one case lacks is that
+    /// case's own (its e-service left the element out), not the robot's.
+    pub xml_items: bool,
     pub env: HashMap<String, String>,
     pub secrets: HashMap<String, Secret>,
     pub builtins: HashMap<String, String>,
@@ -58,9 +61,15 @@ impl Scope for RunScope {
             Namespace::Item => match &self.item {
                 Some(fields) => {
                     let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-                    match field(name) {
+                    let found = match field(name) {
                         Some(value) => Ok(value),
                         None => json_field(name, field).unwrap_or_else(|| Err(RenderError::ItemField(name.into()))),
+                    };
+                    match found {
+                        Err(RenderError::ItemField(_) | RenderError::Field(..)) if self.xml_items => {
+                            Err(RenderError::NoElement(name.into()))
+                        }
+                        found => found,
                     }
                 }
                 None => Err(RenderError::NoItem(name.into())),

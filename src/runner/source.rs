@@ -44,6 +44,19 @@ pub(crate) enum SourceError {
     AnswerNotAList { at: String },
     #[error("case {index} in the answer is not an object")]
     AnswerNotAnObject { index: usize },
+    #[error("Open ePlatform refused the user `{user}`: the user name or password is wrong")]
+    PlatformLogin { user: String },
+    #[error(
+        "Open ePlatform refused family {family} to the user `{user}`: the account has not been granted that \
+         e-service (it said: {said})"
+    )]
+    FamilyRefused { family: u32, user: String, said: String },
+    #[error("Open ePlatform does not answer `{path}`")]
+    NoSuchCall { path: String },
+    #[error("Open ePlatform's answer to `{call}` is not XML: it {reason}")]
+    AnswerXml { call: String, reason: String },
+    #[error("Open ePlatform did not do `{operation}`: {reason}")]
+    Fault { operation: String, reason: String },
 }
 
 fn read_text(path: &Path) -> Result<String, SourceError> {
@@ -196,12 +209,7 @@ fn exchange(
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
 ) -> Result<Answer, SourceError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .tls_config(crate::trust::tls_config())
-        .build()
-        .into();
+    let agent = agent(timeout);
     let answer = match method {
         "get" => with_headers(agent.get(url), headers).call(),
         _ => {
@@ -221,6 +229,17 @@ fn exchange(
         return Err(SourceError::Status { method: method.to_uppercase(), status, body });
     }
     Ok(Answer { text, link_next })
+}
+
+/// An HTTP client that waits at most `timeout` for a whole exchange, leaves
+/// statuses to the caller, and trusts the system's certificate authorities.
+pub(crate) fn agent(timeout: std::time::Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .tls_config(crate::trust::tls_config())
+        .build()
+        .into()
 }
 
 fn with_headers<B>(mut request: ureq::RequestBuilder<B>, headers: &[(String, String)]) -> ureq::RequestBuilder<B> {
@@ -402,18 +421,27 @@ pub(crate) fn append_csv(
 /// The cursor to keep after a run: the largest `field` value such that every
 /// case up to it is settled. Cases are ordered by that value; a case that
 /// failed technically (or needs review) holds the cursor before it.
+/// Values are compared as numbers when both are whole numbers (event ids
+/// of different lengths), else as text.
 pub(crate) fn next_cursor(start: &str, mut seen: Vec<(String, bool)>) -> String {
-    seen.sort();
+    seen.sort_by(|(a, a_settled), (b, b_settled)| cursor_order(a, b).then(a_settled.cmp(b_settled)));
     let mut cursor = start.to_string();
     for (value, settled) in seen {
         if !settled {
             break;
         }
-        if value > cursor {
+        if cursor_order(&value, &cursor).is_gt() {
             cursor = value;
         }
     }
     cursor
+}
+
+fn cursor_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
 }
 
 #[cfg(test)]
@@ -427,5 +455,7 @@ mod cursor_tests {
         assert_eq!(next_cursor("0", seen), "3");
         assert_eq!(next_cursor("7", vec![("5".into(), true)]), "7");
         assert_eq!(next_cursor("", vec![]), "");
+        let events = vec![("998".to_string(), true), ("1001".to_string(), true), ("1002".to_string(), false)];
+        assert_eq!(next_cursor("990", events), "1001", "whole numbers compare as numbers");
     }
 }

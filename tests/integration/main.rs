@@ -17,6 +17,7 @@ mod language;
 mod locators;
 mod mail;
 mod modern;
+mod open_eplatform;
 mod pages;
 mod privacy;
 mod scheduler;

@@ -3,7 +3,7 @@
 use crate::files::csv_file::Encoding;
 use crate::files::yaml::{Node, Value};
 use crate::robot::expr::Template;
-use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier, XmlFrom};
+use crate::robot::step::{Action, FileFormat, HttpMethod, Identifier, OepCalls, XmlFrom};
 use crate::robot::validate::Validator;
 
 impl Validator<'_> {
@@ -116,6 +116,39 @@ impl Validator<'_> {
             }
         };
         Some(Action::ReadXml { from, into: into? })
+    }
+
+    /// `open_eplatform: {confirm_delivery: {system, id}, set_status, message}`,
+    /// in a case of a robot whose cases come from Open ePlatform.
+    pub(super) fn oep_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
+        let keys = ["confirm_delivery", "set_status", "message"];
+        let f = self.mapping(node, &keys, "a mapping with `confirm_delivery`, `set_status` or `message`")?;
+        if !in_item || !self.oep_source {
+            let message = "`open_eplatform` tells Open ePlatform about a case: it goes in the steps of \
+                           `items: open_eplatform`";
+            self.d.error(node.pos, 1, message);
+            return None;
+        }
+        let confirm_delivery = match f.get("confirm_delivery") {
+            Some(n) => {
+                let g = self.mapping(n, &["system", "id"], "a mapping with `system` and `id`")?;
+                let system = self
+                    .required(n, &g, "system", "confirm_delivery")
+                    .and_then(|n| self.template(n, "the system's name", in_item));
+                let id = self
+                    .required(n, &g, "id", "confirm_delivery")
+                    .and_then(|n| self.template(n, "the case's id in that system", in_item));
+                Some((system?, id?))
+            }
+            None => None,
+        };
+        let set_status = f.get("set_status").and_then(|n| self.template(n, "a status name", in_item));
+        let message = f.get("message").and_then(|n| self.template(n, "the message", in_item));
+        if confirm_delivery.is_none() && set_status.is_none() && message.is_none() {
+            self.d.error(node.pos, 1, "`open_eplatform` needs `confirm_delivery`, `set_status` or `message`");
+            return None;
+        }
+        Some(Action::OpenEPlatform(OepCalls { confirm_delivery, set_status, message }))
     }
 
     pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

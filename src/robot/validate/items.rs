@@ -3,12 +3,25 @@
 
 use crate::files::csv_file::Encoding;
 use crate::files::yaml::{Node, Pos, Value};
-use crate::robot::model::{ItemSource, Items, MAX_WORKERS, NextPage, Session};
+use crate::robot::model::{ItemSource, Items, MAX_WORKERS, NextPage, OepSource, Session};
 use crate::robot::validate::Validator;
 
-const ITEMS_KEYS: &[&str] =
-    &["table", "csv", "json", "xml", "http", "key", "steps", "check", "filter", "on_exception", "on_done", "workers"];
-const SOURCES: &[&str] = &["table", "csv", "json", "xml", "http"];
+const ITEMS_KEYS: &[&str] = &[
+    "table",
+    "csv",
+    "json",
+    "xml",
+    "http",
+    "open_eplatform",
+    "key",
+    "steps",
+    "check",
+    "filter",
+    "on_exception",
+    "on_done",
+    "workers",
+];
+const SOURCES: &[&str] = &["table", "csv", "json", "xml", "http", "open_eplatform"];
 const TABLE_KEYS: &[&str] = &["locator", "next_page"];
 
 impl Validator<'_> {
@@ -65,6 +78,44 @@ impl Validator<'_> {
         Some(ItemSource::Xml { path: path?, each, done })
     }
 
+    /// `open_eplatform: {url, user, password, family, status, days, from_event}`.
+    fn oep_source(&mut self, node: &Node) -> Option<ItemSource> {
+        let keys = ["url", "user", "password", "family", "status", "days", "from_event"];
+        let f = self.mapping(node, &keys, "a mapping with `url`, `user`, `password` and `family`")?;
+        let what = "open_eplatform";
+        let url = self.required(node, &f, "url", what).and_then(|n| self.template(n, "the platform's address", false));
+        let user = self.required(node, &f, "user", what).and_then(|n| self.template(n, "the API user", false));
+        let password = self.required(node, &f, "password", what).and_then(|n| self.template(n, "the password", false));
+        let family = self
+            .required(node, &f, "family", what)
+            .and_then(|n| self.count(n, "the e-service family's id (FamilyID)", 1));
+        let status = f.get("status").and_then(|n| self.string(n, "a status name, such as `Inskickat`"));
+        let days = match f.get("days") {
+            Some(n) => self.count(n, "days back that a platform without events is read for", 1)?,
+            None => 7,
+        };
+        let from_event = match f.get("from_event") {
+            Some(n) => self.count(n, "the event the first run reads after", 0)?.to_string(),
+            None => "0".to_string(),
+        };
+        if let (Some(n), Some(password)) = (f.get("password"), &password)
+            && !password.uses_secrets()
+        {
+            self.d.error(n.pos, 1, "the password comes from `${secrets.NAME}`, not from the robot file");
+            return None;
+        }
+        self.oep_source = true;
+        Some(ItemSource::OpenEPlatform(OepSource {
+            url: url?,
+            user: user?,
+            password: password?,
+            family: family?,
+            status,
+            days,
+            from_event,
+        }))
+    }
+
     pub(super) fn items(&mut self, node: &Node, key_pos: Pos) -> Option<Items> {
         let fields = self.mapping(node, ITEMS_KEYS, "items (a mapping with a source, `key` and `steps`)")?;
         let given: Vec<&str> = SOURCES.iter().copied().filter(|s| fields.get(s).is_some()).collect();
@@ -77,8 +128,10 @@ impl Validator<'_> {
                 .map(|path| ItemSource::Json { path }),
             ["xml"] => fields.get("xml").and_then(|n| self.xml_source(n)),
             ["http"] => fields.get("http").and_then(|n| self.http_source(n)),
+            ["open_eplatform"] => fields.get("open_eplatform").and_then(|n| self.oep_source(n)),
             [] => {
-                self.d.error(key_pos, 5, "`items` needs a source: `table`, `csv`, `json`, `xml` or `http`");
+                let message = "`items` needs a source: `table`, `csv`, `json`, `xml`, `http` or `open_eplatform`";
+                self.d.error(key_pos, 5, message);
                 None
             }
             _ => {

@@ -160,6 +160,7 @@ impl Validator<'_> {
             Keyword::ReadCsv => self.read_csv_step("read_csv", node, in_item),
             Keyword::ReadJson => self.read_csv_step("read_json", node, in_item),
             Keyword::ReadXml => self.read_xml_step(node, in_item),
+            Keyword::OpenEPlatform => self.oep_step(node, in_item),
             Keyword::WriteCsv => self.write_csv_step("write_csv", node, in_item),
             Keyword::WriteJson => self.write_json_step("write_json", node, in_item),
             Keyword::ForEach => self.for_each_step("for_each", node, in_item),

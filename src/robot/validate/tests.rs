@@ -142,9 +142,9 @@ fn unknown_keys_get_suggestions() {
     assert_eq!(
         errs,
         [
-            "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json`, `xml` or `http`",
+            "r.yaml:2:1: `items` needs a source: `table`, `csv`, `json`, `xml`, `http` or `open_eplatform`",
             "r.yaml:3:3: unknown key `tabel`; did you mean `table`? \
-             (expected one of `table`, `csv`, `json`, `xml`, `http`, `key`, `steps`, `check`, `filter`, `on_exception`, `on_done`, `workers`)",
+             (expected one of `table`, `csv`, `json`, `xml`, `http`, `open_eplatform`, `key`, `steps`, `check`, `filter`, `on_exception`, `on_done`, `workers`)",
         ]
     );
 }

@@ -7,8 +7,11 @@ use crate::browser::Browser;
 use crate::files::csv_file::Encoding;
 use crate::robot::checks;
 use crate::robot::expr::Template;
-use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate, XmlFrom};
+use crate::robot::expr::{Namespace, RenderError, Scope};
+use crate::robot::model::ItemSource;
+use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate, OepCalls, XmlFrom};
 use crate::runner::failure::{Failure, SystemError};
+use crate::runner::open_eplatform::escape;
 use crate::runner::run::Runner;
 use crate::runner::source::{append_csv, http_json, json_text, read_csv, read_json, rows_json};
 
@@ -85,6 +88,49 @@ impl<B: Browser> Runner<'_, B> {
         let document = read.map_err(|error| Failure::Business(format!("{what} {error}")))?;
         self.scope.vars.insert(into.to_string(), json_text(document.content));
         Ok(())
+    }
+
+    /// Tells Open ePlatform about the case through its SOAP callback, one
+    /// operation after the other; each is one the platform takes again
+    /// without harm, so a case tried again calls them again.
+    pub(super) async fn open_eplatform(&mut self, calls: &OepCalls) -> Result<(), Failure> {
+        let Some(ItemSource::OpenEPlatform(source)) = self.robot.items.as_ref().map(|i| &i.source) else {
+            return Err(SystemError::Render(RenderError::NoItem("FlowInstanceID".into())).into());
+        };
+        let platform = self.platform(source)?;
+        let id = escape(&self.scope.lookup(Namespace::Item, "FlowInstanceID")?);
+        let robot = escape(&self.robot.name);
+        let mut operations = Vec::new();
+        if let Some((system, external)) = &calls.confirm_delivery {
+            let (system, external) = (escape(&system.render(&self.scope)?), escape(&external.render(&self.scope)?));
+            let body = format!(
+                "<flowInstanceID>{id}</flowInstanceID><externalID><ID>{external}</ID><System>{system}</System>\
+                 </externalID><delivered>true</delivered><logMessage>{robot}</logMessage>"
+            );
+            operations.push(("confirmDelivery", body));
+        }
+        if let Some(status) = &calls.set_status {
+            let status = escape(&status.render(&self.scope)?);
+            let user = escape(&platform.user);
+            let body = format!(
+                "<flowInstanceID>{id}</flowInstanceID><statusAlias>{status}</statusAlias>\
+                 <principal><name>{robot}</name><userID>{user}</userID></principal>"
+            );
+            operations.push(("setStatus", body));
+        }
+        if let Some(message) = &calls.message {
+            let message = escape(&message.render(&self.scope)?);
+            operations.push((
+                "addMessage",
+                format!("<flowInstanceID>{id}</flowInstanceID><message><message>{message}</message></message>"),
+            ));
+        }
+        let called = tokio::task::spawn_blocking(move || {
+            operations.iter().try_for_each(|(operation, body)| platform.call(operation, body))
+        })
+        .await
+        .map_err(|source| SystemError::Task { what: "call to Open ePlatform", source })?;
+        Ok(called?)
     }
 
     pub(super) fn write_csv(

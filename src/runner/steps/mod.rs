@@ -66,6 +66,7 @@ impl<B: Browser> Runner<'_, B> {
             }
             Action::ReadFile { format, file, into, encoding } => self.read_file(*format, file, into, *encoding),
             Action::ReadXml { from, into } => self.read_xml(from, into),
+            Action::OpenEPlatform(calls) => self.open_eplatform(calls).await,
             Action::WriteCsv { file, row, separator, encoding } => self.write_csv(file, row, *separator, *encoding),
             Action::WriteJson { file, json } => self.write_json(file, json),
             Action::Validate { kind, value, message } => self.validate(*kind, value, message.as_ref()),

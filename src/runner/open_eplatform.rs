@@ -1,0 +1,201 @@
+//! Cases from Open ePlatform's API (`items: open_eplatform:`): the family's
+//! events after the kept cursor where the platform has `getevents`, else
+//! its cases of the last days; each case's XML fetched and read into fields
+//! (its `Header`'s, then its `Values`'). Also the SOAP callback the
+//! `open_eplatform` step writes back through.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::runner::source::{Row, SourceError, agent, json_text};
+use crate::runner::xml_cases::UNREADABLE;
+
+/// Where the platform is and who asks: the address up to `/api`, and the
+/// API account's user and password.
+#[derive(Debug, Clone)]
+pub(crate) struct Platform {
+    pub(crate) url: String,
+    pub(crate) user: String,
+    pub(crate) password: String,
+    pub(crate) timeout: Duration,
+}
+
+/// What one reading asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct Wanted {
+    pub(crate) family: u32,
+    pub(crate) status: Option<String>,
+    /// Days back from today that a platform without events is read for.
+    pub(crate) days: u32,
+    /// The events after this one are read (the kept cursor).
+    pub(crate) after_event: u64,
+    pub(crate) today: chrono::NaiveDate,
+}
+
+/// The field holding the last event of a case, the source's cursor.
+pub(crate) const EVENT_FIELD: &str = "EventID";
+
+impl Platform {
+    /// GETs `path` below the address; an answer that is not 200 is an error
+    /// in nightshift's words.
+    fn get(&self, path: &str, family: u32) -> Result<Option<Vec<u8>>, SourceError> {
+        let url = format!("{}{path}", self.url.trim_end_matches('/'));
+        let request = agent(self.timeout).get(&url).header("Authorization", self.basic()).call();
+        let mut answer = request.map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
+        let status = answer.status().as_u16();
+        let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+        let said = || String::from_utf8_lossy(&body).split_whitespace().collect::<Vec<_>>().join(" ");
+        match status {
+            200 => Ok(Some(body)),
+            404 => Ok(None),
+            401 => Err(SourceError::PlatformLogin { user: self.user.clone() }),
+            403 => Err(SourceError::FamilyRefused { family, user: self.user.clone(), said: said() }),
+            _ => Err(SourceError::Status { method: "GET".into(), status, body: said().chars().take(300).collect() }),
+        }
+    }
+
+    fn basic(&self) -> String {
+        format!("Basic {}", crate::base64::encode(format!("{}:{}", self.user, self.password).as_bytes()))
+    }
+
+    /// Posts one SOAP operation to the callback; a fault is an error that
+    /// says the platform's reason.
+    pub(crate) fn call(&self, operation: &str, body: &str) -> Result<(), SourceError> {
+        let url = format!("{}/api/callback", self.url.trim_end_matches('/'));
+        let envelope = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope \
+             xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Header/><SOAP-ENV:Body>\
+             <{operation} xmlns=\"{CALLBACK_NS}\">{body}</{operation}></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+        );
+        let request = agent(self.timeout)
+            .post(&url)
+            .header("Authorization", self.basic())
+            .content_type("text/xml; charset=UTF-8")
+            .send(envelope.as_bytes());
+        let mut answer = request.map_err(|e| SourceError::Request { method: "POST".into(), source: Box::new(e) })?;
+        let status = answer.status().as_u16();
+        let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+        if status == 401 {
+            return Err(SourceError::PlatformLogin { user: self.user.clone() });
+        }
+        let fault = crate::xml::read(&body)
+            .ok()
+            .and_then(|d| crate::xml::select(&d, "Body/Fault/faultstring").into_iter().next())
+            .map(json_text);
+        match (status, fault) {
+            (_, Some(reason)) => Err(SourceError::Fault { operation: operation.into(), reason }),
+            (200, None) => Ok(()),
+            (status, None) => Err(SourceError::Status {
+                method: format!("POST {operation}"),
+                status,
+                body: String::from_utf8_lossy(&body).chars().take(300).collect(),
+            }),
+        }
+    }
+}
+
+/// The namespace of the platform's SOAP callback.
+const CALLBACK_NS: &str = "http://www.oeplatform.org/version/1.0/schemas/integration/callback";
+
+/// The cases, and what the reading found worth saying (which calls the
+/// platform answers).
+pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<(Vec<Row>, Vec<String>), SourceError> {
+    let family = wanted.family;
+    let mut notes = Vec::new();
+    // Case id -> its last event, in the order of the ids.
+    let mut cases: BTreeMap<u64, Option<u64>> = BTreeMap::new();
+    let events_path = format!("/api/instanceapi/getevents/family/{family}?fromEventID={}", wanted.after_event + 1);
+    match platform.get(&events_path, family)? {
+        Some(events) => {
+            let document = read_answer(&events, "getevents")?;
+            for event in crate::xml::select(&document, "Event") {
+                let (Some(id), Some(case)) = (number(&event, "eventID"), number(&event, "flowInstanceID")) else {
+                    continue;
+                };
+                let last = cases.entry(case).or_default();
+                *last = Some(last.map_or(id, |l: u64| l.max(id)));
+            }
+        }
+        None => {
+            let from = wanted.today - chrono::Days::new(u64::from(wanted.days));
+            notes.push(format!(
+                "{} answers no `getevents` (an older Open ePlatform): reading family {family}'s cases of {from} to {} \
+                 instead; the ledger keeps each case from being taken twice",
+                platform.url, wanted.today
+            ));
+            let status = wanted.status.as_deref().map(|s| format!("/{}", encode(s))).unwrap_or_default();
+            let path = format!(
+                "/api/instanceapi/getinstances/family/{family}{status}?fromDate={from}&toDate={}",
+                wanted.today
+            );
+            let list = platform.get(&path, family)?.ok_or(SourceError::NoSuchCall { path })?;
+            let document = read_answer(&list, "getinstances")?;
+            for instance in crate::xml::select(&document, "FlowInstance") {
+                cases.extend(number(&instance, "flowInstanceID").map(|id| (id, None)));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (id, event) in cases {
+        let path = format!("/api/instanceapi/getinstance/{id}/xml");
+        let Some(bytes) = platform.get(&path, family)? else {
+            notes.push(format!("case {id} of an event is gone from the platform; left out"));
+            continue;
+        };
+        let mut row = match crate::xml::read(&bytes) {
+            Ok(document) => fields(&document.content),
+            Err(error) => vec![
+                ("FlowInstanceID".into(), id.to_string()),
+                (UNREADABLE.into(), format!("the XML Open ePlatform gave for case {id} {error}")),
+            ],
+        };
+        let status = row.iter().find(|(k, _)| k == "Status").map(|(_, v)| v.clone()).unwrap_or_default();
+        let now: Option<Value> = serde_json::from_str(&status).ok();
+        let status_name = now.as_ref().and_then(|s| s.get("Name")).and_then(Value::as_str).unwrap_or_default();
+        if let Some(wanted_status) = &wanted.status
+            && !status_name.is_empty()
+            && status_name != wanted_status
+        {
+            continue;
+        }
+        if let Some(event) = event {
+            row.push((EVENT_FIELD.into(), event.to_string()));
+        }
+        rows.push(row);
+    }
+    Ok((rows, notes))
+}
+
+/// An answer of the platform read as XML; one that is not is an error
+/// naming the call.
+fn read_answer(bytes: &[u8], call: &str) -> Result<crate::xml::Document, SourceError> {
+    crate::xml::read(bytes).map_err(|error| SourceError::AnswerXml { call: call.into(), reason: error.to_string() })
+}
+
+/// A case's fields: its `Header`'s children, then its `Values`' children.
+fn fields(content: &Value) -> Row {
+    let mut row = Row::new();
+    for part in ["Header", "Values"] {
+        if let Some(Value::Object(children)) = content.get(part) {
+            row.extend(children.iter().map(|(k, v)| (k.clone(), json_text(v.clone()))));
+        }
+    }
+    row
+}
+
+/// The whole number in `element`'s child `name`, if it holds one.
+fn number(element: &Value, name: &str) -> Option<u64> {
+    element.get(name).and_then(Value::as_str).and_then(|t| t.trim().parse().ok())
+}
+
+/// `text` safe in a URL's path.
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// `text` safe inside an XML element.
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}

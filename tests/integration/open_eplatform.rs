@@ -1,0 +1,113 @@
+//! Open ePlatform as a source, against the stand-in platform over HTTP: its
+//! events and a kept cursor, an older platform read by days, a family the
+//! account may not read, the SOAP write-back, and the vaccination robot's
+//! night with broken cases and a kill mid-run.
+
+use nightshift::demo::data::consent_errands;
+use nightshift::demo::oep::Instance;
+use nightshift::demo::sites::{OEP_CONSENT_FAMILY, OEP_OTHER_FAMILY, SiteConfig};
+
+use crate::common::{Harness, robot_env, text};
+
+/// A robot that only reads the platform and writes back, with no browser step.
+fn reader(family: u32, extra: &str) -> String {
+    format!(
+        "name: oep-reader\nsecrets: [OEP_PASSWORD]\nitems:\n  open_eplatform:\n    url: ${{env.NIGHTSHIFT_OEP_URL}}\n    \
+         user: robot\n    password: ${{secrets.OEP_PASSWORD}}\n    family: {family}\n    status: Inskickat\n{extra}  \
+         key: FlowInstanceID\n  steps:\n    - write_csv: {{ file: read.csv, row: {{ id: \"${{item.FlowInstanceID}}\", \
+         vaccine: \"${{item.vaccine.Value}}\", day: \"${{item.Posted}}\" }} }}\n    \
+         - open_eplatform: {{ set_status: Under behandling }}\n"
+    )
+}
+
+fn consents(days: &[&str]) -> Vec<Instance> {
+    let errands = consent_errands(days.len());
+    let at = |n: usize| format!("{}T0{}:15:00", days[n], n % 10);
+    (0..days.len()).map(|n| Instance::consent(&errands[n], 7001 + n as u32, OEP_CONSENT_FAMILY, &at(n))).collect()
+}
+
+#[test]
+fn events_move_a_kept_cursor_an_old_platform_is_read_by_days_and_refusals_are_said_plainly() {
+    let h = Harness::new();
+    let today = chrono::Local::now().date_naive();
+    let day = |back: u64| (today - chrono::Days::new(back)).to_string();
+    let (old, recent, now) = (day(10), day(2), day(0));
+    let mut config = SiteConfig::demo(0);
+    config.oep_instances = consents(&[&old, &recent, &now]);
+    let mut other = config.oep_instances[0].clone();
+    (other.id, other.family) = (9001, OEP_OTHER_FAMILY);
+    config.oep_instances.push(other);
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    let path = h.dir.path().join("oep-reader.yaml");
+    let run = |robot: &str| {
+        std::fs::write(&path, robot).unwrap();
+        let out = h.run(&["run", path.to_str().unwrap(), "--json"], &env);
+        let said = text(&out.stderr);
+        (out.status.code(), serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default(), said)
+    };
+    let read = || std::fs::read_to_string(h.dir.path().join("read.csv")).unwrap_or_default();
+
+    // With events: every case of the family, whatever its day, then none again.
+    let (code, first, said) = run(&reader(OEP_CONSENT_FAMILY, ""));
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(first["items"]["done"].as_i64(), Some(3), "{first}");
+    assert!(read().contains("7001,HPV dos 1,") && !read().contains("9001"), "{}", read());
+    {
+        let oep = sites.oep.lock().unwrap();
+        let changed: Vec<u32> = oep.status_changes.iter().map(|(id, _)| *id).collect();
+        assert_eq!(changed, [7001, 7002, 7003]);
+        assert!(
+            oep.instances.iter().filter(|i| i.family == OEP_CONSENT_FAMILY).all(|i| i.status == "Under behandling")
+        );
+    }
+    let (_, second, _) = run(&reader(OEP_CONSENT_FAMILY, ""));
+    assert_eq!(second["items"]["total"].as_i64(), Some(0), "the cursor is past them: {second}");
+    let errand = consent_errands(5).pop().unwrap();
+    sites.oep.lock().unwrap().submit(Instance::consent(&errand, 7100, OEP_CONSENT_FAMILY, &format!("{now}T12:00:00")));
+    let (_, third, _) = run(&reader(OEP_CONSENT_FAMILY, ""));
+    assert_eq!(third["items"]["done"].as_i64(), Some(1), "only the new case: {third}");
+    assert!(read().lines().last().unwrap().starts_with("7100,"), "{}", read());
+
+    // An older platform without events: the last `days` days, and it says
+    // so; the ledger knows the cases it entered, whatever their status.
+    sites.oep.lock().unwrap().events_api = false;
+    for instance in sites.oep.lock().unwrap().instances.iter_mut() {
+        instance.status = "Inskickat".into();
+    }
+    let (code, by_days, said) = run(&reader(OEP_CONSENT_FAMILY, "    days: 7\n"));
+    assert_eq!(code, Some(0), "{said}");
+    assert_eq!(by_days["items"]["skipped"].as_i64(), Some(3), "{by_days}");
+    let show = h.json(&["show", &by_days["id"].to_string(), "--json"]);
+    let keys: Vec<&str> = show["item_list"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["7002", "7003", "7100"], "the case of ten days ago is outside the window");
+    assert!(show.to_string().contains("answers no `getevents` (an older Open ePlatform)"), "{show}");
+
+    // A family the account was not granted, and a wrong password.
+    let (code, refused, said) = run(&reader(OEP_OTHER_FAMILY, ""));
+    assert_eq!(code, Some(1), "{said}");
+    let error = refused["error"].as_str().unwrap_or_default().to_string() + &said;
+    assert!(
+        error.contains(
+            "Open ePlatform refused family 901 to the user `robot`: the account has not been granted that e-service \
+             (it said: This user does not have access to this flow family)"
+        ),
+        "{error}"
+    );
+    let wrong: Vec<(String, String)> = env
+        .iter()
+        .map(
+            |(k, v)| {
+                if k == "NIGHTSHIFT_SECRET_OEP_PASSWORD" { (k.clone(), "fel".into()) } else { (k.clone(), v.clone()) }
+            },
+        )
+        .collect();
+    std::fs::write(&path, reader(OEP_CONSENT_FAMILY, "")).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap()], &wrong);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("refused the user `robot`: the user name or password is wrong"),
+        "{}",
+        text(&out.stderr)
+    );
+}
