@@ -93,6 +93,8 @@ pub struct Oep {
     pub status_changes: Vec<(u32, String)>,
     /// Every `setStatus` call, repeats included.
     pub status_calls: usize,
+    /// `setStatus` calls still to fail (a platform that has a bad moment).
+    pub failing_status_calls: u32,
     /// Messages to citizens: (case, text).
     pub messages: Vec<(u32, String)>,
     /// Requests refused for want of the right user and password.
@@ -320,6 +322,10 @@ async fn callback(State(state): State<Shared>, headers: HeaderMap, body: String)
                 oep.deliveries.push(delivery);
             }
             String::new()
+        }
+        "setStatus" if oep.failing_status_calls > 0 => {
+            oep.failing_status_calls -= 1;
+            return fault("The service is temporarily unavailable");
         }
         "setStatus" => {
             oep.status_calls += 1;

@@ -111,3 +111,117 @@ fn events_move_a_kept_cursor_an_old_platform_is_read_by_days_and_refusals_are_sa
         text(&out.stderr)
     );
 }
+
+/// Cases (by index) the night's batch holds that a person must finish: XML
+/// cut short, a consent without its guardian, one without the pupil's
+/// personnummer (fields the e-service left out).
+const BROKEN: usize = 6;
+const NO_GUARDIAN: usize = 12;
+const NO_PUPIL: usize = 17;
+
+#[test]
+fn a_night_of_consents_from_oep_survives_a_kill_and_confirms_each_delivery_once() {
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(20);
+    let errands = config.errands.clone();
+    config.oep_instances = errands
+        .iter()
+        .enumerate()
+        .map(|(n, errand)| {
+            let day = if n < 10 { "2026-12-05" } else { "2026-12-06" };
+            let mut instance =
+                Instance::consent(errand, 8001 + n as u32, OEP_CONSENT_FAMILY, &format!("{day}T1{}:00:00", n % 10));
+            instance.broken = n == BROKEN;
+            let gone = match n {
+                NO_GUARDIAN => "guardian",
+                NO_PUPIL => "pupilCitizenIdentifier",
+                _ => "",
+            };
+            instance.values.retain(|(element, _, _)| element != gone);
+            instance
+        })
+        .collect();
+    let sites = h.sites(config.clone());
+    let env = robot_env(&sites, &config);
+    // The platform fails one status change: that case is tried again, and
+    // calls the platform again.
+    sites.oep.lock().unwrap().failing_status_calls = 1;
+
+    // Killed (SIGKILL) right after the journal holds the first consent,
+    // before the platform hears of it.
+    let mut cmd = h.command(&["run", "robots/vaccination-consent-oep.yaml"]);
+    cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while sites.journal.lock().unwrap().consents.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the journal got no consent within 90 s");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it registered a consent");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(sites.oep.lock().unwrap().deliveries.is_empty(), "killed before the platform was told");
+
+    let out = h.run(&["run", "robots/vaccination-consent-oep.yaml", "--json"], &env);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()),
+        (Some(17), Some(3)),
+        "{run}"
+    );
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    let message = |key: u32| {
+        let items = show["item_list"].as_array().unwrap();
+        let item = items
+            .iter()
+            .find(|i| i["key"].as_str() == Some(key.to_string().as_str()))
+            .unwrap_or_else(|| panic!("{key}: {show}"));
+        item["message"].as_str().unwrap_or_default().to_string()
+    };
+    assert!(
+        message(8001).contains("samtycket fanns redan i journalen"),
+        "the killed case was found: {}",
+        message(8001)
+    );
+    assert!(message(8001 + BROKEN as u32).contains("the XML Open ePlatform gave for case 8007"), "{}", message(8007));
+    assert!(message(8001 + NO_GUARDIAN as u32).contains("the case has no `guardian.Value`"), "{}", message(8013));
+    assert!(
+        message(8001 + NO_PUPIL as u32).contains("the case has no `pupilCitizenIdentifier.Value`"),
+        "{}",
+        message(8018)
+    );
+
+    let journal = sites.journal.lock().unwrap();
+    let oep = sites.oep.lock().unwrap();
+    for (n, errand) in errands.iter().enumerate() {
+        let id = (8001 + n).to_string();
+        let entered = journal.consents.iter().filter(|c| c.errand == id).count();
+        let delivered: Vec<_> = oep.deliveries.iter().filter(|d| d.instance.to_string() == id).collect();
+        let status = &oep.instances[n].status;
+        if [BROKEN, NO_GUARDIAN, NO_PUPIL].contains(&n) {
+            assert_eq!(
+                (entered, delivered.len(), status.as_str()),
+                (0, 0, "Inskickat"),
+                "case {id} waits for a person"
+            );
+            continue;
+        }
+        assert_eq!(entered, 1, "case {id} entered {entered} times");
+        let consent = journal.consents.iter().find(|c| c.errand == id).unwrap();
+        assert_eq!((consent.pnr.as_str(), consent.consent), (errand.pupil.pnr.as_str(), errand.consent), "case {id}");
+        assert_eq!(delivered.len(), 1, "case {id} delivered once");
+        assert_eq!(
+            (delivered[0].system.as_str(), delivered[0].external_id.as_str()),
+            ("Elevhälsojournalen", id.as_str())
+        );
+        assert_eq!(status, "Under behandling", "case {id}");
+    }
+    // Seventeen cases confirmed, one of them twice: the try after the failed
+    // status change confirmed again, which the platform took without a change.
+    assert_eq!(oep.confirm_calls, 18);
+    assert_eq!(oep.status_changes.len(), 17, "one change per case: {:?}", oep.status_changes);
+    let retried = show["item_list"].as_array().unwrap().iter().filter(|i| i["attempts"].as_i64() == Some(2)).count();
+    assert_eq!(retried, 1, "{show}");
+}
