@@ -12,8 +12,10 @@ use clap::Args;
 use crate::browser::chromedriver::Binaries;
 use crate::cli::exit_code::{self, Verdict};
 use crate::robot::expr::Namespace;
+use crate::robot::model::{ItemSource, OepSource};
 use crate::robot::step::{Action, Step};
 use crate::robot::{self};
+use crate::runner::open_eplatform::{Platform, probe};
 use crate::runner::scope::RunScope;
 use crate::schedule::yaml_files;
 use crate::settings::{Settings, load_secrets};
@@ -182,6 +184,24 @@ fn robot_checks(settings: &Settings, path: &Path, env: &HashMap<String, String>,
     }
     let mut seen = Vec::new();
     systems(&robot.name, &robot.setup, &mut scope, &unset, &mut seen, report);
+    if let Some(ItemSource::OpenEPlatform(source)) = robot.items.as_ref().map(|i| &i.source) {
+        scope.secrets = load_secrets(&robot.secrets, env, settings.secrets_dir.as_deref()).unwrap_or_default();
+        platform(&robot.name, source, &scope, report);
+    }
+}
+
+/// Whether the robot's Open ePlatform account may read its family.
+fn platform(robot: &str, source: &OepSource, scope: &RunScope, report: &mut Report) {
+    let rendered = (source.url.render(scope), source.user.render(scope), source.password.render(scope));
+    let (Ok(url), Ok(user), Ok(password)) = rendered else {
+        return report
+            .line(false, format!("{robot}: cannot ask Open ePlatform: its address, user or password is unset"));
+    };
+    let platform = Platform { url: url.clone(), user, password, timeout: Duration::from_secs(10) };
+    match probe(&platform, source.family, chrono::Local::now().date_naive()) {
+        Ok(said) => report.line(true, format!("{robot}: Open ePlatform at {url}: {said}")),
+        Err(error) => report.line(false, format!("{robot}: Open ePlatform at {url}: {error}")),
+    }
 }
 
 /// The systems `steps` go to (also through `use:` steps files), each said once.

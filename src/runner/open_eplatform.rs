@@ -168,6 +168,18 @@ pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<(Vec<Ro
     Ok((rows, notes))
 }
 
+/// What the platform lets the account do with `family`, in words for
+/// `doctor`: which way the source will read it, or why it cannot.
+pub(crate) fn probe(platform: &Platform, family: u32, today: chrono::NaiveDate) -> Result<String, SourceError> {
+    let past_every_event = format!("/api/instanceapi/getevents/family/{family}?fromEventID={}", u64::MAX / 2);
+    if platform.get(&past_every_event, family)?.is_some() {
+        return Ok(format!("the user `{}` may read family {family}; it answers getevents", platform.user));
+    }
+    let today_only = format!("/api/instanceapi/getinstances/family/{family}?fromDate={today}&toDate={today}");
+    platform.get(&today_only, family)?.ok_or(SourceError::NoSuchCall { path: today_only })?;
+    Ok(format!("the user `{}` may read family {family}; it answers no getevents, so it is read by days", platform.user))
+}
+
 /// An answer of the platform read as XML; one that is not is an error
 /// naming the call.
 fn read_answer(bytes: &[u8], call: &str) -> Result<crate::xml::Document, SourceError> {

@@ -225,3 +225,36 @@ fn a_night_of_consents_from_oep_survives_a_kill_and_confirms_each_delivery_once(
     let retried = show["item_list"].as_array().unwrap().iter().filter(|i| i["attempts"].as_i64() == Some(2)).count();
     assert_eq!(retried, 1, "{show}");
 }
+
+#[test]
+fn doctor_asks_the_platform_which_families_the_account_may_read() {
+    let h = Harness::new();
+    let config = SiteConfig::demo(0);
+    let sites = h.sites(config.clone());
+    let robots = h.dir.path().join("robots");
+    std::fs::create_dir(&robots).unwrap();
+    for family in [OEP_CONSENT_FAMILY, OEP_OTHER_FAMILY] {
+        let robot = reader(family, "").replace("name: oep-reader", &format!("name: family-{family}"));
+        std::fs::write(robots.join(format!("family-{family}.yaml")), robot).unwrap();
+    }
+    let mut env = robot_env(&sites, &config);
+    env.push(("NIGHTSHIFT_WEBDRIVER_URL".into(), "http://127.0.0.1:1".into()));
+    let out = h.run(&["--robots", robots.to_str().unwrap(), "doctor", "--json"], &env);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = |prefix: &str| {
+        let checks = report["checks"].as_array().unwrap();
+        let found = checks.iter().find(|c| c["check"].as_str().unwrap().starts_with(prefix));
+        let found = found.unwrap_or_else(|| panic!("no `{prefix}` in {report}"));
+        (found["ok"].as_bool().unwrap(), found["check"].as_str().unwrap().to_string())
+    };
+    let url = &sites.oep_url;
+    assert_eq!(
+        line("family-832: Open ePlatform"),
+        (
+            true,
+            format!("family-832: Open ePlatform at {url}: the user `robot` may read family 832; it answers getevents")
+        )
+    );
+    let (ok, said) = line("family-901: Open ePlatform");
+    assert!(!ok && said.contains("refused family 901 to the user `robot`"), "{said}");
+}

@@ -169,7 +169,9 @@ fn the_daemon_skips_overlapping_fires_stops_overruns_reloads_and_shuts_down_clea
     std::thread::sleep(Duration::from_secs(3));
     write(&h, "schedules/fast.yaml", "jobs:\n  - robot: slow\n    cron: \"*/2 * * * * * * *\"\n");
     let broken_at = chrono::Utc::now();
-    std::thread::sleep(Duration::from_secs(5));
+    // Long enough for a whole run of `slow` on a loaded machine (a browser
+    // start there can take seconds).
+    std::thread::sleep(Duration::from_secs(10));
 
     sigterm(&daemon);
     let started = Instant::now();
