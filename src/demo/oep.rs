@@ -37,8 +37,21 @@ pub struct Instance {
     pub posted: String,
     /// The form's fields that were given an XML name: (element, question, answer).
     pub values: Vec<(String, String, String)>,
+    /// Files the citizen attached, each a query (an element) of its own.
+    pub files: Vec<Attachment>,
     /// The XML the platform hands out for it is cut short.
     pub broken: bool,
+}
+
+/// A file attached to a case, served by the file API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub element: String,
+    pub question: String,
+    pub query_id: u32,
+    pub file_id: u32,
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Instance {
@@ -60,6 +73,7 @@ impl Instance {
             status: "Inskickat".into(),
             posted: posted.into(),
             values: values.iter().map(|(e, q, a)| (e.to_string(), q.to_string(), a.to_string())).collect(),
+            files: Vec::new(),
             broken: false,
         }
     }
@@ -148,6 +162,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/api/instanceapi/getinstances/family/{family}/{status}", get(instances_with_status))
         .route("/api/instanceapi/getinstance/{id}/xml", get(instance_xml))
         .route("/api/instanceapi/getevents/family/{family}", get(events))
+        .route("/api/fileuploadqueryapi/getfile/{instance}/{query}/{file}", get(file))
         .route("/api/callback", post(callback))
         .with_state(state)
 }
@@ -245,6 +260,36 @@ fn case_xml(i: &Instance) -> String {
             )
         })
         .collect();
+    // A query's files are one element with a `File` each.
+    let mut queries: Vec<&Attachment> = Vec::new();
+    for f in &i.files {
+        if !queries.iter().any(|q| q.element == f.element) {
+            queries.push(f);
+        }
+    }
+    let files: String = queries
+        .iter()
+        .map(|q| {
+            let each: String = i
+                .files
+                .iter()
+                .filter(|f| f.element == q.element)
+                .map(|f| {
+                    format!(
+                        "<File><ID>{}</ID><Name>{}</Name><Size>{}</Size></File>",
+                        f.file_id,
+                        esc(&f.name),
+                        f.bytes.len()
+                    )
+                })
+                .collect();
+            format!(
+                "\t\t<{0}>\n\t\t\t<QueryID>{1}</QueryID>\n\t\t\t<Name><![CDATA[{2}]]></Name>\n\t\t\t{3}\n\t\t</{0}>\n",
+                q.element, q.query_id, q.question, each
+            )
+        })
+        .collect();
+    let values = values + &files;
     format!(
         "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" standalone=\"no\"?>\n<FlowInstance xmlns=\"{FLOW_INSTANCE_NS}\">\n\
          \t<Header>\n\t\t<Flow>\n\t\t\t<FamilyID>{}</FamilyID>\n\t\t\t<Version>3</Version>\n\t\t\t<FlowID>{}</FlowID>\n\
@@ -260,6 +305,27 @@ fn case_xml(i: &Instance) -> String {
         i.posted,
         i.posted
     )
+}
+
+/// A file a citizen attached, by case, query and file.
+async fn file(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((id, query, file)): Path<(u32, u32, u32)>,
+) -> Response {
+    let mut oep = lock(&state);
+    if !oep.authorised(&headers) {
+        return unauthorised();
+    }
+    let found = oep
+        .instances
+        .iter()
+        .filter(|i| i.id == id && oep.granted.contains(&i.family))
+        .find_map(|i| i.files.iter().find(|f| f.query_id == query && f.file_id == file));
+    match found {
+        Some(f) => ([(header::CONTENT_TYPE, "application/octet-stream")], f.bytes.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
 }
 
 /// The family's events after `fromEventID`, oldest first.

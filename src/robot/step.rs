@@ -546,6 +546,7 @@ impl Action {
             | Action::Http { into: Some(into), .. } => vec![into.as_str()],
             Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect(),
             Action::ForEach { name, .. } => vec![name.as_str()],
+            Action::OpenEPlatform(OepCalls { save_files: Some((_, into)), .. }) => vec![into.as_str()],
             _ => Vec::new(),
         }
     }

@@ -137,6 +137,9 @@ pub enum UploadFrom {
 /// What an `open_eplatform` step tells the platform, in this order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OepCalls {
+    /// The files attached to the case's element (its name), saved in the
+    /// run's folder, their paths in the variable (the second name).
+    pub save_files: Option<(String, String)>,
     /// `confirmDelivery`: the system that now holds the case, and its id there.
     pub confirm_delivery: Option<(Template, Template)>,
     /// `setStatus` by the status's alias (its name).
@@ -149,6 +152,9 @@ impl OepCalls {
     /// The calls by their names, for the run log.
     pub fn summary(&self) -> String {
         let mut calls = Vec::new();
+        if let Some((element, into)) = &self.save_files {
+            calls.push(format!("save_files {element} -> {into}"));
+        }
         if let Some((system, id)) = &self.confirm_delivery {
             calls.push(format!("confirm_delivery {} {}", system.source(), id.source()));
         }

@@ -56,6 +56,12 @@ impl Platform {
         }
     }
 
+    /// A file a citizen attached to case `id`, by its query and file ids.
+    pub(crate) fn file(&self, id: &str, query: &str, file: &str, family: u32) -> Result<Vec<u8>, SourceError> {
+        let path = format!("/api/fileuploadqueryapi/getfile/{id}/{query}/{file}");
+        self.get(&path, family)?.ok_or(SourceError::NoSuchCall { path })
+    }
+
     fn basic(&self) -> String {
         format!("Basic {}", crate::base64::encode(format!("{}:{}", self.user, self.password).as_bytes()))
     }

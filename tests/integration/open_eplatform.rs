@@ -258,3 +258,59 @@ fn doctor_asks_the_platform_which_families_the_account_may_read() {
     let (ok, said) = line("family-901: Open ePlatform");
     assert!(!ok && said.contains("refused family 901 to the user `robot`"), "{said}");
 }
+
+#[test]
+fn files_a_citizen_attached_are_saved_for_upload_and_a_missing_one_is_the_case_s_exception() {
+    use nightshift::demo::oep::Attachment;
+    let h = Harness::new();
+    let mut config = SiteConfig::demo(0);
+    let mut cases = consents(&["2026-12-01", "2026-12-02", "2026-12-03"]);
+    let file = |file_id: u32, name: &str, bytes: &[u8]| Attachment {
+        element: "certificate".into(),
+        question: "Läkarintyg".into(),
+        query_id: 61_001,
+        file_id,
+        name: name.into(),
+        bytes: bytes.to_vec(),
+    };
+    cases[0].files = vec![file(1, "intyg.pdf", b"%PDF-1.4 one")];
+    cases[1].files = vec![file(2, "sida 1.png", b"\x89PNG first"), file(3, "sida 2.png", b"\x89PNG second")];
+    config.oep_instances = cases;
+    let sites = h.sites(config.clone());
+    let robot = reader(OEP_CONSENT_FAMILY, "").replace(
+        "    - open_eplatform: { set_status: Under behandling }\n",
+        "    - open_eplatform: { save_files: { from: certificate, into: cert } }\n    \
+         - write_csv: { file: files.csv, row: { id: \"${item.FlowInstanceID}\", files: \"${cert}\" } }\n",
+    );
+    let path = h.dir.path().join("oep-files.yaml");
+    std::fs::write(&path, robot).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap(), "--json"], &robot_env(&sites, &config));
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]);
+    assert_eq!(
+        (run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()),
+        (Some(2), Some(1)),
+        "{show}"
+    );
+
+    let mut listed = csv::Reader::from_path(h.dir.path().join("files.csv")).unwrap();
+    let rows: Vec<(String, String)> = listed
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let one = &rows[0].1;
+    assert!(one.ends_with("/oep/7001/intyg.pdf"), "{rows:?}");
+    assert_eq!(std::fs::read(one).unwrap(), b"%PDF-1.4 one");
+    let two: Vec<String> = serde_json::from_str(&rows[1].1).unwrap();
+    assert_eq!(two.len(), 2, "{rows:?}");
+    assert!(two[0].ends_with("/oep/7002/sida 1.png"));
+    assert_eq!(std::fs::read(&two[1]).unwrap(), b"\x89PNG second");
+    let third = &show["item_list"].as_array().unwrap()[2];
+    assert_eq!(third["key"], "7003");
+    assert!(third["message"].as_str().unwrap().contains("the case has no `certificate`"), "{third}");
+}

@@ -121,14 +121,25 @@ impl Validator<'_> {
     /// `open_eplatform: {confirm_delivery: {system, id}, set_status, message}`,
     /// in a case of a robot whose cases come from Open ePlatform.
     pub(super) fn oep_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
-        let keys = ["confirm_delivery", "set_status", "message"];
-        let f = self.mapping(node, &keys, "a mapping with `confirm_delivery`, `set_status` or `message`")?;
+        let keys = ["save_files", "confirm_delivery", "set_status", "message"];
+        let what = "a mapping with `save_files`, `confirm_delivery`, `set_status` or `message`";
+        let f = self.mapping(node, &keys, what)?;
         if !in_item || !self.oep_source {
             let message = "`open_eplatform` tells Open ePlatform about a case: it goes in the steps of \
                            `items: open_eplatform`";
             self.d.error(node.pos, 1, message);
             return None;
         }
+        let save_files = match f.get("save_files") {
+            Some(n) => {
+                let g = self.mapping(n, &["from", "into"], "a mapping with `from` and `into`")?;
+                let from =
+                    self.required(n, &g, "from", "save_files").and_then(|n| self.string(n, "the file query's element"));
+                let into = self.required(n, &g, "into", "save_files").and_then(|n| self.var_name(n));
+                Some((from?, into?))
+            }
+            None => None,
+        };
         let confirm_delivery = match f.get("confirm_delivery") {
             Some(n) => {
                 let g = self.mapping(n, &["system", "id"], "a mapping with `system` and `id`")?;
@@ -144,11 +155,11 @@ impl Validator<'_> {
         };
         let set_status = f.get("set_status").and_then(|n| self.template(n, "a status name", in_item));
         let message = f.get("message").and_then(|n| self.template(n, "the message", in_item));
-        if confirm_delivery.is_none() && set_status.is_none() && message.is_none() {
-            self.d.error(node.pos, 1, "`open_eplatform` needs `confirm_delivery`, `set_status` or `message`");
+        if save_files.is_none() && confirm_delivery.is_none() && set_status.is_none() && message.is_none() {
+            self.d.error(node.pos, 1, format!("`open_eplatform` needs {}", what.trim_start_matches("a mapping with ")));
             return None;
         }
-        Some(Action::OpenEPlatform(OepCalls { confirm_delivery, set_status, message }))
+        Some(Action::OpenEPlatform(OepCalls { save_files, confirm_delivery, set_status, message }))
     }
 
     pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

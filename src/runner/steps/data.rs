@@ -11,7 +11,7 @@ use crate::robot::expr::{Namespace, RenderError, Scope};
 use crate::robot::model::ItemSource;
 use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate, OepCalls, XmlFrom};
 use crate::runner::failure::{Failure, SystemError};
-use crate::runner::open_eplatform::escape;
+use crate::runner::open_eplatform::{Platform, escape};
 use crate::runner::run::Runner;
 use crate::runner::source::{append_csv, http_json, json_text, read_csv, read_json, rows_json};
 
@@ -98,6 +98,14 @@ impl<B: Browser> Runner<'_, B> {
             return Err(SystemError::Render(RenderError::NoItem("FlowInstanceID".into())).into());
         };
         let platform = self.platform(source)?;
+        if let Some((element, into)) = &calls.save_files {
+            let paths = self.save_oep_files(&platform, source.family, element).await?;
+            let value = match paths.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::to_string(&paths).unwrap_or_default(),
+            };
+            self.scope.vars.insert(into.clone(), value);
+        }
         let id = escape(&self.scope.lookup(Namespace::Item, "FlowInstanceID")?);
         let robot = escape(&self.robot.name);
         let mut operations = Vec::new();
@@ -131,6 +139,48 @@ impl<B: Browser> Runner<'_, B> {
         .await
         .map_err(|source| SystemError::Task { what: "call to Open ePlatform", source })?;
         Ok(called?)
+    }
+
+    /// Saves the files of the case's file query `element` under
+    /// `oep/CASE/` in the run's folder; their paths. A query that holds no
+    /// file is the case's business exception.
+    async fn save_oep_files(
+        &mut self,
+        platform: &Platform,
+        family: u32,
+        element: &str,
+    ) -> Result<Vec<String>, Failure> {
+        let id = self.scope.lookup(Namespace::Item, "FlowInstanceID")?;
+        let query: serde_json::Value = serde_json::from_str(&self.scope.lookup(Namespace::Item, element)?)
+            .map_err(|_| Failure::Business(format!("the case's `{element}` holds no file")))?;
+        let files = match query.get("File") {
+            Some(serde_json::Value::Array(files)) => files.clone(),
+            Some(one) => vec![one.clone()],
+            None => Vec::new(),
+        };
+        let text =
+            |v: &serde_json::Value, key: &str| v.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let query_id = text(&query, "QueryID");
+        let wanted: Vec<(String, String)> = files.iter().map(|f| (text(f, "ID"), text(f, "Name"))).collect();
+        if wanted.is_empty() || wanted.iter().any(|(file, _)| file.is_empty()) || query_id.is_empty() {
+            return Err(Failure::Business(format!("the case's `{element}` holds no file")));
+        }
+        let folder = self.evidence_dir.join("oep").join(std::path::Path::new(&id).file_name().unwrap_or_default());
+        let (platform, asked) = (platform.clone(), wanted.clone());
+        let fetched = tokio::task::spawn_blocking(move || {
+            asked.iter().map(|(file, _)| platform.file(&id, &query_id, file, family)).collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|source| SystemError::Task { what: "download from Open ePlatform", source })??;
+        let mut paths = Vec::new();
+        for ((file, name), bytes) in wanted.iter().zip(fetched) {
+            let name = std::path::Path::new(name).file_name().map(|n| n.to_string_lossy().into_owned());
+            let path = folder.join(name.unwrap_or_else(|| format!("file-{file}")));
+            let saved = std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, bytes));
+            saved.map_err(|source| SystemError::Io { action: "save", path: path.clone(), source })?;
+            paths.push(path.display().to_string());
+        }
+        Ok(paths)
     }
 
     pub(super) fn write_csv(
