@@ -184,7 +184,9 @@ pub enum ItemSource {
     /// `inbox/*.xml`), each one case, or with `each` one case per element at
     /// that path below the root; fields by element name. With `done`, a
     /// file whose case is settled is moved into that folder.
-    Xml { path: Template, each: Option<String>, done: Option<Template> },
+    /// `path` may be an http(s) address instead: one document, or a
+    /// folder's listing whose `.xml` links are the files (`headers` sent).
+    Xml { path: Template, each: Option<String>, done: Option<Template>, headers: Vec<(String, Template)> },
     /// Open ePlatform's API: the cases of one e-service family.
     OpenEPlatform(OepSource),
     /// An HTTP GET that answers JSON, for e-services with an API. With

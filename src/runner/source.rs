@@ -263,7 +263,7 @@ fn link_next(header: &str) -> Option<String> {
 }
 
 /// `reference` (an address, a path or a query) read against `base`.
-fn resolve_url(base: &str, reference: &str) -> String {
+pub(crate) fn resolve_url(base: &str, reference: &str) -> String {
     if reference.starts_with("http://") || reference.starts_with("https://") {
         return reference.to_string();
     }

@@ -12,11 +12,16 @@ use crate::browser::Browser;
 use crate::robot::model::ItemSource;
 use crate::runner::event::RunEvent;
 use crate::runner::run::Runner;
-use crate::runner::source::{Row, SourceError, json_text, row_field};
+use crate::runner::source::{Row, SourceError, agent, json_text, resolve_url, row_field};
 
 /// The field that marks a case whose file could not be read, holding why.
 /// No XML element can be named so; the runner takes it off before the steps.
 pub(crate) const UNREADABLE: &str = "#unreadable";
+
+/// Whether a source's path is an http(s) address rather than a file.
+pub(crate) fn is_address(path: &str) -> bool {
+    path.starts_with("http://") || path.starts_with("https://")
+}
 
 /// The field every case from a file has: the file's name.
 pub(crate) const FILE_FIELD: &str = "file";
@@ -39,22 +44,87 @@ pub(crate) fn read_xml_cases(
         let bytes =
             std::fs::read(&file).map_err(|source| SourceError::Io { action: "read", path: file.clone(), source })?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match crate::xml::read(&bytes) {
-            Ok(document) => match each {
-                Some(each) => rows.extend(crate::xml::select(&document, each).into_iter().map(|v| row_of(v, &name))),
-                None => rows.push(row_of(document.content, &name)),
-            },
-            Err(error) => {
-                let mut row = vec![(FILE_FIELD.to_string(), name.clone())];
-                if key != FILE_FIELD {
-                    row.push((key.to_string(), name.clone()));
-                }
-                row.push((UNREADABLE.to_string(), format!("`{}` {error}", file.display())));
-                rows.push(row);
-            }
-        }
+        rows.extend(cases_in(&bytes, &name, &file.display().to_string(), each, key));
     }
     Ok((rows, growing))
+}
+
+/// The cases at an address: one XML document, or, where the address answers
+/// a folder's listing (an HTML page, as a web server lists a folder), each
+/// `.xml` file it links to.
+pub(crate) fn read_xml_url(
+    url: &str,
+    each: Option<&str>,
+    key: &str,
+    headers: &[(String, String)],
+    timeout: Duration,
+) -> Result<Vec<Row>, SourceError> {
+    let (bytes, html) = fetch(url, headers, timeout)?;
+    if !html {
+        let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
+        return Ok(cases_in(&bytes, &name, url, each, key));
+    }
+    let listing = String::from_utf8_lossy(&bytes);
+    let mut files: Vec<String> = listing
+        .split("href=")
+        .skip(1)
+        .filter_map(|rest| {
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            rest[1..].split(quote).next().map(str::to_string)
+        })
+        .filter(|href| href.to_lowercase().ends_with(".xml") && !href.contains("://"))
+        .collect();
+    files.sort();
+    files.dedup();
+    let mut rows = Vec::new();
+    for href in files {
+        let address = resolve_url(url, &href);
+        let (bytes, _) = fetch(&address, headers, timeout)?;
+        let name = href.rsplit('/').next().unwrap_or_default().replace("%20", " ");
+        rows.extend(cases_in(&bytes, &name, &address, each, key));
+    }
+    Ok(rows)
+}
+
+/// GETs `url`: its body, and whether it is an HTML page.
+fn fetch(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<(Vec<u8>, bool), SourceError> {
+    let mut request = agent(timeout).get(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let mut answer = request.call().map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
+    let status = answer.status().as_u16();
+    let html = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("html"));
+    let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+    if status >= 400 {
+        let said: String = String::from_utf8_lossy(&body).split_whitespace().collect::<Vec<_>>().join(" ");
+        return Err(SourceError::Status {
+            method: format!("GET {url}"),
+            status,
+            body: said.chars().take(300).collect(),
+        });
+    }
+    Ok((body, html))
+}
+
+/// The cases in one file's bytes, named `name` (its `file` field) and
+/// `place` in an error: one, or one per `each` element; a file that is not
+/// XML is one case marked unreadable, keyed by its name.
+fn cases_in(bytes: &[u8], name: &str, place: &str, each: Option<&str>, key: &str) -> Vec<Row> {
+    match crate::xml::read(bytes) {
+        Ok(document) => match each {
+            Some(each) => crate::xml::select(&document, each).into_iter().map(|v| row_of(v, name)).collect(),
+            None => vec![row_of(document.content, name)],
+        },
+        Err(error) => {
+            let mut row = vec![(FILE_FIELD.to_string(), name.to_string())];
+            if key != FILE_FIELD {
+                row.push((key.to_string(), name.to_string()));
+            }
+            row.push((UNREADABLE.to_string(), format!("`{place}` {error}")));
+            vec![row]
+        }
+    }
 }
 
 /// How recently a file may have changed and still be taken without a

@@ -198,3 +198,105 @@ fn a_drop_folder_leaves_a_file_still_being_written_and_moves_settled_ones_away()
     let entered = std::fs::read_to_string(h.dir.path().join("entered.csv")).unwrap();
     assert_eq!(entered, "id,name\r\n5001,Åsa\r\n5002,Per\r\n5004,Lars\r\n");
 }
+
+/// A web server that lists a folder of XML files as an HTML page (as nginx's
+/// autoindex does) and serves them to a caller with the right token only.
+fn xml_server(h: &Harness) -> String {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::IntoResponse;
+    let files: Vec<(&str, String)> = vec![
+        ("7001.xml", oep_case(7001, "Åsa", &["2026-06-01"])),
+        ("7002 sen.xml", oep_case(7002, "Per", &[])),
+        ("trasig.xml", "<FlowInstance><Header>".to_string()),
+    ];
+    let export = files.clone();
+    let serve = move |headers: HeaderMap, path: String| {
+        let files = export.clone();
+        async move {
+            if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some("Bearer nyckel") {
+                return (StatusCode::UNAUTHORIZED, "no token").into_response();
+            }
+            if path.is_empty() {
+                let links: String =
+                    files.iter().map(|(n, _)| format!("<a href=\"{}\">{n}</a>\n", n.replace(' ', "%20"))).collect();
+                let page = format!(
+                    "<html><body><h1>Index of /export/</h1><a href=\"../\">../</a>\n{links}\
+                                    <a href=\"readme.txt\">readme.txt</a><a href=\"https://example.se/x.xml\">x</a></body></html>"
+                );
+                return ([(header::CONTENT_TYPE, "text/html")], page).into_response();
+            }
+            let one = "<export><errand><id>1</id></errand><errand><id>2</id></errand></export>".to_string();
+            let all: Vec<(String, String)> =
+                files.iter().map(|(n, x)| (n.to_string(), x.clone())).chain([("all.xml".to_string(), one)]).collect();
+            match all.into_iter().find(|(n, _)| *n == path.replace("%20", " ")) {
+                Some((_, xml)) => ([(header::CONTENT_TYPE, "application/xml")], xml).into_response(),
+                None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+            }
+        }
+    };
+    let router = axum::Router::new()
+        .route(
+            "/export/",
+            axum::routing::get({
+                let serve = serve.clone();
+                move |headers: HeaderMap| serve(headers, String::new())
+            }),
+        )
+        .route(
+            "/export/{name}",
+            axum::routing::get(move |headers: HeaderMap, axum::extract::Path(name): axum::extract::Path<String>| {
+                serve(headers, name)
+            }),
+        );
+    h.runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/export/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        url
+    })
+}
+
+#[test]
+fn xml_files_listed_by_a_web_server_or_one_document_at_an_address_are_cases() {
+    let h = Harness::new();
+    let url = xml_server(&h);
+    let robot = |path: &str, each: &str, key: &str| {
+        format!(
+            "name: xml-web\nitems:\n  xml: {{ path: \"{path}\", headers: {{ Authorization: Bearer nyckel }}{each} }}\n  \
+             key: {key}\n  steps:\n    - write_csv: {{ file: web.csv, row: {{ key: \"${{item.{key}}}\", file: \"${{item.file}}\" }} }}\n"
+        )
+    };
+    let path = h.dir.path().join("xml-web.yaml");
+    std::fs::write(&path, robot(&url, "", "Header.FlowInstanceID")).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (run["items"]["done"].as_i64(), run["items"]["business_exceptions"].as_i64()),
+        (Some(2), Some(1)),
+        "{run}"
+    );
+    let written = std::fs::read_to_string(h.dir.path().join("web.csv")).unwrap();
+    assert_eq!(written, "key,file\r\n7001,7001.xml\r\n7002,7002 sen.xml\r\n");
+    let show = h.json(&["show", &run["id"].to_string(), "--json"]).to_string();
+    assert!(
+        show.contains("trasig.xml` line 1, column 23: the document ends before its root element is closed"),
+        "{show}"
+    );
+
+    // One document at an address, a case per element.
+    std::fs::remove_file(h.dir.path().join("web.csv")).unwrap();
+    std::fs::write(&path, robot(&format!("{url}all.xml"), ", each: errand", "id")).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(h.dir.path().join("web.csv")).unwrap(),
+        "key,file\r\n1,all.xml\r\n2,all.xml\r\n"
+    );
+
+    // Without its token the server says no, and the run says what it said.
+    std::fs::write(&path, robot(&url, "", "id").replace("Bearer nyckel", "Bearer fel")).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("answered 401: no token"), "{}", text(&out.stderr));
+}

@@ -47,11 +47,13 @@ impl Validator<'_> {
 
     /// `xml: PATH`, or `xml: {path: PATH, each: errands/errand}`.
     fn xml_source(&mut self, node: &Node) -> Option<ItemSource> {
-        const WHAT: &str = "XML files: a file, a folder or a pattern such as `inbox/*.xml`";
+        const WHAT: &str = "XML files: a file, a folder, a pattern such as `inbox/*.xml`, or an address";
         let Value::Map(_) = node.value else {
-            return Some(ItemSource::Xml { path: self.template(node, WHAT, false)?, each: None, done: None });
+            let path = self.template(node, WHAT, false)?;
+            return Some(ItemSource::Xml { path, each: None, done: None, headers: Vec::new() });
         };
-        let f = self.mapping(node, &["path", "each", "done"], "a path, or a mapping with `path`, `each` and `done`")?;
+        let keys = ["path", "each", "done", "headers"];
+        let f = self.mapping(node, &keys, "a path, or a mapping with `path`, `each`, `done` and `headers`")?;
         let path = self.required(node, &f, "path", "xml").and_then(|n| self.template(n, WHAT, false));
         let each = match f.get("each") {
             Some(n) => {
@@ -75,7 +77,14 @@ impl Validator<'_> {
             Some(n) => Some(self.template(n, "the folder a settled case's file is moved to", false)?),
             None => None,
         };
-        Some(ItemSource::Xml { path: path?, each, done })
+        let path = path?;
+        let remote = ["http://", "https://"].iter().any(|s| path.source().starts_with(s));
+        if let (true, Some(n)) = (remote, f.get("done")) {
+            self.d.error(n.pos, 1, "`done` moves files in a folder of this machine, not at an address");
+            return None;
+        }
+        let headers = f.get("headers").map(|n| self.headers(n, false)).unwrap_or_default();
+        Some(ItemSource::Xml { path, each, done, headers })
     }
 
     /// `open_eplatform: {url, user, password, family, status, days, from_event}`.
