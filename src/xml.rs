@@ -6,7 +6,8 @@
 //! child elements or attributes is an object with `@attribute` keys, its
 //! children by local name (a name repeated becomes a list) and any text of
 //! its own under `#text`. Namespaces are dropped: `oep:Values` and `Values`
-//! in the default namespace both read as `Values`.
+//! in the default namespace both read as `Values`, unless the reader binds a
+//! prefix to a namespace: its elements then read as `prefix:Values`.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -43,23 +44,36 @@ pub(crate) struct Document {
     pub(crate) content: Value,
 }
 
+/// Prefixes a reader binds to namespaces: (prefix, namespace).
+pub(crate) type Bindings = [(String, String)];
+
 /// Reads a document from its bytes.
 pub(crate) fn read(bytes: &[u8]) -> Result<Document, XmlError> {
+    read_bound(bytes, &[])
+}
+
+/// Reads a document from its bytes, elements of a bound namespace by prefix.
+pub(crate) fn read_bound(bytes: &[u8], bindings: &Bindings) -> Result<Document, XmlError> {
     if bytes.len() > MAX_BYTES {
         return Err(XmlError::TooLarge { size: bytes.len(), limit: MAX_BYTES });
     }
-    parse(&decode(bytes)?)
+    parse_bound(&decode(bytes)?, bindings)
 }
 
 /// Reads a document already held as text (its prolog's encoding is moot).
 pub(crate) fn parse(text: &str) -> Result<Document, XmlError> {
+    parse_bound(text, &[])
+}
+
+/// `parse`, elements of a bound namespace by prefix.
+pub(crate) fn parse_bound(text: &str, bindings: &Bindings) -> Result<Document, XmlError> {
     if text.len() > MAX_BYTES {
         return Err(XmlError::TooLarge { size: text.len(), limit: MAX_BYTES });
     }
     let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..Default::default() };
     let document = roxmltree::Document::parse_with_options(text, options).map_err(|e| malformed(text, e))?;
     let root = document.root_element();
-    Ok(Document { root: root.tag_name().name().to_string(), content: element(root, 1)? })
+    Ok(Document { root: name(root.tag_name(), bindings), content: element(root, 1, bindings)? })
 }
 
 /// The elements at `path` (local names joined by `/`, below the root), each
@@ -147,8 +161,17 @@ fn malformed(text: &str, error: roxmltree::Error) -> XmlError {
     XmlError::Malformed { line: pos.row, column: pos.col, what }
 }
 
+/// An element's or attribute's name: its local name, after a bound prefix.
+fn name(name: roxmltree::ExpandedName, bindings: &Bindings) -> String {
+    let bound = name.namespace().and_then(|uri| bindings.iter().find(|(_, u)| u == uri));
+    match bound {
+        Some((prefix, _)) => format!("{prefix}:{}", name.name()),
+        None => name.name().to_string(),
+    }
+}
+
 /// One element as JSON, as the module's head describes.
-fn element(node: roxmltree::Node, depth: usize) -> Result<Value, XmlError> {
+fn element(node: roxmltree::Node, depth: usize, bindings: &Bindings) -> Result<Value, XmlError> {
     if depth > MAX_DEPTH {
         let pos = node.document().text_pos_at(node.range().start);
         return Err(XmlError::TooDeep { line: pos.row, column: pos.col, limit: MAX_DEPTH });
@@ -160,15 +183,20 @@ fn element(node: roxmltree::Node, depth: usize) -> Result<Value, XmlError> {
     }
     let mut map = Map::new();
     for attribute in node.attributes() {
-        map.insert(format!("@{}", attribute.name()), Value::String(attribute.value().to_string()));
+        let key = match attribute.namespace() {
+            Some(uri) => name(roxmltree::ExpandedName::from((uri, attribute.name())), bindings),
+            None => attribute.name().to_string(),
+        };
+        map.insert(format!("@{key}"), Value::String(attribute.value().to_string()));
     }
     for child in node.children().filter(|c| c.is_element()) {
-        let value = element(child, depth + 1)?;
-        match map.get_mut(child.tag_name().name()) {
+        let value = element(child, depth + 1, bindings)?;
+        let key = name(child.tag_name(), bindings);
+        match map.get_mut(&key) {
             Some(Value::Array(list)) => list.push(value),
             Some(one) => *one = Value::Array(vec![one.take(), value]),
             None => {
-                map.insert(child.tag_name().name().to_string(), value);
+                map.insert(key, value);
             }
         }
     }
@@ -223,6 +251,15 @@ mod tests {
         assert_eq!(select(&document, "row").len(), 2);
         assert_eq!(select(&document, "note"), [json!("hej")]);
         assert!(select(&document, "nothing/here").is_empty());
+    }
+
+    #[test]
+    fn a_bound_prefix_tells_two_namespaces_apart() {
+        let text = "<r xmlns:a=\"urn:a\" xmlns:b=\"urn:b\"><a:id>1</a:id><b:id b:kind=\"x\">2</b:id><id>3</id></r>";
+        let bound = [("oep".to_string(), "urn:a".to_string())];
+        let document = read_bound(text.as_bytes(), &bound).unwrap();
+        assert_eq!(document.content, json!({ "oep:id": "1", "id": [{ "@kind": "x", "#text": "2" }, "3"] }));
+        assert_eq!(read(text.as_bytes()).unwrap().content, json!({ "id": ["1", { "@kind": "x", "#text": "2" }, "3"] }));
     }
 
     #[test]

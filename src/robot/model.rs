@@ -186,7 +186,14 @@ pub enum ItemSource {
     /// file whose case is settled is moved into that folder.
     /// `path` may be an http(s) address instead: one document, or a
     /// folder's listing whose `.xml` links are the files (`headers` sent).
-    Xml { path: Template, each: Option<String>, done: Option<Template>, headers: Vec<(String, Template)> },
+    /// `namespaces` binds prefixes: (prefix, namespace).
+    Xml {
+        path: Template,
+        each: Option<String>,
+        done: Option<Template>,
+        headers: Vec<(String, Template)>,
+        namespaces: Vec<(String, String)>,
+    },
     /// Open ePlatform's API: the cases of one e-service family.
     OpenEPlatform(OepSource),
     /// An HTTP GET that answers JSON, for e-services with an API. With

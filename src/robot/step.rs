@@ -344,6 +344,8 @@ pub enum Action {
     ReadXml {
         from: XmlFrom,
         into: String,
+        /// Prefixes bound to namespaces: (prefix, namespace).
+        namespaces: Vec<(String, String)>,
     },
     /// Tells Open ePlatform about the case (`items: open_eplatform`) through
     /// its SOAP callback: which system holds it, its new status, a message
@@ -502,7 +504,9 @@ impl Action {
             Action::Set { values } => values.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
             Action::Http { method, url, .. } => format!("{} {}", method.name().to_uppercase(), url.source()),
             Action::ReadFile { file, into, .. } => format!("{} -> {into}", file.source()),
-            Action::ReadXml { from: XmlFrom::File(t) | XmlFrom::Text(t), into } => format!("{} -> {into}", t.source()),
+            Action::ReadXml { from: XmlFrom::File(t) | XmlFrom::Text(t), into, .. } => {
+                format!("{} -> {into}", t.source())
+            }
             Action::OpenEPlatform(calls) => calls.summary(),
             Action::WriteCsv { file, .. } | Action::WriteJson { file, .. } => file.source(),
             Action::ForEach { list, name, .. } => format!("{name} in {list}"),

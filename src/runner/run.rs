@@ -27,7 +27,7 @@ use crate::runner::source::fingerprint;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json, row_field};
 use crate::runner::stop::{StopReceiver, TEARDOWN_LIMIT, stopped};
 use crate::runner::totals::Totals;
-use crate::runner::xml_cases::{is_address, read_xml_cases, read_xml_url};
+use crate::runner::xml_cases::{XmlShape, is_address, read_xml_cases, read_xml_url};
 
 /// How many pages of an item table are followed at most.
 pub(crate) const MAX_TABLE_PAGES: usize = 500;
@@ -466,18 +466,19 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path, encoding } => Ok(read_csv(&base.join(path.render(&self.scope)?), *encoding)?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
-            ItemSource::Xml { path, each, headers, .. } if is_address(&path.render(&self.scope)?) => {
-                let (url, each, key) = (path.render(&self.scope)?, each.clone(), key.to_string());
+            ItemSource::Xml { path, each, headers, namespaces, .. } if is_address(&path.render(&self.scope)?) => {
+                let url = path.render(&self.scope)?;
                 let (headers, timeout) = (self.headers(headers)?, self.robot.timeouts.page_load);
-                let read =
-                    tokio::task::spawn_blocking(move || read_xml_url(&url, each.as_deref(), &key, &headers, timeout))
-                        .await
-                        .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
+                let shape = XmlShape { each: each.clone(), key: key.to_string(), bound: namespaces.clone() };
+                let read = tokio::task::spawn_blocking(move || read_xml_url(&url, &shape, &headers, timeout))
+                    .await
+                    .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
                 Ok(read?)
             }
-            ItemSource::Xml { path, each, .. } => {
-                let (path, each, key) = (base.join(path.render(&self.scope)?), each.clone(), key.to_string());
-                let read = tokio::task::spawn_blocking(move || read_xml_cases(&path, each.as_deref(), &key))
+            ItemSource::Xml { path, each, namespaces, .. } => {
+                let path = base.join(path.render(&self.scope)?);
+                let shape = XmlShape { each: each.clone(), key: key.to_string(), bound: namespaces.clone() };
+                let read = tokio::task::spawn_blocking(move || read_xml_cases(&path, &shape))
                     .await
                     .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
                 let (rows, growing) = read?;

@@ -23,6 +23,14 @@ pub(crate) fn is_address(path: &str) -> bool {
     path.starts_with("http://") || path.starts_with("https://")
 }
 
+/// How a source's files are read into cases: one per `each` element (else
+/// one per file), keyed by `key`, prefixes bound as `bound` says.
+pub(crate) struct XmlShape {
+    pub(crate) each: Option<String>,
+    pub(crate) key: String,
+    pub(crate) bound: Vec<(String, String)>,
+}
+
 /// The field every case from a file has: the file's name.
 pub(crate) const FILE_FIELD: &str = "file";
 
@@ -33,18 +41,14 @@ pub(crate) const FILE_FIELD: &str = "file";
 /// its `key` too, so it is kept apart from the others in the ledger.
 /// Files still being written (changed in the last look) are left for the
 /// next run and named in the second list.
-pub(crate) fn read_xml_cases(
-    path: &Path,
-    each: Option<&str>,
-    key: &str,
-) -> Result<(Vec<Row>, Vec<PathBuf>), SourceError> {
+pub(crate) fn read_xml_cases(path: &Path, shape: &XmlShape) -> Result<(Vec<Row>, Vec<PathBuf>), SourceError> {
     let mut rows = Vec::new();
     let (files, growing) = settled(xml_files(path)?);
     for file in files {
         let bytes =
             std::fs::read(&file).map_err(|source| SourceError::Io { action: "read", path: file.clone(), source })?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        rows.extend(cases_in(&bytes, &name, &file.display().to_string(), each, key));
+        rows.extend(cases_in(&bytes, &name, &file.display().to_string(), shape));
     }
     Ok((rows, growing))
 }
@@ -54,15 +58,14 @@ pub(crate) fn read_xml_cases(
 /// `.xml` file it links to.
 pub(crate) fn read_xml_url(
     url: &str,
-    each: Option<&str>,
-    key: &str,
+    shape: &XmlShape,
     headers: &[(String, String)],
     timeout: Duration,
 ) -> Result<Vec<Row>, SourceError> {
     let (bytes, html) = fetch(url, headers, timeout)?;
     if !html {
         let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
-        return Ok(cases_in(&bytes, &name, url, each, key));
+        return Ok(cases_in(&bytes, &name, url, shape));
     }
     let listing = String::from_utf8_lossy(&bytes);
     let mut files: Vec<String> = listing
@@ -81,7 +84,7 @@ pub(crate) fn read_xml_url(
         let address = resolve_url(url, &href);
         let (bytes, _) = fetch(&address, headers, timeout)?;
         let name = href.rsplit('/').next().unwrap_or_default().replace("%20", " ");
-        rows.extend(cases_in(&bytes, &name, &address, each, key));
+        rows.extend(cases_in(&bytes, &name, &address, shape));
     }
     Ok(rows)
 }
@@ -110,9 +113,10 @@ fn fetch(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<(
 /// The cases in one file's bytes, named `name` (its `file` field) and
 /// `place` in an error: one, or one per `each` element; a file that is not
 /// XML is one case marked unreadable, keyed by its name.
-fn cases_in(bytes: &[u8], name: &str, place: &str, each: Option<&str>, key: &str) -> Vec<Row> {
-    match crate::xml::read(bytes) {
-        Ok(document) => match each {
+fn cases_in(bytes: &[u8], name: &str, place: &str, shape: &XmlShape) -> Vec<Row> {
+    let key = shape.key.as_str();
+    match crate::xml::read_bound(bytes, &shape.bound) {
+        Ok(document) => match shape.each.as_deref() {
             Some(each) => crate::xml::select(&document, each).into_iter().map(|v| row_of(v, name)).collect(),
             None => vec![row_of(document.content, name)],
         },
@@ -272,7 +276,8 @@ mod tests {
             .unwrap();
         std::fs::write(dir.path().join("c.xml"), "<case><name>Broken</case>").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not a case").unwrap();
-        let (rows, growing) = read_xml_cases(dir.path(), None, "@id").unwrap();
+        let shape = XmlShape { each: None, key: "@id".into(), bound: Vec::new() };
+        let (rows, growing) = read_xml_cases(dir.path(), &shape).unwrap();
         assert!(growing.is_empty());
         assert_eq!(rows.len(), 3, "{rows:?}");
         let field = |row: &Row, name: &str| row.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
@@ -292,7 +297,8 @@ mod tests {
         let path = dir.path().join("export.xml");
         let text = "<export><errands><errand><id>7</id></errand><errand><id>8</id></errand></errands></export>";
         std::fs::write(&path, text).unwrap();
-        let (rows, _) = read_xml_cases(&dir.path().join("*.XML"), Some("errands/errand"), "id").unwrap();
+        let shape = XmlShape { each: Some("errands/errand".into()), key: "id".into(), bound: Vec::new() };
+        let (rows, _) = read_xml_cases(&dir.path().join("*.XML"), &shape).unwrap();
         let ids: Vec<&str> = rows.iter().map(|r| r[0].1.as_str()).collect();
         assert_eq!(ids, ["7", "8"]);
         assert_eq!(rows[1][1], ("file".to_string(), "export.xml".to_string()));

@@ -116,13 +116,19 @@ fn read_xml_reads_a_file_or_a_variable_and_a_broken_one_names_its_line() {
                  - set: { answer: \"<svar><status>klart</status></svar>\" }\n  \
                  - read_xml: { text: \"${answer}\", into: svar }\n  \
                  - write_csv: { file: out.csv, row: { nr: \"${svar.status}\", first: \"-\" } }\n  \
+                 - set: { two: \"<r xmlns:a='urn:a' xmlns:b='urn:b'><a:id>A</a:id><b:id>B</b:id></r>\" }\n  \
+                 - read_xml: { text: \"${two}\", into: r, namespaces: { a: \"urn:a\" } }\n  \
+                 - write_csv: { file: out.csv, row: { nr: \"${r.a:id}\", first: \"${r.id}\" } }\n  \
                  - set: { broken: \"<svar><status>klart</svar>\" }\n  \
                  - read_xml: { text: \"${broken}\", into: svar }\n";
     let path = h.dir.path().join("xml-steps.yaml");
     std::fs::write(&path, robot).unwrap();
     let out = h.run(&["run", path.to_str().unwrap(), "--json"], &[]);
     let said = text(&out.stderr);
-    assert_eq!(std::fs::read_to_string(h.dir.path().join("out.csv")).unwrap(), "nr,first\r\n17,Kaffe\r\nklart,-\r\n");
+    assert_eq!(
+        std::fs::read_to_string(h.dir.path().join("out.csv")).unwrap(),
+        "nr,first\r\n17,Kaffe\r\nklart,-\r\nA,B\r\n"
+    );
     assert_eq!(std::fs::read_to_string(h.dir.path().join("rows.csv")).unwrap(), "vara\r\nKaffe\r\nTé\r\n");
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let error = run["error"].as_str().unwrap_or_default().to_string() + &said;

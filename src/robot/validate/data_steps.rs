@@ -101,7 +101,9 @@ impl Validator<'_> {
 
     /// `read_xml: {file: PATH, into: NAME}`, or `{text: TEXT, into: NAME}`.
     pub(super) fn read_xml_step(&mut self, node: &Node, in_item: bool) -> Option<Action> {
-        let f = self.mapping(node, &["file", "text", "into"], "a mapping with `file` or `text`, and `into`")?;
+        let keys = ["file", "text", "into", "namespaces"];
+        let f = self.mapping(node, &keys, "a mapping with `file` or `text`, and `into`")?;
+        let namespaces = f.get("namespaces").map(|n| self.namespaces(n)).unwrap_or_default();
         let into = self.required(node, &f, "into", "read_xml").and_then(|n| self.var_name(n));
         let from = match (f.get("file"), f.get("text")) {
             (Some(n), None) => XmlFrom::File(self.template(n, "an XML file's path", in_item)?),
@@ -115,7 +117,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        Some(Action::ReadXml { from, into: into? })
+        Some(Action::ReadXml { from, into: into?, namespaces })
     }
 
     /// `open_eplatform: {confirm_delivery: {system, id}, set_status, message}`,
@@ -160,6 +162,21 @@ impl Validator<'_> {
             return None;
         }
         Some(Action::OpenEPlatform(OepCalls { save_files, confirm_delivery, set_status, message }))
+    }
+
+    /// `namespaces: {prefix: namespace}`: prefixes that name elements.
+    pub(super) fn namespaces(&mut self, node: &Node) -> Vec<(String, String)> {
+        let Value::Map(entries) = &node.value else {
+            self.wrong_type(node, "a mapping of prefix: namespace");
+            return Vec::new();
+        };
+        let mut bound = Vec::new();
+        for (key, value) in entries {
+            let prefix = self.var_name(&Node { value: Value::Str(key.name.clone()), pos: key.pos });
+            let uri = self.string(value, "the namespace (its URI)");
+            bound.extend(prefix.zip(uri));
+        }
+        bound
     }
 
     pub(super) fn write_csv_step(&mut self, keyword: &str, node: &Node, in_item: bool) -> Option<Action> {

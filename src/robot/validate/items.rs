@@ -50,15 +50,19 @@ impl Validator<'_> {
         const WHAT: &str = "XML files: a file, a folder, a pattern such as `inbox/*.xml`, or an address";
         let Value::Map(_) = node.value else {
             let path = self.template(node, WHAT, false)?;
-            return Some(ItemSource::Xml { path, each: None, done: None, headers: Vec::new() });
+            return Some(ItemSource::Xml { path, each: None, done: None, headers: Vec::new(), namespaces: Vec::new() });
         };
-        let keys = ["path", "each", "done", "headers"];
+        let keys = ["path", "each", "done", "headers", "namespaces"];
         let f = self.mapping(node, &keys, "a path, or a mapping with `path`, `each`, `done` and `headers`")?;
         let path = self.required(node, &f, "path", "xml").and_then(|n| self.template(n, WHAT, false));
+        let namespaces = f.get("namespaces").map(|n| self.namespaces(n)).unwrap_or_default();
         let each = match f.get("each") {
             Some(n) => {
                 let each = self.string(n, "the path of the elements that are cases (`errands/errand`)")?;
-                if each.split('/').any(|part| part.trim().is_empty() || part.contains([':', '@', '[', '*'])) {
+                let bound =
+                    |part: &str| part.split_once(':').is_none_or(|(p, _)| namespaces.iter().any(|(b, _)| b == p));
+                if each.split('/').any(|part| part.trim().is_empty() || part.contains(['@', '[', '*']) || !bound(part))
+                {
                     let message = format!("`{each}` is not a path of elements: local names joined by `/`");
                     self.d.error(n.pos, each.chars().count().max(1), message);
                     return None;
@@ -84,7 +88,7 @@ impl Validator<'_> {
             return None;
         }
         let headers = f.get("headers").map(|n| self.headers(n, false)).unwrap_or_default();
-        Some(ItemSource::Xml { path, each, done, headers })
+        Some(ItemSource::Xml { path, each, done, headers, namespaces })
     }
 
     /// `open_eplatform: {url, user, password, family, status, days, from_event}`.

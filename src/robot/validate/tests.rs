@@ -272,3 +272,33 @@ fn expect_belongs_to_page_steps_and_its_groups_become_variables() {
         ["r.yaml:3:45: `upload` takes a `file` or `data`, not both", "r.yaml:4:13: `upload` needs `name`",]
     );
 }
+
+#[test]
+fn xml_and_open_eplatform_sources_are_checked_where_written() {
+    let errs = errors(
+        "name: x\nitems:\n  xml: { path: \"http://a/x/\", each: \"oep:Values\", done: klart }\n  key: id\n  steps:\n    \
+         - open_eplatform: { set_status: Klart }\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:3:37: `oep:Values` is not a path of elements: local names joined by `/`",
+            "r.yaml:6:23: `open_eplatform` tells Open ePlatform about a case: it goes in the steps of \
+             `items: open_eplatform`",
+        ]
+    );
+    let bound =
+        "name: x\nitems:\n  xml: { path: in, each: \"oep:Values/x\", namespaces: { oep: \"urn:o\" } }\n  key: id\n";
+    assert!(robot_from_str(Path::new("r.yaml"), bound).is_ok(), "a bound prefix may be used in `each`");
+    let errs = errors(
+        "name: x\nsecrets: [P]\nitems:\n  open_eplatform: { url: \"http://a\", user: u, password: hemligt, family: 0 }\n  \
+         key: FlowInstanceID\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:4:57: the password comes from `${secrets.NAME}`, not from the robot file",
+            "r.yaml:4:74: expected a whole number of at least 1 (the e-service family's id (FamilyID)), found `0`",
+        ]
+    );
+}

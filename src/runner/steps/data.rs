@@ -70,7 +70,7 @@ impl<B: Browser> Runner<'_, B> {
 
     /// A document that is not well-formed XML is the case's business
     /// exception, naming the file (or variable), line and column.
-    pub(super) fn read_xml(&mut self, from: &XmlFrom, into: &str) -> Result<(), Failure> {
+    pub(super) fn read_xml(&mut self, from: &XmlFrom, into: &str, bound: &[(String, String)]) -> Result<(), Failure> {
         let (read, what) = match from {
             XmlFrom::File(file) => {
                 let path = self.path(file)?;
@@ -79,10 +79,10 @@ impl<B: Browser> Runner<'_, B> {
                     path: path.clone(),
                     source,
                 })?;
-                (crate::xml::read(&bytes), format!("`{}`", path.display()))
+                (crate::xml::read_bound(&bytes, bound), format!("`{}`", path.display()))
             }
             XmlFrom::Text(text) => {
-                (crate::xml::parse(&text.render(&self.scope)?), format!("the XML in `{}`", text.source()))
+                (crate::xml::parse_bound(&text.render(&self.scope)?, bound), format!("the XML in `{}`", text.source()))
             }
         };
         let document = read.map_err(|error| Failure::Business(format!("{what} {error}")))?;

@@ -65,7 +65,7 @@ impl<B: Browser> Runner<'_, B> {
                 self.http(*method, url, body.as_ref(), into.as_ref(), headers).await
             }
             Action::ReadFile { format, file, into, encoding } => self.read_file(*format, file, into, *encoding),
-            Action::ReadXml { from, into } => self.read_xml(from, into),
+            Action::ReadXml { from, into, namespaces } => self.read_xml(from, into, namespaces),
             Action::OpenEPlatform(calls) => self.open_eplatform(calls).await,
             Action::WriteCsv { file, row, separator, encoding } => self.write_csv(file, row, *separator, *encoding),
             Action::WriteJson { file, json } => self.write_json(file, json),
