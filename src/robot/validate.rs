@@ -516,8 +516,16 @@ impl<'s> Validator<'s> {
             crate::robot::step::walk(block, &mut |step| vars.extend(step.defines().into_iter().map(String::from)));
         }
         let var_refs: Vec<&str> = vars.iter().map(String::as_str).chain(BUILTINS.iter().copied()).collect();
+        let secrets: Vec<&str> = robot.secrets.iter().map(String::as_str).collect();
         for r in std::mem::take(&mut self.refs) {
-            let width = r.name.chars().count() + 3;
+            // `${`, the namespace's `name.` where it has one, the name, `}`.
+            let prefix = match r.namespace {
+                Namespace::Secret => "secrets.".len(),
+                Namespace::Item => "item.".len(),
+                Namespace::Env => "env.".len(),
+                _ => 0,
+            };
+            let width = r.name.chars().count() + 3 + prefix;
             let head = r.name.split('.').next().unwrap_or_default();
             match r.namespace {
                 Namespace::Var if !var_refs.contains(&r.name.as_str()) && !var_refs.contains(&head) => {
@@ -530,7 +538,9 @@ impl<'s> Validator<'s> {
                     self.d.error(r.pos, width, format!("unknown variable `{head}`{hint}"));
                 }
                 Namespace::Secret if !robot.secrets.contains(&r.name) => {
-                    self.d.error(r.pos, width, format!("secret `{}` is not declared under `secrets:`", r.name));
+                    let hint =
+                        did_you_mean(&r.name, &secrets).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                    self.d.error(r.pos, width, format!("secret `{}` is not declared under `secrets:`{hint}", r.name));
                 }
                 Namespace::Item if !r.in_item => {
                     self.d.error(r.pos, width, format!("`${{item.{}}}` can only be used in `items.steps`", r.name));

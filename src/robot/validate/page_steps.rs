@@ -5,7 +5,8 @@ use crate::robot::condition::{Compare, Condition};
 use crate::robot::expr::Template;
 use crate::robot::locator::{Locator, Strategy};
 use crate::robot::step::{
-    Action, Choice, CookieChange, Expect, FrameTarget, Gesture, History, TextPart, UploadFrom, WindowSpec,
+    Action, COMMON_KEYS, Choice, CookieChange, Expect, FILL_KEYS, FrameTarget, Gesture, History, TextPart, UploadFrom,
+    WindowSpec,
 };
 use crate::robot::validate::conditions::condition_keys;
 use crate::robot::validate::{Fields, Validator};
@@ -54,6 +55,17 @@ impl Validator<'_> {
         };
         let mut fields = Vec::new();
         for (key, value) in entries {
+            // A key of the step itself, indented one level too deep: no
+            // element is found by such a name, so it is a slip, not a field.
+            if FILL_KEYS.iter().chain(COMMON_KEYS).any(|k| *k == key.name) {
+                let message = format!(
+                    "`{0}` is written among `fill`'s fields, so it would be filled as a field: `{0}` belongs to the \
+                     step, beside `fill:` (indent it as far as `fill:`)",
+                    key.name
+                );
+                self.d.error(key.pos, key.name.chars().count(), message);
+                return None;
+            }
             let key_node = Node { value: Value::Str(key.name.clone()), pos: key.pos };
             let locator = self.locator(&key_node, in_item);
             let text = self.template(value, "a value to fill in", in_item);

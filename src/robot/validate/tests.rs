@@ -302,3 +302,19 @@ fn xml_and_open_eplatform_sources_are_checked_where_written() {
         ]
     );
 }
+
+#[test]
+fn a_step_key_indented_into_fill_and_a_misspelt_secret_are_located() {
+    let errs = errors(
+        "name: x\nsecrets: [JOURNAL_PASSWORD]\nsetup:\n  - fill:\n      \"label:Namn\": a\n      \
+         \"label:Lösen\": ${secrets.JOURNAL_PASWORD}\n      submit: \"text:Logga in\"\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "r.yaml:6:22: secret `JOURNAL_PASWORD` is not declared under `secrets:`; did you mean `JOURNAL_PASSWORD`?",
+            "r.yaml:7:7: `submit` is written among `fill`'s fields, so it would be filled as a field: `submit` belongs \
+             to the step, beside `fill:` (indent it as far as `fill:`)",
+        ]
+    );
+}
