@@ -285,3 +285,37 @@ fn a_robot_names_its_own_test_id_attribute() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("bad.yaml:2:20: `data qa` is not an attribute name"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_locator_that_misses_names_what_the_page_has_nearest_and_which_fields_were_there() {
+    let h = Harness::new();
+    let page = "data:text/html;charset=utf-8,<button>Öppna ärende</button><a href=/x>Stäng ärendet</a>\
+                <label for=n>Namn</label><input id=n><label for=a>Adress</label><input id=a>";
+    let run = |step: &str| {
+        let robot = format!("name: miss\ntimeouts: {{ step: 1s }}\nsetup:\n  - goto: \"{page}\"\n{step}");
+        let path = h.dir.path().join("miss.yaml");
+        std::fs::write(&path, robot).unwrap();
+        let out = h.run(&["run", path.to_str().unwrap()], &[]);
+        assert_eq!(out.status.code(), Some(1));
+        text(&out.stderr)
+    };
+    let said = run("  - click: \"text:Öppna ärendet\"\n");
+    assert!(
+        said.contains(
+            "no element matched `text:Öppna ärendet` within 1s: `text:Öppna ärendet` is not on the page, but \
+             `text:Öppna ärende` is"
+        ),
+        "{said}"
+    );
+    let said = run("  - fill:\n      \"label:Namn\": x\n      \"label:Adres\": y\n      \"label:Telefon\": z\n");
+    assert!(
+        said.contains(
+            "no element matched `label:Adres`, `label:Telefon` within 1s: `label:Adres` is not on the page, but \
+             `label:Adress` is; the other field is there"
+        ),
+        "{said}"
+    );
+    // Nothing near what was written: no text of the page is told.
+    let said = run("  - click: \"text:Radera allt\"\n");
+    assert!(said.ends_with("no element matched `text:Radera allt` within 1s\n"), "{said}");
+}

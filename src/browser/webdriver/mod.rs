@@ -366,11 +366,17 @@ impl WebDriverBrowser {
     /// page's hint why when it has one.
     async fn missing(&self, wanted: &[&Selector], after: Duration) -> BrowserError {
         let list = Json::Array(wanted.iter().map(|s| selector_json(s)).collect());
-        let hint = self.client().execute(&script(MISS_HINT), vec![list]).await.ok();
+        let answer = self.client().execute(&script(MISS_HINT), vec![list]).await.unwrap_or_default();
+        // Those that match nothing now, where the page says; else all.
+        let missing: Vec<&Selector> = answer["missing"]
+            .as_array()
+            .map(|at| at.iter().filter_map(|i| wanted.get(i.as_u64()? as usize).copied()).collect())
+            .filter(|m: &Vec<&Selector>| !m.is_empty())
+            .unwrap_or_else(|| wanted.to_vec());
         BrowserError::NotFound {
-            target: wanted.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            target: missing.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
             after,
-            hint: hint.as_ref().and_then(Json::as_str).map(String::from),
+            hint: answer["hint"].as_str().map(String::from),
         }
     }
 
