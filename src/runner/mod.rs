@@ -6,7 +6,10 @@
 //! ledger, its retries and recovery), `block` (a list of steps, evidence on
 //! failure), `steps` (one method per step, by family; the one place a new
 //! step is added), `failure` (typed failures), `stop` (stopping from outside)
-//! and `totals` (counts as a fold over events).
+//! and `totals` (counts as a fold over events). The sources of cases:
+//! `source` (CSV, JSON, a JSON API), `xml_cases` (XML files, a drop folder,
+//! an address) and `open_eplatform` (the e-service platform's API and its
+//! SOAP callback).
 //!
 //! A new consumer of a run (a console, a log, a dashboard feed) implements
 //! `event::EventSink` and is added to the `Fanout` in `execute`; it never
