@@ -31,12 +31,23 @@ pub(super) struct OwnedFolder {
 }
 
 impl OwnedFolder {
-    /// Makes the folder and takes its lock.
+    /// Makes the folder and takes its lock. The folder is made and locked
+    /// under a name no other nightshift reclaims, then renamed: under its
+    /// own name it is never seen with its lock file not yet locked (another
+    /// nightshift starting a browser at that moment took such a lock as
+    /// free and removed the folder, and Chromium could not start in it).
     pub(super) fn create(path: PathBuf) -> io::Result<Self> {
-        std::fs::create_dir_all(&path)?;
-        let lock = File::create(path.join(OWNER_LOCK))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let staging = path.with_file_name(format!(".staging-{name}"));
+        std::fs::create_dir_all(&staging)?;
+        let lock = File::create(staging.join(OWNER_LOCK))?;
         if !try_lock(&lock) {
-            return Err(io::Error::other(format!("`{}` is locked by another process", path.display())));
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(io::Error::other(format!("`{}` is locked by another process", staging.display())));
+        }
+        if let Err(e) = std::fs::rename(&staging, &path) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
         }
         Ok(Self { path, _lock: lock })
     }

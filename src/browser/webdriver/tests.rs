@@ -100,3 +100,27 @@ fn a_page_error_reads_as_it_did_when_it_was_text() {
     assert_eq!(PageError::NotATime(Some("null".into())).to_string(), "the page load time was not a number: null");
     assert_eq!(PageError::ShortAnswer { answered: 1, asked: 3 }.to_string(), "the page answered 1 of 3 probes");
 }
+
+#[test]
+fn a_folder_being_made_is_never_reclaimed_by_a_browser_starting_beside_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Another nightshift starting browsers: it reclaims all the while.
+    let reclaimer = {
+        let (dir, done) = (temp.path().to_path_buf(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                reclaim_dead_profiles(&dir);
+            }
+        })
+    };
+    let mut made = Vec::new();
+    for n in 0..400 {
+        let folder = OwnedFolder::create(temp.path().join(format!("{TEMP_PREFIX}{}-{n}", std::process::id())));
+        made.push(folder.expect("a folder of a live owner is made"));
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    reclaimer.join().unwrap();
+    let gone: Vec<_> = made.iter().filter(|f| !f.path.join(OWNER_LOCK).exists()).map(|f| f.path.clone()).collect();
+    assert_eq!(gone, Vec::<std::path::PathBuf>::new(), "folders of a live owner were reclaimed");
+}
