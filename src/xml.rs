@@ -19,6 +19,23 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// The most nodes (elements, texts, attributes) one document may hold.
 const MAX_NODES: u32 = 4_000_000;
 
+/// `text` safe as XML or HTML element content or a quoted attribute value:
+/// each of the five markup characters becomes its entity.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Why a document could not be read; the caller names the file or variable.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub(crate) enum XmlError {
@@ -232,6 +249,15 @@ mod tests {
                 "Values": { "child": { "firstname": "Åsa", "lastname": "Öst & Berg" }, "date": "2026-03-01" },
             })
         );
+    }
+
+    #[test]
+    fn escaped_text_reads_back_as_written_in_an_element_and_an_attribute() {
+        let written = "<b> \"Öst\" & 'Berg' </b>";
+        let escaped = escape(written);
+        assert!(!escaped.contains(['<', '>', '"', '\'']), "{escaped}");
+        let document = parse(&format!("<v a=\"{escaped}\" b='{escaped}'>{escaped}</v>")).unwrap();
+        assert_eq!(document.content, json!({ "@a": written, "@b": written, "#text": written.trim() }));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::demo::data::COURSES;
-use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, login_form, page};
+use crate::xml::escape;
 
 pub(crate) const SITE: &str = "Kulturskolan Admin";
 const COOKIE: &str = "ks_session";
@@ -138,7 +139,7 @@ async fn course_picker(State(state): State<Shared>, headers: HeaderMap, Query(q)
     };
     let mut rows = String::new();
     for c in s.courses.iter().filter(|c| subject.is_empty() || c.subject == subject) {
-        let name = esc(&c.name).replace('\'', "\\'");
+        let name = escape(&c.name).replace('\'', "\\'");
         let pick = if c.places == 0 {
             format!(
                 "if (confirm('Kursen {name} är full. Sätta eleven på väntelistan?')) {{ choose('{name}', '1'); }} return false;"
@@ -148,10 +149,10 @@ async fn course_picker(State(state): State<Shared>, headers: HeaderMap, Query(q)
         };
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"#\" onclick=\"{}\">Välj</a></td></tr>",
-            esc(&c.name),
-            esc(&c.teacher),
+            escape(&c.name),
+            escape(&c.teacher),
             c.places,
-            esc(&pick)
+            escape(&pick)
         ));
     }
     let body = format!(
@@ -212,7 +213,9 @@ async fn applications(State(state): State<Shared>, headers: HeaderMap) -> Respon
     let rows: String = s
         .applications
         .iter()
-        .map(|a| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&a.errand), esc(&a.name), esc(&a.course)))
+        .map(|a| {
+            format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(&a.errand), escape(&a.name), escape(&a.course))
+        })
         .collect();
     let body = format!("<table><tr><th>Ärendenummer</th><th>Namn</th><th>Kurs</th></tr>{rows}</table>");
     page(SITE, "Ansökningar", STYLE, &body).into_response()
@@ -226,7 +229,9 @@ async fn waiting_list(State(state): State<Shared>, headers: HeaderMap) -> Respon
     let rows: String = s
         .waiting_list
         .iter()
-        .map(|a| format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&a.name), esc(&a.pnr), esc(&a.course)))
+        .map(|a| {
+            format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", escape(&a.name), escape(&a.pnr), escape(&a.course))
+        })
         .collect();
     let body = format!("<table><tr><th>Namn</th><th>Personnummer</th><th>Kurs</th></tr>{rows}</table>");
     page(SITE, "Väntelista", STYLE, &body).into_response()

@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::base64;
-use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, login_form, page};
+use crate::xml::escape;
 
 pub const SITE: &str = "E-tjänsteplattformen";
 const COOKIE: &str = "eplatform_session";
@@ -192,15 +193,15 @@ async fn inbox(State(state): State<Shared>, headers: HeaderMap, Query(q): Query<
     for e in open.iter().skip((current - 1) * PAGE_SIZE).take(PAGE_SIZE) {
         rows.push_str(&format!(
             "<tr><td><a href=\"/errands/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(e.kind.title()),
-            esc(&e.submitted),
-            esc(&e.applicant),
+            escape(e.kind.title()),
+            escape(&e.submitted),
+            escape(&e.applicant),
             if e.corrected { "Kompletterad" } else { "Inskickad" },
-            esc(&e.handler),
-            id = esc(&e.id),
+            escape(&e.handler),
+            id = escape(&e.id),
         ));
     }
-    let filter = if kind.is_empty() { String::new() } else { format!("&type={}", esc(&kind)) };
+    let filter = if kind.is_empty() { String::new() } else { format!("&type={}", escape(&kind)) };
     if open.is_empty() {
         rows.push_str("<tr><td colspan=\"6\">Inga nya ärenden.</td></tr>");
     }
@@ -248,22 +249,22 @@ async fn errand(
     } else {
         format!(
             "<form method=\"post\" action=\"/errands/{}/handled\"><button type=\"submit\">Markera som hanterad</button></form>",
-            esc(&e.id)
+            escape(&e.id)
         )
     };
     let mut fields = format!(
         "<dt>Ärende</dt><dd id=\"errand-id\">{}</dd><dt>Inkommet</dt><dd>{}</dd>",
-        esc(&e.id),
-        esc(&e.submitted)
+        escape(&e.id),
+        escape(&e.submitted)
     );
     for f in &e.fields {
-        fields.push_str(&format!("<dt>{}</dt><dd id=\"{}\">{}</dd>", esc(f.label), f.id, esc(&f.value)));
+        fields.push_str(&format!("<dt>{}</dt><dd id=\"{}\">{}</dd>", escape(f.label), f.id, escape(&f.value)));
     }
     if let Some((name, _)) = &e.attachment {
         fields.push_str(&format!(
             "<dt>Bilaga</dt><dd><a id=\"attachment\" href=\"/errands/{}/attachment\" download>{}</a></dd>",
-            esc(&e.id),
-            esc(name)
+            escape(&e.id),
+            escape(name)
         ));
     }
     let body = format!("{notice}<dl>{fields}</dl>{action}");

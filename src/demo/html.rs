@@ -1,35 +1,21 @@
-//! Small helpers the stand-in sites share: escaping, page frames, sessions.
+//! Small helpers the stand-in sites share: page frames, logins, sessions.
 
 use std::collections::HashSet;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::xml::escape;
 
 /// A whole page with a title, a site banner and `body`.
 pub(crate) fn page(site: &str, title: &str, style: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{} – {}</title><style>{style}</style></head>\
          <body><header><b>{}</b></header><main><h1>{}</h1>\n{body}\n</main></body></html>",
-        esc(title),
-        esc(site),
-        esc(site),
-        esc(title)
+        escape(title),
+        escape(site),
+        escape(site),
+        escape(title)
     ))
 }
 
@@ -118,7 +104,7 @@ pub(crate) fn login_redirect(cookie: &str, token: &str, to: &str) -> Response {
 
 /// The login form both sites show, in their own words.
 pub(crate) fn login_form(site: &str, style: &str, error: Option<&str>) -> Html<String> {
-    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e))).unwrap_or_default();
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     page(
         site,
         "Logga in",

@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::demo::data::{Pupil, VACCINES};
-use crate::demo::html::{Login, Sessions, SiteLook, answer_login, esc, login_form, page};
+use crate::demo::html::{Login, Sessions, SiteLook, answer_login, login_form, page};
+use crate::xml::escape;
 
 pub(crate) const SITE: &str = "Elevhälsans journalsystem";
 const COOKIE: &str = "JSESSIONID";
@@ -84,7 +85,7 @@ async fn frameset(State(state): State<Shared>, headers: HeaderMap, Query(q): Que
         return Redirect::to("/login").into_response();
     }
     let main = match q.pnr {
-        Some(pnr) => format!("/search?pnr={}", esc(&pnr)),
+        Some(pnr) => format!("/search?pnr={}", escape(&pnr)),
         None => "/search".into(),
     };
     Html(format!(
@@ -140,7 +141,7 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
         None => String::new(),
         Some(wanted) => match s.pupils.iter().find(|p| normalise(&p.pnr) == normalise(wanted)) {
             Some(p) => return Redirect::to(&format!("/pupils/{}", normalise(&p.pnr))).into_response(),
-            None => format!("<p class=\"error\">Ingen elev med personnummer {} hittades.</p>", esc(wanted)),
+            None => format!("<p class=\"error\">Ingen elev med personnummer {} hittades.</p>", escape(wanted)),
         },
     };
     page(SITE, "Sök elev", STYLE, &format!("{FRAME_GUARD}{form}{result}")).into_response()
@@ -169,14 +170,16 @@ async fn pupil(
     for c in s.consents.iter().filter(|c| normalise(&c.pnr) == normalise(&p.pnr)) {
         history.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.vaccine),
+            escape(&c.vaccine),
             if c.consent { "Ja" } else { "Nej" },
-            esc(&c.guardian),
-            esc(&c.errand)
+            escape(&c.guardian),
+            escape(&c.errand)
         ));
     }
-    let options: String =
-        VACCINES.iter().map(|v| format!("<option value=\"{}\">{}</option>", esc(&v.to_lowercase()), esc(v))).collect();
+    let options: String = VACCINES
+        .iter()
+        .map(|v| format!("<option value=\"{}\">{}</option>", escape(&v.to_lowercase()), escape(v)))
+        .collect();
     let body = format!(
         "{FRAME_GUARD}{notice}<table><tr><td>Namn</td><td>{}</td></tr><tr><td>Personnummer</td><td>{}</td></tr><tr><td>Skola</td><td>{}</td></tr></table>\
          <h2>Registrerade samtycken</h2><table><tr><th>Vaccination</th><th>Samtycke</th><th>Vårdnadshavare</th><th>E-tjänstärende</th></tr>{history}</table>\
@@ -186,9 +189,9 @@ async fn pupil(
          <p><label for=\"guardian\">Vårdnadshavare</label> <input id=\"guardian\" name=\"guardian\"></p>\
          <p><label for=\"errand\">E-tjänstärende</label> <input id=\"errand\" name=\"errand\"></p>\
          <p><input type=\"submit\" value=\"Registrera samtycke\"></p></form>",
-        esc(&p.name),
-        esc(&p.pnr),
-        esc(&p.school),
+        escape(&p.name),
+        escape(&p.pnr),
+        escape(&p.school),
         normalise(&p.pnr),
     );
     page(SITE, &format!("Elev: {}", p.name), STYLE, &body).into_response()

@@ -21,7 +21,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::demo::data::{ACTIVITIES, PROPERTIES};
-use crate::demo::html::{Sessions, esc};
+use crate::demo::html::Sessions;
+use crate::xml::escape;
 
 pub(crate) const SITE: &str = "Lex – miljöförvaltningens ärenden";
 const COOKIE: &str = "lex_session";
@@ -147,7 +148,7 @@ async fn shell(State(state): State<Shared>, headers: HeaderMap) -> Html<String> 
          <body data-user=\"{}\" data-toast-ms=\"{}\"><header><b>Lex</b><nav><a href=\"/cases\" data-route>Ärenden</a> \
          <a href=\"/cases/new\" data-route>Nytt ärende</a></nav></header><main id=\"view\"></main>\
          <div id=\"toasts\" aria-live=\"polite\"></div><script src=\"/app.js\"></script></body></html>",
-        esc(&user),
+        escape(&user),
         s.toast.as_millis()
     ))
 }

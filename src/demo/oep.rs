@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::demo::data::ConsentErrand;
-use crate::demo::html::esc;
+use crate::xml::escape;
 
 /// The namespace of a case's XML.
 pub const FLOW_INSTANCE_NS: &str = "http://www.oeplatform.org/version/2.0/schemas/flowinstance";
@@ -113,6 +113,8 @@ pub struct Oep {
     pub messages: Vec<(u32, String)>,
     /// Requests refused for want of the right user and password.
     pub refused: usize,
+    /// The `fromEventID` of each `getevents` call: where a reader's cursor stood.
+    pub events_asked_from: Vec<u64>,
 }
 
 impl Oep {
@@ -256,7 +258,7 @@ fn case_xml(i: &Instance) -> String {
                 "\t\t<{element}>\n\t\t\t<QueryID>{}</QueryID>\n\t\t\t<Name><![CDATA[{question}]]></Name>\n\t\t\t\
                  <Value>{}</Value>\n\t\t</{element}>\n",
                 60_000 + element.len(),
-                esc(answer)
+                escape(answer)
             )
         })
         .collect();
@@ -278,7 +280,7 @@ fn case_xml(i: &Instance) -> String {
                     format!(
                         "<File><ID>{}</ID><Name>{}</Name><Size>{}</Size></File>",
                         f.file_id,
-                        esc(&f.name),
+                        escape(&f.name),
                         f.bytes.len()
                     )
                 })
@@ -346,6 +348,7 @@ async fn events(
         return (StatusCode::FORBIDDEN, NO_ACCESS).into_response();
     }
     let from = window.from_event.unwrap_or(0);
+    oep.events_asked_from.push(from);
     let mut xml = String::from("<Events>");
     for (event, id) in oep.events.iter().filter(|(e, _)| *e >= from) {
         let Some(instance) = oep.instances.iter().find(|i| i.id == *id && i.family == family) else { continue };
@@ -424,7 +427,7 @@ fn fault(why: &str) -> Response {
     let xml = format!(
         "<?xml version='1.0' encoding='ISO-8859-1'?><S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\">\
          <S:Body><S:Fault><faultcode>S:Server</faultcode><faultstring>{}</faultstring></S:Fault></S:Body></S:Envelope>",
-        esc(why)
+        escape(why)
     );
     latin1(StatusCode::INTERNAL_SERVER_ERROR, &xml)
 }

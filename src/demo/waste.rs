@@ -18,7 +18,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::demo::data::WasteCustomer;
-use crate::demo::html::{Sessions, esc, login_redirect};
+use crate::demo::html::{Sessions, login_redirect};
+use crate::xml::escape;
 
 pub(crate) const SITE: &str = "Avfallsregistret";
 const COOKIE: &str = "AVFSESSID";
@@ -151,8 +152,8 @@ fn html(title: &str, body: &str) -> Response {
          <meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\"><title>{} - {SITE}</title></head>\
          <body bgcolor=\"#f0f0e0\"><table width=\"100%\" bgcolor=\"#336633\"><tr><td><font color=\"white\"><b>{SITE}</b></font></td></tr></table>\
          <h2>{}</h2>\n{body}\n</body></html>",
-        esc(title),
-        esc(title)
+        escape(title),
+        escape(title)
     );
     ([(header::CONTENT_TYPE, "text/html; charset=ISO-8859-1")], latin1(&text)).into_response()
 }
@@ -216,7 +217,7 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
     let form = format!(
         "<form method=\"get\" action=\"/kunder\">Kundnr eller fastighet: <input name=\"q\" value=\"{}\"> \
          <input type=\"submit\" value=\"Sök\"></form>",
-        esc(&wanted)
+        escape(&wanted)
     );
     if wanted.is_empty() {
         return html("Kundsök", &format!("{form}<p><a href=\"/export/uppehall.csv\">Exportera uppehåll (CSV)</a></p>"));
@@ -228,10 +229,10 @@ async fn search(State(state): State<Shared>, headers: HeaderMap, Query(q): Query
         .map(|c| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/kunder/{}\">Öppna</a></td></tr>",
-                esc(&c.number),
-                esc(&c.name),
-                esc(&c.property),
-                esc(&c.number)
+                escape(&c.number),
+                escape(&c.name),
+                escape(&c.property),
+                escape(&c.number)
             )
         })
         .collect();
@@ -277,12 +278,12 @@ fn page_for(s: &Waste, c: &WasteCustomer, notice: Option<&str>, error: Option<&s
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 p.from.format("%d.%m.%Y"),
                 p.to.format("%d.%m.%Y"),
-                esc(&p.reason)
+                escape(&p.reason)
             )
         })
         .collect();
-    let notice = notice.map(|n| format!("<p><b>{}</b></p>", esc(n))).unwrap_or_default();
-    let error = error.map(|e| format!("<p><font color=\"red\">{}</font></p>", esc(e))).unwrap_or_default();
+    let notice = notice.map(|n| format!("<p><b>{}</b></p>", escape(n))).unwrap_or_default();
+    let error = error.map(|e| format!("<p><font color=\"red\">{}</font></p>", escape(e))).unwrap_or_default();
     let body = format!(
         "{notice}{error}<table><tr><td>Kundnr:</td><td>{}</td></tr><tr><td>Namn:</td><td>{}</td></tr><tr><td>Fastighet:</td><td>{}</td></tr></table>\
          <h3>Registrerade uppehåll</h3><table border=\"1\"><tr><td>Från</td><td>Till</td><td>Orsak</td></tr>{pauses}</table>\
@@ -294,10 +295,10 @@ fn page_for(s: &Waste, c: &WasteCustomer, notice: Option<&str>, error: Option<&s
          <tr><td>Notering:</td><td><input name=\"notering\" id=\"notering\" size=\"40\"></td></tr></table>\
          <input type=\"submit\" value=\"Spara uppehåll\"></form>\
          <p><a href=\"/export/uppehall.csv\">Exportera uppehåll (CSV)</a></p>",
-        esc(&c.number),
-        esc(&c.name),
-        esc(&c.property),
-        esc(&c.number)
+        escape(&c.number),
+        escape(&c.name),
+        escape(&c.property),
+        escape(&c.number)
     );
     html(&format!("Kund {}", c.number), &body)
 }

@@ -9,7 +9,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::runner::source::{Row, SourceError, agent, json_text};
+use crate::browser::Browser;
+use crate::robot::model::OepSource;
+use crate::runner::event::RunEvent;
+use crate::runner::failure::{Failure, SystemError};
+use crate::runner::run::Runner;
+use crate::runner::source::{Row, SourceError, agent, get, json_text, receive};
 use crate::runner::xml_cases::UNREADABLE;
 
 /// Where the platform is and who asks: the address up to `/api`, and the
@@ -42,17 +47,13 @@ impl Platform {
     /// in nightshift's words.
     fn get(&self, path: &str, family: u32) -> Result<Option<Vec<u8>>, SourceError> {
         let url = format!("{}{path}", self.url.trim_end_matches('/'));
-        let request = agent(self.timeout).get(&url).header("Authorization", self.basic()).call();
-        let mut answer = request.map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
-        let status = answer.status().as_u16();
-        let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-        let said = || String::from_utf8_lossy(&body).split_whitespace().collect::<Vec<_>>().join(" ");
-        match status {
-            200 => Ok(Some(body)),
+        let answer = get(&url, &[("Authorization".into(), self.basic())], self.timeout)?;
+        match answer.status {
+            200 => Ok(Some(answer.body)),
             404 => Ok(None),
             401 => Err(SourceError::PlatformLogin { user: self.user.clone() }),
-            403 => Err(SourceError::FamilyRefused { family, user: self.user.clone(), said: said() }),
-            _ => Err(SourceError::Status { method: "GET".into(), status, body: said().chars().take(300).collect() }),
+            403 => Err(SourceError::FamilyRefused { family, user: self.user.clone(), said: answer.said() }),
+            status => Err(SourceError::Status { method: "GET".into(), status, body: answer.said() }),
         }
     }
 
@@ -75,41 +76,83 @@ impl Platform {
              xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Header/><SOAP-ENV:Body>\
              <{operation} xmlns=\"{CALLBACK_NS}\">{body}</{operation}></SOAP-ENV:Body></SOAP-ENV:Envelope>"
         );
-        let request = agent(self.timeout)
+        let sent = agent(self.timeout)
             .post(&url)
             .header("Authorization", self.basic())
             .content_type("text/xml; charset=UTF-8")
             .send(envelope.as_bytes());
-        let mut answer = request.map_err(|e| SourceError::Request { method: "POST".into(), source: Box::new(e) })?;
-        let status = answer.status().as_u16();
-        let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-        if status == 401 {
+        let answer = receive(sent, "POST")?;
+        if answer.status == 401 {
             return Err(SourceError::PlatformLogin { user: self.user.clone() });
         }
-        let fault = crate::xml::read(&body)
+        let fault = crate::xml::read(&answer.body)
             .ok()
             .and_then(|d| crate::xml::select(&d, "Body/Fault/faultstring").into_iter().next())
             .map(json_text);
-        match (status, fault) {
+        match (answer.status, fault) {
             (_, Some(reason)) => Err(SourceError::Fault { operation: operation.into(), reason }),
             (200, None) => Ok(()),
-            (status, None) => Err(SourceError::Status {
-                method: format!("POST {operation}"),
-                status,
-                body: String::from_utf8_lossy(&body).chars().take(300).collect(),
-            }),
+            (status, None) => {
+                Err(SourceError::Status { method: format!("POST {operation}"), status, body: answer.said() })
+            }
         }
     }
+}
+
+impl<B: Browser> Runner<'_, B> {
+    /// The platform an `open_eplatform` source names, its templates filled in.
+    pub(super) fn platform(&self, source: &OepSource) -> Result<Platform, Failure> {
+        Ok(Platform {
+            url: source.url.render(&self.scope)?,
+            user: source.user.render(&self.scope)?,
+            password: source.password.render(&self.scope)?,
+            timeout: self.robot.timeouts.page_load,
+        })
+    }
+
+    /// Reads an `items: open_eplatform:` source from the event after the
+    /// kept cursor; the events of cases it leaves out (another status, gone
+    /// from the platform) are passed, so the cursor moves past them: a case
+    /// that later reaches the status wanted has a newer event by then.
+    pub(super) async fn read_platform(&mut self, source: &OepSource) -> Result<Vec<Row>, Failure> {
+        let platform = self.platform(source)?;
+        let cursor = self.scope.builtins.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let wanted = Wanted {
+            family: source.family,
+            status: source.status.clone(),
+            days: source.days,
+            after_event: cursor,
+            today: chrono::Local::now().date_naive(),
+        };
+        let read = tokio::task::spawn_blocking(move || read_cases(&platform, &wanted))
+            .await
+            .map_err(|source| SystemError::Task { what: "reading of Open ePlatform", source })?;
+        let reading = read?;
+        for message in reading.notes {
+            self.emit(RunEvent::Log { item: None, message });
+        }
+        self.passed.extend(reading.passed.iter().map(u64::to_string));
+        Ok(reading.rows)
+    }
+}
+
+/// What one reading of the platform found.
+pub(crate) struct Reading {
+    /// The cases wanted.
+    pub(crate) rows: Vec<Row>,
+    /// What is worth saying in the log (which calls the platform answers).
+    pub(crate) notes: Vec<String>,
+    /// The last events of the cases left out.
+    pub(crate) passed: Vec<u64>,
 }
 
 /// The namespace of the platform's SOAP callback.
 const CALLBACK_NS: &str = "http://www.oeplatform.org/version/1.0/schemas/integration/callback";
 
-/// The cases, and what the reading found worth saying (which calls the
-/// platform answers).
-pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<(Vec<Row>, Vec<String>), SourceError> {
+/// The cases `wanted`, with the events passed over and notes for the log.
+pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<Reading, SourceError> {
     let family = wanted.family;
-    let mut notes = Vec::new();
+    let (mut notes, mut passed) = (Vec::new(), Vec::new());
     // Case id -> its last event, in the order of the ids.
     let mut cases: BTreeMap<u64, Option<u64>> = BTreeMap::new();
     let events_path = format!("/api/instanceapi/getevents/family/{family}?fromEventID={}", wanted.after_event + 1);
@@ -148,22 +191,23 @@ pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<(Vec<Ro
         let path = format!("/api/instanceapi/getinstance/{id}/xml");
         let Some(bytes) = platform.get(&path, family)? else {
             notes.push(format!("case {id} of an event is gone from the platform; left out"));
+            passed.extend(event);
             continue;
         };
-        let mut row = match crate::xml::read(&bytes) {
-            Ok(document) => fields(&document.content),
-            Err(error) => vec![
-                ("FlowInstanceID".into(), id.to_string()),
-                (UNREADABLE.into(), format!("the XML Open ePlatform gave for case {id} {error}")),
-            ],
+        let (mut row, status) = match crate::xml::read(&bytes) {
+            Ok(document) => {
+                let status = document.content.pointer("/Header/Status/Name").and_then(Value::as_str);
+                (fields(&document.content), status.map(str::to_string))
+            }
+            Err(error) => {
+                let why = format!("the XML Open ePlatform gave for case {id} {error}");
+                (vec![("FlowInstanceID".into(), id.to_string()), (UNREADABLE.into(), why)], None)
+            }
         };
-        let status = row.iter().find(|(k, _)| k == "Status").map(|(_, v)| v.clone()).unwrap_or_default();
-        let now: Option<Value> = serde_json::from_str(&status).ok();
-        let status_name = now.as_ref().and_then(|s| s.get("Name")).and_then(Value::as_str).unwrap_or_default();
-        if let Some(wanted_status) = &wanted.status
-            && !status_name.is_empty()
-            && status_name != wanted_status
+        if let (Some(wanted_status), Some(status)) = (&wanted.status, status)
+            && status != *wanted_status
         {
+            passed.extend(event);
             continue;
         }
         if let Some(event) = event {
@@ -171,7 +215,7 @@ pub(crate) fn read_cases(platform: &Platform, wanted: &Wanted) -> Result<(Vec<Ro
         }
         rows.push(row);
     }
-    Ok((rows, notes))
+    Ok(Reading { rows, notes, passed })
 }
 
 /// What the platform lets the account do with `family`, in words for
@@ -211,9 +255,4 @@ fn number(element: &Value, name: &str) -> Option<u64> {
 /// `text` safe in a URL's path.
 fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
-}
-
-/// `text` safe inside an XML element.
-pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

@@ -17,17 +17,15 @@ use chrono::Local;
 use crate::browser::Browser;
 use crate::human::fmt_duration;
 use crate::privacy::secrets::{Redactor, Secret};
-use crate::robot::model::{ItemSource, Items, OepSource, Robot};
+use crate::robot::model::{ItemSource, Items, Robot};
 use crate::runner::crew::{Crew, Queue};
 use crate::runner::event::{Block, LedgerEntry, RunEvent, RunStatus, SharedSink};
 use crate::runner::failure::{Failure, RunError, SystemError};
-use crate::runner::open_eplatform::{Platform, Wanted, read_cases};
 use crate::runner::scope::RunScope;
 use crate::runner::source::fingerprint;
 use crate::runner::source::{Row, fetch_json, next_cursor, read_csv, read_json, row_field};
 use crate::runner::stop::{StopReceiver, TEARDOWN_LIMIT, stopped};
 use crate::runner::totals::Totals;
-use crate::runner::xml_cases::{XmlShape, is_address, read_xml_cases, read_xml_url};
 
 /// How many pages of an item table are followed at most.
 pub(crate) const MAX_TABLE_PAGES: usize = 500;
@@ -117,6 +115,9 @@ pub struct Runner<'a, B: Browser> {
     pub(super) step_line: u32,
     /// The variables' count and total length when last looked through for secrets.
     vars_shape: (usize, usize),
+    /// Cursor values the source read and passed over (events of cases it
+    /// does not want): settled, so the cursor may move past them.
+    pub(super) passed: Vec<String>,
 }
 
 impl<'a, B: Browser> Runner<'a, B> {
@@ -159,6 +160,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             totals: Totals::default(),
             run_id: context.run_id,
             vars_shape: (0, 0),
+            passed: Vec::new(),
             step_line: 0,
         }
     }
@@ -365,6 +367,7 @@ impl<'a, B: Browser> Runner<'a, B> {
             let mut seen = queue.cursor_seen();
             let held = left_out.iter().filter_map(|row| row_field(row, field));
             seen.extend(held.map(|value| (value, false)));
+            seen.extend(self.passed.drain(..).map(|value| (value, true)));
             let value = next_cursor(&start, seen);
             if value != start {
                 self.emit(RunEvent::Cursor { value });
@@ -423,16 +426,6 @@ impl<'a, B: Browser> Runner<'a, B> {
         Ok((chosen, left_out))
     }
 
-    /// The platform an `open_eplatform` source names, its templates filled in.
-    pub(super) fn platform(&self, source: &OepSource) -> Result<Platform, Failure> {
-        Ok(Platform {
-            url: source.url.render(&self.scope)?,
-            user: source.user.render(&self.scope)?,
-            password: source.password.render(&self.scope)?,
-            timeout: self.robot.timeouts.page_load,
-        })
-    }
-
     /// Reads every item before the first is processed: from `run --input`'s
     /// file when one was given, else from the robot's source.
     async fn collect_items(&mut self, source: &ItemSource, key: &str) -> Result<Vec<Row>, Failure> {
@@ -466,47 +459,10 @@ impl<'a, B: Browser> Runner<'a, B> {
             }
             ItemSource::Csv { path, encoding } => Ok(read_csv(&base.join(path.render(&self.scope)?), *encoding)?),
             ItemSource::Json { path } => Ok(read_json(&base.join(path.render(&self.scope)?))?),
-            ItemSource::Xml { path, each, headers, namespaces, .. } if is_address(&path.render(&self.scope)?) => {
-                let url = path.render(&self.scope)?;
-                let (headers, timeout) = (self.headers(headers)?, self.robot.timeouts.page_load);
-                let shape = XmlShape { each: each.clone(), key: key.to_string(), bound: namespaces.clone() };
-                let read = tokio::task::spawn_blocking(move || read_xml_url(&url, &shape, &headers, timeout))
-                    .await
-                    .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
-                Ok(read?)
+            ItemSource::Xml { path, each, headers, namespaces, .. } => {
+                self.read_xml_source(path, each.as_deref(), headers, namespaces, key).await
             }
-            ItemSource::Xml { path, each, namespaces, .. } => {
-                let path = base.join(path.render(&self.scope)?);
-                let shape = XmlShape { each: each.clone(), key: key.to_string(), bound: namespaces.clone() };
-                let read = tokio::task::spawn_blocking(move || read_xml_cases(&path, &shape))
-                    .await
-                    .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
-                let (rows, growing) = read?;
-                for file in growing {
-                    let message = format!("{} is still being written; it is left for the next run", file.display());
-                    self.emit(RunEvent::Log { item: None, message });
-                }
-                Ok(rows)
-            }
-            ItemSource::OpenEPlatform(source) => {
-                let platform = self.platform(source)?;
-                let cursor = self.scope.builtins.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
-                let wanted = Wanted {
-                    family: source.family,
-                    status: source.status.clone(),
-                    days: source.days,
-                    after_event: cursor,
-                    today: Local::now().date_naive(),
-                };
-                let read = tokio::task::spawn_blocking(move || read_cases(&platform, &wanted))
-                    .await
-                    .map_err(|source| SystemError::Task { what: "reading of Open ePlatform", source })?;
-                let (rows, notes) = read?;
-                for message in notes {
-                    self.emit(RunEvent::Log { item: None, message });
-                }
-                Ok(rows)
-            }
+            ItemSource::OpenEPlatform(source) => self.read_platform(source).await,
             ItemSource::Http { url, items_at, headers, next, .. } => {
                 let url = url.render(&self.scope)?;
                 let (items_at, next) = (items_at.clone(), next.clone());

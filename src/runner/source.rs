@@ -32,6 +32,8 @@ pub(crate) enum SourceError {
     Answer { source: Box<ureq::Error> },
     #[error("{method} answered {status}: {body}")]
     Status { method: String, status: u16, body: String },
+    #[error("the answer is not text in UTF-8: {source}")]
+    NotText { source: std::str::Utf8Error },
     #[error("the answer is not JSON: {source}")]
     AnswerJson { source: serde_json::Error },
     #[error("the API's next page is `{url}` again: its paging goes round in a circle")]
@@ -195,22 +197,78 @@ mod tests {
 /// The most pages one read of an API may take, against a `next` that never ends.
 pub(crate) const MAX_API_PAGES: usize = 1000;
 
-/// One answer: its body and the `Link` header's `rel="next"` address.
-struct Answer {
-    text: String,
-    link_next: Option<String>,
+/// The largest answer a source or step reads (an XML case with its files inside).
+const MAX_ANSWER_BYTES: u64 = crate::xml::MAX_BYTES as u64;
+
+/// One answer of a server: its status, its body and the headers a source reads.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    /// Whether the body is an HTML page (a folder's listing, say).
+    pub(crate) html: bool,
+    /// The `Link` header's `rel="next"` address.
+    pub(crate) link_next: Option<String>,
 }
 
-/// Sends one request with JSON in and out; statuses are the caller's to judge.
+impl Answer {
+    /// What the server said, on one line and cut short, for an error (secrets
+    /// in it are masked by the sinks, as everywhere).
+    pub(crate) fn said(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(300).collect()
+    }
+
+    /// The body; a status of 400 or more is an error naming `method`.
+    pub(crate) fn accepted(self, method: &str) -> Result<Vec<u8>, SourceError> {
+        match self.status {
+            400.. => Err(SourceError::Status { method: method.into(), status: self.status, body: self.said() }),
+            _ => Ok(self.body),
+        }
+    }
+}
+
+/// Reads the answer to a request that `method` names in an error.
+pub(crate) fn receive(
+    sent: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    method: &str,
+) -> Result<Answer, SourceError> {
+    let mut answer = sent.map_err(|e| SourceError::Request { method: method.into(), source: Box::new(e) })?;
+    let status = answer.status().as_u16();
+    let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let html = header("content-type").is_some_and(|t| t.contains("html"));
+    let link_next = header("link").as_deref().and_then(link_next);
+    let body = answer
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER_BYTES)
+        .read_to_vec()
+        .map_err(|e| SourceError::Answer { source: Box::new(e) })?;
+    Ok(Answer { status, body, html, link_next })
+}
+
+/// GETs `url` with `headers`; statuses are the caller's to judge.
+pub(crate) fn get(
+    url: &str,
+    headers: &[(String, String)],
+    timeout: std::time::Duration,
+) -> Result<Answer, SourceError> {
+    let mut request = agent(timeout).get(url);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    receive(request.call(), "GET")
+}
+
+/// Sends one request with JSON in and out; a status of 400 or more is an error.
 fn exchange(
     method: &str,
     url: &str,
     headers: &[(String, String)],
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
-) -> Result<Answer, SourceError> {
+) -> Result<(String, Option<String>), SourceError> {
     let agent = agent(timeout);
-    let answer = match method {
+    let sent = match method {
         "get" => with_headers(agent.get(url), headers).call(),
         _ => {
             let text = body.map(serde_json::Value::to_string).unwrap_or_else(|| "{}".into());
@@ -218,17 +276,12 @@ fn exchange(
             with_headers(builder, headers).content_type("application/json").send(text.as_bytes())
         }
     };
-    let mut answer = answer.map_err(|e| SourceError::Request { method: method.to_uppercase(), source: Box::new(e) })?;
-    let status = answer.status().as_u16();
-    let link_next = answer.headers().get("link").and_then(|v| v.to_str().ok()).and_then(link_next);
-    let text = answer.body_mut().read_to_string().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-    if status >= 400 {
-        // The answer's body says why; cut short, on one line (secrets in it
-        // are masked by the sinks, as everywhere).
-        let body: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(300).collect();
-        return Err(SourceError::Status { method: method.to_uppercase(), status, body });
-    }
-    Ok(Answer { text, link_next })
+    let method = method.to_uppercase();
+    let answer = receive(sent, &method)?;
+    let link_next = answer.link_next.clone();
+    let text =
+        String::from_utf8(answer.accepted(&method)?).map_err(|e| SourceError::NotText { source: e.utf8_error() })?;
+    Ok((text, link_next))
 }
 
 /// An HTTP client that waits at most `timeout` for a whole exchange, leaves
@@ -313,9 +366,9 @@ pub(crate) fn fetch_json(
     let mut seen = std::collections::HashSet::new();
     for _ in 0..MAX_API_PAGES {
         seen.insert(page_url.clone());
-        let answer = exchange("get", &page_url, headers, None, timeout)?;
+        let (text, link) = exchange("get", &page_url, headers, None, timeout)?;
         let value: serde_json::Value =
-            serde_json::from_str(&answer.text).map_err(|source| SourceError::AnswerJson { source })?;
+            serde_json::from_str(&text).map_err(|source| SourceError::AnswerJson { source })?;
         rows.extend(cases_in(&value, items_at)?);
         let following = match next {
             Some(NextPage { field, param }) => match at_path(&value, field) {
@@ -325,7 +378,7 @@ pub(crate) fn fetch_json(
                     None => resolve_url(&page_url, &t),
                 }),
             },
-            None => answer.link_next.map(|l| resolve_url(&page_url, &l)),
+            None => link.map(|l| resolve_url(&page_url, &l)),
         };
         match following {
             None => return Ok(rows),
@@ -367,7 +420,7 @@ pub(crate) fn http_json(
     body: Option<&serde_json::Value>,
     timeout: std::time::Duration,
 ) -> Result<String, SourceError> {
-    Ok(exchange(method, url, headers, body, timeout)?.text)
+    Ok(exchange(method, url, headers, body, timeout)?.0)
 }
 
 /// Rows as a JSON list of objects, the form `for_each` walks.

@@ -9,10 +9,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::browser::Browser;
+use crate::robot::expr::Template;
 use crate::robot::model::ItemSource;
 use crate::runner::event::RunEvent;
+use crate::runner::failure::{Failure, SystemError};
 use crate::runner::run::Runner;
-use crate::runner::source::{Row, SourceError, agent, json_text, resolve_url, row_field};
+use crate::runner::source::{Row, SourceError, get, json_text, resolve_url, row_field};
 
 /// The field that marks a case whose file could not be read, holding why.
 /// No XML element can be named so; the runner takes it off before the steps.
@@ -62,7 +64,9 @@ pub(crate) fn read_xml_url(
     headers: &[(String, String)],
     timeout: Duration,
 ) -> Result<Vec<Row>, SourceError> {
-    let (bytes, html) = fetch(url, headers, timeout)?;
+    let answer = get(url, headers, timeout)?;
+    let html = answer.html;
+    let bytes = answer.accepted(&format!("GET {url}"))?;
     if !html {
         let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
         return Ok(cases_in(&bytes, &name, url, shape));
@@ -82,32 +86,11 @@ pub(crate) fn read_xml_url(
     let mut rows = Vec::new();
     for href in files {
         let address = resolve_url(url, &href);
-        let (bytes, _) = fetch(&address, headers, timeout)?;
+        let bytes = get(&address, headers, timeout)?.accepted(&format!("GET {address}"))?;
         let name = href.rsplit('/').next().unwrap_or_default().replace("%20", " ");
         rows.extend(cases_in(&bytes, &name, &address, shape));
     }
     Ok(rows)
-}
-
-/// GETs `url`: its body, and whether it is an HTML page.
-fn fetch(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<(Vec<u8>, bool), SourceError> {
-    let mut request = agent(timeout).get(url);
-    for (name, value) in headers {
-        request = request.header(name.as_str(), value.as_str());
-    }
-    let mut answer = request.call().map_err(|e| SourceError::Request { method: "GET".into(), source: Box::new(e) })?;
-    let status = answer.status().as_u16();
-    let html = answer.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("html"));
-    let body = answer.body_mut().read_to_vec().map_err(|e| SourceError::Answer { source: Box::new(e) })?;
-    if status >= 400 {
-        let said: String = String::from_utf8_lossy(&body).split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(SourceError::Status {
-            method: format!("GET {url}"),
-            status,
-            body: said.chars().take(300).collect(),
-        });
-    }
-    Ok((body, html))
 }
 
 /// The cases in one file's bytes, named `name` (its `file` field) and
@@ -160,6 +143,37 @@ fn settled(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<PathBuf>) {
 }
 
 impl<B: Browser> Runner<'_, B> {
+    /// Reads an `items: xml:` source: the files at an address or in a
+    /// folder; files still being written are named in the log and left.
+    pub(super) async fn read_xml_source(
+        &mut self,
+        path: &Template,
+        each: Option<&str>,
+        headers: &[(String, Template)],
+        namespaces: &[(String, String)],
+        key: &str,
+    ) -> Result<Vec<Row>, Failure> {
+        let path = path.render(&self.scope)?;
+        let shape = XmlShape { each: each.map(String::from), key: key.to_string(), bound: namespaces.to_vec() };
+        if is_address(&path) {
+            let (headers, timeout) = (self.headers(headers)?, self.robot.timeouts.page_load);
+            let read = tokio::task::spawn_blocking(move || read_xml_url(&path, &shape, &headers, timeout))
+                .await
+                .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
+            return Ok(read?);
+        }
+        let path = self.robot.path.parent().map(PathBuf::from).unwrap_or_default().join(path);
+        let read = tokio::task::spawn_blocking(move || read_xml_cases(&path, &shape))
+            .await
+            .map_err(|source| SystemError::Task { what: "reading of XML files", source })?;
+        let (rows, growing) = read?;
+        for file in growing {
+            let message = format!("{} is still being written; it is left for the next run", file.display());
+            self.emit(RunEvent::Log { item: None, message });
+        }
+        Ok(rows)
+    }
+
     /// Moves a settled case's file into the source's `done` folder, so the
     /// drop folder holds only what is left to do; a file that cannot be
     /// moved stays (the ledger skips its case next time, and tries again).

@@ -151,6 +151,18 @@ pub(crate) fn files_below(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The keys of the cases `show --json` listed, in its order.
+pub(crate) fn case_keys(show: &Value) -> Vec<String> {
+    let items = show["item_list"].as_array().unwrap_or_else(|| panic!("no item_list in {show}"));
+    items.iter().map(|i| i["key"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// The case `key` that `show --json` listed.
+pub(crate) fn case_of<'a>(show: &'a Value, key: &str) -> &'a Value {
+    let items = show["item_list"].as_array().unwrap_or_else(|| panic!("no item_list in {show}"));
+    items.iter().find(|i| i["key"] == key).unwrap_or_else(|| panic!("no case {key} in {show}"))
+}
+
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }

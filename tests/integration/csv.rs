@@ -3,7 +3,7 @@
 //! (UTF-16, tabs) read and written back in ISO-8859-15, and statistics that
 //! a Swedish Excel opens in columns.
 
-use crate::common::{Harness, text};
+use crate::common::{Harness, case_keys, text};
 
 #[test]
 fn an_excel_case_list_in_windows_1252_is_read_and_written_back_and_stats_open_in_excel() {
@@ -19,12 +19,7 @@ fn an_excel_case_list_in_windows_1252_is_read_and_written_back_and_stats_open_in
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(run["items"]["done"], 3);
-    let keys: Vec<String> = h.json(&["show", &run["id"].to_string(), "--json"])["item_list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["key"].as_str().unwrap().to_string())
-        .collect();
+    let keys = case_keys(&h.json(&["show", &run["id"].to_string(), "--json"]));
     assert_eq!(keys, ["1", "2", "3"]);
     let back = std::fs::read(h.dir.path().join("back.csv")).unwrap();
     assert_eq!(back, list, "written back byte for byte in Windows-1252");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use nightshift::demo::sites::SiteConfig;
 
-use crate::common::{Harness, ROBOT, robot_env, text};
+use crate::common::{Harness, ROBOT, case_of, robot_env, text};
 
 /// The exception mails in the outbox folder, by the case keys they name.
 fn exception_mails(outbox: &Path, keys: &[&str]) -> Vec<(String, Vec<String>)> {
@@ -43,8 +43,7 @@ fn base64(bytes: &[u8]) -> String {
 
 /// The personnummer a case's message quotes (as the guardian typed it).
 fn show_pnr(show: &serde_json::Value, key: &str) -> String {
-    let item = show["item_list"].as_array().unwrap().iter().find(|i| i["key"] == key).unwrap();
-    let message = item["message"].as_str().unwrap();
+    let message = case_of(show, key)["message"].as_str().unwrap();
     let at = message.find(|c: char| c.is_ascii_digit()).unwrap();
     message[at..at + 13].to_string()
 }
@@ -89,7 +88,7 @@ fn an_exception_is_mailed_once_waits_for_its_officer_and_is_settled_once() {
     // The mistyped case's page shows the personnummer: mail gets a
     // screenshot taken with it masked, the state folder keeps the original.
     let first = h.json(&["show", "1", "--json"]);
-    let item = first["item_list"].as_array().unwrap().iter().find(|i| i["key"] == mistyped.as_str()).unwrap().clone();
+    let item = case_of(&first, &mistyped).clone();
     let evidence = |kind: &str| -> Vec<u8> {
         let e = item["evidence"].as_array().unwrap().iter().find(|e| e["kind"] == kind).expect(kind).clone();
         let path = e["path"].as_str().unwrap().to_string();

@@ -7,7 +7,7 @@ use nightshift::demo::data::consent_errands;
 use nightshift::demo::oep::Instance;
 use nightshift::demo::sites::{OEP_CONSENT_FAMILY, OEP_OTHER_FAMILY, SiteConfig};
 
-use crate::common::{Harness, robot_env, text};
+use crate::common::{Harness, case_keys, case_of, robot_env, text};
 
 /// A robot that only reads the platform and writes back, with no browser step.
 fn reader(family: u32, extra: &str) -> String {
@@ -69,6 +69,19 @@ fn events_move_a_kept_cursor_an_old_platform_is_read_by_days_and_refusals_are_sa
     assert_eq!(third["items"]["done"].as_i64(), Some(1), "only the new case: {third}");
     assert!(read().lines().last().unwrap().starts_with("7100,"), "{}", read());
 
+    // A case in another status is not wanted, and the cursor moves past its
+    // event all the same (were it to reach the status, it would have a new one).
+    let mut draft = Instance::consent(&errand, 7200, OEP_CONSENT_FAMILY, &format!("{now}T13:00:00"));
+    draft.status = "Utkast".into();
+    sites.oep.lock().unwrap().submit(draft);
+    let draft_event = sites.oep.lock().unwrap().events.last().unwrap().0;
+    let (_, passed, _) = run(&reader(OEP_CONSENT_FAMILY, ""));
+    assert_eq!(passed["items"]["total"].as_i64(), Some(0), "{passed}");
+    run(&reader(OEP_CONSENT_FAMILY, ""));
+    let asked = sites.oep.lock().unwrap().events_asked_from.clone();
+    assert_eq!(asked.last(), Some(&(draft_event + 1)), "the draft's event is behind the cursor: {asked:?}");
+    sites.oep.lock().unwrap().instances.retain(|i| i.id != 7200);
+
     // An older platform without events: the last `days` days, and it says
     // so; the ledger knows the cases it entered, whatever their status.
     sites.oep.lock().unwrap().events_api = false;
@@ -79,8 +92,7 @@ fn events_move_a_kept_cursor_an_old_platform_is_read_by_days_and_refusals_are_sa
     assert_eq!(code, Some(0), "{said}");
     assert_eq!(by_days["items"]["skipped"].as_i64(), Some(3), "{by_days}");
     let show = h.json(&["show", &by_days["id"].to_string(), "--json"]);
-    let keys: Vec<&str> = show["item_list"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["7002", "7003", "7100"], "the case of ten days ago is outside the window");
+    assert_eq!(case_keys(&show), ["7002", "7003", "7100"], "the case of ten days ago is outside the window");
     assert!(show.to_string().contains("answers no `getevents` (an older Open ePlatform)"), "{show}");
 
     // A family the account was not granted, and a wrong password.
@@ -172,14 +184,7 @@ fn a_night_of_consents_from_oep_survives_a_kill_and_confirms_each_delivery_once(
         "{run}"
     );
     let show = h.json(&["show", &run["id"].to_string(), "--json"]);
-    let message = |key: u32| {
-        let items = show["item_list"].as_array().unwrap();
-        let item = items
-            .iter()
-            .find(|i| i["key"].as_str() == Some(key.to_string().as_str()))
-            .unwrap_or_else(|| panic!("{key}: {show}"));
-        item["message"].as_str().unwrap_or_default().to_string()
-    };
+    let message = |key: u32| case_of(&show, &key.to_string())["message"].as_str().unwrap_or_default().to_string();
     assert!(
         message(8001).contains("samtycket fanns redan i journalen"),
         "the killed case was found: {}",
@@ -310,7 +315,7 @@ fn files_a_citizen_attached_are_saved_for_upload_and_a_missing_one_is_the_case_s
     assert_eq!(two.len(), 2, "{rows:?}");
     assert!(two[0].ends_with("/oep/7002/sida 1.png"));
     assert_eq!(std::fs::read(&two[1]).unwrap(), b"\x89PNG second");
-    let third = &show["item_list"].as_array().unwrap()[2];
-    assert_eq!(third["key"], "7003");
+    assert_eq!(case_keys(&show)[2], "7003");
+    let third = case_of(&show, "7003");
     assert!(third["message"].as_str().unwrap().contains("the case has no `certificate`"), "{third}");
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use nightshift::demo::sites::{SiteConfig, Sites};
 
-use crate::common::{Harness, ROBOT, robot_env, text};
+use crate::common::{Harness, ROBOT, case_keys, robot_env, text};
 
 /// How many times the errand was registered in the journal, by errand id.
 fn registrations(sites: &Sites) -> HashMap<String, usize> {
@@ -182,8 +182,7 @@ fn an_http_source_keeps_a_cursor_so_the_next_run_fetches_only_new_cases() {
     let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(second["items"]["total"], 2);
     let show = h.json(&["show", &second["id"].to_string(), "--json"]);
-    let keys: Vec<&str> = show["item_list"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["2026-1045", "2026-1046"]);
+    assert_eq!(case_keys(&show), ["2026-1045", "2026-1046"]);
     let fourth = &nightshift::demo::data::consent_errands(5)[3];
     assert_eq!(show["logs"][0], format!("errand {} for {}", fourth.id, fourth.handler));
 }
@@ -196,10 +195,8 @@ fn cases_a_selection_or_a_dry_run_left_out_are_fetched_by_the_next_run() {
     let token = nightshift::demo::sites::DEMO_ESERVICE_API_TOKEN;
     env.push(("NIGHTSHIFT_SECRET_ESERVICE_API_TOKEN".into(), token.into()));
     let errands = nightshift::demo::data::consent_errands(4);
-    let keys_of = |run: &serde_json::Value| -> Vec<String> {
-        let show = h.json(&["show", &run["id"].to_string(), "--json"]);
-        show["item_list"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap().to_string()).collect()
-    };
+    let keys_of =
+        |run: &serde_json::Value| -> Vec<String> { case_keys(&h.json(&["show", &run["id"].to_string(), "--json"])) };
     let run = |args: &[&str]| -> serde_json::Value {
         let mut all = vec!["run", "tests/fixtures/http-source.yaml", "--json"];
         all.extend_from_slice(args);

@@ -3,7 +3,7 @@
 //! broken file and one with an external entity each their own business
 //! exception while the others are done, and `read_xml` of a variable.
 
-use crate::common::{Harness, text};
+use crate::common::{Harness, case_of, text};
 
 const OEP_NS: &str = "http://www.oeplatform.org/version/2.0/schemas/flowinstance";
 
@@ -81,8 +81,7 @@ fn a_folder_of_oep_cases_reads_by_element_name_and_a_broken_file_is_its_own_exce
     );
 
     let show = h.json(&["show", &run["id"].to_string(), "--json"]);
-    let items = show["item_list"].as_array().unwrap();
-    let item = |key: &str| items.iter().find(|i| i["key"] == key).unwrap_or_else(|| panic!("{key} in {show}")).clone();
+    let item = |key: &str| case_of(&show, key).clone();
     let cut = item("4713.xml");
     assert_eq!(cut["status"], "business_exception");
     let message = cut["message"].as_str().unwrap();

@@ -11,9 +11,10 @@ use crate::robot::expr::{Namespace, RenderError, Scope};
 use crate::robot::model::ItemSource;
 use crate::robot::step::{FileFormat, HttpMethod, Identifier, JsonTemplate, OepCalls, XmlFrom};
 use crate::runner::failure::{Failure, SystemError};
-use crate::runner::open_eplatform::{Platform, escape};
+use crate::runner::open_eplatform::Platform;
 use crate::runner::run::Runner;
 use crate::runner::source::{append_csv, http_json, json_text, read_csv, read_json, rows_json};
+use crate::xml::escape;
 
 impl<B: Browser> Runner<'_, B> {
     pub(super) fn set(&mut self, values: &[(String, Template)]) -> Result<(), Failure> {
