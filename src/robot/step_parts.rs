@@ -69,11 +69,18 @@ pub enum HttpMethod {
     Get,
     Post,
     Put,
+    /// Takes a file away, once its case is settled, from a server that
+    /// lists files as cases (`on_done`).
+    Delete,
 }
 
 impl HttpMethod {
-    pub const ALL: [(&'static str, HttpMethod); 3] =
-        [("get", HttpMethod::Get), ("post", HttpMethod::Post), ("put", HttpMethod::Put)];
+    pub const ALL: [(&'static str, HttpMethod); 4] = [
+        ("get", HttpMethod::Get),
+        ("post", HttpMethod::Post),
+        ("put", HttpMethod::Put),
+        ("delete", HttpMethod::Delete),
+    ];
 
     pub fn name(self) -> &'static str {
         Self::ALL.iter().find(|(_, m)| *m == self).map_or("", |(n, _)| n)

@@ -268,8 +268,11 @@ fn exchange(
     timeout: std::time::Duration,
 ) -> Result<(String, Option<String>), SourceError> {
     let agent = agent(timeout);
+    // A file's name in an address (`${item.file}`) may hold spaces.
+    let url = &url.replace(' ', "%20");
     let sent = match method {
         "get" => with_headers(agent.get(url), headers).call(),
+        "delete" => with_headers(agent.delete(url), headers).call(),
         _ => {
             let text = body.map(serde_json::Value::to_string).unwrap_or_else(|| "{}".into());
             let builder = if method == "put" { agent.put(url) } else { agent.post(url) };

@@ -204,23 +204,28 @@ fn a_drop_folder_leaves_a_file_still_being_written_and_moves_settled_ones_away()
     assert_eq!(entered, "id,name\r\n5001,Åsa\r\n5002,Per\r\n5004,Lars\r\n");
 }
 
+/// Files a test's web server lists: (name, XML).
+type Listed = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
 /// A web server that lists a folder of XML files as an HTML page (as nginx's
-/// autoindex does) and serves them to a caller with the right token only.
-fn xml_server(h: &Harness) -> String {
-    use axum::http::{HeaderMap, StatusCode, header};
+/// autoindex does), serves them and takes a DELETE of one, to a caller with
+/// the right token only; its address, and the files it lists.
+fn xml_server(h: &Harness) -> (String, Listed) {
+    use axum::http::{HeaderMap, Method, StatusCode, header};
     use axum::response::IntoResponse;
-    let files: Vec<(&str, String)> = vec![
-        ("7001.xml", oep_case(7001, "Åsa", &["2026-06-01"])),
-        ("7002 sen.xml", oep_case(7002, "Per", &[])),
-        ("trasig.xml", "<FlowInstance><Header>".to_string()),
-    ];
-    let export = files.clone();
-    let serve = move |headers: HeaderMap, path: String| {
-        let files = export.clone();
+    let listed: Listed = std::sync::Arc::new(std::sync::Mutex::new(vec![
+        ("7001.xml".into(), oep_case(7001, "Åsa", &["2026-06-01"])),
+        ("7002 sen.xml".into(), oep_case(7002, "Per", &[])),
+        ("trasig.xml".into(), "<FlowInstance><Header>".to_string()),
+    ]));
+    let files = listed.clone();
+    let serve = move |method: Method, headers: HeaderMap, path: String| {
+        let files = files.clone();
         async move {
             if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some("Bearer nyckel") {
                 return (StatusCode::UNAUTHORIZED, "no token").into_response();
             }
+            let mut files = files.lock().unwrap();
             if path.is_empty() {
                 let links: String =
                     files.iter().map(|(n, _)| format!("<a href=\"{}\">{n}</a>\n", n.replace(' ', "%20"))).collect();
@@ -230,10 +235,15 @@ fn xml_server(h: &Harness) -> String {
                 );
                 return ([(header::CONTENT_TYPE, "text/html")], page).into_response();
             }
+            let name = path.replace("%20", " ");
+            if method == Method::DELETE {
+                let before = files.len();
+                files.retain(|(n, _)| *n != name);
+                return if files.len() < before { StatusCode::NO_CONTENT } else { StatusCode::NOT_FOUND }
+                    .into_response();
+            }
             let one = "<export><errand><id>1</id></errand><errand><id>2</id></errand></export>".to_string();
-            let all: Vec<(String, String)> =
-                files.iter().map(|(n, x)| (n.to_string(), x.clone())).chain([("all.xml".to_string(), one)]).collect();
-            match all.into_iter().find(|(n, _)| *n == path.replace("%20", " ")) {
+            match files.iter().cloned().chain([("all.xml".to_string(), one)]).find(|(n, _)| *n == name) {
                 Some((_, xml)) => ([(header::CONTENT_TYPE, "application/xml")], xml).into_response(),
                 None => (StatusCode::NOT_FOUND, "no such file").into_response(),
             }
@@ -244,27 +254,29 @@ fn xml_server(h: &Harness) -> String {
             "/export/",
             axum::routing::get({
                 let serve = serve.clone();
-                move |headers: HeaderMap| serve(headers, String::new())
+                move |headers: HeaderMap| serve(Method::GET, headers, String::new())
             }),
         )
         .route(
             "/export/{name}",
-            axum::routing::get(move |headers: HeaderMap, axum::extract::Path(name): axum::extract::Path<String>| {
-                serve(headers, name)
-            }),
+            axum::routing::any(
+                move |method: Method, headers: HeaderMap, axum::extract::Path(name): axum::extract::Path<String>| {
+                    serve(method, headers, name)
+                },
+            ),
         );
     h.runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/export/", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        url
+        (url, listed)
     })
 }
 
 #[test]
 fn xml_files_listed_by_a_web_server_or_one_document_at_an_address_are_cases() {
     let h = Harness::new();
-    let url = xml_server(&h);
+    let (url, listed) = xml_server(&h);
     let robot = |path: &str, each: &str, key: &str| {
         format!(
             "name: xml-web\nitems:\n  xml: {{ path: \"{path}\", headers: {{ Authorization: Bearer nyckel }}{each} }}\n  \
@@ -298,6 +310,18 @@ fn xml_files_listed_by_a_web_server_or_one_document_at_an_address_are_cases() {
         std::fs::read_to_string(h.dir.path().join("web.csv")).unwrap(),
         "key,file\r\n1,all.xml\r\n2,all.xml\r\n"
     );
+
+    // A robot that tells the server each settled file is done: those files
+    // go from its listing, the broken one stays for its officer.
+    let acknowledging = format!(
+        "{}  on_done:\n    - http: {{ delete: \"{url}${{item.file}}\", headers: {{ Authorization: Bearer nyckel }} }}\n",
+        robot(&url, "", "Header.FlowInstanceID").replace("name: xml-web", "name: xml-web-acknowledged")
+    );
+    std::fs::write(&path, acknowledging).unwrap();
+    let out = h.run(&["run", path.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let names: Vec<String> = listed.lock().unwrap().iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(names, ["trasig.xml"], "{}", text(&out.stderr));
 
     // Without its token the server says no, and the run says what it said.
     std::fs::write(&path, robot(&url, "", "id").replace("Bearer nyckel", "Bearer fel")).unwrap();

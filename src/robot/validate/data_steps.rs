@@ -49,7 +49,7 @@ impl Validator<'_> {
                 Some(Action::Http { method: *method, url: self.template(url, "a URL", in_item)?, body, into, headers })
             }
             _ => {
-                self.d.error(node.pos, 1, "`http` needs exactly one of `get`, `post` or `put` with the URL");
+                self.d.error(node.pos, 1, "`http` needs exactly one of `get`, `post`, `put` or `delete` with the URL");
                 None
             }
         }

@@ -71,7 +71,7 @@ fn new_steps_report_their_mistakes() {
             "r.yaml:4:13: expected `accept` or `dismiss`",
             "r.yaml:5:13: `window` needs `title`",
             "r.yaml:5:14: unknown key `titel`; did you mean `title`? (expected one of `title`)",
-            "r.yaml:6:11: `http` needs exactly one of `get`, `post` or `put` with the URL",
+            "r.yaml:6:11: `http` needs exactly one of `get`, `post`, `put` or `delete` with the URL",
             "r.yaml:7:20: unknown variable `rows`; did you mean `row`?",
             "r.yaml:8:20: expected a whole number of at least 1 (tries in all), found `0`",
         ]
