@@ -14,15 +14,6 @@ pub(crate) fn fmt_duration(d: Duration) -> String {
     }
 }
 
-/// `81 h`, `10 min`, `6 s`.
-pub(crate) fn fmt_span(d: chrono::Duration) -> String {
-    match d.num_minutes() {
-        m if m >= 120 => format!("{} h", d.num_hours()),
-        m if m >= 2 => format!("{m} min"),
-        _ => format!("{} s", d.num_seconds()),
-    }
-}
-
 /// The timezone of a Swedish council, where neither the machine's settings
 /// nor a schedule name another.
 pub(crate) const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Stockholm;

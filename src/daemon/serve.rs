@@ -20,7 +20,6 @@ use crate::mail::{Mail, MailKind};
 use crate::notify::policy::MailPolicy;
 use crate::notify::render::{Texts, render_alert};
 use crate::notify::smtp::Mailer;
-use crate::robot::model::Language;
 use crate::robot::{self, model::Robot};
 use crate::runner::event::RunStatus;
 use crate::schedule::job::{Fire, Job};
@@ -556,7 +555,7 @@ impl Daemon {
         }
     }
 
-    /// Records an alert for each robot with no successful run for twice its period.
+    /// Records an alert for each robot whose slot passed without a success.
     fn check_alerts(&mut self, now: DateTime<Utc>) {
         for job in self.jobs() {
             let last = match self.store.last_success(&job.robot) {
@@ -564,10 +563,10 @@ impl Daemon {
                 Err(_) => continue,
             };
             let Some(late) = overdue(&job, last, self.started, now) else { continue };
-            if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &late.message())
-            {
-                tracing::warn!("{}: alert: {}", job.id, late.message());
-                let language = self.robots.get(&job.robot).map_or(Language::Swedish, |r| r.language);
+            let language = MailPolicy::ops_language_from_env();
+            let message = late.message(language);
+            if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &message) {
+                tracing::warn!("{}: alert: {message}", job.id);
                 if let Some(ops) = MailPolicy::ops_from_env() {
                     let (subject, text, html) = render_alert(&Texts::new(language), &job.id, &late);
                     let mail = Mail {

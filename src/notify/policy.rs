@@ -59,6 +59,15 @@ impl MailPolicy {
         self
     }
 
+    /// The language of alerts, from `NIGHTSHIFT_OPS_LANGUAGE` (`sv`, the
+    /// default, or `en`).
+    pub(crate) fn ops_language_from_env() -> Language {
+        match crate::environment::var("NIGHTSHIFT_OPS_LANGUAGE").map(|l| l.trim().to_ascii_lowercase()) {
+            Some(l) if l.starts_with("en") => Language::English,
+            _ => Language::Swedish,
+        }
+    }
+
     /// The operations address from `NIGHTSHIFT_OPS_EMAIL`.
     pub(crate) fn ops_from_env() -> Option<String> {
         crate::environment::var("NIGHTSHIFT_OPS_EMAIL").filter(|s| s.contains('@')).map(String::from)

@@ -3,7 +3,6 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use crate::human::fmt_span;
 use crate::mail::report::{ItemReport, OpenException, RunReport};
 use crate::robot::model::Language;
 use crate::runner::event::RunStatus;
@@ -276,26 +275,17 @@ pub(crate) fn render_ops(
 
 /// Subject, text and HTML of the mail that says a robot is overdue.
 pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String, String, String) {
+    let slot = late.slot.format("%Y-%m-%d %H:%M");
     let (subject, paragraph, advice) = if texts.sv() {
         (
-            format!("nightshift: {} har inte lyckats på {}", late.robot, fmt_span(late.quiet)),
-            format!(
-                "Roboten \"{}\" (jobbet {job}) har inte haft någon lyckad körning på {}, fast den ska köras var {}.",
-                late.robot,
-                fmt_span(late.quiet),
-                fmt_span(late.period)
-            ),
+            format!("nightshift: {} har missat passet {slot}", late.robot),
+            format!("Roboten \"{}\" (jobbet {job}) {}.", late.robot, late.what(Language::Swedish)),
             "Se nightshift runs och nightshift doctor.".to_string(),
         )
     } else {
         (
-            format!("nightshift: {} has not succeeded for {}", late.robot, fmt_span(late.quiet)),
-            format!(
-                "The robot \"{}\" (job {job}) has had no successful run for {}, though it runs every {}.",
-                late.robot,
-                fmt_span(late.quiet),
-                fmt_span(late.period)
-            ),
+            format!("nightshift: {} missed its slot at {slot}", late.robot),
+            format!("The robot \"{}\" (job {job}) {}.", late.robot, late.what(Language::English)),
             "See nightshift runs and nightshift doctor.".to_string(),
         )
     };
@@ -343,13 +333,14 @@ mod tests {
 
     #[test]
     fn the_overdue_alert_in_swedish() {
+        let stockholm = chrono_tz::Europe::Stockholm;
         let late = Overdue {
             robot: "vaccination-consent".into(),
-            quiet: chrono::Duration::hours(81),
-            period: chrono::Duration::hours(24),
+            slot: chrono::TimeZone::with_ymd_and_hms(&stockholm, 2026, 12, 2, 2, 0, 0).unwrap(),
+            last_success: Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 1, 12, 0).unwrap()),
         };
         let (subject, text, _) = render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late);
-        assert_eq!(subject, "nightshift: vaccination-consent har inte lyckats på 81 h");
+        assert_eq!(subject, "nightshift: vaccination-consent har missat passet 2026-12-02 02:00");
         insta::assert_snapshot!("alert_sv_text", text);
     }
 

@@ -12,7 +12,7 @@ use crate::files::yaml::{self, Node, Value};
 use crate::human::DEFAULT_TIMEZONE;
 use crate::robot::validate::Validator;
 use crate::schedule::cron_expr::CronExpr;
-use crate::schedule::job::{Calendar, DEFAULT_MISSED_WITHIN, HORIZON_DAYS, Job, Missed, Overlap};
+use crate::schedule::job::{Calendar, DEFAULT_GRACE, DEFAULT_MISSED_WITHIN, HORIZON_DAYS, Job, Missed, Overlap};
 
 const FILE_KEYS: &[&str] = &["timezone", "jobs"];
 const JOB_KEYS: &[&str] = &[
@@ -26,6 +26,7 @@ const JOB_KEYS: &[&str] = &[
     "missed",
     "missed_within",
     "max_runtime",
+    "grace",
     "enabled",
 ];
 
@@ -137,6 +138,10 @@ fn job(v: &mut Validator, path: &Path, node: &Node, file_timezone: Tz, robots: O
     }
     let missed_within = fields.get("missed_within").and_then(|n| v.duration(n)).unwrap_or(DEFAULT_MISSED_WITHIN);
     let max_runtime = fields.get("max_runtime").and_then(|n| v.duration(n));
+    let grace = match fields.get("grace") {
+        Some(n) => v.duration(n).unwrap_or(DEFAULT_GRACE),
+        None => max_runtime.map_or(DEFAULT_GRACE, |m| m.max(DEFAULT_GRACE)),
+    };
     let enabled = match fields.get("enabled") {
         None => true,
         Some(Node { value: Value::Bool(b), .. }) => *b,
@@ -159,6 +164,7 @@ fn job(v: &mut Validator, path: &Path, node: &Node, file_timezone: Tz, robots: O
         missed: missed?,
         missed_within,
         max_runtime,
+        grace,
         enabled,
     };
     // As a cron that never fires: one whose every fire its calendar skips never runs.

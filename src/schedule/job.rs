@@ -11,6 +11,9 @@ use crate::schedule::holidays::swedish_holiday;
 
 /// How old a missed slot may be and still be caught up (`missed: run_once`).
 pub(crate) const DEFAULT_MISSED_WITHIN: Duration = Duration::from_secs(12 * 3600);
+/// How long after a slot a robot may take to succeed, unless its job says
+/// (or its `max_runtime` is longer).
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
 /// How far ahead a schedule must fire at least once to be valid.
 pub(crate) const HORIZON_DAYS: i64 = 366;
 
@@ -60,6 +63,9 @@ pub(crate) struct Job {
     pub missed: Missed,
     pub missed_within: Duration,
     pub max_runtime: Option<Duration>,
+    /// How long after a slot its run may take to succeed before the robot
+    /// counts as overdue.
+    pub grace: Duration,
     pub enabled: bool,
 }
 

@@ -22,6 +22,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     ("webdriver_url", "NIGHTSHIFT_WEBDRIVER_URL", "a WebDriver server or Grid instead of chromedriver"),
     ("smtp_url", "NIGHTSHIFT_SMTP_URL", "the SMTP server (without a password: put that in the environment)"),
     ("ops_email", "NIGHTSHIFT_OPS_EMAIL", "where technical failures go"),
+    ("ops_language", "NIGHTSHIFT_OPS_LANGUAGE", "the language of alerts: sv (the default) or en"),
     ("mail_from", "NIGHTSHIFT_MAIL_FROM", "the sender of nightshift's mail"),
     ("max_browsers", "NIGHTSHIFT_MAX_BROWSERS", "browsers at once under serve"),
     ("http", "NIGHTSHIFT_HTTP", "where serve's web console listens"),
@@ -123,7 +124,7 @@ mod tests {
         std::fs::write(&path, "robots: [a, b]\n").unwrap();
         assert!(read(&path).unwrap_err().to_string().contains(":1:9: `robots` takes one value, found a list"));
         let example = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/nightshift.yaml")).unwrap();
-        assert_eq!(example.len(), 9, "the commented example is a valid file: {example:?}");
+        assert_eq!(example.len(), 10, "the commented example is a valid file: {example:?}");
         let args = ["nightshift".to_string(), "--config=/etc/n.yaml".to_string(), "runs".to_string()];
         assert_eq!(locate(&args, &Environment::default()), Some((PathBuf::from("/etc/n.yaml"), true)));
     }
