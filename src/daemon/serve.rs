@@ -545,7 +545,8 @@ impl Daemon {
     /// Queues the reminders of open exceptions that are due (at most one a
     /// day per officer, so asking every wake is cheap and safe).
     fn remind(&mut self, now: DateTime<Utc>) {
-        match crate::upkeep::reminders::queue_due(&mut self.store, self.robots.values(), now) {
+        let links = crate::privacy::case_link::CaseLinks::from_state(&self.settings.state_dir).ok();
+        match crate::upkeep::reminders::queue_due(&mut self.store, self.robots.values(), links.as_ref(), now) {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!("{n} reminder(s) of open exceptions queued");

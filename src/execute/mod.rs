@@ -130,7 +130,7 @@ pub(crate) async fn execute_recorded(
         let robot = robot.name.clone();
         KeyHash(std::sync::Arc::new(move |key: &str| links.key_hash(&robot, key)))
     });
-    let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env()).with_links(links);
+    let policy = MailPolicy::for_robot(robot, MailPolicy::ops_from_env()).with_links(links.clone());
     let failed = |store: &mut Store, message: String| -> Result<Outcome, ExecuteError> {
         store.finish_as_with_mail(run_id, RunStatus::Failed, &message, &policy)?;
         Ok(Outcome { run_id, summary: failed_summary(message), environment_error: true })
@@ -224,7 +224,7 @@ pub(crate) async fn execute_recorded(
     drop(fanout);
     browser.close().await;
     // A robot started by cron reminds its officers as the daemon would.
-    match crate::upkeep::reminders::queue_due(store, [robot], chrono::Utc::now()) {
+    match crate::upkeep::reminders::queue_due(store, [robot], links.as_ref(), chrono::Utc::now()) {
         Ok(0) => {}
         Ok(n) => tracing::info!("{n} reminder(s) of open exceptions queued"),
         Err(e) => tracing::error!("failed to queue reminders: {e}"),

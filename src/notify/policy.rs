@@ -135,7 +135,8 @@ pub(crate) fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
     if let Some(ops) = &policy.ops
         && (run_failed || !technical.is_empty() || !unaddressed.is_empty())
     {
-        let (subject, text, html) = render_ops(&texts, report, &technical, &unaddressed);
+        let run_page = policy.links.as_ref().and_then(|l| l.page(&format!("/runs/{}", report.run_id)));
+        let (subject, text, html) = render_ops(&texts, report, &technical, &unaddressed, run_page);
         mails.push(Mail {
             kind: MailKind::Ops,
             to: vec![ops.clone()],
@@ -225,6 +226,16 @@ mod tests {
             description: "Samtycke till skolvaccination".into(),
             links: None,
         }
+    }
+
+    #[test]
+    fn the_operations_mail_links_to_the_run_s_page_where_the_console_has_an_address() {
+        let links = Some(CaseLinks::for_tests("https://nightshift.kommun.se"));
+        let mails = plan(&report(), &policy(Language::Swedish).with_links(links));
+        let ops = mails.iter().find(|m| m.kind == MailKind::Ops).unwrap();
+        assert!(ops.text.contains("Körningen i konsolen: https://nightshift.kommun.se/runs/12\n"), "{}", ops.text);
+        assert!(ops.html.contains("<a href=\"https://nightshift.kommun.se/runs/12\">"), "{}", ops.html);
+        assert!(!ops.text.contains("nightshift show"), "{}", ops.text);
     }
 
     #[test]

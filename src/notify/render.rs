@@ -170,7 +170,7 @@ impl Line {
 }
 
 /// Text and HTML from paragraphs, numbered case blocks and closing paragraphs.
-fn assemble(texts: &Texts, before: &[String], cases: &[Vec<Line>], after: &[String]) -> (String, String) {
+fn assemble(texts: &Texts, before: &[String], cases: &[Vec<Line>], after: &[Line]) -> (String, String) {
     let mut text = format!("{}\n\n", texts.greeting());
     for p in before {
         text.push_str(&format!("{p}\n\n"));
@@ -183,7 +183,7 @@ fn assemble(texts: &Texts, before: &[String], cases: &[Vec<Line>], after: &[Stri
         text.push('\n');
     }
     for p in after {
-        text.push_str(&format!("{p}\n\n"));
+        text.push_str(&format!("{}\n\n", p.text()));
     }
     text.push_str(&format!("-- \n{}\n", texts.footer()));
     let html = html! {
@@ -202,7 +202,7 @@ fn assemble(texts: &Texts, before: &[String], cases: &[Vec<Line>], after: &[Stri
                         }
                     }
                 }
-                @for p in after { p { (p) } }
+                @for line in after { p { (line.html()) } }
                 hr;
                 p { small { (texts.footer()) } }
             }
@@ -225,6 +225,7 @@ pub(crate) fn render_ops(
     report: &RunReport,
     technical: &[&ItemReport],
     unaddressed: &[&ItemReport],
+    run_page: Option<String>,
 ) -> (String, String, String) {
     let subject = texts.ops_subject(report, technical.len());
     let mut paragraphs = Vec::new();
@@ -264,10 +265,12 @@ pub(crate) fn render_ops(
         });
         cases.extend(unaddressed.iter().map(|i| texts.case_lines(i)));
     }
-    let details = if texts.sv() {
-        format!("Detaljer: nightshift show {}", report.run_id)
-    } else {
-        format!("Details: nightshift show {}", report.run_id)
+    let details = match run_page {
+        Some(url) => {
+            Line::Link { label: if texts.sv() { "Körningen i konsolen:" } else { "The run in the console:" }, url }
+        }
+        None if texts.sv() => Line::Text(format!("Detaljer: nightshift show {}", report.run_id)),
+        None => Line::Text(format!("Details: nightshift show {}", report.run_id)),
     };
     let (text, html) = assemble(texts, &paragraphs, &cases, &[details]);
     (subject, text, html)
@@ -295,7 +298,12 @@ pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String,
 
 /// Subject, text and HTML of a reminder: open exceptions still waiting
 /// for this officer, oldest first.
-pub(crate) fn render_reminder(texts: &Texts, open: &[&OpenException]) -> (String, String, String) {
+/// `link` gives each case's page on the console, where it has one.
+pub(crate) fn render_reminder(
+    texts: &Texts,
+    open: &[&OpenException],
+    link: impl Fn(&OpenException) -> Option<String>,
+) -> (String, String, String) {
     let sv = texts.sv();
     let subject = match (sv, open) {
         (true, [one]) => format!("nightshift: påminnelse, ärende {} väntar fortfarande på dig", one.key),
@@ -315,15 +323,28 @@ pub(crate) fn render_reminder(texts: &Texts, open: &[&OpenException]) -> (String
             let opened = if sv { "Öppnat" } else { "Opened" };
             lines.push(Line::Text(format!("{opened}: {}", when(&x.opened_at))));
             lines.extend(x.message.clone().map(Line::Text));
+            if let Some(url) = link(x) {
+                lines.push(Line::Link { label: if sv { "Öppna ärendet:" } else { "Open the case:" }, url });
+            }
             lines
         })
         .collect();
-    let settle = if sv {
-        "Avsluta ett ärende när du har handlagt det för hand, eller be om ett nytt försök när du har rättat uppgifterna: nightshift review ROBOT ÄRENDE --handled eller --retry."
-    } else {
-        "Settle a case once you have handled it by hand, or ask for another try once the data is right: nightshift review ROBOT KEY --handled or --retry."
+    let linked = open.iter().all(|x| link(x).is_some());
+    let settle = match (sv, linked) {
+        (true, true) => {
+            "Avsluta ett ärende på dess sida när du har handlagt det för hand, eller be om ett nytt försök där när du har rättat uppgifterna."
+        }
+        (false, true) => {
+            "Settle a case on its page once you have handled it by hand, or ask for another try there once the data is right."
+        }
+        (true, false) => {
+            "Avsluta ett ärende när du har handlagt det för hand, eller be om ett nytt försök när du har rättat uppgifterna: nightshift review ROBOT ÄRENDE --handled eller --retry."
+        }
+        (false, false) => {
+            "Settle a case once you have handled it by hand, or ask for another try once the data is right: nightshift review ROBOT KEY --handled or --retry."
+        }
     };
-    let (text, html) = assemble(texts, &[intro.to_string()], &cases, &[settle.to_string()]);
+    let (text, html) = assemble(texts, &[intro.to_string()], &cases, &[Line::Text(settle.to_string())]);
     (subject, text, html)
 }
 
@@ -342,6 +363,34 @@ mod tests {
         let (subject, text, _) = render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late);
         assert_eq!(subject, "nightshift: vaccination-consent har missat passet 2026-12-02 02:00");
         insta::assert_snapshot!("alert_sv_text", text);
+    }
+
+    #[test]
+    fn a_reminder_links_each_case_to_its_page_where_the_console_has_an_address() {
+        let case = |key: &str| OpenException {
+            robot: "vaccination-consent".into(),
+            key: key.into(),
+            message: Some("eleven saknas i journalen".into()),
+            handler: Some("anna@kommun.se".into()),
+            run_id: 3,
+            opened_at: "2026-12-01T02:40:00Z".into(),
+            last_seen_at: "2026-12-03T02:40:00Z".into(),
+            last_run_id: 5,
+            reminded_at: None,
+            fields: Vec::new(),
+            screenshot: None,
+            html: None,
+        };
+        let (one, two) = (case("2026-1045"), case("2026-1046"));
+        let texts = Texts::new(Language::Swedish);
+        let link = |x: &OpenException| Some(format!("https://nightshift.kommun.se/case?key={}", x.key));
+        let (_, text, html) = render_reminder(&texts, &[&one, &two], link);
+        assert!(text.contains("   Öppna ärendet: https://nightshift.kommun.se/case?key=2026-1045\n"), "{text}");
+        assert!(text.contains("   Öppna ärendet: https://nightshift.kommun.se/case?key=2026-1046\n"), "{text}");
+        assert!(html.contains("<a href=\"https://nightshift.kommun.se/case?key=2026-1046\">"), "{html}");
+        assert!(!text.contains("nightshift review"), "no command to type where a link does it: {text}");
+        let (_, unlinked, _) = render_reminder(&texts, &[&one], |_: &OpenException| None);
+        assert!(unlinked.contains("nightshift review ROBOT ÄRENDE --handled"), "{unlinked}");
     }
 
     /// Text from legacy pages and robot files, as a hostile one would write it.
@@ -370,7 +419,9 @@ mod tests {
             items: vec![item.clone()],
         };
         let texts = Texts::new(Language::Swedish).describing(HOSTILE[3]);
-        for (_, text, html) in [render_cases(&texts, &report, &[&item]), render_ops(&texts, &report, &[&item], &[])] {
+        for (_, text, html) in
+            [render_cases(&texts, &report, &[&item]), render_ops(&texts, &report, &[&item], &[], None)]
+        {
             assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("</textarea>"), "{html}");
             assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
             assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "{html}");

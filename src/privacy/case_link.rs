@@ -69,6 +69,12 @@ impl CaseLinks {
         Ok(Self { key: hmac::Key::new(hmac::HMAC_SHA256, &key_file(state_dir)?), public_url })
     }
 
+    /// Links at `public_url` under a fixed key, for tests of what mail says.
+    #[cfg(test)]
+    pub(crate) fn for_tests(public_url: &str) -> Self {
+        Self { key: hmac::Key::new(hmac::HMAC_SHA256, b"tests"), public_url: Some(public_url.into()) }
+    }
+
     fn tag(&self, robot: &str, case: &str, expires: i64) -> hmac::Tag {
         let message = format!("{robot}\u{1f}{case}\u{1f}{expires}");
         hmac::sign(&self.key, message.as_bytes())
@@ -109,6 +115,11 @@ impl CaseLinks {
     /// Whether the console has a public address, so mail can link to it.
     pub(crate) fn is_public(&self) -> bool {
         self.public_url.is_some()
+    }
+
+    /// A page of the console (`/runs/7`) at its public address; None without one.
+    pub(crate) fn page(&self, path: &str) -> Option<String> {
+        self.public_url.as_ref().map(|base| format!("{base}{path}"))
     }
 
     /// The page of one case, for mail; None without a public address.

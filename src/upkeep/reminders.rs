@@ -11,14 +11,17 @@ use chrono::{DateTime, Utc};
 
 use crate::notify::digest::{RemindPolicy, plan};
 use crate::notify::policy::MailPolicy;
+use crate::privacy::case_link::CaseLinks;
 use crate::robot::model::Robot;
 use crate::store::{Store, StoreError};
 
-/// Queues the reminders due at `now` for these robots' open exceptions;
+/// Queues the reminders due at `now` for these robots' open exceptions,
+/// each case linked to its page where the console has a public address;
 /// returns how many mails were queued.
 pub(crate) fn queue_due<'r>(
     store: &mut Store,
     robots: impl IntoIterator<Item = &'r Robot>,
+    links: Option<&CaseLinks>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let ops = MailPolicy::ops_from_env();
@@ -27,7 +30,7 @@ pub(crate) fn queue_due<'r>(
         .map(|robot| {
             let policy = RemindPolicy {
                 after_days: robot.notify.remind_after_days,
-                mail: MailPolicy::for_robot(robot, ops.clone()),
+                mail: MailPolicy::for_robot(robot, ops.clone()).with_links(links.cloned()),
             };
             (robot.name.clone(), policy)
         })
@@ -85,22 +88,22 @@ mod tests {
         };
         // Friday and Monday: one and two working days.
         for day in [20, 23] {
-            assert_eq!(queue_due(&mut store, [&robot], at(day, 9)).unwrap(), 0);
+            assert_eq!(queue_due(&mut store, [&robot], None, at(day, 9)).unwrap(), 0);
         }
         // Tuesday: three (the weekend between does not count); asked again
         // that afternoon, nothing more.
-        assert_eq!(queue_due(&mut store, [&robot], at(24, 9)).unwrap(), 1);
-        assert_eq!(queue_due(&mut store, [&robot], at(24, 15)).unwrap(), 0);
+        assert_eq!(queue_due(&mut store, [&robot], None, at(24, 9)).unwrap(), 1);
+        assert_eq!(queue_due(&mut store, [&robot], None, at(24, 15)).unwrap(), 0);
         let sent = reminders(&store);
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].0, "sk@example.se");
         assert!(sent[0].1.contains("2 ärenden väntar fortfarande"), "{}", sent[0].1);
         // Wednesday: reminded yesterday, so not again.
-        assert_eq!(queue_due(&mut store, [&robot], at(25, 9)).unwrap(), 0);
+        assert_eq!(queue_due(&mut store, [&robot], None, at(25, 9)).unwrap(), 0);
         assert_eq!(reminders(&store).len(), 1);
         // Settled cases are never reminded of.
         store.settle_exception(&robot.name, "2026-1044", crate::store::Settlement::Handled).unwrap();
         store.settle_exception(&robot.name, "2026-1045", crate::store::Settlement::Retry).unwrap();
-        assert_eq!(queue_due(&mut store, [&robot], at(30, 9)).unwrap(), 0);
+        assert_eq!(queue_due(&mut store, [&robot], None, at(30, 9)).unwrap(), 0);
     }
 }
