@@ -34,6 +34,15 @@ const FILTER: &str = "(?1 IS NULL OR r.robot = ?1) AND (?2 IS NULL OR r.status =
     AND (?3 IS NULL OR r.started_at >= ?3) AND (?4 IS NULL OR r.started_at < ?4)";
 
 impl Store {
+    /// The lines a run logged outside its cases (setup, reading the cases,
+    /// teardown, where it stopped): (when, message), in order.
+    pub fn run_notes(&self, run: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = "SELECT at, message FROM logs WHERE run_id = ?1 AND item_id IS NULL ORDER BY id";
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One page of runs, newest first, and how many match in all.
     pub fn runs_page(&self, filter: &RunFilter, limit: usize, offset: usize) -> Result<(Vec<RunRow>, i64), StoreError> {
         let args = params![filter.robot, filter.status, filter.from, filter.to, limit as i64, offset as i64];

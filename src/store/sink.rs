@@ -94,12 +94,17 @@ impl<'a> StoreSink<'a> {
             RunEvent::ItemRetry { seq, attempt, error } => {
                 self.log(Some(*seq), &format!("retry {attempt} after: {error}"))?;
             }
-            RunEvent::FailedAt { item, url, step } => {
-                if let Some(id) = self.item_id(*item) {
+            RunEvent::FailedAt { item, url, step } => match self.item_id(*item) {
+                Some(id) => {
                     let sql = "UPDATE items SET error_url = ?1, error_step = ?2 WHERE id = ?3";
                     self.store.conn.execute(sql, params![url, step, id])?;
                 }
-            }
+                // Setup's or teardown's: the run's own log says where it stopped.
+                None => {
+                    let page = url.as_deref().map(|u| format!(", on the page {u}")).unwrap_or_default();
+                    self.log(None, &format!("stopped at {step}{page}"))?;
+                }
+            },
             RunEvent::Cursor { value } => {
                 self.store.conn.execute(
                     "INSERT INTO cursors (robot, value, run_id, updated_at) VALUES (?1, ?2, ?3, ?4)

@@ -24,6 +24,33 @@ pub(super) fn query(pairs: &[(&str, &str)]) -> String {
     serializer.finish()
 }
 
+/// A run's, case's or step's outcome in the reader's words, coloured by
+/// its class.
+pub(super) fn status(text: &str, lang: Lang) -> Markup {
+    html! { span class=(text) { (status_word(text, lang)) } }
+}
+
+/// An outcome as the run log names it (`succeeded_with_exceptions`), in words.
+pub(super) fn status_word(text: &str, lang: Lang) -> &str {
+    let (sv, en) = match text {
+        "running" => ("körs", "running"),
+        "succeeded" => ("lyckades", "succeeded"),
+        "succeeded_with_exceptions" => ("klar med undantag", "succeeded with exceptions"),
+        "failed" => ("misslyckades", "failed"),
+        "timed_out" => ("stoppad vid maxtid", "timed out"),
+        "interrupted" => ("avbruten", "interrupted"),
+        "skipped" => ("hoppades över", "skipped"),
+        "done" => ("klart", "done"),
+        "business_exception" => ("verksamhetsundantag", "business exception"),
+        "system_exception" => ("tekniskt fel", "system exception"),
+        "needs_review" => ("ska kontrolleras", "needs review"),
+        "awaiting_officer" => ("väntar på handläggare", "awaiting officer"),
+        "ok" => ("ok", "ok"),
+        other => return other,
+    };
+    lang.t(sv, en)
+}
+
 /// The reader's language: English when the browser prefers it, else Swedish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lang {
@@ -63,6 +90,12 @@ pub(super) enum Section {
 
 /// A whole page: `title` is its `h1` and the window's title.
 pub(super) fn page(lang: Lang, section: Section, title: &str, body: Markup) -> Html<String> {
+    page_with(lang, section, title, body, None)
+}
+
+/// `page`, reloading itself every `refresh` seconds when given: only for a
+/// page the reader asked to follow and can stop following (WCAG 2.2.1).
+pub(super) fn page_with(lang: Lang, section: Section, title: &str, body: Markup, refresh: Option<u32>) -> Html<String> {
     let items = [
         (Section::Now, "/", lang.t("Nu", "Now")),
         (Section::Runs, "/runs", lang.t("Körningar", "Runs")),
@@ -76,6 +109,7 @@ pub(super) fn page(lang: Lang, section: Section, title: &str, body: Markup) -> H
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – nightshift" }
+                @if let Some(seconds) = refresh { meta http-equiv="refresh" content=(seconds); }
                 link rel="stylesheet" href="/style.css";
             }
             body {

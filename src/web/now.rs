@@ -16,16 +16,11 @@ use tokio::sync::oneshot;
 
 use crate::human::local_time;
 use crate::schedule::{FileState, file_states, load_dir, robot_names};
-use crate::web::html::{Lang, Section, problem, query, table};
+use crate::web::html::{Lang, Section, problem, query, status, table};
 use crate::web::{Console, FormSession, RunNow, RunNowAnswer, check_csrf};
 
 /// How long "run now" waits for the daemon to say it started the run.
 const RUN_NOW_LIMIT: Duration = Duration::from_secs(10);
-
-/// A run's outcome as a marked-up word (also a class, for its colour).
-pub(super) fn status(text: &str) -> Markup {
-    html! { span class=(text) { (text) } }
-}
 
 /// One coming fire of a job, for the front page.
 #[derive(Debug, Clone)]
@@ -128,7 +123,7 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
                 .unwrap_or_else(|| lang.t("inte schemalagd", "not scheduled").to_string());
             let last_run = html! {
                 @match last.get(robot) {
-                    Some(r) => { a href={ "/runs/" (r.id) } { (status(r.status.as_str())) } " " (local_time(&r.started_at)) }
+                    Some(r) => { a href={ "/runs/" (r.id) } { (status(r.status.as_str(), lang)) } " " (local_time(&r.started_at)) }
                     None => (lang.t("aldrig körd", "never run")),
                 }
             };

@@ -15,8 +15,7 @@ use crate::human::{local_time, local_time_secs};
 use crate::runner::event::{ItemStatus, RunStatus};
 use crate::store::{RunDetail, RunFilter};
 use crate::web::Console;
-use crate::web::html::{Lang, Section, page, problem, query, table};
-use crate::web::now::status;
+use crate::web::html::{Lang, Section, page, page_with, problem, query, status, status_word, table};
 
 /// Runs per page.
 const PAGE_SIZE: usize = 25;
@@ -76,7 +75,7 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
             vec![
                 html! { a href={ "/runs/" (r.id) } { (r.id) } },
                 html! { (r.robot) },
-                status(r.status.as_str()),
+                status(r.status.as_str(), lang),
                 html! { (local_time(&r.started_at)) },
                 html! { (r.items.done) "/" (r.items.total) },
                 html! { (r.items.business_exceptions + r.items.system_exceptions) },
@@ -119,7 +118,7 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
                     label for="status" { (lang.t("Utfall", "Outcome")) } " "
                     select #status name="status" {
                         (option("", lang.t("alla", "all"), &q.status))
-                        @for s in RunStatus::ALL { (option(s.as_str(), s.as_str(), &q.status)) }
+                        @for s in RunStatus::ALL { (option(s.as_str(), status_word(s.as_str(), lang), &q.status)) }
                     }
                 }
                 p {
@@ -144,7 +143,22 @@ pub(super) async fn list(State(console): State<Console>, headers: HeaderMap, Que
     page(lang, Section::Runs, lang.t("Körningar", "Runs"), body).into_response()
 }
 
-pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+/// `?follow=1`: the reader asked a running run's page to keep itself up to date.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct DetailQuery {
+    #[serde(default)]
+    follow: Option<u8>,
+}
+
+/// How often a followed running run's page reloads itself, in seconds.
+const FOLLOW_SECONDS: u32 = 10;
+
+pub(super) async fn detail(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
     let lang = Lang::of(&headers);
     let store = match console.store() {
         Ok(store) => store,
@@ -158,7 +172,13 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         }
         Err(e) => return super::internal(e),
     };
+    let notes = match store.run_notes(id) {
+        Ok(notes) => notes,
+        Err(e) => return super::internal(e),
+    };
     let r = &detail.run;
+    let running = r.status == RunStatus::Running;
+    let follow = running && q.follow == Some(1);
     let rows: Vec<Vec<Markup>> = detail
         .item_list
         .iter()
@@ -173,7 +193,7 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
             let mut row = vec![
                 html! { (i.seq + 1) },
                 html! { (i.key) },
-                status(i.status.as_str()),
+                status(i.status.as_str(), lang),
                 html! { (i.message.as_deref().unwrap_or_default()) },
                 shots,
             ];
@@ -194,9 +214,26 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         head.insert(3, lang.t("Arbetare", "Worker"));
     }
     let body = html! {
+        @if running {
+            p role="status" {
+                (lang.t("Körningen pågår:", "The run is under way:")) " "
+                (r.items.done) " " (lang.t("av", "of")) " " (r.items.total) " " (lang.t("ärenden klara.", "cases done.")) " "
+                @if follow {
+                    (lang.t("Sidan uppdateras var", "The page updates every")) " " (FOLLOW_SECONDS) " s. "
+                    a href={ "/runs/" (id) } { (lang.t("Sluta uppdatera", "Stop updating")) }
+                } @else {
+                    a href={ "/runs/" (id) "?follow=1" } {
+                        (lang.t("Följ körningen (sidan uppdateras var", "Follow the run (the page updates every"))
+                        " " (FOLLOW_SECONDS) " s)"
+                    }
+                }
+            }
+        }
+        (why_stopped(&console, &detail, &notes, lang))
         dl {
             dt { "Robot" } dd { (r.robot) }
-            dt { (lang.t("Utfall", "Outcome")) } dd { (status(r.status.as_str())) }
+            dt { (lang.t("Utfall", "Outcome")) } dd { (status(r.status.as_str(), lang)) }
+            dt { (lang.t("Klara ärenden", "Cases done")) } dd { (r.items.done) " " (lang.t("av", "of")) " " (r.items.total) }
             dt { (lang.t("Startad av", "Started by")) } dd { (r.trigger) }
             dt { (lang.t("Startade", "Started")) } dd { (local_time_secs(&r.started_at)) }
             dt { (lang.t("Slutade", "Finished")) } dd { (r.finished_at.as_deref().map(local_time_secs).unwrap_or_default()) }
@@ -220,7 +257,60 @@ pub(super) async fn detail(State(console): State<Console>, headers: HeaderMap, P
         }
     };
     let title = format!("{} {id}: {}", lang.t("Körning", "Run"), r.robot);
-    page(lang, Section::Runs, &title, body).into_response()
+    page_with(lang, Section::Runs, &title, body, follow.then_some(FOLLOW_SECONDS)).into_response()
+}
+
+/// Why a run that did not succeed stopped, first on its page: its error,
+/// the step outside its cases that failed (setup, teardown), the page as it
+/// was then (its screenshot, and its HTML as text) and the run's own log
+/// lines, among them where it stopped. Cases keep their evidence below.
+fn why_stopped(console: &Console, detail: &RunDetail, notes: &[(String, String)], lang: Lang) -> Markup {
+    let r = &detail.run;
+    let ended_well = matches!(r.status, RunStatus::Running | RunStatus::Succeeded | RunStatus::SucceededWithExceptions);
+    if ended_well && r.error.is_none() {
+        return html! {};
+    }
+    let steps: Vec<_> = detail
+        .steps
+        .iter()
+        .filter(|s| s.item_seq.is_none() && !matches!(s.outcome.as_str(), "ok" | "skipped"))
+        .collect();
+    // Setup's, teardown's or the reading of the cases': named by the runner
+    // after the part of the run (`setup.png`, `setup-worker-2.png`).
+    let evidence = |kind: &str| -> Vec<(String, String)> {
+        let own = detail.evidence.iter().filter(|e| e.item_key.is_none() && e.kind == kind);
+        let labelled = own.filter_map(|e| {
+            let label = std::path::Path::new(&e.path).file_stem()?.to_string_lossy().into_owned();
+            Some((label, evidence_url(console, &e.path)?))
+        });
+        labelled.collect()
+    };
+    html! {
+        section #stopped aria-labelledby="why" {
+            h2 #why { (lang.t("Varför körningen stoppades", "Why the run stopped")) }
+            @if let Some(error) = &r.error { p { strong { (lang.t("Fel:", "Error:")) } " " (error) } }
+            @for s in &steps {
+                p {
+                    (lang.t("Steget", "The step")) " " (step_cell(&s.step, &s.summary)) " ("
+                    (s.block) ", " (lang.t("rad", "line")) " " (s.line) ")"
+                    @if let Some(error) = &s.error { ": " (error) }
+                }
+            }
+            @for (label, url) in evidence("screenshot") {
+                figure id={ "shot-" (label) } {
+                    img.evidence src=(url) alt={ (lang.t("Sidan när körningen stoppades i", "The page when the run stopped in")) " " (label) };
+                    figcaption { (lang.t("Sidan när det hände", "The page when it happened")) " (" code { (label) } ")" }
+                }
+            }
+            @for (label, url) in evidence("html") {
+                p { a href=(url) { (lang.t("Sidans HTML som text", "The page's HTML as text")) " (" (label) ")" } }
+            }
+            @if !notes.is_empty() {
+                h3 { (lang.t("Körningens egen logg", "The run's own log")) }
+                ul { @for (at, message) in notes { li { (local_time_secs(at)) ": " (message) } } }
+            }
+        }
+    }
 }
 
 /// A step as the run log names it: its keyword as code, then its summary.
@@ -264,7 +354,7 @@ fn all_steps(detail: &RunDetail, lang: Lang) -> Markup {
                 html! { (s.item_key.as_deref().unwrap_or(&s.block)) },
                 html! { (s.line) },
                 step_cell(&s.step, &s.summary),
-                status(&s.outcome),
+                status(&s.outcome, lang),
                 html! { (format!("{:.0} ms", s.duration_ms)) },
             ]
         })

@@ -14,19 +14,19 @@ use nightshift::demo::sites::SiteConfig;
 use crate::common::{Harness, ROBOT, free_port, robot_env, root, text};
 use crate::console::{Served, case_links, path_of};
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-fn css(s: &str) -> Selector {
+pub(crate) fn css(s: &str) -> Selector {
     Selector::Css(s.into())
 }
 
-fn xpath(s: &str) -> Selector {
+pub(crate) fn xpath(s: &str) -> Selector {
     Selector::XPath(s.into())
 }
 
 /// Asks the page until `holds` is true of its answer to `probe`, or panics
 /// after `WAIT` naming what it waited for.
-async fn wait(browser: &mut WebDriverBrowser, probe: Probe, holds: impl Fn(&Probed) -> bool, what: &str) {
+pub(crate) async fn wait(browser: &mut WebDriverBrowser, probe: Probe, holds: impl Fn(&Probed) -> bool, what: &str) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let answers = browser.probe(std::slice::from_ref(&probe)).await.expect("the page answers");
@@ -39,21 +39,21 @@ async fn wait(browser: &mut WebDriverBrowser, probe: Probe, holds: impl Fn(&Prob
     }
 }
 
-async fn wait_element(browser: &mut WebDriverBrowser, selector: Selector) {
+pub(crate) async fn wait_element(browser: &mut WebDriverBrowser, selector: Selector) {
     let what = selector.to_string();
     wait(browser, Probe::Element(selector), |a| a.found && a.visible, &what).await;
 }
 
-async fn wait_text(browser: &mut WebDriverBrowser, text: &str) {
+pub(crate) async fn wait_text(browser: &mut WebDriverBrowser, text: &str) {
     wait(browser, Probe::PageText, |a| a.text.contains(text), text).await;
 }
 
-async fn wait_url(browser: &mut WebDriverBrowser, part: &str) {
+pub(crate) async fn wait_url(browser: &mut WebDriverBrowser, part: &str) {
     wait(browser, Probe::Url, |a| a.text.contains(part), part).await;
 }
 
 /// axe-core, as `scripts/setup` installs it.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = root().join("target/axe/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("axe-core is missing at {} ({e}): run scripts/setup", path.display()))
@@ -61,7 +61,7 @@ fn axe_source() -> String {
 
 /// Runs axe-core on the page in view; its WCAG 2.1 A and AA violations as
 /// `rule: targets` lines.
-async fn violations(browser: &mut WebDriverBrowser, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(browser: &mut WebDriverBrowser, axe: &str) -> Vec<String> {
     browser.run_script(axe, &[], WAIT).await.expect("axe-core loads");
     let run = "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
                .then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))));";
@@ -69,7 +69,7 @@ async fn violations(browser: &mut WebDriverBrowser, axe: &str) -> Vec<String> {
     serde_json::from_str(&found).expect("a list of violations")
 }
 
-async fn session(width: u32, height: u32) -> WebDriverBrowser {
+pub(crate) async fn session(width: u32, height: u32) -> WebDriverBrowser {
     let options = SessionOptions {
         headless: true,
         window_size: (width, height),
@@ -137,7 +137,7 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         let b = &mut wide;
         b.goto(&format!("{base}/runs")).await.unwrap();
         b.select(&css("#robot"), &[SelectBy::Label("vaccination-consent".into())], true, WAIT).await.unwrap();
-        b.select(&css("#status"), &[SelectBy::Label("succeeded_with_exceptions".into())], true, WAIT).await.unwrap();
+        b.select(&css("#status"), &[SelectBy::Label("succeeded with exceptions".into())], true, WAIT).await.unwrap();
         b.click(&xpath("//button[normalize-space(.)='Show']"), WAIT).await.unwrap();
         wait_url(b, "status=succeeded_with_exceptions").await;
         b.click(&xpath("//table//a[normalize-space(.)='1']"), WAIT).await.unwrap();

@@ -7,6 +7,7 @@ mod check;
 mod common;
 mod console;
 mod console_browser;
+mod console_morning;
 mod csv;
 mod docs;
 mod end_to_end;
