@@ -3,7 +3,7 @@
 
 use rusqlite::params;
 
-use crate::store::db::{RUN_SELECT, run_row};
+use crate::store::db::{RUN_SELECT, now, run_row};
 use crate::store::{RunRow, Store, StoreError};
 
 /// Which runs to list: each filter is optional; times are RFC 3339 (UTC).
@@ -33,7 +33,44 @@ pub struct Metrics {
 const FILTER: &str = "(?1 IS NULL OR r.robot = ?1) AND (?2 IS NULL OR r.status = ?2)
     AND (?3 IS NULL OR r.started_at >= ?3) AND (?4 IS NULL OR r.started_at < ?4)";
 
+/// The outcomes of a run that did not do its job.
+const FAILED: &str = "('failed', 'timed_out', 'interrupted')";
+
 impl Store {
+    /// The runs (not skipped slots) started at or after `from` (RFC 3339,
+    /// UTC), oldest first: the night at a glance.
+    pub fn runs_since(&self, from: &str) -> Result<Vec<RunRow>, StoreError> {
+        let sql =
+            format!("{RUN_SELECT} WHERE r.started_at >= ?1 AND r.status != 'skipped' ORDER BY r.started_at, r.id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([from], run_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Failed runs nobody has marked seen and after which no run of the same
+    /// job (of the same robot, for runs outside a schedule) has succeeded,
+    /// newest first.
+    pub fn unseen_failures(&self) -> Result<Vec<RunRow>, StoreError> {
+        let sql = format!(
+            "{RUN_SELECT} WHERE r.status IN {FAILED} AND r.seen_at IS NULL AND NOT EXISTS (
+                SELECT 1 FROM runs later WHERE later.id > r.id AND later.robot = r.robot
+                AND later.job IS r.job AND later.status IN ('succeeded', 'succeeded_with_exceptions'))
+             ORDER BY r.id DESC LIMIT 100"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], run_row)?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Marks a failed run as seen by `who`; false when it is not a failed
+    /// run or was seen already.
+    pub fn mark_seen(&self, run: i64, who: &str) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE runs SET seen_at = ?1, seen_by = ?2 WHERE id = ?3 AND status IN {FAILED} AND seen_at IS NULL"
+        );
+        Ok(self.conn.execute(&sql, params![now(), who, run])? == 1)
+    }
+
     /// The lines a run logged outside its cases (setup, reading the cases,
     /// teardown, where it stopped): (when, message), in order.
     pub fn run_notes(&self, run: i64) -> Result<Vec<(String, String)>, StoreError> {
@@ -100,5 +137,41 @@ impl Store {
         )?;
         let last_success = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
         Ok(Metrics { runs, cases, open_exceptions, last_success, outbox_waiting: self.outbox_waiting()? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::event::RunStatus;
+    use crate::store::Trigger;
+
+    /// A finished run of `robot` started at `at` (RFC 3339, UTC), as `job`'s.
+    fn run_at(store: &mut Store, robot: &str, job: Option<&str>, at: &str, status: RunStatus) -> i64 {
+        let id = store.create_run(robot, "r.yaml", Trigger::Schedule, 6.0).unwrap();
+        store.finish_as(id, status, "it stopped").unwrap();
+        store.conn.execute("UPDATE runs SET started_at = ?1, job = ?2 WHERE id = ?3", params![at, job, id]).unwrap();
+        id
+    }
+
+    #[test]
+    fn a_night_keeps_its_failure_in_view_and_the_failures_box_clears_on_a_later_success_or_when_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let yesterday = run_at(&mut store, "food", Some("s/food"), "2026-12-06T01:30:00.000Z", RunStatus::Succeeded);
+        let failed = run_at(&mut store, "food", Some("s/food"), "2026-12-07T01:30:00.000Z", RunStatus::Failed);
+        let later = run_at(&mut store, "food", Some("s/food"), "2026-12-07T02:30:00.000Z", RunStatus::Succeeded);
+        let other_job = run_at(&mut store, "food", Some("s/food-noon"), "2026-12-07T02:40:00.000Z", RunStatus::Failed);
+        let by_hand = run_at(&mut store, "waste", None, "2026-12-07T03:00:00.000Z", RunStatus::TimedOut);
+        // 07:00 in Stockholm: the last 24 hours hold the 02:30 failure and the 03:30 success.
+        let night: Vec<i64> = store.runs_since("2026-12-06T06:00:00.000Z").unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(night, [failed, later, other_job, by_hand]);
+        assert!(!night.contains(&yesterday));
+        let unseen = |store: &Store| store.unseen_failures().unwrap().iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(unseen(&store), [by_hand, other_job], "the 02:30 failure of s/food was put right at 03:30");
+        assert!(store.mark_seen(by_hand, "anna.svensson@kommun.se").unwrap());
+        assert!(!store.mark_seen(by_hand, "anna.svensson@kommun.se").unwrap(), "once");
+        assert!(!store.mark_seen(later, "anna.svensson@kommun.se").unwrap(), "a success is not a failure to see");
+        assert_eq!(unseen(&store), [other_job]);
     }
 }

@@ -194,4 +194,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 11: a failed run stays on the console's front page until a person
+    // marks it seen (or a later run of its job succeeds).
+    "
+    ALTER TABLE runs ADD COLUMN seen_at TEXT;
+    ALTER TABLE runs ADD COLUMN seen_by TEXT;
+    ",
 ];

@@ -231,7 +231,7 @@ table{border-collapse:collapse;min-width:100%}caption{text-align:left;font-weigh
 th,td{border:1px solid #8a8a8a;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f6}\
 .failed,.timed_out,.interrupted,.system_exception{color:#a30000}.business_exception,.succeeded_with_exceptions{color:#7a4a00}\
 .succeeded,.done{color:#1d5e20}\
-form.inline{display:inline}button{font:inherit;padding:.3rem .8rem;border:1px solid #12355b;background:#12355b;color:#fff;border-radius:3px;cursor:pointer}\
+form.inline{display:inline}ul.runs{margin:0;padding-left:1rem}button{font:inherit;padding:.3rem .8rem;border:1px solid #12355b;background:#12355b;color:#fff;border-radius:3px;cursor:pointer}\
 button.secondary{background:#fff;color:#12355b}\
 fieldset{border:1px solid #8a8a8a;margin:0 0 1rem}label{font-weight:600}\
 img.evidence{max-width:100%;height:auto;border:1px solid #8a8a8a}\

@@ -161,6 +161,7 @@ fn router(console: Console) -> Router {
         .route("/case", get(cases::one).post(cases::settle))
         .route("/case/screenshot", get(cases::screenshot))
         .route("/robots/{name}/run", post(now::run_now))
+        .route("/runs/{id}/seen", post(now::seen))
         .route("/login", get(html::login_page).post(html::login))
         .route("/style.css", get(html::stylesheet))
         .route("/metrics", get(monitor::metrics))

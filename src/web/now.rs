@@ -94,11 +94,24 @@ fn coming(console: &Console, now: chrono::DateTime<Utc>) -> Coming {
     cached.clone()
 }
 
-pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) -> Result<Markup, Response> {
+/// How far back the front page shows every run of each robot: the night
+/// just gone, whenever IT looks in the morning.
+const NIGHT: chrono::Duration = chrono::Duration::hours(24);
+
+pub(super) fn page_html(
+    console: &Console,
+    session: &FormSession,
+    lang: Lang,
+    now: chrono::DateTime<Utc>,
+) -> Result<Markup, Response> {
     let csrf = console.form_token(session);
     let store = console.store()?;
-    let now = Utc::now();
     let Coming { names, next: next_runs, fires, broken, .. } = coming(console, now);
+    let since = (now - NIGHT).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut night: BTreeMap<String, Vec<crate::store::RunRow>> = BTreeMap::new();
+    for run in store.runs_since(&since).map_err(super::internal)? {
+        night.entry(run.robot.clone()).or_default().push(run);
+    }
     let last: BTreeMap<String, crate::store::RunRow> =
         store.last_runs().map_err(super::internal)?.into_iter().map(|r| (r.robot.clone(), r)).collect();
     let open: BTreeMap<String, usize> =
@@ -121,12 +134,26 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
                 .get(robot)
                 .map(|t| local_time(&t.to_rfc3339()))
                 .unwrap_or_else(|| lang.t("inte schemalagd", "not scheduled").to_string());
-            let last_run = html! {
-                @match last.get(robot) {
-                    Some(r) => { a href={ "/runs/" (r.id) } { (status(r.status.as_str(), lang)) } " " (local_time(&r.started_at)) }
-                    None => (lang.t("aldrig körd", "never run")),
+            let runs = night.get(robot).map(Vec::as_slice).unwrap_or_default();
+            let night_runs = html! {
+                @if runs.is_empty() {
+                    @match last.get(robot) {
+                        Some(r) => {
+                            (lang.t("ingen; senast", "none; last")) " "
+                            a href={ "/runs/" (r.id) } { (status(r.status.as_str(), lang)) } " " (local_time(&r.started_at))
+                        }
+                        None => (lang.t("aldrig körd", "never run")),
+                    }
+                } @else {
+                    ul.runs {
+                        @for r in runs {
+                            li { a href={ "/runs/" (r.id) } { (local_time(&r.started_at)) } " " (status(r.status.as_str(), lang)) }
+                        }
+                    }
                 }
             };
+            let done: i64 = runs.iter().map(|r| r.items.done).sum();
+            let opened: i64 = runs.iter().map(|r| r.items.business_exceptions).sum();
             let waiting = open.get(robot).copied().unwrap_or(0);
             let waiting = html! {
                 @if waiting > 0 { a href={ "/cases?" (query(&[("robot", robot)])) } { (waiting) } } @else { "0" }
@@ -139,34 +166,73 @@ pub(super) fn page_html(console: &Console, session: &FormSession, lang: Lang) ->
                     button type="submit" aria-label={ (label) " " (robot) } { (label) }
                 }
             };
-            vec![html! { (robot) }, last_run, html! { (next) }, waiting, button]
+            vec![
+                html! { (robot) },
+                night_runs,
+                html! { (done) },
+                html! { (opened) },
+                waiting,
+                html! { (next) },
+                button,
+            ]
         })
         .collect();
     let head = [
         "Robot",
-        lang.t("Senaste körning", "Last run"),
-        lang.t("Nästa körning", "Next run"),
+        lang.t("Körningar senaste dygnet", "Runs in the last 24 hours"),
+        lang.t("Klara ärenden", "Cases done"),
+        lang.t("Nya undantag", "New exceptions"),
         lang.t("Öppna undantag", "Open exceptions"),
+        lang.t("Nästa körning", "Next run"),
         lang.t("Åtgärd", "Action"),
     ];
     let alerts = store.open_alerts().map_err(super::internal)?;
+    let failures = store.unseen_failures().map_err(super::internal)?;
     let waiting = store.outbox_waiting().map_err(super::internal)?;
     Ok(html! {
+        (to_look_at(&alerts, &failures, waiting, &csrf, lang))
         (running_section(&running, lang))
         h2 { (lang.t("Robotar", "Robots")) }
-        (table(lang.t("Robotar och deras körningar", "Robots and their runs"), &head, &rows))
+        (table(lang.t("Robotarna och nattens körningar", "The robots and the night's runs"), &head, &rows))
         (schedule_sections(&broken, &fires, lang))
+    })
+}
+
+/// What needs a person, first on the page: overdue robots, failed runs no
+/// later success has put right and nobody has marked seen, mail waiting.
+fn to_look_at(
+    alerts: &[crate::store::OpenAlert],
+    failures: &[crate::store::RunRow],
+    waiting: i64,
+    csrf: &str,
+    lang: Lang,
+) -> Markup {
+    html! {
         h2 { (lang.t("Att se över", "To look at")) }
         ul {
-            @for alert in &alerts {
+            @for alert in alerts {
                 li { (alert.job) ": " (alert.message) " (" (local_time(&alert.created_at)) ")" }
             }
             @if alerts.is_empty() {
                 li { (lang.t("Ingen robot är försenad.", "No robot is overdue.")) }
             }
+            @for r in failures {
+                li {
+                    a href={ "/runs/" (r.id) } { (lang.t("Körning", "Run")) " " (r.id) } ", " (r.robot) " "
+                    (local_time(&r.started_at)) ": " (status(r.status.as_str(), lang))
+                    @if let Some(error) = &r.error { " – " (error.chars().take(200).collect::<String>()) }
+                    " "
+                    form.inline method="post" action={ "/runs/" (r.id) "/seen" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button type="submit" aria-label={ (lang.t("Markera som sedd: körning", "Mark as seen: run")) " " (r.id) } {
+                            (lang.t("Markera som sedd", "Mark as seen"))
+                        }
+                    }
+                }
+            }
             li { (lang.t("E-post som väntar på att skickas", "Mail waiting to be sent")) ": " (waiting) }
         }
-    })
+    }
 }
 
 /// The runs under way.
@@ -233,7 +299,7 @@ pub(super) async fn show(
     // Next fire times and the run log's tables: work for a blocking thread,
     // so that the daemon's async workers (its schedule, its mail, `/healthz`)
     // never wait for a front page.
-    let made = tokio::task::spawn_blocking(move || page_html(&console, &session, lang)).await;
+    let made = tokio::task::spawn_blocking(move || page_html(&console, &session, lang, Utc::now())).await;
     let made = made.unwrap_or_else(|e| {
         tracing::error!("console: the front page failed: {e}");
         Err((StatusCode::INTERNAL_SERVER_ERROR, "the page could not be made; see the daemon's log").into_response())
@@ -243,6 +309,28 @@ pub(super) async fn show(
             super::html::page(lang, Section::Now, lang.t("Nattens robotar", "The night's robots"), body).into_response()
         }
         Err(response) => response,
+    }
+}
+
+/// Marks a failed run as seen: it leaves the front page's list of failures.
+pub(super) async fn seen(
+    State(console): State<Console>,
+    Path(id): Path<i64>,
+    Extension(session): Extension<FormSession>,
+    headers: HeaderMap,
+    Form(form): Form<RunNowForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    if let Err(refused) = check_csrf(&console, &session, &form.csrf, lang) {
+        return refused;
+    }
+    let store = match console.store() {
+        Ok(store) => store,
+        Err(response) => return response,
+    };
+    match store.mark_seen(id, "console") {
+        Ok(_) => Redirect::to("/").into_response(),
+        Err(e) => super::internal(e),
     }
 }
 

@@ -1,15 +1,16 @@
 //! The console the morning after, driven in Chromium as IT uses it: a night
-//! whose login failed (the journal said "Inloggningen misslyckades") and a
-//! later run that succeeded; the operations mail's link opens the failed
-//! run's page, which says why it stopped with the setup's screenshot, the
-//! page as it was and the log line that places it.
+//! whose login failed (the journal said "Inloggningen misslyckades"), a
+//! later run that succeeded and a third that failed again; the operations
+//! mail's link opens the failed run's page, which says why it stopped with
+//! the setup's screenshot, the page as it was and the log line that places
+//! it; the front page keeps the night's runs and the failure still to see.
 
 use nightshift::browser::Browser;
 use nightshift::demo::sites::SiteConfig;
 
 use crate::common::{Harness, ROBOT, free_port, robot_env, root, text};
 use crate::console::{Served, unquote};
-use crate::console_browser::{WAIT, axe_source, css, session, violations, wait_element, wait_text};
+use crate::console_browser::{WAIT, axe_source, css, session, violations, wait_element, wait_text, wait_url, xpath};
 
 /// The links to run pages in the mails of the outbox folder.
 fn run_links(outbox: &std::path::Path, base: &str) -> Vec<String> {
@@ -49,6 +50,9 @@ fn it_follows_the_operations_mail_to_a_failed_login_and_sees_why() {
     assert_eq!(links, [format!("{base}/runs/1")], "the operations mail links to the run");
     let out = h.run(&["run", ROBOT], &env);
     assert_eq!(out.status.code(), Some(0), "the next run succeeds: {}", text(&out.stderr));
+    // A third night fails the same way, and nothing succeeds after it.
+    let out = h.run(&["run", ROBOT], &wrong);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let robot = std::fs::read_to_string(root().join(ROBOT)).unwrap();
     let frame_line = robot.lines().position(|l| l.trim_start().starts_with("- frame:")).unwrap() + 1;
 
@@ -74,8 +78,29 @@ fn it_follows_the_operations_mail_to_a_failed_login_and_sees_why() {
             let found = violations(browser, &axe).await;
             assert_eq!(found, Vec::<String>::new(), "axe-core on the failed run's page at {width} px");
         }
+        // The front page: the night's runs, all three; of the failures, the
+        // one no success has put right, until IT marks it seen.
+        for (browser, width) in [(&mut b, 1280), (&mut narrow, 390)] {
+            browser.goto(&format!("{base}/")).await.unwrap();
+            wait_element(browser, css("h1")).await;
+            let found = violations(browser, &axe).await;
+            assert_eq!(found, Vec::<String>::new(), "axe-core on the front page at {width} px");
+        }
         narrow.close().await;
+        let night = b.read_text(&css("ul.runs"), WAIT).await.unwrap();
+        assert_eq!(night.lines().count(), 3, "every run of the night, not only the last: {night}");
+        assert_eq!(night.matches("failed").count(), 2, "{night}");
+        let to_look_at = "return document.querySelector('h2 + ul').innerText;";
+        let listed = b.run_script(to_look_at, &[], WAIT).await.unwrap();
+        assert!(listed.contains("Run 3, vaccination-consent") && !listed.contains("Run 1,"), "{listed}");
+        b.click(&xpath("//button[@aria-label='Mark as seen: run 3']"), WAIT).await.unwrap();
+        wait_url(&mut b, "/").await;
+        let listed = b.run_script(to_look_at, &[], WAIT).await.unwrap();
+        assert!(!listed.contains("Run 3,"), "seen, it leaves the list: {listed}");
+
         // The page as it was, as text: the journal's own words.
+        b.goto(&links[0]).await.unwrap();
+        wait_text(&mut b, "Why the run stopped").await;
         let href = "return document.querySelector(\"#stopped a[href^='/evidence/']\").getAttribute('href');";
         let page_link = b.run_script(href, &[], WAIT).await.unwrap();
         b.goto(&format!("{base}{page_link}")).await.unwrap();
