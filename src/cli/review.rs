@@ -30,6 +30,9 @@ pub struct ReviewArgs {
     /// A half-done case that is not in the target system: the next run enters it.
     #[arg(long, requires = "key", group = "word")]
     pub redo: bool,
+    /// A note kept with the settlement in the audit log (with --handled or --retry).
+    #[arg(long, requires = "key")]
+    pub note: Option<String>,
     /// The lists as JSON (field names in docs/cli.md).
     #[arg(long, conflicts_with = "key")]
     pub json: bool,
@@ -125,7 +128,10 @@ fn text(listing: &Listing) -> String {
 fn settle(store: &mut Store, robot: &str, key: &str, args: &ReviewArgs) -> Result<(), CliError> {
     if args.handled || args.retry {
         let how = if args.handled { Settlement::Handled } else { Settlement::Retry };
-        return match store.settle_exception(robot, key, how).map_err(CliError::environment)? {
+        return match store
+            .settle_exception(robot, key, how, &crate::store::Actor::command_line(), args.note.as_deref())
+            .map_err(CliError::environment)?
+        {
             Settled::Done => {
                 let said = match how {
                     Settlement::Handled => "settled as handled by hand; never taken again",

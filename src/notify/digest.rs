@@ -77,7 +77,7 @@ pub(crate) fn plan(
             let texts = Texts::new(policy.mail.language);
             let link = |x: &OpenException| {
                 let links = policies.get(&x.robot).and_then(|p| p.mail.links.as_ref())?;
-                links.url(&x.robot, &x.key, now.with_timezone(&chrono::Utc))
+                links.url(&x.robot, &x.key, &to.join(","), now.with_timezone(&chrono::Utc))
             };
             let (mut subject, mut text, mut html) = render_reminder(&texts, &cases, link);
             if cases.iter().any(|x| policies.get(&x.robot).is_some_and(|p| p.mail.mask_personnummer)) {

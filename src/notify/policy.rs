@@ -81,7 +81,9 @@ pub(crate) fn plan(report: &RunReport, policy: &MailPolicy) -> Vec<Mail> {
     if let Some(links) = &policy.links {
         let now = chrono::Utc::now();
         for item in linked.items.iter_mut().filter(|i| i.status == ItemStatus::BusinessException) {
-            item.link = links.url(&report.robot, &item.key, now);
+            // The link names whom its mail goes to, as the grouping below addresses it.
+            let to = item.handler.clone().unwrap_or_else(|| policy.handlers.join(","));
+            item.link = links.url(&report.robot, &item.key, &to, now);
         }
     }
     let report = &linked;

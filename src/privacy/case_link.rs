@@ -75,23 +75,37 @@ impl CaseLinks {
         Self { key: hmac::Key::new(hmac::HMAC_SHA256, b"tests"), public_url: Some(public_url.into()) }
     }
 
-    fn tag(&self, robot: &str, case: &str, expires: i64) -> hmac::Tag {
-        let message = format!("{robot}\u{1f}{case}\u{1f}{expires}");
-        hmac::sign(&self.key, message.as_bytes())
+    /// What a token signs: the robot, the case, whom the link was sent to
+    /// (empty in the links of versions before the audit log, which still
+    /// open their case) and the expiry.
+    fn message(robot: &str, case: &str, to: &str, expires: i64) -> String {
+        match to {
+            "" => format!("{robot}\u{1f}{case}\u{1f}{expires}"),
+            to => format!("{robot}\u{1f}{case}\u{1f}{to}\u{1f}{expires}"),
+        }
     }
 
-    /// A token that opens `case` of `robot` until `now + LINK_LIFETIME`.
-    pub(crate) fn token(&self, robot: &str, case: &str, now: DateTime<Utc>) -> String {
+    /// A token that opens `case` of `robot` for the mail's recipients `to`
+    /// until `now + LINK_LIFETIME`.
+    pub(crate) fn token(&self, robot: &str, case: &str, to: &str, now: DateTime<Utc>) -> String {
         let expires = (now + LINK_LIFETIME).timestamp();
-        format!("{expires}.{}", hex(self.tag(robot, case, expires).as_ref()))
+        let tag = hmac::sign(&self.key, Self::message(robot, case, to, expires).as_bytes());
+        format!("{expires}.{}", hex(tag.as_ref()))
     }
 
-    /// Whether `token` opens `case` of `robot` at `now`.
-    pub(crate) fn check(&self, robot: &str, case: &str, token: &str, now: DateTime<Utc>) -> Result<(), LinkError> {
+    /// Whether `token` opens `case` of `robot` at `now`, sent to `to`.
+    pub(crate) fn check(
+        &self,
+        robot: &str,
+        case: &str,
+        to: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), LinkError> {
         let (expires, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
         let expires: i64 = expires.parse().map_err(|_| LinkError::Invalid)?;
         let signature = unhex(signature).ok_or(LinkError::Invalid)?;
-        let message = format!("{robot}\u{1f}{case}\u{1f}{expires}");
+        let message = Self::message(robot, case, to, expires);
         hmac::verify(&self.key, message.as_bytes(), &signature).map_err(|_| LinkError::Invalid)?;
         if now.timestamp() > expires { Err(LinkError::Expired) } else { Ok(()) }
     }
@@ -122,13 +136,15 @@ impl CaseLinks {
         self.public_url.as_ref().map(|base| format!("{base}{path}"))
     }
 
-    /// The page of one case, for mail; None without a public address.
-    pub(crate) fn url(&self, robot: &str, case: &str, now: DateTime<Utc>) -> Option<String> {
+    /// The page of one case, for a mail to `to` (its recipients, who the
+    /// audit log then names); None without a public address.
+    pub(crate) fn url(&self, robot: &str, case: &str, to: &str, now: DateTime<Utc>) -> Option<String> {
         let base = self.public_url.as_ref()?;
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("robot", robot)
             .append_pair("key", case)
-            .append_pair("token", &self.token(robot, case, now))
+            .append_pair("to", to)
+            .append_pair("token", &self.token(robot, case, to, now))
             .finish();
         Some(format!("{base}/case?{query}"))
     }
@@ -209,23 +225,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_link_opens_its_own_case_until_it_expires() {
+    fn a_link_opens_its_own_case_for_its_recipient_until_it_expires() {
         let dir = tempfile::tempdir().unwrap();
         let links = CaseLinks::from_state(dir.path()).unwrap();
         let now = Utc::now();
-        let token = links.token("vaccination-consent", "2026-1044", now);
-        assert_eq!(links.check("vaccination-consent", "2026-1044", &token, now), Ok(()));
-        assert_eq!(links.check("vaccination-consent", "2026-1045", &token, now), Err(LinkError::Invalid));
-        assert_eq!(links.check("other-robot", "2026-1044", &token, now), Err(LinkError::Invalid));
+        let anna = "anna@kommun.se";
+        let token = links.token("vaccination-consent", "2026-1044", anna, now);
+        assert_eq!(links.check("vaccination-consent", "2026-1044", anna, &token, now), Ok(()));
+        assert_eq!(links.check("vaccination-consent", "2026-1045", anna, &token, now), Err(LinkError::Invalid));
+        assert_eq!(links.check("other-robot", "2026-1044", anna, &token, now), Err(LinkError::Invalid));
+        let other = "per@kommun.se";
+        assert_eq!(links.check("vaccination-consent", "2026-1044", other, &token, now), Err(LinkError::Invalid));
         let later = now + LINK_LIFETIME + chrono::Duration::seconds(1);
-        assert_eq!(links.check("vaccination-consent", "2026-1044", &token, later), Err(LinkError::Expired));
+        assert_eq!(links.check("vaccination-consent", "2026-1044", anna, &token, later), Err(LinkError::Expired));
         // A changed expiry does not verify.
         let (_, signature) = token.split_once('.').unwrap();
         let forged = format!("{}.{signature}", later.timestamp() + 999);
-        assert_eq!(links.check("vaccination-consent", "2026-1044", &forged, now), Err(LinkError::Invalid));
+        assert_eq!(links.check("vaccination-consent", "2026-1044", anna, &forged, now), Err(LinkError::Invalid));
+        // A link sent before links named their recipient still opens its case.
+        let expires = (now + LINK_LIFETIME).timestamp();
+        let old = hmac::sign(&links.key, format!("vaccination-consent\u{1f}2026-1044\u{1f}{expires}").as_bytes());
+        let old = format!("{expires}.{}", hex(old.as_ref()));
+        assert_eq!(links.check("vaccination-consent", "2026-1044", "", &old, now), Ok(()));
+        assert_eq!(links.check("vaccination-consent", "2026-1044", anna, &old, now), Err(LinkError::Invalid));
         // The same key is read back by the next process; the file is owner-only.
         let again = CaseLinks::from_state(dir.path()).unwrap();
-        assert_eq!(again.check("vaccination-consent", "2026-1044", &token, now), Ok(()));
+        assert_eq!(again.check("vaccination-consent", "2026-1044", anna, &token, now), Ok(()));
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(dir.path().join("console.key")).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0);

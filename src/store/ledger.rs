@@ -10,6 +10,7 @@ use crate::mail::report::OpenException;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::runner::event::{LedgerEntry, LedgerState};
+use crate::store::audit::{Act, Actor};
 use crate::store::db::now;
 use crate::store::{Store, StoreError};
 
@@ -197,7 +198,16 @@ impl Store {
     }
 
     /// The officer's word on an open exception, in one transaction with the ledger.
-    pub fn settle_exception(&mut self, robot: &str, key: &str, how: Settlement) -> Result<Settled, StoreError> {
+    /// Settles an open exception as `by` says, with their note; the audit
+    /// log records it in the same transaction.
+    pub fn settle_exception(
+        &mut self,
+        robot: &str,
+        key: &str,
+        how: Settlement,
+        by: &Actor,
+        note: Option<&str>,
+    ) -> Result<Settled, StoreError> {
         let tx = self.conn.transaction()?;
         let state: Option<String> = tx
             .query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
@@ -217,10 +227,12 @@ impl Store {
             Settlement::Retry => "retry",
         };
         tx.execute(
-            "UPDATE exceptions SET state = ?3, settled_at = ?4, settled_by = 'officer'
+            "UPDATE exceptions SET state = ?3, settled_at = ?4, settled_by = ?5, note = ?6
              WHERE robot = ?1 AND key = ?2 AND state = 'open'",
-            params![robot, key, state, at],
+            params![robot, key, state, at, by.who, note],
         )?;
+        let act = Act { action: state, robot: Some(robot), key: Some(key), run_id: None, note };
+        crate::store::audit::record(&tx, by, &act)?;
         tx.commit()?;
         Ok(Settled::Done)
     }
@@ -304,10 +316,16 @@ mod tests {
         );
         assert_eq!(store.ledger("r").unwrap()["A"].fingerprint, Some(42));
 
-        assert_eq!(store.settle_exception("r", "B", Settlement::Handled).unwrap(), Settled::Unknown);
-        assert_eq!(store.settle_exception("r", "A", Settlement::Retry).unwrap(), Settled::Done);
         assert_eq!(
-            store.settle_exception("r", "A", Settlement::Handled).unwrap(),
+            store.settle_exception("r", "B", Settlement::Handled, &Actor::command_line(), None).unwrap(),
+            Settled::Unknown
+        );
+        assert_eq!(
+            store.settle_exception("r", "A", Settlement::Retry, &Actor::command_line(), None).unwrap(),
+            Settled::Done
+        );
+        assert_eq!(
+            store.settle_exception("r", "A", Settlement::Handled, &Actor::command_line(), None).unwrap(),
             Settled::NotOpen("retry".into()),
             "a settled exception is not settled again"
         );

@@ -200,4 +200,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN seen_at TEXT;
     ALTER TABLE runs ADD COLUMN seen_by TEXT;
     ",
+    // 12: the audit log: who settled, ran or saw what, and the note an
+    // officer may leave when settling a case.
+    "
+    CREATE TABLE audit (
+        id     INTEGER PRIMARY KEY,
+        at     TEXT NOT NULL,
+        who    TEXT NOT NULL,
+        via    TEXT NOT NULL,
+        action TEXT NOT NULL,
+        robot  TEXT,
+        key    TEXT,
+        run_id INTEGER,
+        note   TEXT
+    );
+    CREATE INDEX audit_by_case ON audit (robot, key);
+    CREATE INDEX audit_by_time ON audit (at);
+    ALTER TABLE exceptions ADD COLUMN note TEXT;
+    ",
 ];

@@ -1,5 +1,6 @@
 //! The run log in SQLite: the only module that imports rusqlite.
 
+pub(crate) mod audit;
 pub(crate) mod console;
 pub(crate) mod db;
 pub(crate) mod ledger;
@@ -10,6 +11,7 @@ pub(crate) mod records;
 pub(crate) mod sink;
 pub(crate) mod stats;
 
+pub use audit::{Act, Actor, AuditEntry};
 pub use console::{Metrics, RunFilter};
 pub use db::{ScheduledRun, Store, StoreError};
 pub use ledger::{Settled, Settlement};

@@ -413,7 +413,7 @@ mod tests {
         assert_eq!((row.items_done, row.business_exceptions, row.cases), (2, 1, 3));
         assert_eq!(row.exceptions_open, 1);
         // The officer asks for another try; night 3 enters C.
-        store.settle_exception("r", "C", Settlement::Retry).unwrap();
+        store.settle_exception("r", "C", Settlement::Retry, &crate::store::Actor::command_line(), None).unwrap();
         run(&mut store, &[("C", Done, Some(LedgerState::Done))]);
         let row = &store.stats(&StatsQuery::default(), Grouping::Robot).unwrap()[0];
         assert_eq!(row.runs, 3);

@@ -102,8 +102,24 @@ mod tests {
         assert_eq!(queue_due(&mut store, [&robot], None, at(25, 9)).unwrap(), 0);
         assert_eq!(reminders(&store).len(), 1);
         // Settled cases are never reminded of.
-        store.settle_exception(&robot.name, "2026-1044", crate::store::Settlement::Handled).unwrap();
-        store.settle_exception(&robot.name, "2026-1045", crate::store::Settlement::Retry).unwrap();
+        store
+            .settle_exception(
+                &robot.name,
+                "2026-1044",
+                crate::store::Settlement::Handled,
+                &crate::store::Actor::command_line(),
+                None,
+            )
+            .unwrap();
+        store
+            .settle_exception(
+                &robot.name,
+                "2026-1045",
+                crate::store::Settlement::Retry,
+                &crate::store::Actor::command_line(),
+                None,
+            )
+            .unwrap();
         assert_eq!(queue_due(&mut store, [&robot], None, at(30, 9)).unwrap(), 0);
     }
 }

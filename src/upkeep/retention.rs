@@ -22,7 +22,21 @@ pub(crate) struct Report {
     pub evidence_files: usize,
     /// Mail written to the outbox folder.
     pub mail_files: usize,
+    /// Entries of the audit log past its own retention.
+    pub audit_entries: usize,
     pub vacuumed: bool,
+}
+
+/// How long the audit log keeps an entry unless `NIGHTSHIFT_AUDIT_RETENTION_DAYS`
+/// says otherwise: five years, as Patientdatalagen asks of access logs.
+pub(crate) const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 5 * 366;
+
+/// The audit log's retention in days, from the environment or the settings file.
+fn audit_retention_days() -> i64 {
+    crate::environment::var("NIGHTSHIFT_AUDIT_RETENTION_DAYS")
+        .and_then(|d| d.trim().parse().ok())
+        .filter(|d: &i64| *d > 0)
+        .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS)
 }
 
 impl Report {
@@ -80,6 +94,8 @@ pub(crate) fn purge_due(
     let cutoff = now - chrono::Duration::days(i64::from(shortest));
     report.mail_files += remove_mail_files(&settings.state_dir, dry, |_, modified| modified < cutoff);
     if !dry {
+        let before = now - chrono::Duration::days(audit_retention_days());
+        report.audit_entries = store.purge_audit(&before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))?;
         report.vacuumed = store.compact()?;
     }
     Ok(report)

@@ -15,7 +15,7 @@ use crate::human::local_time;
 use crate::mail::report::OpenException;
 use crate::privacy::case_link::LinkError;
 use crate::privacy::personnummer::mask_personnummer;
-use crate::store::{Settled, Settlement};
+use crate::store::{Actor, Settled, Settlement};
 use crate::web::html::{Lang, Section, page, problem, query, table};
 use crate::web::{Console, FormSession, authorised, check_csrf};
 
@@ -92,17 +92,34 @@ pub(super) struct CaseQuery {
     robot: String,
     #[serde(default)]
     key: String,
+    /// Whom the mail with the link went to (signed with it).
+    #[serde(default)]
+    to: String,
     #[serde(default)]
     token: String,
 }
 
-/// The case when the request may see it: a console user, or the case's own link.
-fn allowed(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Result<(), Response> {
-    if authorised(console, headers) {
-        return Ok(());
+impl CaseQuery {
+    /// The case's address, with its link's recipient and token when it has them.
+    fn address(&self, path: &str) -> String {
+        let mut pairs = vec![("robot", self.robot.as_str()), ("key", self.key.as_str())];
+        if !self.token.is_empty() {
+            pairs.extend([("to", self.to.as_str()), ("token", self.token.as_str())]);
+        }
+        format!("{path}?{}", query(&pairs))
     }
-    match console.links.check(&q.robot, &q.key, &q.token, Utc::now()) {
-        Ok(()) => Ok(()),
+}
+
+/// Who may see the case: a console user, or whoever holds the case's own
+/// link (named by the mail it was sent in).
+fn allowed(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Result<Actor, Response> {
+    let link = console.links.check(&q.robot, &q.key, &q.to, &q.token, Utc::now());
+    // A valid link names its recipient, even to a console open without a token.
+    if link.is_err() && authorised(console, headers) {
+        return Ok(Actor::console());
+    }
+    match link {
+        Ok(()) => Ok(Actor::mail_link(&q.to)),
         Err(LinkError::Expired) => Err(problem(lang, StatusCode::FORBIDDEN, lang.t("Länken har gått ut", "The link has expired"), lang.t(
             "Länken i e-posten gäller i 30 dagar. Be driftsidan om en ny, eller öppna ärendet i konsolen.",
             "The link in the mail works for 30 days. Ask operations for a new one, or open the case in the console.",
@@ -130,24 +147,13 @@ pub(super) async fn one(
     }
     let x = match find(&console, &q.robot, &q.key) {
         Ok(Some(x)) => x,
-        Ok(None) => {
-            return problem(
-                lang,
-                StatusCode::NOT_FOUND,
-                lang.t("Inget öppet ärende", "No open case"),
-                lang.t(
-                    "Ärendet är redan avklarat, eller så finns det inte.",
-                    "The case is settled already, or it does not exist.",
-                ),
-            );
-        }
+        Ok(None) => return settled_page(&console, &headers, &q, lang),
         Err(response) => return response,
     };
     let mask = masks(&console, &x.robot);
     let rows: Vec<Vec<Markup>> =
         x.fields.iter().map(|(k, v)| vec![html! { (k) }, html! { (shown(v, mask)) }]).collect();
-    let screenshot =
-        format!("/case/screenshot?{}", query(&[("robot", &q.robot), ("key", &q.key), ("token", &q.token)]));
+    let screenshot = q.address("/case/screenshot");
     let body = html! {
         dl {
             dt { "Robot" } dd { (x.robot) }
@@ -183,6 +189,7 @@ pub(super) async fn one(
         form method="post" action="/case" {
             input type="hidden" name="robot" value=(q.robot);
             input type="hidden" name="key" value=(q.key);
+            input type="hidden" name="to" value=(q.to);
             input type="hidden" name="token" value=(q.token);
             input type="hidden" name="csrf" value=(console.form_token(&session));
             p {
@@ -208,7 +215,15 @@ pub(super) struct SettleForm {
     csrf: String,
     #[serde(default)]
     how: String,
+    /// `yes` once the officer has confirmed on the second page.
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    note: String,
 }
+
+/// The longest note kept with a settlement.
+const NOTE_LIMIT: usize = 1000;
 
 pub(super) async fn settle(
     State(console): State<Console>,
@@ -221,9 +236,10 @@ pub(super) async fn settle(
         return refused;
     }
     let q = &form.case;
-    if let Err(response) = allowed(&console, &headers, q, lang) {
-        return response;
-    }
+    let actor = match allowed(&console, &headers, q, lang) {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
     let how = match form.how.as_str() {
         "handled" => Settlement::Handled,
         "retry" => Settlement::Retry,
@@ -236,8 +252,14 @@ pub(super) async fn settle(
             );
         }
     };
+    if form.confirm != "yes" {
+        return confirm_page(&console, &session, q, how, lang);
+    }
+    // A note is the officer's own words; a personnummer in it is masked all the same.
+    let note: String = mask_personnummer(form.note.trim()).chars().take(NOTE_LIMIT).collect();
+    let note = Some(note.as_str()).filter(|n| !n.is_empty());
     let settled = match console.store() {
-        Ok(mut store) => store.settle_exception(&q.robot, &q.key, how),
+        Ok(mut store) => store.settle_exception(&q.robot, &q.key, how, &actor, note),
         Err(response) => return response,
     };
     match settled {
@@ -265,6 +287,95 @@ pub(super) async fn settle(
         ),
         Err(e) => super::internal(e),
     }
+}
+
+/// The second step of settling: what the choice does, a note, and "yes".
+fn confirm_page(console: &Console, session: &FormSession, q: &CaseQuery, how: Settlement, lang: Lang) -> Response {
+    let (question, yes, how_value) = match how {
+        Settlement::Handled => (
+            lang.t(
+                "Markera ärendet som handlagt för hand? Roboten tar det då aldrig igen.",
+                "Mark the case as handled by hand? The robot then never takes it again.",
+            ),
+            lang.t("Ja, handlagt för hand", "Yes, handled by hand"),
+            "handled",
+        ),
+        Settlement::Retry => (
+            lang.t(
+                "Be roboten försöka igen? Nästa körning tar ärendet.",
+                "Ask the robot to try again? The next run takes the case.",
+            ),
+            lang.t("Ja, försök igen", "Yes, try again"),
+            "retry",
+        ),
+    };
+    let body = html! {
+        p { (question) }
+        form method="post" action="/case" {
+            input type="hidden" name="robot" value=(q.robot);
+            input type="hidden" name="key" value=(q.key);
+            input type="hidden" name="to" value=(q.to);
+            input type="hidden" name="token" value=(q.token);
+            input type="hidden" name="csrf" value=(console.form_token(session));
+            input type="hidden" name="how" value=(how_value);
+            input type="hidden" name="confirm" value="yes";
+            p {
+                label for="note" { (lang.t("Anteckning (frivillig, sparas i granskningsloggen)", "Note (optional, kept in the audit log)")) }
+                br;
+                textarea #note name="note" rows="3" cols="40" maxlength=(NOTE_LIMIT) {}
+            }
+            p {
+                button type="submit" { (yes) } " "
+                a href=(q.address("/case")) { (lang.t("Avbryt", "Cancel")) }
+            }
+        }
+    };
+    let title = format!("{} {}", lang.t("Ärende", "Case"), q.key);
+    page(lang, Section::Cases, &title, body).into_response()
+}
+
+/// A case's link once the case is no longer open: how it was settled, by
+/// whom and when, and its note; 404 only for a case that never had one.
+fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Response {
+    let store = match console.store() {
+        Ok(store) => store,
+        Err(response) => return response,
+    };
+    let settled = match store.settlement(&q.robot, &q.key) {
+        Ok(Some(settled)) => settled,
+        Ok(None) => {
+            let text = lang.t(
+                "Ärendet är redan avklarat, eller så finns det inte.",
+                "The case is settled already, or it does not exist.",
+            );
+            return problem(lang, StatusCode::NOT_FOUND, lang.t("Inget öppet ärende", "No open case"), text);
+        }
+        Err(e) => return super::internal(e),
+    };
+    let what = match settled.state.as_str() {
+        "handled" => lang.t("Handlagt för hand", "Handled by hand"),
+        "retry" => lang.t("Skickat tillbaka till roboten för ett nytt försök", "Sent back to the robot to try again"),
+        "changed" => lang.t("Uppgifterna ändrades; roboten försökte igen", "The data changed; the robot tried again"),
+        _ => lang.t("Avklarat", "Settled"),
+    };
+    let history =
+        if authorised(console, headers) { store.audit_entries(Some((&q.robot, &q.key)), 50) } else { Ok(Vec::new()) };
+    let history = history.unwrap_or_default();
+    let body = html! {
+        p role="status" {
+            (what)
+            @if let Some(by) = &settled.by { " " (lang.t("av", "by")) " " (by) }
+            @if let Some(at) = &settled.at { ", " (local_time(at)) }
+            "."
+        }
+        @if let Some(note) = &settled.note { p { (lang.t("Anteckning:", "Note:")) " " (note) } }
+        @if !history.is_empty() {
+            h2 { (lang.t("Ärendets historik", "The case's history")) }
+            ul { @for e in &history { li { (local_time(&e.at)) ": " (e.action) ", " (e.who) " (" (e.via) ")" } } }
+        }
+    };
+    let title = format!("{} {}", lang.t("Ärende", "Case"), q.key);
+    page(lang, Section::Cases, &title, body).into_response()
 }
 
 /// The case's screenshot, for whoever may see the case.

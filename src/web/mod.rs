@@ -14,6 +14,7 @@
 // response is what axum sends either way.
 #![expect(clippy::result_large_err, reason = "an early answer is a whole response, by axum's design")]
 
+mod audit;
 mod cases;
 mod html;
 mod monitor;
@@ -158,6 +159,8 @@ fn router(console: Console) -> Router {
         .route("/stats", get(stats::show))
         .route("/stats.csv", get(stats::csv))
         .route("/cases", get(cases::list))
+        .route("/audit", get(audit::show))
+        .route("/audit.csv", get(audit::csv))
         .route("/case", get(cases::one).post(cases::settle))
         .route("/case/screenshot", get(cases::screenshot))
         .route("/robots/{name}/run", post(now::run_now))

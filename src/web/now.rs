@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use crate::human::local_time;
 use crate::schedule::{FileState, file_states, load_dir, robot_names};
+use crate::store::{Act, Actor};
 use crate::web::html::{Lang, Section, problem, query, status, table};
 use crate::web::{Console, FormSession, RunNow, RunNowAnswer, check_csrf};
 
@@ -328,8 +329,13 @@ pub(super) async fn seen(
         Ok(store) => store,
         Err(response) => return response,
     };
-    match store.mark_seen(id, "console") {
-        Ok(_) => Redirect::to("/").into_response(),
+    let by = Actor::console();
+    let seen = store.mark_seen(id, &by.who).and_then(|marked| {
+        let act = Act { action: "seen", robot: None, key: None, run_id: Some(id), note: None };
+        if marked { store.audit(&by, &act) } else { Ok(()) }
+    });
+    match seen {
+        Ok(()) => Redirect::to("/").into_response(),
         Err(e) => super::internal(e),
     }
 }
@@ -363,7 +369,14 @@ pub(super) async fn run_now(
         );
     }
     match tokio::time::timeout(RUN_NOW_LIMIT, answer).await {
-        Ok(Ok(RunNowAnswer::Started(id))) => Redirect::to(&format!("/runs/{id}")).into_response(),
+        Ok(Ok(RunNowAnswer::Started(id))) => {
+            let act = Act { action: "run_now", robot: Some(&robot), key: None, run_id: Some(id), note: None };
+            let recorded = console.store().and_then(|s| s.audit(&Actor::console(), &act).map_err(super::internal));
+            if let Err(response) = recorded {
+                return response;
+            }
+            Redirect::to(&format!("/runs/{id}")).into_response()
+        }
         Ok(Ok(RunNowAnswer::Running(id))) => {
             let text =
                 format!("{} {id}.", lang.t("Roboten körs redan, i körning", "The robot is running already, in run"));

@@ -110,6 +110,7 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
             ("stats", format!("{base}/stats")),
             ("cases", format!("{base}/cases")),
             ("case", case_url.clone()),
+            ("audit", format!("{base}/audit")),
         ];
         // The scanner finds what it should: an image without a text alternative.
         narrow
@@ -159,9 +160,32 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         let title = b.read_text(&css("h1"), WAIT).await.unwrap();
         assert!(title.contains(&config.errands[1].id), "{title}");
         b.click(&xpath("//button[normalize-space(.)='Handled by hand']"), WAIT).await.unwrap();
+        // A second page asks first, and takes a note.
+        wait_text(b, "Mark the case as handled by hand?").await;
+        for violation in violations(b, &axe).await {
+            found.push(format!("confirm at 1280 px: {violation}"));
+        }
+        let note = "Ringde vårdnadshavaren, eleven heter Öst i journalen";
+        b.fill(&[(css("#note"), note.to_string())], None, WAIT).await.unwrap();
+        b.click(&xpath("//button[normalize-space(.)='Yes, handled by hand']"), WAIT).await.unwrap();
         wait_text(b, "is marked as handled by hand").await;
         b.goto(&format!("{base}/cases")).await.unwrap();
         wait_text(b, "No case is waiting.").await;
+        // The link again: what happened, by whom, with the note; the audit log says the same.
+        let officer = case_url.split("to=").nth(1).unwrap().split('&').next().unwrap().replace("%40", "@");
+        b.goto(&case_url).await.unwrap();
+        wait_text(b, &format!("Handled by hand by {officer}")).await;
+        wait_text(b, note).await;
+        b.goto(&format!("{base}/audit")).await.unwrap();
+        wait_text(b, note).await;
+        let row = b.run_script("return document.querySelector('tbody tr').innerText;", &[], WAIT).await.unwrap();
+        assert!(row.contains(&officer) && row.contains("mail link") && row.contains("handled"), "{row}");
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m-%d").to_string();
+        assert!(row.contains(&today), "when: {row}");
+        for violation in violations(b, &axe).await {
+            found.push(format!("audit at 1280 px: {violation}"));
+        }
+        assert_eq!(found, Vec::<String>::new(), "axe-core found WCAG 2.1 AA violations");
 
         // Run now: the new run's page, and the run in the list.
         b.goto(&format!("{base}/")).await.unwrap();
