@@ -17,6 +17,7 @@ pub enum Format {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum By {
+    Year,
     Month,
     Week,
     Robot,
@@ -66,6 +67,7 @@ pub(crate) fn run(settings: &Settings, args: &StatsArgs) -> Result<(), CliError>
         robot: args.robot.clone(),
     };
     let grouping = match args.by {
+        By::Year => Grouping::Year,
         By::Month => Grouping::Month,
         By::Week => Grouping::Week,
         By::Robot => Grouping::Robot,

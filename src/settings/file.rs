@@ -28,6 +28,7 @@ pub(crate) const KEYS: &[(&str, &str, &str)] = &[
     ("http", "NIGHTSHIFT_HTTP", "where serve's web console listens"),
     ("public_url", "NIGHTSHIFT_PUBLIC_URL", "the console's address in mail links"),
     ("timezone", "NIGHTSHIFT_TIMEZONE", "the timezone times are printed in"),
+    ("manual_cost_per_hour", "NIGHTSHIFT_MANUAL_COST_PER_HOUR", "what an hour of manual work costs, in kronor"),
     ("audit_retention_days", "NIGHTSHIFT_AUDIT_RETENTION_DAYS", "how long the audit log keeps an entry (default 1830)"),
     ("log", "NIGHTSHIFT_LOG", "log filter"),
 ];

@@ -10,6 +10,7 @@ use crate::store::{Store, StoreError};
 /// How rows are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grouping {
+    Year,
     Month,
     Week,
     Robot,
@@ -33,7 +34,7 @@ pub struct StatsQuery {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatsRow {
     pub robot: String,
-    /// `2026-11` by month, `2026-W47` by week, `all` by robot (in the display timezone).
+    /// `2026` by year, `2026-11` by month, `2026-W47` by week, `all` by robot (in the display timezone).
     pub period: String,
     pub runs: i64,
     pub items_done: i64,
@@ -84,6 +85,7 @@ fn period_of(at: &str, grouping: Grouping) -> String {
     let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) else { return "unknown".into() };
     let local = at.with_timezone(&crate::human::timezone());
     match grouping {
+        Grouping::Year => local.format("%Y").to_string(),
         Grouping::Month => local.format("%Y-%m").to_string(),
         Grouping::Week => local.format("%G-W%V").to_string(),
         Grouping::Robot => "all".into(),

@@ -158,6 +158,7 @@ fn router(console: Console) -> Router {
         .route("/evidence/{run}/{*file}", get(runs::evidence))
         .route("/stats", get(stats::show))
         .route("/stats.csv", get(stats::csv))
+        .route("/stats-excel.csv", get(stats::excel))
         .route("/cases", get(cases::list))
         .route("/audit", get(audit::show))
         .route("/audit.csv", get(audit::csv))

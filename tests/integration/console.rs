@@ -499,3 +499,64 @@ fn http_ok(port: u16, path: &str) -> Option<Duration> {
     let answer = http(port, "GET", path, &[], None);
     (answer.status == 200).then(|| started.elapsed())
 }
+
+#[test]
+fn the_analyst_reads_figures_her_way_and_takes_them_into_a_swedish_excel() {
+    let h = Harness::new();
+    let robots = h.dir.path().join("robots");
+    std::fs::create_dir_all(&robots).unwrap();
+    // Three cases done at 6 minutes each, one that goes to an officer.
+    std::fs::write(
+        robots.join("cases.csv"),
+        "Id,Pnr\n1,19121212-1212\n2,19121212-1212\n3,19121212-1212\n4,19121212-1213\n",
+    )
+    .unwrap();
+    std::fs::write(
+        robots.join("counted.yaml"),
+        "name: counted\nmanual_minutes: 6\nhandlers: [officer@example.se]\nitems:\n  csv: cases.csv\n  key: Id\n  \
+         steps:\n    - validate: { personnummer: \"${item.Pnr}\" }\n",
+    )
+    .unwrap();
+    let out = h.run(&["--robots", robots.to_str().unwrap(), "run", "counted", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let done = run["items"]["done"].as_i64().unwrap();
+    assert_eq!((done, run["items"]["business_exceptions"].as_i64()), (3, Some(1)), "{run}");
+    let port = free_port();
+    let env = vec![("NIGHTSHIFT_MANUAL_COST_PER_HOUR".to_string(), "450".to_string())];
+    let console = Served::start(&h, &robots, port, &env);
+    let swedish = [("Accept-Language", "sv-SE,sv;q=0.9")];
+
+    // The page: hours with a decimal comma, the kronor they are worth, the exception rate.
+    let hours = done as f64 * 6.0 / 60.0;
+    let page = http(port, "GET", "/stats", &swedish, None).body;
+    let written = format!("{hours:.1}").replace('.', ",");
+    assert!(page.contains(&format!("<td>{written}</td>")), "{written} hours: {page}");
+    assert!(page.contains(&format!("<td>{:.0} kr</td>", hours * 450.0)), "{page}");
+    assert!(page.contains("<td>25 %</td>"), "one case in four went to an officer: {page}");
+    assert!(page.contains("Per år") && page.contains("href=\"/stats-excel.csv?"), "{page}");
+    assert!(page.contains(&format!("<desc id=\"chart-desc\">{}: {written} h</desc>", run_month(&run))), "{page}");
+
+    // The Excel file: a byte-order mark, semicolons, a decimal comma.
+    let excel = http(port, "GET", "/stats-excel.csv", &[], None);
+    assert!(excel.head.contains("filename=\"nightshift-stats-excel.csv\""), "{}", excel.head);
+    assert!(excel.body.starts_with("\u{feff}robot;period;runs;items_done;"), "{}", excel.body);
+    let row = excel.body.lines().nth(1).unwrap();
+    assert!(row.starts_with(&format!("counted;{};1;3;1;0;", run_month(&run))), "{row}");
+    assert!(row.contains(&format!(";{}", format!("{hours:.2}").replace('.', ","))), "{row}");
+    let plain = http(port, "GET", "/stats.csv", &[], None).body;
+    assert!(plain.lines().nth(1).unwrap().contains(&format!(",{hours:.2},")), "{plain}");
+
+    // Filters: another robot, another year.
+    let other = http(port, "GET", "/stats-excel.csv?robot=other", &[], None).body;
+    assert_eq!(other.lines().count(), 1, "the header only: {other}");
+    let long_ago = http(port, "GET", "/stats?from=2000-01&to=2000-12", &swedish, None).body;
+    assert!(long_ago.contains("Inga körningar i den perioden."), "{long_ago}");
+    drop(console);
+}
+
+/// The month (`YYYY-MM`, Stockholm) run `run` started in.
+fn run_month(run: &serde_json::Value) -> String {
+    let started = chrono::DateTime::parse_from_rfc3339(run["started_at"].as_str().unwrap()).unwrap();
+    started.with_timezone(&chrono_tz::Europe::Stockholm).format("%Y-%m").to_string()
+}
