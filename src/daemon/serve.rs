@@ -374,6 +374,12 @@ impl Daemon {
             self.record_skipped(job, &fire.at, trigger, reason);
             return;
         }
+        // A job paused from the console: its slots are recorded, not run. A
+        // run log that cannot say runs it, as the schedule file says.
+        if self.store.is_paused(&job.id).unwrap_or(false) {
+            self.record_skipped(job, &fire.at, trigger, "paused from the console");
+            return;
+        }
         let running = self.active.get(&job.id).map(|a| a.run_id);
         match decide(job.overlap, running, self.queued.contains_key(&job.id)) {
             Decision::Start => self.start(job.clone(), fire.at, trigger),
@@ -563,7 +569,14 @@ impl Daemon {
                 Ok(last) => last.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc)),
                 Err(_) => continue,
             };
-            let Some(late) = overdue(&job, last, self.started, now) else { continue };
+            if self.store.is_paused(&job.id).unwrap_or(false) {
+                continue;
+            }
+            // The slots a job was paused for are not missed ones.
+            let resumed = self.store.resumed_at(&job.id).ok().flatten();
+            let resumed = resumed.and_then(|t| DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.with_timezone(&Utc));
+            let since = resumed.map_or(self.started, |r| r.max(self.started));
+            let Some(late) = overdue(&job, last, since, now) else { continue };
             let language = MailPolicy::ops_language_from_env();
             let message = late.message(language);
             if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &message) {

@@ -67,3 +67,33 @@ fn run_now_names_a_missing_robot_and_the_run_of_one_running_already() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_paused_job_records_its_slots_as_skipped_raises_no_alarm_and_the_pause_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = utc("2026-12-07T07:10:00Z");
+    let mut daemon = daemon_at(dir.path(), started);
+    let job = daemon.jobs()[0].id.clone();
+    let it = crate::store::Actor { who: "it@kommun.se".into(), via: "console" };
+    assert!(daemon.store.set_paused(&job, "r", true, &it).unwrap());
+    assert!(!daemon.store.set_paused(&job, "r", true, &it).unwrap(), "paused once");
+    // 08:00 and 09:00 come and go: recorded, not run.
+    daemon.fire_due(utc("2026-12-07T09:05:00Z"));
+    assert!(daemon.active.is_empty(), "nothing was started");
+    let (runs, _) = daemon.store.runs_page(&crate::store::RunFilter::default(), 10, 0).unwrap();
+    let said: Vec<(String, Option<String>)> =
+        runs.iter().map(|r| (r.status.as_str().to_string(), r.error.clone())).collect();
+    assert_eq!(said, vec![("skipped".to_string(), Some("paused from the console".to_string())); 2]);
+    daemon.check_alerts(utc("2026-12-07T11:15:00Z"));
+    assert_eq!(daemon.store.open_alerts().unwrap(), Vec::new(), "a paused robot is not overdue");
+    assert!(daemon.store.set_paused(&job, "r", false, &it).unwrap());
+    let audit = daemon.store.audit_entries(None, 10).unwrap();
+    let what: Vec<(&str, &str, Option<&str>)> =
+        audit.iter().map(|e| (e.action.as_str(), e.who.as_str(), e.note.as_deref())).collect();
+    let note = format!("job {job}");
+    assert_eq!(what, [("resume", "it@kommun.se", Some(note.as_str())), ("pause", "it@kommun.se", Some(note.as_str()))]);
+    daemon.check_alerts(utc("2026-12-07T11:15:00Z"));
+    assert_eq!(daemon.store.open_alerts().unwrap(), Vec::new(), "the slots it was paused for are not missed");
+    daemon.check_alerts(Utc::now() + chrono::Duration::hours(3));
+    assert_eq!(daemon.store.open_alerts().unwrap().len(), 1, "a slot missed after it was resumed is");
+}

@@ -25,6 +25,8 @@ pub(crate) struct CronExpr {
     schedule: cron::Schedule,
     /// The hour field starts with `*`: the job follows the clock across DST.
     follows_clock: bool,
+    /// The expression as the schedule file wrote it.
+    written: String,
 }
 
 /// A cron expression that does not parse, and which field is wrong.
@@ -38,6 +40,7 @@ pub(crate) struct CronError {
 
 impl CronExpr {
     pub(crate) fn parse(text: &str) -> Result<Self, CronError> {
+        let as_written = text.trim().to_string();
         let text = shorthand(text)?;
         let written: Vec<&str> = text.split_whitespace().collect();
         let (fields, names): (Vec<String>, &[&str]) = match written.len() {
@@ -93,7 +96,12 @@ impl CronExpr {
         let schedule = cron::Schedule::from_str(&fields.join(" "))
             .map_err(|e| CronError { field_index: None, message: format!("invalid cron expression: {e}") })?;
         let follows_clock = fields[2].starts_with('*');
-        Ok(Self { schedule, follows_clock })
+        Ok(Self { schedule, follows_clock, written: as_written })
+    }
+
+    /// The expression as the schedule file wrote it (`30 2 * * 1-5`, `@daily`).
+    pub(crate) fn written(&self) -> &str {
+        &self.written
     }
 
     /// Every fire time in `(after, until]`, in order.

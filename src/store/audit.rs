@@ -120,6 +120,47 @@ impl Store {
             .optional()?)
     }
 
+    /// Pauses (`paused`) or resumes a job of `robot` as `by` asks, and
+    /// records it; false when it already was so.
+    pub fn set_paused(&mut self, job: &str, robot: &str, paused: bool, by: &Actor) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let changed = if paused {
+            tx.execute(
+                "INSERT INTO paused (job, at, by) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (job) DO UPDATE SET at = ?2, by = ?3, resumed_at = NULL WHERE resumed_at IS NOT NULL",
+                params![job, now(), by.who],
+            )?
+        } else {
+            tx.execute("UPDATE paused SET resumed_at = ?2 WHERE job = ?1 AND resumed_at IS NULL", params![job, now()])?
+        };
+        if changed == 1 {
+            let note = format!("job {job}");
+            let action = if paused { "pause" } else { "resume" };
+            record(&tx, by, &Act { action, robot: Some(robot), key: None, run_id: None, note: Some(&note) })?;
+        }
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// The paused jobs: (job, since when, by whom).
+    pub fn paused_jobs(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT job, at, by FROM paused WHERE resumed_at IS NULL ORDER BY job")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether the job is paused.
+    pub fn is_paused(&self, job: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM paused WHERE job = ?1 AND resumed_at IS NULL";
+        Ok(self.conn.query_row(sql, [job], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    /// When the job was last resumed (RFC 3339), if it ever was paused.
+    pub fn resumed_at(&self, job: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT resumed_at FROM paused WHERE job = ?1";
+        Ok(self.conn.query_row(sql, [job], |r| r.get(0)).optional()?.flatten())
+    }
+
     /// Entries older than `before` (RFC 3339) removed; how many.
     pub fn purge_audit(&self, before: &str) -> Result<usize, StoreError> {
         Ok(self.conn.execute("DELETE FROM audit WHERE at < ?1", [before])?)

@@ -218,4 +218,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_by_time ON audit (at);
     ALTER TABLE exceptions ADD COLUMN note TEXT;
     ",
+    // 13: jobs paused from the console: the daemon records their slots as
+    // skipped until they are resumed (the schedule files stay as written).
+    "
+    CREATE TABLE paused (
+        job        TEXT PRIMARY KEY,
+        at         TEXT NOT NULL,
+        by         TEXT NOT NULL,
+        resumed_at TEXT
+    ) WITHOUT ROWID;
+    ",
 ];

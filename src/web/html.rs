@@ -85,6 +85,7 @@ pub(super) enum Section {
     Runs,
     Stats,
     Cases,
+    Jobs,
     Audit,
     None,
 }
@@ -102,6 +103,7 @@ pub(super) fn page_with(lang: Lang, section: Section, title: &str, body: Markup,
         (Section::Runs, "/runs", lang.t("Körningar", "Runs")),
         (Section::Stats, "/stats", lang.t("Statistik", "Statistics")),
         (Section::Cases, "/cases", lang.t("Ärenden att handlägga", "Cases to handle")),
+        (Section::Jobs, "/jobs", lang.t("Scheman", "Schedules")),
         (Section::Audit, "/audit", lang.t("Granskningslogg", "Audit log")),
     ];
     let markup = html! {

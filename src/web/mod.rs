@@ -17,6 +17,7 @@
 mod audit;
 mod cases;
 mod html;
+mod jobs;
 mod monitor;
 mod now;
 mod runs;
@@ -161,6 +162,7 @@ fn router(console: Console) -> Router {
         .route("/stats-excel.csv", get(stats::excel))
         .route("/cases", get(cases::list))
         .route("/audit", get(audit::show))
+        .route("/jobs", get(jobs::show).post(jobs::pause))
         .route("/audit.csv", get(audit::csv))
         .route("/case", get(cases::one).post(cases::settle))
         .route("/case/screenshot", get(cases::screenshot))

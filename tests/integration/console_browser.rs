@@ -94,6 +94,10 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
     let links = case_links(&h.state_dir().join("outbox"));
     assert_eq!(links.len(), 1, "one exception, one link: {links:?}");
     let case_url = format!("{base}{}", path_of(&links[0]));
+    // A job that fires only at new year: there to be paused, never to run.
+    std::fs::create_dir_all(h.dir.path().join("no-schedules")).unwrap();
+    let schedule = "jobs:\n  - robot: vaccination-consent\n    name: newyear\n    cron: \"0 3 1 1 *\"\n";
+    std::fs::write(h.dir.path().join("no-schedules/consent.yaml"), schedule).unwrap();
     let console = Served::start(&h, &root().join("robots"), port, &env);
     let shots = root().join("target/console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -111,6 +115,7 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
             ("cases", format!("{base}/cases")),
             ("case", case_url.clone()),
             ("audit", format!("{base}/audit")),
+            ("jobs", format!("{base}/jobs")),
         ];
         // The scanner finds what it should: an image without a text alternative.
         narrow
@@ -185,6 +190,14 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         for violation in violations(b, &axe).await {
             found.push(format!("audit at 1280 px: {violation}"));
         }
+        // IT pauses the job: the page says by whom, the audit log keeps it.
+        b.goto(&format!("{base}/jobs")).await.unwrap();
+        wait_text(b, "0 3 1 1 *").await;
+        b.click(&xpath("//button[@aria-label='Pause consent/newyear']"), WAIT).await.unwrap();
+        wait_text(b, "paused by console").await;
+        wait_element(b, xpath("//button[@aria-label='Resume consent/newyear']")).await;
+        b.goto(&format!("{base}/audit")).await.unwrap();
+        wait_text(b, "job consent/newyear").await;
         assert_eq!(found, Vec::<String>::new(), "axe-core found WCAG 2.1 AA violations");
 
         // Run now: the new run's page, and the run in the list.
