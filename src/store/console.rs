@@ -33,6 +33,39 @@ pub struct Metrics {
 const FILTER: &str = "(?1 IS NULL OR r.robot = ?1) AND (?2 IS NULL OR r.status = ?2)
     AND (?3 IS NULL OR r.started_at >= ?3) AND (?4 IS NULL OR r.started_at < ?4)";
 
+/// Everything the run log knows of one case key, across robots.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseHistory {
+    /// Each time a run met it, newest first.
+    pub attempts: Vec<CaseAttempt>,
+    /// The ledger's word on it per robot: (robot, state, since).
+    pub ledger: Vec<(String, String, String)>,
+    /// Its exceptions, newest first.
+    pub exceptions: Vec<CaseException>,
+}
+
+/// A run that met a case, and how the case ended in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseAttempt {
+    pub run_id: i64,
+    pub robot: String,
+    pub started_at: String,
+    pub status: String,
+    pub attempts: i64,
+    pub message: Option<String>,
+}
+
+/// A case's exception, and how it was settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseException {
+    pub robot: String,
+    pub state: String,
+    pub opened_at: String,
+    pub settled_at: Option<String>,
+    pub settled_by: Option<String>,
+    pub note: Option<String>,
+}
+
 /// The outcomes of a run that did not do its job.
 const FAILED: &str = "('failed', 'timed_out', 'interrupted')";
 
@@ -69,6 +102,50 @@ impl Store {
             "UPDATE runs SET seen_at = ?1, seen_by = ?2 WHERE id = ?3 AND status IN {FAILED} AND seen_at IS NULL"
         );
         Ok(self.conn.execute(&sql, params![now(), who, run])? == 1)
+    }
+
+    /// A case's history by its key: as written, or as the keyed hash the
+    /// ledger keeps once the case's data is purged (`hashed`: robot, hash).
+    pub fn case_history(&self, key: &str, hashed: &[(String, String)]) -> Result<CaseHistory, StoreError> {
+        let mut history = CaseHistory::default();
+        let mut stmt = self.conn.prepare(
+            "SELECT i.run_id, r.robot, r.started_at, i.status, i.attempts, i.message
+             FROM items i JOIN runs r ON r.id = i.run_id WHERE i.key = ?1 ORDER BY i.id DESC LIMIT 200",
+        )?;
+        let rows = stmt.query_map([key], |r| {
+            Ok(CaseAttempt {
+                run_id: r.get(0)?,
+                robot: r.get(1)?,
+                started_at: r.get(2)?,
+                status: r.get(3)?,
+                attempts: r.get(4)?,
+                message: r.get(5)?,
+            })
+        })?;
+        history.attempts = rows.collect::<Result<_, _>>()?;
+        let mut stmt =
+            self.conn.prepare("SELECT robot, state, updated_at FROM ledger WHERE robot = ?1 AND key = ?2")?;
+        let mut keys: Vec<(String, String)> = self.robots()?.into_iter().map(|r| (r, key.to_string())).collect();
+        keys.extend(hashed.iter().cloned());
+        for (robot, key) in &keys {
+            let rows = stmt.query_map([robot, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            history.ledger.extend(rows.collect::<Result<Vec<_>, _>>()?);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT robot, state, opened_at, settled_at, settled_by, note FROM exceptions WHERE key = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([key], |r| {
+            Ok(CaseException {
+                robot: r.get(0)?,
+                state: r.get(1)?,
+                opened_at: r.get(2)?,
+                settled_at: r.get(3)?,
+                settled_by: r.get(4)?,
+                note: r.get(5)?,
+            })
+        })?;
+        history.exceptions = rows.collect::<Result<_, _>>()?;
+        Ok(history)
     }
 
     /// The lines a run logged outside its cases (setup, reading the cases,

@@ -228,4 +228,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         resumed_at TEXT
     ) WITHOUT ROWID;
     ",
+    // 14: the console's search finds a case by its key across robots.
+    "
+    CREATE INDEX items_by_key ON items (key);
+    CREATE INDEX exceptions_by_key ON exceptions (key);
+    ",
 ];

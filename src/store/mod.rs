@@ -12,7 +12,7 @@ pub(crate) mod sink;
 pub(crate) mod stats;
 
 pub use audit::{Act, Actor, AuditEntry};
-pub use console::{Metrics, RunFilter};
+pub use console::{CaseAttempt, CaseException, CaseHistory, Metrics, RunFilter};
 pub use db::{ScheduledRun, Store, StoreError};
 pub use ledger::{Settled, Settlement};
 pub use outbox::OutboxRow;

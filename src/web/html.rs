@@ -87,6 +87,7 @@ pub(super) enum Section {
     Cases,
     Jobs,
     Audit,
+    Search,
     None,
 }
 
@@ -105,6 +106,7 @@ pub(super) fn page_with(lang: Lang, section: Section, title: &str, body: Markup,
         (Section::Cases, "/cases", lang.t("Ärenden att handlägga", "Cases to handle")),
         (Section::Jobs, "/jobs", lang.t("Scheman", "Schedules")),
         (Section::Audit, "/audit", lang.t("Granskningslogg", "Audit log")),
+        (Section::Search, "/search", lang.t("Sök ärende", "Find a case")),
     ];
     let markup = html! {
         (DOCTYPE)

@@ -21,6 +21,7 @@ mod jobs;
 mod monitor;
 mod now;
 mod runs;
+mod search;
 mod stats;
 
 use std::net::SocketAddr;
@@ -162,6 +163,7 @@ fn router(console: Console) -> Router {
         .route("/stats-excel.csv", get(stats::excel))
         .route("/cases", get(cases::list))
         .route("/audit", get(audit::show))
+        .route("/search", get(search::show))
         .route("/jobs", get(jobs::show).post(jobs::pause))
         .route("/audit.csv", get(audit::csv))
         .route("/case", get(cases::one).post(cases::settle))

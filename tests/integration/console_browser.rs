@@ -116,6 +116,7 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
             ("case", case_url.clone()),
             ("audit", format!("{base}/audit")),
             ("jobs", format!("{base}/jobs")),
+            ("search", format!("{base}/search?key={}", config.errands[1].id)),
         ];
         // The scanner finds what it should: an image without a text alternative.
         narrow
@@ -190,6 +191,16 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         for violation in violations(b, &axe).await {
             found.push(format!("audit at 1280 px: {violation}"));
         }
+        // IT finds the case by its errand number: the run that met it, who settled it and why.
+        b.goto(&format!("{base}/search")).await.unwrap();
+        b.fill(&[(css("#key"), config.errands[1].id.clone())], None, WAIT).await.unwrap();
+        b.click(&xpath("//button[normalize-space(.)='Search']"), WAIT).await.unwrap();
+        wait_text(b, "Runs that met the case").await;
+        let history = b.read_text(&css("#main"), WAIT).await.unwrap();
+        assert!(
+            history.contains("business exception") && history.contains(&officer) && history.contains(note),
+            "{history}"
+        );
         // IT pauses the job: the page says by whom, the audit log keeps it.
         b.goto(&format!("{base}/jobs")).await.unwrap();
         wait_text(b, "0 3 1 1 *").await;
