@@ -16,7 +16,7 @@ use crate::mail::report::OpenException;
 use crate::privacy::case_link::LinkError;
 use crate::privacy::personnummer::mask_personnummer;
 use crate::store::{Actor, Settled, Settlement};
-use crate::web::html::{Lang, Section, page, problem, query, table};
+use crate::web::html::{Lang, Section, page, page_for_link, problem, query, table};
 use crate::web::{Console, FormSession, authorised, check_csrf};
 
 #[derive(Debug, Default, Deserialize)]
@@ -25,13 +25,27 @@ pub(super) struct ListQuery {
     robot: String,
 }
 
-/// Whether the robot asks for personnummer to be masked (so for an unknown
-/// or broken robot file: yes).
-fn masks(console: &Console, robot: &str) -> bool {
+/// The robot's file as it reads now, if it does.
+fn robot_file(console: &Console, robot: &str) -> Option<crate::robot::model::Robot> {
     let settings = &console.settings;
     crate::robot::find_named(&settings.robots_dir, robot)
         .and_then(|file| crate::robot::load(&file, &settings.robots_dir).ok())
-        .is_none_or(|r| r.notify.mask_personnummer)
+}
+
+/// Whether the robot asks for personnummer to be masked (so for an unknown
+/// or broken robot file: yes).
+fn masks(console: &Console, robot: &str) -> bool {
+    robot_file(console, robot).is_none_or(|r| r.notify.mask_personnummer)
+}
+
+/// A case's page: with the console's navigation for its users, without it
+/// for an officer who came by the mail's link (it leads behind the token).
+fn case_page(console: &Console, headers: &HeaderMap, lang: Lang, title: &str, body: Markup) -> Response {
+    if authorised(console, headers) {
+        page(lang, Section::Cases, title, body).into_response()
+    } else {
+        page_for_link(lang, title, body).into_response()
+    }
 }
 
 /// Text from a case, its personnummer masked when its robot asks for it.
@@ -150,13 +164,16 @@ pub(super) async fn one(
         Ok(None) => return settled_page(&console, &headers, &q, lang),
         Err(response) => return response,
     };
-    let mask = masks(&console, &x.robot);
+    let file = robot_file(&console, &x.robot);
+    let mask = file.as_ref().is_none_or(|r| r.notify.mask_personnummer);
+    let described = file.map(|r| r.description).filter(|d| !d.trim().is_empty());
     let rows: Vec<Vec<Markup>> =
         x.fields.iter().map(|(k, v)| vec![html! { (k) }, html! { (shown(v, mask)) }]).collect();
     let screenshot = q.address("/case/screenshot");
     let body = html! {
         dl {
-            dt { "Robot" } dd { (x.robot) }
+            dt { "Robot" }
+            dd { @if let Some(d) = &described { (d) " (" code { (x.robot) } ")" } @else { (x.robot) } }
             dt { (lang.t("Varför roboten stannade", "Why the robot stopped")) }
             dd { (shown(x.message.as_deref().unwrap_or_default(), mask)) }
             dt { (lang.t("Öppnat", "Opened")) }
@@ -175,8 +192,10 @@ pub(super) async fn one(
         }
         @if x.screenshot.is_some() {
             h2 { (lang.t("Sidan när roboten stannade", "The page when the robot stopped")) }
-            img.evidence src=(screenshot)
-                alt=(lang.t("Skärmbild av ärendets sida när roboten stannade", "Screenshot of the case's page when the robot stopped"));
+            a href=(screenshot) {
+                img.evidence src=(screenshot)
+                    alt=(lang.t("Skärmbild av ärendets sida när roboten stannade (öppnas i full storlek)", "Screenshot of the case's page when the robot stopped (opens at full size)"));
+            }
         } @else {
             p {
                 (lang.t(
@@ -203,7 +222,7 @@ pub(super) async fn one(
         }
     };
     let title = format!("{} {}", lang.t("Ärende", "Case"), x.key);
-    page(lang, Section::Cases, &title, body).into_response()
+    case_page(&console, &headers, lang, &title, body)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -253,7 +272,7 @@ pub(super) async fn settle(
         }
     };
     if form.confirm != "yes" {
-        return confirm_page(&console, &session, q, how, lang);
+        return confirm_page(&console, &session, &headers, q, how, lang);
     }
     // A note is the officer's own words; a personnummer in it is masked all the same.
     let note: String = mask_personnummer(form.note.trim()).chars().take(NOTE_LIMIT).collect();
@@ -274,7 +293,7 @@ pub(super) async fn settle(
                     p { a href="/cases" { (lang.t("Tillbaka till ärendena", "Back to the cases")) } }
                 }
             };
-            (StatusCode::OK, page(lang, Section::Cases, lang.t("Tack", "Thank you"), body)).into_response()
+            case_page(&console, &headers, lang, lang.t("Tack", "Thank you"), body)
         }
         Ok(Settled::Unknown | Settled::NotOpen(_)) => problem(
             lang,
@@ -290,7 +309,14 @@ pub(super) async fn settle(
 }
 
 /// The second step of settling: what the choice does, a note, and "yes".
-fn confirm_page(console: &Console, session: &FormSession, q: &CaseQuery, how: Settlement, lang: Lang) -> Response {
+fn confirm_page(
+    console: &Console,
+    session: &FormSession,
+    headers: &HeaderMap,
+    q: &CaseQuery,
+    how: Settlement,
+    lang: Lang,
+) -> Response {
     let (question, yes, how_value) = match how {
         Settlement::Handled => (
             lang.t(
@@ -331,7 +357,7 @@ fn confirm_page(console: &Console, session: &FormSession, q: &CaseQuery, how: Se
         }
     };
     let title = format!("{} {}", lang.t("Ärende", "Case"), q.key);
-    page(lang, Section::Cases, &title, body).into_response()
+    case_page(console, headers, lang, &title, body)
 }
 
 /// A case's link once the case is no longer open: how it was settled, by
@@ -375,7 +401,7 @@ fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lan
         }
     };
     let title = format!("{} {}", lang.t("Ärende", "Case"), q.key);
-    page(lang, Section::Cases, &title, body).into_response()
+    case_page(console, headers, lang, &title, body)
 }
 
 /// The case's screenshot, for whoever may see the case.

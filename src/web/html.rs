@@ -96,9 +96,19 @@ pub(super) fn page(lang: Lang, section: Section, title: &str, body: Markup) -> H
     page_with(lang, section, title, body, None)
 }
 
+/// `page` for a case officer who came by a mail link: the console's
+/// navigation leads to pages behind its token, so it is left out.
+pub(super) fn page_for_link(lang: Lang, title: &str, body: Markup) -> Html<String> {
+    layout(lang, None, title, body, None)
+}
+
 /// `page`, reloading itself every `refresh` seconds when given: only for a
 /// page the reader asked to follow and can stop following (WCAG 2.2.1).
 pub(super) fn page_with(lang: Lang, section: Section, title: &str, body: Markup, refresh: Option<u32>) -> Html<String> {
+    layout(lang, Some(section), title, body, refresh)
+}
+
+fn layout(lang: Lang, section: Option<Section>, title: &str, body: Markup, refresh: Option<u32>) -> Html<String> {
     let items = [
         (Section::Now, "/", lang.t("Nu", "Now")),
         (Section::Runs, "/runs", lang.t("Körningar", "Runs")),
@@ -122,10 +132,12 @@ pub(super) fn page_with(lang: Lang, section: Section, title: &str, body: Markup,
                 a.skip href="#main" { (lang.t("Hoppa till innehållet", "Skip to the content")) }
                 header {
                     p.brand { "nightshift" }
-                    nav aria-label=(lang.t("Huvudmeny", "Main menu")) {
-                        ul {
-                            @for (s, href, label) in items {
-                                li { a href=(href) aria-current=[(s == section).then_some("page")] { (label) } }
+                    @if let Some(section) = section {
+                        nav aria-label=(lang.t("Huvudmeny", "Main menu")) {
+                            ul {
+                                @for (s, href, label) in items {
+                                    li { a href=(href) aria-current=[(s == section).then_some("page")] { (label) } }
+                                }
                             }
                         }
                     }
@@ -231,7 +243,7 @@ nav ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem
 nav a{color:#fff}nav a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}\
 main{padding:1rem;max-width:80rem}\
 a{color:#0b4f8a}\
-a:focus,button:focus,input:focus,select:focus,.scroll:focus{outline:3px solid #c75000;outline-offset:2px}\
+a:focus,button:focus,input:focus,select:focus,textarea:focus,.scroll:focus{outline:3px solid #c75000;outline-offset:2px}header a:focus{outline-color:#ffd166}\
 .scroll{overflow-x:auto;margin:0 0 1rem}\
 table{border-collapse:collapse;min-width:100%}caption{text-align:left;font-weight:600;padding:.25rem 0}\
 th,td{border:1px solid #8a8a8a;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f6}\

@@ -240,6 +240,7 @@ fn the_console_refuses_what_it_must_and_shows_page_text_as_text() {
     let case = http(port, "GET", &path_of(&links[0]), &[], None);
     assert_eq!(case.status, 200, "{}", case.body);
     assert!(case.body.contains("2026-3001"));
+    assert!(!case.body.contains("<nav"), "no menu of pages the officer cannot open: {}", case.body);
     let wrong = path_of(&links[0]).replace("robot=markup", "robot=other");
     assert_eq!(http(port, "GET", &wrong, &[], None).status, 403);
     let key = std::fs::read(h.state_dir().join("console.key")).unwrap();
