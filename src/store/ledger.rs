@@ -237,6 +237,35 @@ impl Store {
         Ok(Settled::Done)
     }
 
+    /// Opens again a case settled by mistake (IT's undo): only while the
+    /// ledger still holds the settlement, so never a case a run has taken
+    /// since; the audit log records it.
+    pub fn reopen_exception(&mut self, robot: &str, key: &str, by: &Actor) -> Result<Settled, StoreError> {
+        let tx = self.conn.transaction()?;
+        let state: Option<String> = tx
+            .query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
+            .optional()?;
+        match state.as_deref() {
+            None => return Ok(Settled::Unknown),
+            Some("handled" | "retry") => {}
+            Some(other) => return Ok(Settled::NotOpen(other.to_string())),
+        }
+        let at = now();
+        tx.execute(
+            "UPDATE ledger SET state = 'open', updated_at = ?3 WHERE robot = ?1 AND key = ?2",
+            params![robot, key, at],
+        )?;
+        tx.execute(
+            "UPDATE exceptions SET state = 'open', settled_at = NULL, settled_by = NULL
+             WHERE id = (SELECT MAX(id) FROM exceptions WHERE robot = ?1 AND key = ?2 AND state IN ('handled', 'retry'))",
+            params![robot, key],
+        )?;
+        let act = Act { action: "reopen", robot: Some(robot), key: Some(key), run_id: None, note: None };
+        crate::store::audit::record(&tx, by, &act)?;
+        tx.commit()?;
+        Ok(Settled::Done)
+    }
+
     /// Every robot the ledger holds cases of, by name.
     pub fn robots(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT DISTINCT robot FROM ledger ORDER BY robot")?;
@@ -330,8 +359,20 @@ mod tests {
             "a settled exception is not settled again"
         );
         assert!(store.open_exceptions(None).unwrap().is_empty());
+        // IT undoes the settlement: the case waits for its officer again.
+        let it = Actor { who: "it@kommun.se".into(), via: "console" };
+        assert_eq!(store.reopen_exception("r", "A", &it).unwrap(), Settled::Done);
+        assert_eq!(store.open_exceptions(None).unwrap().len(), 1);
+        assert_eq!(store.reopen_exception("r", "A", &it).unwrap(), Settled::NotOpen("open".into()), "once");
+        let actions: Vec<String> = store.audit_entries(None, 5).unwrap().into_iter().map(|e| e.action).collect();
+        assert_eq!(actions, ["reopen", "retry"]);
+        assert_eq!(
+            store.settle_exception("r", "A", Settlement::Retry, &Actor::command_line(), None).unwrap(),
+            Settled::Done
+        );
         store.set_ledger("r", "A", Some(LedgerState::Done), run, None).unwrap();
         let state: String = store.conn.query_row("SELECT state FROM exceptions", [], |r| r.get(0)).unwrap();
         assert_eq!(state, "done");
+        assert_eq!(store.reopen_exception("r", "A", &it).unwrap(), Settled::NotOpen("done".into()), "a run took it");
     }
 }

@@ -5,7 +5,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::Utc;
 use maud::{Markup, html};
@@ -161,7 +161,7 @@ pub(super) async fn one(
     }
     let x = match find(&console, &q.robot, &q.key) {
         Ok(Some(x)) => x,
-        Ok(None) => return settled_page(&console, &headers, &q, lang),
+        Ok(None) => return settled_page(&console, &session, &headers, &q, lang),
         Err(response) => return response,
     };
     let file = robot_file(&console, &x.robot);
@@ -362,7 +362,7 @@ fn confirm_page(
 
 /// A case's link once the case is no longer open: how it was settled, by
 /// whom and when, and its note; 404 only for a case that never had one.
-fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Response {
+fn settled_page(console: &Console, session: &FormSession, headers: &HeaderMap, q: &CaseQuery, lang: Lang) -> Response {
     let store = match console.store() {
         Ok(store) => store,
         Err(response) => return response,
@@ -384,8 +384,9 @@ fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lan
         "changed" => lang.t("Uppgifterna ändrades; roboten försökte igen", "The data changed; the robot tried again"),
         _ => lang.t("Avklarat", "Settled"),
     };
-    let history =
-        if authorised(console, headers) { store.audit_entries(Some((&q.robot, &q.key)), 50) } else { Ok(Vec::new()) };
+    let it = authorised(console, headers);
+    let history = if it { store.audit_entries(Some((&q.robot, &q.key)), 50) } else { Ok(Vec::new()) };
+    let undo = it && matches!(settled.state.as_str(), "handled" | "retry");
     let history = history.unwrap_or_default();
     let body = html! {
         p role="status" {
@@ -395,6 +396,17 @@ fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lan
             "."
         }
         @if let Some(note) = &settled.note { p { (lang.t("Anteckning:", "Note:")) " " (note) } }
+        @if undo {
+            form method="post" action="/case/reopen" {
+                input type="hidden" name="robot" value=(q.robot);
+                input type="hidden" name="key" value=(q.key);
+                input type="hidden" name="csrf" value=(console.form_token(session));
+                p {
+                    button.secondary type="submit" { (lang.t("Öppna ärendet igen", "Reopen the case")) } " "
+                    (lang.t("– avklarat av misstag; det väntar då på sin handläggare igen.", "– settled by mistake; it then waits for its officer again."))
+                }
+            }
+        }
         @if !history.is_empty() {
             h2 { (lang.t("Ärendets historik", "The case's history")) }
             ul { @for e in &history { li { (local_time(&e.at)) ": " (e.action) ", " (e.who) " (" (e.via) ")" } } }
@@ -402,6 +414,54 @@ fn settled_page(console: &Console, headers: &HeaderMap, q: &CaseQuery, lang: Lan
     };
     let title = format!("{} {}", lang.t("Ärende", "Case"), q.key);
     case_page(console, headers, lang, &title, body)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ReopenForm {
+    #[serde(default)]
+    robot: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// IT's undo of a mistaken settlement (the console's users only, never a
+/// mail link), while no run has taken the case since.
+pub(super) async fn reopen(
+    State(console): State<Console>,
+    Extension(session): Extension<FormSession>,
+    headers: HeaderMap,
+    Form(form): Form<ReopenForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    if let Err(refused) = check_csrf(&console, &session, &form.csrf, lang) {
+        return refused;
+    }
+    if !authorised(&console, &headers) {
+        let text = lang
+            .t("Bara konsolens användare kan öppna ett ärende igen.", "Only the console's users can reopen a case.");
+        return problem(lang, StatusCode::UNAUTHORIZED, lang.t("Logga in", "Log in"), text);
+    }
+    let reopened = match console.store() {
+        Ok(mut store) => store.reopen_exception(&form.robot, &form.key, &Actor::console()),
+        Err(response) => return response,
+    };
+    match reopened {
+        Ok(Settled::Done) => {
+            Redirect::to(&format!("/case?{}", query(&[("robot", &form.robot), ("key", &form.key)]))).into_response()
+        }
+        Ok(_) => problem(
+            lang,
+            StatusCode::CONFLICT,
+            lang.t("Kan inte öppnas igen", "Cannot be reopened"),
+            lang.t(
+                "En körning har redan tagit ärendet, eller så är det inte avklarat.",
+                "A run has taken the case already, or it is not settled.",
+            ),
+        ),
+        Err(e) => super::internal(e),
+    }
 }
 
 /// The case's screenshot, for whoever may see the case.

@@ -168,6 +168,7 @@ fn router(console: Console) -> Router {
         .route("/audit.csv", get(audit::csv))
         .route("/case", get(cases::one).post(cases::settle))
         .route("/case/screenshot", get(cases::screenshot))
+        .route("/case/reopen", post(cases::reopen))
         .route("/robots/{name}/run", post(now::run_now))
         .route("/runs/{id}/seen", post(now::seen))
         .route("/login", get(html::login_page).post(html::login))

@@ -209,6 +209,24 @@ fn operations_and_a_case_officer_use_the_console_in_chromium() {
         wait_element(b, xpath("//button[@aria-label='Resume consent/newyear']")).await;
         b.goto(&format!("{base}/audit")).await.unwrap();
         wait_text(b, "job consent/newyear").await;
+        // IT undoes the settlement: the case waits again, and is settled anew.
+        let key = &config.errands[1].id;
+        b.goto(&format!("{base}/case?robot=vaccination-consent&key={key}")).await.unwrap();
+        b.click(&xpath("//button[normalize-space(.)='Reopen the case']"), WAIT).await.unwrap();
+        wait_text(b, "What did you do?").await;
+        b.click(&xpath("//button[normalize-space(.)='Handled by hand']"), WAIT).await.unwrap();
+        b.click(&xpath("//button[normalize-space(.)='Yes, handled by hand']"), WAIT).await.unwrap();
+        wait_text(b, "is marked as handled by hand").await;
+        b.goto(&format!("{base}/audit")).await.unwrap();
+        let actions = b
+            .run_script(
+                "return [...document.querySelectorAll('tbody tr td:nth-child(4)')].map(t => t.innerText).join(' ');",
+                &[],
+                WAIT,
+            )
+            .await
+            .unwrap();
+        assert!(actions.starts_with("handled reopen pause handled"), "newest first: {actions}");
         assert_eq!(found, Vec::<String>::new(), "axe-core found WCAG 2.1 or 2.2 AA violations");
 
         // Run now: the new run's page, and the run in the list.
