@@ -77,6 +77,18 @@ const OPEN_SELECT: &str = "
            (SELECT path FROM evidence e WHERE e.item_id = x.item_id AND e.kind = 'html' ORDER BY e.id DESC LIMIT 1)
     FROM exceptions x WHERE x.state = 'open'";
 
+/// Why the case may not be settled or reopened: not in the ledger, or in
+/// none of the `states` that allow it; None when it may.
+fn unless_in(tx: &Connection, robot: &str, key: &str, states: &[&str]) -> Result<Option<Settled>, StoreError> {
+    let sql = "SELECT state FROM ledger WHERE robot = ?1 AND key = ?2";
+    let state: Option<String> = tx.query_row(sql, params![robot, key], |r| r.get(0)).optional()?;
+    Ok(match state {
+        None => Some(Settled::Unknown),
+        Some(state) if states.contains(&state.as_str()) => None,
+        Some(state) => Some(Settled::NotOpen(state)),
+    })
+}
+
 fn open_exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpenException> {
     Ok(OpenException {
         robot: r.get(0)?,
@@ -209,13 +221,8 @@ impl Store {
         note: Option<&str>,
     ) -> Result<Settled, StoreError> {
         let tx = self.conn.transaction()?;
-        let state: Option<String> = tx
-            .query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
-            .optional()?;
-        match state.as_deref() {
-            None => return Ok(Settled::Unknown),
-            Some("open") => {}
-            Some(other) => return Ok(Settled::NotOpen(other.to_string())),
+        if let Some(refused) = unless_in(&tx, robot, key, &["open"])? {
+            return Ok(refused);
         }
         let at = now();
         tx.execute(
@@ -242,13 +249,8 @@ impl Store {
     /// since; the audit log records it.
     pub fn reopen_exception(&mut self, robot: &str, key: &str, by: &Actor) -> Result<Settled, StoreError> {
         let tx = self.conn.transaction()?;
-        let state: Option<String> = tx
-            .query_row("SELECT state FROM ledger WHERE robot = ?1 AND key = ?2", params![robot, key], |r| r.get(0))
-            .optional()?;
-        match state.as_deref() {
-            None => return Ok(Settled::Unknown),
-            Some("handled" | "retry") => {}
-            Some(other) => return Ok(Settled::NotOpen(other.to_string())),
+        if let Some(refused) = unless_in(&tx, robot, key, &["handled", "retry"])? {
+            return Ok(refused);
         }
         let at = now();
         tx.execute(
