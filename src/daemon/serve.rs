@@ -582,7 +582,9 @@ impl Daemon {
             if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &message) {
                 tracing::warn!("{}: alert: {message}", job.id);
                 if let Some(ops) = MailPolicy::ops_from_env() {
-                    let (subject, text, html) = render_alert(&Texts::new(language), &job.id, &late);
+                    let links = crate::privacy::case_link::CaseLinks::from_state(&self.settings.state_dir).ok();
+                    let console = links.and_then(|l| l.page("/"));
+                    let (subject, text, html) = render_alert(&Texts::new(language), &job.id, &late, console);
                     let mail = Mail {
                         kind: MailKind::Ops,
                         to: vec![ops],

@@ -277,7 +277,13 @@ pub(crate) fn render_ops(
 }
 
 /// Subject, text and HTML of the mail that says a robot is overdue.
-pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String, String, String) {
+/// `console` is the console's front page, where it has a public address.
+pub(crate) fn render_alert(
+    texts: &Texts,
+    job: &str,
+    late: &Overdue,
+    console: Option<String>,
+) -> (String, String, String) {
     let slot = late.slot.format("%Y-%m-%d %H:%M");
     let (subject, paragraph, advice) = if texts.sv() {
         (
@@ -292,7 +298,8 @@ pub(crate) fn render_alert(texts: &Texts, job: &str, late: &Overdue) -> (String,
             "See nightshift runs and nightshift doctor.".to_string(),
         )
     };
-    let (text, html) = assemble(texts, &[paragraph, advice], &[], &[]);
+    let link = console.map(|url| Line::Link { label: if texts.sv() { "Konsolen:" } else { "The console:" }, url });
+    let (text, html) = assemble(texts, &[paragraph, advice], &[], &link.into_iter().collect::<Vec<_>>());
     (subject, text, html)
 }
 
@@ -360,7 +367,13 @@ mod tests {
             slot: chrono::TimeZone::with_ymd_and_hms(&stockholm, 2026, 12, 2, 2, 0, 0).unwrap(),
             last_success: Some(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 30, 1, 12, 0).unwrap()),
         };
-        let (subject, text, _) = render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late);
+        let (subject, text, _) =
+            render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late, None);
+        let console = Some("https://nightshift.kommun.se/".to_string());
+        let (_, linked, html) =
+            render_alert(&Texts::new(Language::Swedish), "nightly/vaccination-consent", &late, console);
+        assert!(linked.contains("Konsolen: https://nightshift.kommun.se/\n"), "{linked}");
+        assert!(html.contains("<a href=\"https://nightshift.kommun.se/\">"), "{html}");
         assert_eq!(subject, "nightshift: vaccination-consent har missat passet 2026-12-02 02:00");
         insta::assert_snapshot!("alert_sv_text", text);
     }

@@ -251,6 +251,7 @@ pub(super) async fn detail(
         (all_steps(&detail, lang))
         (fallbacks(&detail, lang))
         (screenshots(&console, &detail, lang))
+        (files(&console, id, lang))
         @if !detail.logs.is_empty() {
             h2 { (lang.t("Logg", "Log")) }
             ul { @for line in &detail.logs { li { (line) } } }
@@ -420,6 +421,36 @@ fn screenshots(console: &Console, detail: &RunDetail, lang: Lang) -> Markup {
                     img.evidence src=(url) alt={ (alt) " " (key) };
                     figcaption { (key) }
                 }
+            }
+        }
+    }
+}
+
+/// Every file in the run's evidence folder (screenshots, pages, the files
+/// the robot wrote into `${run.dir}` or downloaded), folded away, each linked.
+fn files(console: &Console, run: i64, lang: Lang) -> Markup {
+    let folder = console.settings.state_dir.join("evidence").join(run.to_string());
+    let mut found = Vec::new();
+    let mut folders = vec![folder.clone()];
+    while let Some(dir) = folders.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => folders.push(path),
+                Ok(t) if t.is_file() => found.extend(
+                    evidence_url(console, &path.display().to_string())
+                        .map(|url| (path.strip_prefix(&folder).unwrap_or(&path).display().to_string(), url)),
+                ),
+                _ => {}
+            }
+        }
+    }
+    found.sort();
+    html! {
+        @if !found.is_empty() {
+            details {
+                summary { (lang.t("Körningens filer", "The run's files")) " (" (found.len()) ")" }
+                ul { @for (name, url) in &found { li { a href=(url) { (name) } } } }
             }
         }
     }

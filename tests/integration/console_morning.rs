@@ -67,6 +67,9 @@ fn it_follows_the_operations_mail_to_a_failed_login_and_sees_why() {
         let stopped_at = format!("stopped at line {frame_line} `frame`");
         assert!(said.contains(&stopped_at), "the log line that places it: {said}");
         assert!(said.contains("on the page http://127.0.0.1:"), "and the page it was on: {said}");
+        let files = "return [...document.querySelectorAll('details ul a')].map(a => a.textContent).join(' ');";
+        let listed = b.run_script(files, &[], WAIT).await.unwrap();
+        assert!(listed.contains("setup.png") && listed.contains("setup.html"), "the run's files: {listed}");
         wait_element(&mut b, css("#shot-setup img.evidence")).await;
         let shown =
             "const i = document.querySelector('#shot-setup img'); return String(i.complete && i.naturalWidth > 100);";
