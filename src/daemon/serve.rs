@@ -78,6 +78,9 @@ struct Done {
 
 struct Daemon {
     settings: Settings,
+    /// The console's links for reminders and alerts, made once from the
+    /// state folder's key (None when it cannot be read: mail goes unlinked).
+    links: Option<crate::privacy::case_link::CaseLinks>,
     options: ServeOptions,
     /// The last valid jobs of each schedule file.
     files: BTreeMap<PathBuf, Vec<Job>>,
@@ -238,6 +241,7 @@ impl Daemon {
     ) -> Self {
         Self {
             browsers: Arc::new(Semaphore::new(options.max_browsers.max(1))),
+            links: crate::privacy::case_link::CaseLinks::from_state(&settings.state_dir).ok(),
             settings,
             options,
             files: BTreeMap::new(),
@@ -551,8 +555,7 @@ impl Daemon {
     /// Queues the reminders of open exceptions that are due (at most one a
     /// day per officer, so asking every wake is cheap and safe).
     fn remind(&mut self, now: DateTime<Utc>) {
-        let links = crate::privacy::case_link::CaseLinks::from_state(&self.settings.state_dir).ok();
-        match crate::upkeep::reminders::queue_due(&mut self.store, self.robots.values(), links.as_ref(), now) {
+        match crate::upkeep::reminders::queue_due(&mut self.store, self.robots.values(), self.links.as_ref(), now) {
             Ok(0) => {}
             Ok(n) => {
                 tracing::info!("{n} reminder(s) of open exceptions queued");
@@ -582,8 +585,7 @@ impl Daemon {
             if let Ok(Some(alert)) = self.store.raise_alert(&job.id, &job.robot, AlertKind::NoSuccess, &message) {
                 tracing::warn!("{}: alert: {message}", job.id);
                 if let Some(ops) = MailPolicy::ops_from_env() {
-                    let links = crate::privacy::case_link::CaseLinks::from_state(&self.settings.state_dir).ok();
-                    let console = links.and_then(|l| l.page("/"));
+                    let console = self.links.as_ref().and_then(|l| l.page("/"));
                     let (subject, text, html) = render_alert(&Texts::new(language), &job.id, &late, console);
                     let mail = Mail {
                         kind: MailKind::Ops,

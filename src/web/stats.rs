@@ -86,8 +86,8 @@ fn exception_rate(r: &StatsRow) -> Option<f64> {
     (r.cases > 0).then(|| r.business_exceptions as f64 / r.cases as f64)
 }
 
-fn rows(console: &Console, filter: &Filter, grouping: Grouping) -> Result<Vec<StatsRow>, Response> {
-    console.store()?.stats(&filter.query(), grouping).map_err(super::internal)
+fn rows(store: &crate::store::Store, filter: &Filter, grouping: Grouping) -> Result<Vec<StatsRow>, Response> {
+    store.stats(&filter.query(), grouping).map_err(super::internal)
 }
 
 /// One table's rows: period, robot and the figures an analyst reads.
@@ -115,13 +115,16 @@ fn figures(rows: &[StatsRow], cost: Option<f64>, lang: Lang) -> Vec<Vec<Markup>>
 
 pub(super) async fn show(State(console): State<Console>, headers: HeaderMap, Query(filter): Query<Filter>) -> Response {
     let lang = Lang::of(&headers);
-    let (months, years) = match rows(&console, &filter, Grouping::Month)
-        .and_then(|m| Ok((m, rows(&console, &filter, Grouping::Year)?)))
-    {
-        Ok(found) => found,
+    let store = match console.store() {
+        Ok(store) => store,
         Err(response) => return response,
     };
-    let robots = console.store().ok().and_then(|s| s.robots_with_runs().ok()).unwrap_or_default();
+    let (months, years) =
+        match rows(&store, &filter, Grouping::Month).and_then(|m| Ok((m, rows(&store, &filter, Grouping::Year)?))) {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let robots = store.robots_with_runs().unwrap_or_default();
     let cost = cost_per_hour();
     let mut head = vec![
         lang.t("Period", "Period"),
@@ -285,7 +288,7 @@ pub(super) async fn excel(State(console): State<Console>, Query(filter): Query<F
 }
 
 fn download(console: &Console, filter: &Filter, for_excel: bool) -> Response {
-    let rows = match rows(console, filter, Grouping::Month) {
+    let rows = match console.store().and_then(|store| rows(&store, filter, Grouping::Month)) {
         Ok(rows) => rows,
         Err(response) => return response,
     };
